@@ -1,0 +1,56 @@
+#include "inference.h"
+
+#include "board.h"
+#include "workload.h"
+
+static int layer_pin_level;
+
+static void run_layers(int toggle_layer_pin) {
+  for (uint32_t layer = 0; layer < the_workload.layer_count; ++layer) {
+    /* The layer pin marks boundaries between layers, not their ends: an
+     * inference of L layers gives L - 1 toggles while the inference pin is
+     * high, and the pin's level carries over between inferences. */
+    if (toggle_layer_pin && layer != 0) {
+      layer_pin_level = !layer_pin_level;
+      board_pin_write(BOARD_PIN_LAYER, layer_pin_level);
+    }
+    the_workload.run_layer(layer);
+  }
+}
+
+void inference_warmup(uint32_t count) {
+  for (uint32_t i = 0; i < count; ++i) run_layers(0);
+}
+
+void inference_timestamp_pulse(void) {
+  board_pin_write(BOARD_PIN_TIMESTAMP, 0);
+  uint64_t start = board_time_us();
+  /* Two microsecond ticks guarantee at least one whole microsecond. */
+  while (board_time_us() - start < 2u) {
+  }
+  board_pin_write(BOARD_PIN_TIMESTAMP, 1);
+}
+
+void inference_measure(uint32_t count, enum window_style style, struct inference_report *report) {
+  report->recorded = 0;
+  if (style == WINDOW_TIMESTAMP) {
+    inference_timestamp_pulse();
+    report->lap_start_us = board_time_us();
+    for (uint32_t i = 0; i < count; ++i) run_layers(0);
+    report->lap_end_us = board_time_us();
+    inference_timestamp_pulse();
+    return;
+  }
+  report->lap_start_us = board_time_us();
+  for (uint32_t i = 0; i < count; ++i) {
+    uint64_t begin = board_time_us();
+    board_pin_write(BOARD_PIN_INFERENCE, 1);
+    run_layers(1);
+    board_pin_write(BOARD_PIN_INFERENCE, 0);
+    uint64_t end = board_time_us();
+    if (report->recorded < INFERENCE_MAX_RECORDED) {
+      report->durations_us[report->recorded++] = (uint32_t)(end - begin);
+    }
+  }
+  report->lap_end_us = board_time_us();
+}

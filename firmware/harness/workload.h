@@ -1,0 +1,33 @@
+/* The inference hook: what the harness runs when the host says "infer".
+ *
+ * A workload is a network split into layers. The harness drives the trigger
+ * pins around run_layer calls, so a workload never touches a pin. The layer
+ * micro-benchmarks implement this today; the NN runtime plugs real networks
+ * into the same hook. */
+#ifndef HIL_WORKLOAD_H
+#define HIL_WORKLOAD_H
+
+#include <stdint.h>
+
+struct workload {
+  const char *model_id;    /* reported by profile% as m-model-[...] */
+  const char *kernels;     /* kernel set, e.g. "reference" */
+  uint32_t input_bytes;    /* bytes of one input tensor */
+  uint32_t output_count;   /* values reported by m-results-[...] */
+  uint32_t layer_count;
+
+  /* Called once at boot: weights, buffers. */
+  void (*init)(void);
+  /* Loads an input tensor; shorter inputs are zero-padded. */
+  void (*set_input)(const uint8_t *data, uint32_t length);
+  const char *(*layer_op)(uint32_t layer);
+  uint32_t (*layer_macs)(uint32_t layer);
+  void (*run_layer)(uint32_t layer);
+  /* Output value i of the last inference, dequantised. */
+  float (*output)(uint32_t index);
+};
+
+/* Provided by exactly one workload linked into the firmware. */
+extern const struct workload the_workload;
+
+#endif
