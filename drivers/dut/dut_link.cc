@@ -1,0 +1,268 @@
+#include "drivers/dut/dut_link.h"
+
+#include <array>
+#include <cstdio>
+
+namespace hil::dut {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string Seconds(Milliseconds duration) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f s", static_cast<double>(duration.count()) / 1000.0);
+  return text;
+}
+
+Milliseconds Remaining(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<Milliseconds>(deadline - Clock::now());
+  return left.count() > 0 ? left : Milliseconds(0);
+}
+
+}  // namespace
+
+DutLink::DutLink(std::unique_ptr<transport::ByteStream> stream, DutLinkOptions options)
+    : stream_(std::move(stream)), options_(options) {}
+
+LinkStats DutLink::stats() const {
+  return LinkStats{assembler_.noise_bytes(), assembler_.overlong_lines(), stray_lines_};
+}
+
+Status DutLink::Send(std::string_view command) {
+  std::string framed(command);
+  framed.push_back('%');
+  return stream_->Write(framed);
+}
+
+Result<std::string> DutLink::WaitForBoot() {
+  const auto start = Clock::now();
+  const auto deadline = start + options_.boot_timeout;
+  std::string mode;
+  bool init_done = false;
+  std::array<uint8_t, 512> buffer;
+  for (;;) {
+    while (!pending_lines_.empty()) {
+      std::string line = std::move(pending_lines_.front());
+      pending_lines_.erase(pending_lines_.begin());
+      if (line.rfind("m-timestamp-mode-", 0) == 0) mode = line.substr(17);
+      if (line == "m-init-done") init_done = true;
+      if (line == "m-ready" && init_done) return mode;
+    }
+    Milliseconds left = Remaining(deadline);
+    if (left.count() == 0) {
+      return InfrastructureError("the DUT at " + uri() + " did not finish booting within " +
+                                 Seconds(options_.boot_timeout) +
+                                 (init_done ? " (saw m-init-done but no m-ready)"
+                                            : " (no m-init-done)"));
+    }
+    Result<size_t> n = stream_->Read(buffer, left);
+    if (!n.ok()) return n.error().WithContext("waiting for the DUT to boot");
+    assembler_.Push({buffer.data(), *n}, pending_lines_);
+  }
+}
+
+Status DutLink::DrainStale() {
+  std::array<uint8_t, 512> buffer;
+  for (;;) {
+    Result<size_t> n = stream_->Read(buffer, Milliseconds(0));
+    if (!n.ok()) return n.error();
+    if (*n == 0) break;
+    assembler_.Push({buffer.data(), *n}, pending_lines_);
+  }
+  stray_lines_ += pending_lines_.size();
+  pending_lines_.clear();
+  return OkStatus();
+}
+
+Status DutLink::Resync(Milliseconds timeout) {
+  // A bare '%' ends whatever partial command the DUT holds. Then a command
+  // no firmware knows, carrying a fresh number, is rejected with an error
+  // that quotes it: its m-ready is the first one that cannot belong to an
+  // earlier, late reply.
+  const std::string token = "hil-sync-" + std::to_string(++sync_counter_);
+  HIL_RETURN_IF_ERROR(DrainStale());
+  assembler_.Reset();
+  HIL_RETURN_IF_ERROR(stream_->Write("%" + token + "%"));
+  const auto deadline = Clock::now() + timeout;
+  bool token_seen = false;
+  std::array<uint8_t, 512> buffer;
+  for (;;) {
+    while (!pending_lines_.empty()) {
+      std::string line = std::move(pending_lines_.front());
+      pending_lines_.erase(pending_lines_.begin());
+      if (line.find(token) != std::string::npos) {
+        token_seen = true;
+      } else if (token_seen && line == "m-ready") {
+        needs_resync_ = false;
+        return OkStatus();
+      } else {
+        ++stray_lines_;
+      }
+    }
+    Milliseconds left = Remaining(deadline);
+    if (left.count() == 0) {
+      return InfrastructureError("the DUT at " + uri() + " did not resynchronise within " +
+                                 Seconds(timeout) + " (no reply to '" + token + "')");
+    }
+    Result<size_t> n = stream_->Read(buffer, left);
+    if (!n.ok()) return n.error().WithContext("resynchronising with the DUT");
+    assembler_.Push({buffer.data(), *n}, pending_lines_);
+  }
+}
+
+Result<Reply> DutLink::Command(std::string_view command, Milliseconds timeout) {
+  if (command.find('%') != std::string_view::npos) {
+    return ConfigurationError("DUT command '" + std::string(command) + "' contains '%'");
+  }
+  if (command.size() + 1 > kMaxCommandBytes) {
+    return ConfigurationError("DUT command '" + std::string(command) + "' is " +
+                              std::to_string(command.size() + 1) + " bytes with '%'; the " +
+                              "protocol allows " + std::to_string(kMaxCommandBytes));
+  }
+  if (needs_resync_) HIL_RETURN_IF_ERROR(Resync(options_.command_timeout));
+  HIL_RETURN_IF_ERROR(DrainStale());
+  HIL_RETURN_IF_ERROR(Send(command));
+  Result<Reply> reply = CollectReply(std::string(command), Clock::now() + timeout);
+  if (!reply.ok()) needs_resync_ = true;
+  return reply;
+}
+
+Result<Reply> DutLink::CollectReply(std::string command, Clock::time_point deadline) {
+  const auto start = Clock::now();
+  Reply reply;
+  reply.command = std::move(command);
+  std::array<uint8_t, 1024> buffer;
+  std::string last_line;
+  for (;;) {
+    while (!pending_lines_.empty()) {
+      std::string line = std::move(pending_lines_.front());
+      pending_lines_.erase(pending_lines_.begin());
+      switch (ClassifyLine(line)) {
+        case LineKind::kReady:
+          return reply;
+        case LineKind::kError:
+          reply.errors.push_back(line.size() >= 4 && line.back() == ']'
+                                     ? line.substr(3, line.size() - 4)
+                                     : line.substr(2));
+          break;
+        case LineKind::kBoot:
+          return InfrastructureError("the DUT at " + uri() + " reset while answering '" +
+                                     reply.command + "' (it printed '" + line + "')");
+        case LineKind::kProtocol:
+          reply.lines.push_back(line);
+          break;
+        case LineKind::kText:
+          reply.text.push_back(line);
+          break;
+      }
+      last_line = line;
+    }
+    Milliseconds left = Remaining(deadline);
+    if (left.count() == 0) {
+      auto waited = std::chrono::duration_cast<Milliseconds>(Clock::now() - start);
+      return InfrastructureError(
+          "no complete reply to '" + reply.command + "' from " + uri() + " within " +
+          Seconds(waited) +
+          (last_line.empty() ? " (nothing received)"
+                             : " (last line received: '" + last_line + "')"));
+    }
+    Result<size_t> n = stream_->Read(buffer, left);
+    if (!n.ok()) {
+      return n.error().WithContext("waiting for the reply to '" + reply.command + "'");
+    }
+    assembler_.Push({buffer.data(), *n}, pending_lines_);
+  }
+}
+
+Result<Reply> DutLink::AcceptedCommand(std::string_view command, Milliseconds timeout) {
+  Result<Reply> reply = Command(command, timeout);
+  if (!reply.ok()) return reply;
+  if (reply->rejected()) {
+    return InfrastructureError("the DUT rejected '" + std::string(command) + "': " +
+                               reply->errors.front());
+  }
+  return reply;
+}
+
+Result<std::string> DutLink::Name() {
+  Result<Reply> reply = AcceptedCommand("name", options_.command_timeout);
+  if (!reply.ok()) return reply.error();
+  return ParseName(*reply);
+}
+
+Result<Profile> DutLink::GetProfile() {
+  Result<Reply> reply = AcceptedCommand("profile", options_.command_timeout);
+  if (!reply.ok()) return reply.error();
+  return ParseProfile(*reply);
+}
+
+Result<HarnessInfo> DutLink::Info() {
+  Result<Reply> reply = AcceptedCommand("hil-info", options_.command_timeout);
+  if (!reply.ok()) return reply.error();
+  return ParseHarnessInfo(*reply);
+}
+
+Result<std::vector<Layer>> DutLink::Layers() {
+  Result<Reply> reply = AcceptedCommand("layers", options_.command_timeout);
+  if (!reply.ok()) return reply.error();
+  return ParseLayers(*reply);
+}
+
+Status DutLink::LoadBuffer(const std::vector<uint8_t>& data) {
+  const std::string load = "db load " + std::to_string(data.size());
+  Result<Reply> reply = AcceptedCommand(load, options_.command_timeout);
+  if (!reply.ok()) return reply.error();
+  const std::string expecting = "m-[Expecting " + std::to_string(data.size()) + " bytes]";
+  if (reply->lines.empty() || reply->lines.front() != expecting) {
+    return InfrastructureError("reply to '" + load + "' does not follow the protocol: expected '" +
+                               expecting + "'");
+  }
+  std::vector<std::string> chunks = DbChunkCommands(data);
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    reply = AcceptedCommand(chunks[i], options_.command_timeout);
+    if (!reply.ok()) return reply.error();
+    bool last = i + 1 == chunks.size();
+    bool done = !reply->lines.empty() && reply->lines.back() == "m-load-done";
+    if (last != done) {
+      return InfrastructureError(
+          last ? "the DUT did not answer m-load-done after the last of " +
+                     std::to_string(data.size()) + " bytes"
+               : "the DUT answered m-load-done early, after chunk " + std::to_string(i + 1) +
+                     " of " + std::to_string(chunks.size()));
+    }
+  }
+  return OkStatus();
+}
+
+Result<std::vector<uint8_t>> DutLink::PrintBuffer() {
+  Result<Reply> reply = AcceptedCommand("db print", options_.command_timeout);
+  if (!reply.ok()) return reply.error();
+  return ParseBufferPrint(*reply);
+}
+
+Result<InferenceRun> DutLink::Infer(uint32_t inferences, uint32_t warmups, Milliseconds timeout) {
+  const std::string command =
+      "infer " + std::to_string(inferences) + " " + std::to_string(warmups);
+  Result<Reply> reply = AcceptedCommand(command, timeout);
+  if (!reply.ok()) return reply.error();
+  return ParseInference(*reply, inferences, warmups);
+}
+
+Result<std::vector<float>> DutLink::Results() {
+  Result<Reply> reply = AcceptedCommand("results", options_.command_timeout);
+  if (!reply.ok()) return reply.error();
+  return ParseResults(*reply);
+}
+
+Status DutLink::SetWindowStyle(WindowStyle style) {
+  const std::string command = "hil-window " + std::string(WindowStyleName(style));
+  Result<Reply> reply = AcceptedCommand(command, options_.command_timeout);
+  if (!reply.ok()) return reply.error();
+  if (reply->Bracketed("m-hil-window-") != std::string(WindowStyleName(style))) {
+    return InfrastructureError("the DUT did not confirm window style " +
+                               std::string(WindowStyleName(style)));
+  }
+  return OkStatus();
+}
+
+}  // namespace hil::dut

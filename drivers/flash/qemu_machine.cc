@@ -1,0 +1,186 @@
+#include "drivers/flash/qemu_machine.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace hil::flash {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+QemuExit FromWaitStatus(int status) {
+  QemuExit exit;
+  if (WIFSIGNALED(status)) {
+    exit.signaled = true;
+    exit.signal = WTERMSIG(status);
+  } else {
+    exit.code = WEXITSTATUS(status);
+  }
+  return exit;
+}
+
+// QEMU creates the socket file when it starts listening. Probing with a
+// connection instead would use up the single client QEMU serves.
+bool SocketExists(const std::filesystem::path& path) {
+  std::error_code error;
+  return std::filesystem::is_socket(path, error);
+}
+
+}  // namespace
+
+std::string QemuExit::Describe() const {
+  if (signaled) {
+    return std::string("was killed by signal ") + std::to_string(signal) + " (" +
+           strsignal(signal) + ")";
+  }
+  std::string text = "exited with status " + std::to_string(code);
+  if (code == 3) text += " (the firmware reported a fault; see its UART output)";
+  return text;
+}
+
+Result<std::unique_ptr<QemuMachine>> QemuMachine::Start(const QemuOptions& options) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(options.firmware, error)) {
+    return ConfigurationError("firmware image " + options.firmware.string() +
+                              " does not exist (build it with 'cmake --build build')");
+  }
+  std::string work_template =
+      (std::filesystem::temp_directory_path() / "hil-qemu-XXXXXX").string();
+  if (::mkdtemp(work_template.data()) == nullptr) {
+    return InfrastructureError("cannot create a working folder for QEMU: " +
+                               std::string(std::strerror(errno)));
+  }
+
+  std::unique_ptr<QemuMachine> machine(new QemuMachine());
+  machine->work_dir_ = work_template;
+  machine->uart_socket_ = machine->work_dir_ / "uart.sock";
+  machine->log_path_ = machine->work_dir_ / "qemu.log";
+  machine->keep_work_dir_ = options.keep_work_dir;
+
+  std::vector<std::string> arguments = {
+      options.qemu_binary,
+      "-M", options.machine,
+      "-nographic",
+      "-monitor", "none",
+      "-icount", "shift=" + std::to_string(options.icount_shift),
+      "-semihosting-config", "enable=on,target=native",
+      "-chardev", "socket,id=uart0,path=" + machine->uart_socket_.string() + ",server=on,wait=on",
+      "-serial", "chardev:uart0",
+      "-kernel", options.firmware.string(),
+  };
+  arguments.insert(arguments.end(), options.extra_arguments.begin(),
+                   options.extra_arguments.end());
+  std::vector<char*> argv;
+  for (std::string& argument : arguments) argv.push_back(argument.data());
+  argv.push_back(nullptr);
+
+  int log_fd = ::open(machine->log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (log_fd < 0) {
+    return InfrastructureError("cannot create " + machine->log_path_.string() + ": " +
+                               std::strerror(errno));
+  }
+  const pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(log_fd);
+    return InfrastructureError("cannot start QEMU: fork failed: " +
+                               std::string(std::strerror(errno)));
+  }
+  if (pid == 0) {
+    // Only async-signal-safe calls between fork and exec. QEMU must not
+    // outlive hil, whatever way hil ends.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    int null_fd = ::open("/dev/null", O_RDONLY);
+    ::dup2(null_fd, STDIN_FILENO);
+    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(log_fd, STDERR_FILENO);
+    ::execvp(argv[0], argv.data());
+    const char message[] = "hil: cannot execute qemu-system-arm\n";
+    ssize_t ignored = ::write(STDERR_FILENO, message, sizeof(message) - 1);
+    (void)ignored;
+    ::_exit(127);
+  }
+  ::close(log_fd);
+  machine->pid_ = pid;
+
+  const auto deadline = Clock::now() + options.start_timeout;
+  while (!SocketExists(machine->uart_socket_)) {
+    if (std::optional<QemuExit> exit = machine->Poll()) {
+      std::string message = "QEMU (" + options.machine + ", " + options.firmware.string() + ") " +
+                            exit->Describe() + " before opening its UART";
+      if (!exit->signaled && exit->code == 127) message += "; is qemu-system-arm installed?";
+      return InfrastructureError(message + "; QEMU said: " + machine->LogTail());
+    }
+    if (Clock::now() > deadline) {
+      machine->Stop();
+      return InfrastructureError("QEMU did not open its UART socket within " +
+                                 std::to_string(options.start_timeout.count()) +
+                                 " ms; QEMU said: " + machine->LogTail());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return machine;
+}
+
+QemuMachine::~QemuMachine() {
+  if (pid_ > 0 && !exit_) Stop();
+  if (!keep_work_dir_ && !work_dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(work_dir_, ignored);
+  }
+}
+
+std::optional<QemuExit> QemuMachine::Poll() {
+  if (exit_ || pid_ <= 0) return exit_;
+  int status = 0;
+  pid_t done = ::waitpid(pid_, &status, WNOHANG);
+  if (done == pid_) exit_ = FromWaitStatus(status);
+  return exit_;
+}
+
+std::optional<QemuExit> QemuMachine::WaitForExit(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (!Poll()) {
+    if (Clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return exit_;
+}
+
+QemuExit QemuMachine::Stop(std::chrono::milliseconds grace) {
+  if (Poll()) return *exit_;
+  ::kill(pid_, SIGTERM);
+  if (WaitForExit(grace)) return *exit_;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  exit_ = FromWaitStatus(status);
+  return *exit_;
+}
+
+std::string QemuMachine::LogTail(size_t max_bytes) const {
+  std::ifstream log(log_path_);
+  std::stringstream content;
+  content << log.rdbuf();
+  std::string text = content.str();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.empty()) return "(nothing)";
+  if (text.size() > max_bytes) text = "..." + text.substr(text.size() - max_bytes);
+  return text;
+}
+
+}  // namespace hil::flash

@@ -1,0 +1,36 @@
+// hil: the command-line front of the hardware-in-the-loop test framework.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "boards_command.h"
+#include "dut_command.h"
+#include "hil/error.h"
+
+#ifndef HIL_VERSION
+#error "the build defines HIL_VERSION"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app(
+      "hil " HIL_VERSION
+      ": hardware-in-the-loop latency and energy tests for ML on Cortex-M.\n\n"
+      "Exit codes: 0 success, 1 a test or expectation failed, 2 configuration or usage\n"
+      "error, 3 infrastructure error (bench, probe, flashing, DUT link).",
+      "hil");
+  app.set_version_flag("--version", "hil " HIL_VERSION);
+  app.require_subcommand(1);
+  int exit_code = 0;
+  hil::cli::AddBoardsCommand(app, exit_code);
+  hil::cli::AddDutCommand(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
+  } catch (const CLI::ParseError& error) {
+    app.exit(error);
+    return hil::ExitCodeFor(hil::ErrorKind::kConfiguration);
+  }
+  return exit_code;
+}

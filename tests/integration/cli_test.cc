@@ -1,0 +1,94 @@
+// The hil command line, run as a user runs it.
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "virtual_bench.h"
+
+namespace hil::testing {
+namespace {
+
+struct CliRun {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+CliRun RunHil(const std::string& arguments) {
+  const std::string command = std::string(HIL_CLI_PATH) + " " + arguments + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  CliRun run{-1, ""};
+  if (pipe == nullptr) return run;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.output.append(buffer.data(), n);
+  int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+TEST(CliTest, VersionAndHelp) {
+  CliRun version = RunHil("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.output.find("hil 0."), std::string::npos) << version.output;
+
+  CliRun help = RunHil("dut --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("--board"), std::string::npos);
+  EXPECT_NE(help.output.find("Examples"), std::string::npos);
+}
+
+TEST(CliTest, DemoRunsEveryCommandOnTheVirtualBoard) {
+  CliRun demo = RunHil("dut --board mps2-an386 --input " + std::string(HIL_SHARED_DIR) +
+                    "/datasets/kws01/tst_000001_Left_2.bin");
+  ASSERT_EQ(demo.exit_code, 0) << demo.output;
+  for (const char* expected : {"hil-mps2-an386", "ulp-mlperf, model mb-conv3x3", "cortex-m4",
+                               "3 layers", "490 bytes loaded, db print round trip identical",
+                               "10 inferences: median", "results    ["}) {
+    EXPECT_NE(demo.output.find(expected), std::string::npos) << expected << "\n" << demo.output;
+  }
+}
+
+TEST(CliTest, RawCommandsPrintRepliesAndARejectedOneExitsOne) {
+  CliRun ok = RunHil("dut --board mps3-an547 --workload mb-dense name \"infer 2 0\"");
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("m-name-dut-[hil-mps3-an547]"), std::string::npos) << ok.output;
+  EXPECT_NE(ok.output.find("m-infer-done"), std::string::npos) << ok.output;
+
+  CliRun rejected = RunHil("dut --board mps2-an500 bogus");
+  EXPECT_EQ(rejected.exit_code, 1) << rejected.output;
+  EXPECT_NE(rejected.output.find("e-[unknown command: bogus]"), std::string::npos);
+}
+
+TEST(CliTest, UserErrorsExitTwoAndBenchErrorsExitThree) {
+  CliRun unknown_board = RunHil("dut --board nucleo-h743zi name");
+  EXPECT_EQ(unknown_board.exit_code, 2);
+  EXPECT_NE(unknown_board.output.find("unknown board 'nucleo-h743zi'; known boards: mps2-an386"),
+            std::string::npos)
+      << unknown_board.output;
+
+  CliRun bad_flag = RunHil("dut --frobnicate");
+  EXPECT_EQ(bad_flag.exit_code, 2);
+
+  CliRun bad_uri = RunHil("dut --connect ttyACM0 name");
+  EXPECT_EQ(bad_uri.exit_code, 2) << bad_uri.output;
+  EXPECT_NE(bad_uri.output.find("has no scheme"), std::string::npos);
+
+  CliRun absent = RunHil("dut --connect unix:/nonexistent/dut.sock name");
+  EXPECT_EQ(absent.exit_code, 3) << absent.output;
+  EXPECT_NE(absent.output.find("infrastructure error"), std::string::npos);
+}
+
+TEST(CliTest, BoardsListsEmulatedAndHardwareBoards) {
+  CliRun boards = RunHil("boards");
+  ASSERT_EQ(boards.exit_code, 0);
+  EXPECT_NE(boards.output.find("mps3-an547"), std::string::npos);
+  EXPECT_NE(boards.output.find("nucleo-l4r5zi"), std::string::npos);
+  EXPECT_NE(boards.output.find("hardware"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hil::testing

@@ -1,0 +1,105 @@
+// Every board's firmware image is built, is a Cortex-M ELF that boots from
+// its board's flash, and appears in the size table the build prints.
+#include <elf.h>
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "virtual_bench.h"
+
+namespace hil::testing {
+namespace {
+
+struct ImageLayout {
+  const char* board;
+  uint32_t flash_base;
+  uint32_t flash_size;
+  uint32_t ram_base;
+  uint32_t ram_size;
+};
+
+// From each board's memory.ld and datasheet.
+constexpr ImageLayout kLayouts[] = {
+    {"mps2-an386", 0x00000000, 4u << 20, 0x20000000, 4u << 20},
+    {"mps2-an500", 0x00000000, 4u << 20, 0x20000000, 4u << 20},
+    {"mps3-an547", 0x00000000, 512u << 10, 0x20000000, 512u << 10},
+    {"nucleo-l4r5zi", 0x08000000, 2u << 20, 0x20000000, 640u << 10},
+    {"nrf52840dk", 0x00000000, 1u << 20, 0x20000000, 256u << 10},
+};
+
+class FirmwareImageTest : public ::testing::TestWithParam<ImageLayout> {};
+
+TEST_P(FirmwareImageTest, IsAThumbElfWithAVectorTableInFlash) {
+  const ImageLayout& layout = GetParam();
+  const std::string path = BuiltImage(layout.board, "mb-conv3x3");
+  std::ifstream file(path, std::ios::binary);
+  ASSERT_TRUE(file.good()) << "not built: " << path;
+  std::stringstream content;
+  content << file.rdbuf();
+  const std::string bytes = content.str();
+  ASSERT_GE(bytes.size(), sizeof(Elf32_Ehdr));
+  Elf32_Ehdr header;
+  std::memcpy(&header, bytes.data(), sizeof(header));
+  ASSERT_EQ(std::memcmp(header.e_ident, ELFMAG, SELFMAG), 0);
+  EXPECT_EQ(header.e_ident[EI_CLASS], ELFCLASS32);
+  EXPECT_EQ(header.e_machine, EM_ARM);
+  // Thumb entry point (bit 0 set) inside the board's flash.
+  EXPECT_EQ(header.e_entry & 1u, 1u);
+  EXPECT_GE(header.e_entry, layout.flash_base);
+  EXPECT_LT(header.e_entry, layout.flash_base + layout.flash_size);
+
+  // The first loadable segment starts at the flash base with the vector
+  // table: initial stack pointer at the top of RAM, then the reset handler.
+  bool found = false;
+  for (int i = 0; i < header.e_phnum && !found; ++i) {
+    Elf32_Phdr segment;
+    std::memcpy(&segment, bytes.data() + header.e_phoff + i * header.e_phentsize, sizeof(segment));
+    if (segment.p_type != PT_LOAD || segment.p_paddr != layout.flash_base) continue;
+    found = true;
+    uint32_t vectors[2];
+    std::memcpy(vectors, bytes.data() + segment.p_offset, sizeof(vectors));
+    EXPECT_EQ(vectors[0], layout.ram_base + layout.ram_size);
+    EXPECT_EQ(vectors[1], header.e_entry);
+  }
+  EXPECT_TRUE(found) << "no loadable segment at the flash base";
+}
+
+TEST_P(FirmwareImageTest, AppearsInTheBuildSizeTable) {
+  std::ifstream table(std::string(HIL_FIRMWARE_BUILD_DIR) + "/sizes.txt");
+  ASSERT_TRUE(table.good());
+  std::string line;
+  bool listed = false;
+  const std::string image = std::string("/") + GetParam().board + "/harness-mb-conv3x3.elf";
+  while (std::getline(table, line)) {
+    if (line.find(image) == std::string::npos) continue;
+    std::istringstream fields(line);
+    unsigned long text = 0, data = 0, bss = 0;
+    fields >> text >> data >> bss;
+    EXPECT_GT(text, 1000u) << line;
+    EXPECT_GT(bss, 0u) << line;
+    listed = true;
+  }
+  EXPECT_TRUE(listed) << image << " missing from sizes.txt";
+}
+
+INSTANTIATE_TEST_SUITE_P(AllBoards, FirmwareImageTest, ::testing::ValuesIn(kLayouts),
+                         [](const ::testing::TestParamInfo<ImageLayout>& param) {
+                           std::string name = param.param.board;
+                           for (char& c : name) c = c == '-' ? '_' : c;
+                           return name;
+                         });
+
+TEST(FirmwareImageTest, EveryMicrobenchmarkIsBuiltForEveryEmulatedBoard) {
+  for (const char* board : kQemuBoards) {
+    for (std::string_view workload : MicrobenchWorkloads()) {
+      std::ifstream file(BuiltImage(board, std::string(workload)));
+      EXPECT_TRUE(file.good()) << board << " " << workload;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hil::testing
