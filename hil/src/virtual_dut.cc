@@ -15,7 +15,8 @@ Error VirtualDut::Explain(const Error& error) {
                ? Error(error.kind(), error.message() + " (QEMU is still running: the DUT hangs)")
                : error;
   }
-  return Error(error.kind(), error.message() + " (QEMU " + exit->Describe() + ")");
+  return Error(error.kind(), error.message() + " (QEMU " + exit->Describe() +
+                                 "; its log: " + machine->LogTail(500) + ")");
 }
 
 Result<VirtualDut> BootVirtualDut(const BoardSpec& board, const std::string& firmware,

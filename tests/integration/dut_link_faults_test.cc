@@ -134,6 +134,11 @@ TEST(DutLinkFaultsTest, MissingFirmwareIsAConfigurationErrorAndBadQemuAnInfrastr
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().kind(), ErrorKind::kConfiguration);
 
+  Result<VirtualDut> not_elf = BootVirtualDut(**FindBoard("mps2-an386"), HIL_CLI_PATH);
+  ASSERT_FALSE(not_elf.ok());
+  EXPECT_EQ(not_elf.error().kind(), ErrorKind::kConfiguration);
+  EXPECT_NE(not_elf.error().message().find("not a 32-bit Arm ELF"), std::string::npos);
+
   VirtualDutOptions options;
   options.qemu.qemu_binary = "/nonexistent/qemu-system-arm";
   Result<VirtualDut> no_qemu = BootVirtualDut(
