@@ -29,7 +29,7 @@ done
 # Every package the code, the tests and the firmware build use.
 packages=(
   # host toolchain and build
-  g++ cmake ninja-build pkg-config
+  g++ cmake ninja-build pkg-config clang-format git
   # DUT firmware and the virtual bench
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
   # flashing and hardware access

@@ -50,10 +50,10 @@ Result<std::string> DutLink::WaitForBoot() {
     }
     Milliseconds left = Remaining(deadline);
     if (left.count() == 0) {
-      return InfrastructureError("the DUT at " + uri() + " did not finish booting within " +
-                                 Seconds(options_.boot_timeout) +
-                                 (init_done ? " (saw m-init-done but no m-ready)"
-                                            : " (no m-init-done)"));
+      return InfrastructureError(
+          "the DUT at " + uri() + " did not finish booting within " +
+          Seconds(options_.boot_timeout) +
+          (init_done ? " (saw m-init-done but no m-ready)" : " (no m-init-done)"));
     }
     Result<size_t> n = stream_->Read(buffer, left);
     if (!n.ok()) return n.error().WithContext("waiting for the DUT to boot");
@@ -160,15 +160,21 @@ Result<Reply> DutLink::CollectReply(std::string command, Clock::time_point deadl
     Milliseconds left = Remaining(deadline);
     if (left.count() == 0) {
       auto waited = std::chrono::duration_cast<Milliseconds>(Clock::now() - start);
-      return InfrastructureError(
-          "no complete reply to '" + reply.command + "' from " + uri() + " within " +
-          Seconds(waited) +
-          (last_line.empty() ? " (nothing received)"
-                             : " (last line received: '" + last_line + "')"));
+      return InfrastructureError("no complete reply to '" + reply.command + "' from " + uri() +
+                                 " within " + Seconds(waited) +
+                                 (last_line.empty()
+                                      ? " (nothing received)"
+                                      : " (last line received: '" + last_line + "')"));
     }
     Result<size_t> n = stream_->Read(buffer, left);
     if (!n.ok()) {
-      return n.error().WithContext("waiting for the reply to '" + reply.command + "'");
+      Error error = n.error().WithContext("waiting for the reply to '" + reply.command + "'");
+      // The DUT's last words often say why it went away (a fault report).
+      if (!reply.errors.empty()) {
+        return Error(error.kind(),
+                     error.message() + " (the DUT said: " + reply.errors.back() + ")");
+      }
+      return error;
     }
     assembler_.Push({buffer.data(), *n}, pending_lines_);
   }
@@ -178,8 +184,8 @@ Result<Reply> DutLink::AcceptedCommand(std::string_view command, Milliseconds ti
   Result<Reply> reply = Command(command, timeout);
   if (!reply.ok()) return reply;
   if (reply->rejected()) {
-    return InfrastructureError("the DUT rejected '" + std::string(command) + "': " +
-                               reply->errors.front());
+    return InfrastructureError("the DUT rejected '" + std::string(command) +
+                               "': " + reply->errors.front());
   }
   return reply;
 }
@@ -224,11 +230,11 @@ Status DutLink::LoadBuffer(const std::vector<uint8_t>& data) {
     bool last = i + 1 == chunks.size();
     bool done = !reply->lines.empty() && reply->lines.back() == "m-load-done";
     if (last != done) {
-      return InfrastructureError(
-          last ? "the DUT did not answer m-load-done after the last of " +
-                     std::to_string(data.size()) + " bytes"
-               : "the DUT answered m-load-done early, after chunk " + std::to_string(i + 1) +
-                     " of " + std::to_string(chunks.size()));
+      return InfrastructureError(last ? "the DUT did not answer m-load-done after the last of " +
+                                            std::to_string(data.size()) + " bytes"
+                                      : "the DUT answered m-load-done early, after chunk " +
+                                            std::to_string(i + 1) + " of " +
+                                            std::to_string(chunks.size()));
     }
   }
   return OkStatus();
@@ -241,8 +247,7 @@ Result<std::vector<uint8_t>> DutLink::PrintBuffer() {
 }
 
 Result<InferenceRun> DutLink::Infer(uint32_t inferences, uint32_t warmups, Milliseconds timeout) {
-  const std::string command =
-      "infer " + std::to_string(inferences) + " " + std::to_string(warmups);
+  const std::string command = "infer " + std::to_string(inferences) + " " + std::to_string(warmups);
   Result<Reply> reply = AcceptedCommand(command, timeout);
   if (!reply.ok()) return reply.error();
   return ParseInference(*reply, inferences, warmups);

@@ -11,8 +11,8 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 }
 
 Error Malformed(const Reply& reply, const std::string& what) {
-  return InfrastructureError("reply to '" + reply.command + "' does not follow the protocol: " +
-                             what);
+  return InfrastructureError("reply to '" + reply.command +
+                             "' does not follow the protocol: " + what);
 }
 
 template <typename Integer>
@@ -150,8 +150,10 @@ Result<std::vector<Layer>> ParseLayers(const Reply& reply) {
   std::vector<Layer> layers;
   for (const std::string& entry : reply.AllBracketed("m-layer-")) {
     std::vector<std::string_view> parts = SplitCommas(entry);
-    std::optional<uint32_t> index = parts.size() == 3 ? ParseInteger<uint32_t>(parts[0]) : std::nullopt;
-    std::optional<uint64_t> macs = parts.size() == 3 ? ParseInteger<uint64_t>(parts[2]) : std::nullopt;
+    std::optional<uint32_t> index =
+        parts.size() == 3 ? ParseInteger<uint32_t>(parts[0]) : std::nullopt;
+    std::optional<uint64_t> macs =
+        parts.size() == 3 ? ParseInteger<uint64_t>(parts[2]) : std::nullopt;
     if (!index || !macs || *index != layers.size()) {
       return Malformed(reply, "layer line m-layer-[" + entry + "] is not [index,op,macs] in order");
     }
@@ -240,14 +242,14 @@ Result<InferenceRun> ParseInference(const Reply& reply, uint32_t inferences, uin
   for (const std::string& chunk : reply.AllBracketed("m-hil-inference-us-")) {
     for (std::string_view part : SplitCommas(chunk)) {
       std::optional<uint32_t> us = ParseInteger<uint32_t>(part);
-      if (!us) return Malformed(reply, "inference time '" + std::string(part) + "' is not a number");
+      if (!us)
+        return Malformed(reply, "inference time '" + std::string(part) + "' is not a number");
       run.inference_us.push_back(*us);
     }
   }
   if (run.inference_us.size() > inferences) {
-    return Malformed(reply, std::to_string(run.inference_us.size()) +
-                                " inference times for " + std::to_string(inferences) +
-                                " inferences");
+    return Malformed(reply, std::to_string(run.inference_us.size()) + " inference times for " +
+                                std::to_string(inferences) + " inferences");
   }
   Result<std::vector<float>> results = ParseResults(reply);
   if (!results.ok()) return results.error();

@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 namespace hil::flash {
@@ -69,8 +68,7 @@ Result<std::unique_ptr<QemuMachine>> QemuMachine::Start(const QemuOptions& optio
                                 " is not a 32-bit Arm ELF file");
     }
   }
-  std::string work_template =
-      (std::filesystem::temp_directory_path() / "hil-qemu-XXXXXX").string();
+  std::string work_template = (std::filesystem::temp_directory_path() / "hil-qemu-XXXXXX").string();
   if (::mkdtemp(work_template.data()) == nullptr) {
     return InfrastructureError("cannot create a working folder for QEMU: " +
                                std::string(std::strerror(errno)));
@@ -84,17 +82,23 @@ Result<std::unique_ptr<QemuMachine>> QemuMachine::Start(const QemuOptions& optio
 
   std::vector<std::string> arguments = {
       options.qemu_binary,
-      "-M", options.machine,
+      "-M",
+      options.machine,
       "-nographic",
-      "-monitor", "none",
-      "-icount", "shift=" + std::to_string(options.icount_shift),
-      "-semihosting-config", "enable=on,target=native",
-      "-chardev", "socket,id=uart0,path=" + machine->uart_socket_.string() + ",server=on,wait=on",
-      "-serial", "chardev:uart0",
-      "-kernel", options.firmware.string(),
+      "-monitor",
+      "none",
+      "-icount",
+      "shift=" + std::to_string(options.icount_shift),
+      "-semihosting-config",
+      "enable=on,target=native",
+      "-chardev",
+      "socket,id=uart0,path=" + machine->uart_socket_.string() + ",server=on,wait=on",
+      "-serial",
+      "chardev:uart0",
+      "-kernel",
+      options.firmware.string(),
   };
-  arguments.insert(arguments.end(), options.extra_arguments.begin(),
-                   options.extra_arguments.end());
+  arguments.insert(arguments.end(), options.extra_arguments.begin(), options.extra_arguments.end());
   std::vector<char*> argv;
   for (std::string& argument : arguments) argv.push_back(argument.data());
   argv.push_back(nullptr);
@@ -135,7 +139,8 @@ Result<std::unique_ptr<QemuMachine>> QemuMachine::Start(const QemuOptions& optio
       std::string message = "QEMU (" + options.machine + ", " + options.firmware.string() + ") " +
                             exit->Describe() + " before opening its UART";
       if (!exit->signaled && exit->code == 127) message += "; is qemu-system-arm installed?";
-      return InfrastructureError(message + "; QEMU said: " + machine->LogTail());
+      std::string log = machine->LogTail();
+      return InfrastructureError(message + (log.empty() ? "" : "; QEMU said: " + log));
     }
     if (Clock::now() > deadline) {
       machine->Stop();
@@ -187,11 +192,14 @@ QemuExit QemuMachine::Stop(std::chrono::milliseconds grace) {
 
 std::string QemuMachine::LogTail(size_t max_bytes) const {
   std::ifstream log(log_path_);
-  std::stringstream content;
-  content << log.rdbuf();
-  std::string text = content.str();
+  std::string text, line;
+  while (std::getline(log, line)) {
+    // QEMU's note that it waits for the UART client is expected, not news.
+    if (line.find("QEMU waiting for connection") != std::string::npos) continue;
+    text += line + "\n";
+  }
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  if (text.empty()) return "(nothing)";
+  if (text.empty()) return "";
   if (text.size() > max_bytes) text = "..." + text.substr(text.size() - max_bytes);
   return text;
 }

@@ -14,8 +14,8 @@ Result<uint32_t> ParseNumber(std::string_view text, uint32_t max, std::string_vi
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || error != std::errc() || end != text.data() + text.size() || value == 0 ||
       value > max) {
-    return ConfigurationError("connection string '" + std::string(whole) + "': " +
-                              std::string(what) + " '" + std::string(text) +
+    return ConfigurationError("connection string '" + std::string(whole) +
+                              "': " + std::string(what) + " '" + std::string(text) +
                               "' is not a number from 1 to " + std::to_string(max));
   }
   return value;

@@ -27,9 +27,8 @@ class SerialStream final : public ByteStream {
     sp_return n = sp_blocking_write(port_, data.data(), data.size(), kWriteTimeoutMs);
     if (n < 0) return InfrastructureError("write to " + uri() + " failed: " + LastSerialError());
     if (static_cast<size_t>(n) != data.size()) {
-      return InfrastructureError("write to " + uri() + " timed out after " +
-                                 std::to_string(n) + " of " + std::to_string(data.size()) +
-                                 " bytes");
+      return InfrastructureError("write to " + uri() + " timed out after " + std::to_string(n) +
+                                 " of " + std::to_string(data.size()) + " bytes");
     }
     return OkStatus();
   }
@@ -39,8 +38,8 @@ class SerialStream final : public ByteStream {
     sp_return n = sp_blocking_read_next(port_, buffer.data(), buffer.size(),
                                         static_cast<unsigned>(timeout.count()));
     if (n < 0) {
-      return InfrastructureError("read from " + uri() + " failed (device unplugged?): " +
-                                 LastSerialError());
+      return InfrastructureError("read from " + uri() +
+                                 " failed (device unplugged?): " + LastSerialError());
     }
     return static_cast<size_t>(n);
   }

@@ -98,7 +98,8 @@ Result<int> ConnectTcp(const ConnectionString& connection) {
     }
   }
   ::freeaddrinfo(addresses);
-  if (fd < 0) return InfrastructureError("cannot connect to " + connection.ToString() + ": " + reason);
+  if (fd < 0)
+    return InfrastructureError("cannot connect to " + connection.ToString() + ": " + reason);
   // Commands are small and latency matters more than throughput.
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -108,8 +109,8 @@ Result<int> ConnectTcp(const ConnectionString& connection) {
 }  // namespace
 
 Result<std::unique_ptr<ByteStream>> ConnectSocket(const ConnectionString& connection) {
-  Result<int> fd = connection.scheme == Scheme::kUnix ? ConnectUnix(connection)
-                                                      : ConnectTcp(connection);
+  Result<int> fd =
+      connection.scheme == Scheme::kUnix ? ConnectUnix(connection) : ConnectTcp(connection);
   if (!fd.ok()) return fd.error();
   return std::unique_ptr<ByteStream>(new SocketStream(connection.ToString(), *fd));
 }

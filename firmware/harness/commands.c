@@ -288,6 +288,14 @@ static void command_window(char **tokens, size_t count) {
   print_bracketed("m-hil-window-", window_style_name(window_style));
 }
 
+static void command_fault(char **tokens, size_t count) {
+  (void)tokens;
+  (void)count;
+  /* A permanently undefined instruction: the UsageFault path, so hosts can
+   * check that they tell a crashed DUT from a hung or silent one. */
+  __asm__ volatile("udf #0");
+}
+
 struct command {
   const char *name;
   void (*run)(char **tokens, size_t count);
@@ -301,11 +309,14 @@ static const struct command kCommands[] = {
     {"db", command_db, "db load N   : expect N bytes; db HEX: append bytes; db print: show them"},
     {"infer", command_infer, "infer N [W] : W warm-ups, then N measured inferences on the buffer"},
     {"results", command_results, "results     : print the outputs of the last inference"},
-    {"timestamp", command_timestamp, "timestamp   : print m-lap-us (per-inference) or pulse the pin"},
+    {"timestamp", command_timestamp,
+     "timestamp   : print m-lap-us (per-inference) or pulse the pin"},
     {"hil-info", command_info, "hil-info    : board, core, clock, workload, kernels, build flags"},
     {"layers", command_layers, "layers      : layer count, op and MACs of each layer"},
     {"hil-window", command_window,
      "hil-window [per-inference|timestamp] : show or choose the window style"},
+    {"hil-fault", command_fault,
+     "hil-fault   : crash on purpose (tests the host's fault handling)"},
 };
 
 static void command_help(char **tokens, size_t count) {

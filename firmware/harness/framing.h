@@ -18,9 +18,9 @@ extern "C" {
 #define FRAMER_MAX_COMMAND 80
 
 enum framer_event {
-  FRAMER_NONE = 0,      /* byte consumed, no command yet */
-  FRAMER_COMMAND = 1,   /* framer->command holds a complete command */
-  FRAMER_TOO_LONG = 2,  /* a command overflowed; it was discarded */
+  FRAMER_NONE = 0,     /* byte consumed, no command yet */
+  FRAMER_COMMAND = 1,  /* framer->command holds a complete command */
+  FRAMER_TOO_LONG = 2, /* a command overflowed; it was discarded */
 };
 
 struct framer {

@@ -10,10 +10,10 @@
 #include <stdint.h>
 
 struct workload {
-  const char *model_id;    /* reported by profile% as m-model-[...] */
-  const char *kernels;     /* kernel set, e.g. "reference" */
-  uint32_t input_bytes;    /* bytes of one input tensor */
-  uint32_t output_count;   /* values reported by m-results-[...] */
+  const char *model_id;  /* reported by profile% as m-model-[...] */
+  const char *kernels;   /* kernel set, e.g. "reference" */
+  uint32_t input_bytes;  /* bytes of one input tensor */
+  uint32_t output_count; /* values reported by m-results-[...] */
   uint32_t layer_count;
 
   /* Called once at boot: weights, buffers. */

@@ -110,7 +110,8 @@ static void run_one_layer(const int8_t *in, int8_t *out, const int8_t *w, const 
 #if defined(MB_OP_DENSE)
   for (int o = 0; o < MB_CHANNELS; ++o) {
     int32_t acc = bias[o];
-    for (int i = 0; i < MB_CHANNELS; ++i) acc += (in[i] - MB_INPUT_ZERO_POINT) * w[o * MB_CHANNELS + i];
+    for (int i = 0; i < MB_CHANNELS; ++i)
+      acc += (in[i] - MB_INPUT_ZERO_POINT) * w[o * MB_CHANNELS + i];
     out[o] = requantize(acc);
   }
 #elif defined(MB_OP_CONV1X1)
@@ -118,7 +119,8 @@ static void run_one_layer(const int8_t *in, int8_t *out, const int8_t *w, const 
     const int8_t *pixel = &in[p * MB_CHANNELS];
     for (int o = 0; o < MB_CHANNELS; ++o) {
       int32_t acc = bias[o];
-      for (int i = 0; i < MB_CHANNELS; ++i) acc += (pixel[i] - MB_INPUT_ZERO_POINT) * w[o * MB_CHANNELS + i];
+      for (int i = 0; i < MB_CHANNELS; ++i)
+        acc += (pixel[i] - MB_INPUT_ZERO_POINT) * w[o * MB_CHANNELS + i];
       out[p * MB_CHANNELS + o] = requantize(acc);
     }
   }
@@ -137,7 +139,8 @@ static void run_one_layer(const int8_t *in, int8_t *out, const int8_t *w, const 
             if (ix < 0 || ix >= MB_WIDTH) continue;
             const int8_t *pixel = &in[(iy * MB_WIDTH + ix) * MB_CHANNELS];
             const int8_t *filter = &w[((o * 3 + ky) * 3 + kx) * MB_CHANNELS];
-            for (int i = 0; i < MB_CHANNELS; ++i) acc += (pixel[i] - MB_INPUT_ZERO_POINT) * filter[i];
+            for (int i = 0; i < MB_CHANNELS; ++i)
+              acc += (pixel[i] - MB_INPUT_ZERO_POINT) * filter[i];
           }
         }
         out[(y * MB_WIDTH + x) * MB_CHANNELS + o] = requantize(acc);
@@ -184,7 +187,8 @@ static uint32_t mb_layer_macs(uint32_t layer) {
 }
 
 static float mb_output(uint32_t index) {
-  return (float)(tensors[(MB_LAYERS - 1) % 2][index % MB_ELEMENTS] - MB_OUTPUT_ZERO_POINT) * MB_OUTPUT_SCALE;
+  return (float)(tensors[(MB_LAYERS - 1) % 2][index % MB_ELEMENTS] - MB_OUTPUT_ZERO_POINT) *
+         MB_OUTPUT_SCALE;
 }
 
 const struct workload the_workload = {

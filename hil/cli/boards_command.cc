@@ -8,9 +8,10 @@
 namespace hil::cli {
 
 void AddBoardsCommand(CLI::App& app, int& exit_code) {
-  CLI::App* command = app.add_subcommand(
-      "boards", "List the boards hil knows: core, clock, whether QEMU emulates them, and "
-                "whether their harness firmware is built.");
+  CLI::App* command =
+      app.add_subcommand("boards",
+                         "List the boards hil knows: core, clock, whether QEMU emulates them, and "
+                         "whether their harness firmware is built.");
   command->callback([&exit_code] {
     std::printf("%-15s %-11s %8s  %-10s %-9s %s\n", "BOARD", "CORE", "MHZ", "BENCH", "FIRMWARE",
                 "DESCRIPTION");

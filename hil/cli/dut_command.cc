@@ -106,11 +106,13 @@ Status RunDemo(dut::DutLink& link, const std::vector<uint8_t>& given_input,
   std::vector<uint32_t> times = run->inference_us;
   std::sort(times.begin(), times.end());
   if (!times.empty()) {
-    double mean = std::accumulate(times.begin(), times.end(), 0.0) / static_cast<double>(times.size());
-    std::printf("  infer      %u inferences: median %.3f ms, min %.3f, max %.3f, mean %.3f "
-                "(firmware timer)\n",
-                kInferences, times[times.size() / 2] / 1e3, times.front() / 1e3,
-                times.back() / 1e3, mean / 1e3);
+    double mean =
+        std::accumulate(times.begin(), times.end(), 0.0) / static_cast<double>(times.size());
+    std::printf(
+        "  infer      %u inferences: median %.3f ms, min %.3f, max %.3f, mean %.3f "
+        "(firmware timer)\n",
+        kInferences, times[times.size() / 2] / 1e3, times.front() / 1e3, times.back() / 1e3,
+        mean / 1e3);
   }
   if (run->lap_start_us && run->lap_end_us) {
     std::printf("  window     %.3f ms for all %u (m-lap-us)\n",
@@ -207,24 +209,26 @@ void AddDutCommand(CLI::App& app, int& exit_code) {
       "  hil dut --connect serial:/dev/ttyACM0 name    a board that already runs the harness");
   command->add_option("--board", arguments->board, "Board to boot (see 'hil boards')")
       ->capture_default_str();
-  command->add_option("--workload", arguments->workload,
-                      "Built-in workload image: mb-dense, mb-conv1x1, mb-conv3x3, "
-                      "mb-depthwise3x3")
+  command
+      ->add_option("--workload", arguments->workload,
+                   "Built-in workload image: mb-dense, mb-conv1x1, mb-conv3x3, "
+                   "mb-depthwise3x3")
       ->capture_default_str();
-  command->add_option("--firmware", arguments->firmware,
-                      "ELF to run instead of the built-in workload image")
+  command
+      ->add_option("--firmware", arguments->firmware,
+                   "ELF to run instead of the built-in workload image")
       ->check(CLI::ExistingFile);
   command->add_option("--connect", arguments->connect,
                       "Talk to a DUT that already runs, e.g. serial:/dev/ttyACM0@115200, "
                       "tcp:HOST:PORT, unix:PATH (no QEMU is started)");
   command->add_option("--input", arguments->input,
                       "Tensor file to load with 'db load' before the commands");
-  command->add_option("--timeout", arguments->timeout_s,
-                      "Seconds allowed for an 'infer' reply")
+  command->add_option("--timeout", arguments->timeout_s, "Seconds allowed for an 'infer' reply")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  command->add_option("--icount-shift", arguments->icount_shift,
-                      "QEMU virtual time per instruction, 2^N ns")
+  command
+      ->add_option("--icount-shift", arguments->icount_shift,
+                   "QEMU virtual time per instruction, 2^N ns")
       ->capture_default_str()
       ->check(CLI::Range(0, 10));
   command->add_flag("--demo", arguments->demo, "Run the demo even if commands are given");

@@ -11,12 +11,11 @@
 #endif
 
 int main(int argc, char** argv) {
-  CLI::App app(
-      "hil " HIL_VERSION
-      ": hardware-in-the-loop latency and energy tests for ML on Cortex-M.\n\n"
-      "Exit codes: 0 success, 1 a test or expectation failed, 2 configuration or usage\n"
-      "error, 3 infrastructure error (bench, probe, flashing, DUT link).",
-      "hil");
+  CLI::App app("hil " HIL_VERSION
+               ": hardware-in-the-loop latency and energy tests for ML on Cortex-M.\n\n"
+               "Exit codes: 0 success, 1 a test or expectation failed, 2 configuration or usage\n"
+               "error, 3 infrastructure error (bench, probe, flashing, DUT link).",
+               "hil");
   app.set_version_flag("--version", "hil " HIL_VERSION);
   app.require_subcommand(1);
   int exit_code = 0;

@@ -10,10 +10,8 @@ namespace hil {
 namespace {
 
 constexpr BoardSpec kBoards[] = {
-    {"mps2-an386", "cortex-m4", 25'000'000, "mps2-an386",
-     "Arm MPS2 AN386, Cortex-M4F (QEMU)"},
-    {"mps2-an500", "cortex-m7", 25'000'000, "mps2-an500",
-     "Arm MPS2 AN500, Cortex-M7 (QEMU)"},
+    {"mps2-an386", "cortex-m4", 25'000'000, "mps2-an386", "Arm MPS2 AN386, Cortex-M4F (QEMU)"},
+    {"mps2-an500", "cortex-m7", 25'000'000, "mps2-an500", "Arm MPS2 AN500, Cortex-M7 (QEMU)"},
     {"mps3-an547", "cortex-m55", 32'000'000, "mps3-an547",
      "Arm MPS3 AN547, Cortex-M55 with MVE (QEMU)"},
     {"nucleo-l4r5zi", "cortex-m4", 120'000'000, "",

@@ -15,8 +15,9 @@ Error VirtualDut::Explain(const Error& error) {
                ? Error(error.kind(), error.message() + " (QEMU is still running: the DUT hangs)")
                : error;
   }
+  std::string log = machine->LogTail(500);
   return Error(error.kind(), error.message() + " (QEMU " + exit->Describe() +
-                                 "; its log: " + machine->LogTail(500) + ")");
+                                 (log.empty() ? "" : "; QEMU said: " + log) + ")");
 }
 
 Result<VirtualDut> BootVirtualDut(const BoardSpec& board, const std::string& firmware,
@@ -34,8 +35,7 @@ Result<VirtualDut> BootVirtualDut(const BoardSpec& board, const std::string& fir
   VirtualDut dut;
   dut.machine = std::move(*machine);
   // QEMU creates the socket file just before it listens: retry briefly.
-  Result<std::unique_ptr<transport::ByteStream>> stream =
-      InfrastructureError("not connected yet");
+  Result<std::unique_ptr<transport::ByteStream>> stream = InfrastructureError("not connected yet");
   for (int attempt = 0; attempt < 100; ++attempt) {
     stream = transport::OpenByteStream(dut.machine->uart_uri());
     if (stream.ok()) break;

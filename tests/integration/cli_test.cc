@@ -1,7 +1,6 @@
 // The hil command line, run as a user runs it.
-#include <sys/wait.h>
-
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
@@ -24,7 +23,8 @@ CliRun RunHil(const std::string& arguments) {
   if (pipe == nullptr) return run;
   std::array<char, 4096> buffer;
   size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.output.append(buffer.data(), n);
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    run.output.append(buffer.data(), n);
   int status = ::pclose(pipe);
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
@@ -43,7 +43,7 @@ TEST(CliTest, VersionAndHelp) {
 
 TEST(CliTest, DemoRunsEveryCommandOnTheVirtualBoard) {
   CliRun demo = RunHil("dut --board mps2-an386 --input " + std::string(HIL_SHARED_DIR) +
-                    "/datasets/kws01/tst_000001_Left_2.bin");
+                       "/datasets/kws01/tst_000001_Left_2.bin");
   ASSERT_EQ(demo.exit_code, 0) << demo.output;
   for (const char* expected : {"hil-mps2-an386", "ulp-mlperf, model mb-conv3x3", "cortex-m4",
                                "3 layers", "490 bytes loaded, db print round trip identical",

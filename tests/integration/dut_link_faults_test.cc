@@ -1,7 +1,6 @@
 // The DutLink against a misbehaving line and a dying or hanging DUT.
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <thread>
 
@@ -80,8 +79,8 @@ TEST(DutLinkFaultsTest, ResyncClearsGarbageSentToTheDut) {
 }
 
 TEST(DutLinkFaultsTest, QemuKilledMidCommandIsAClearInfrastructureErrorWellWithinTheTimeout) {
-  Result<VirtualDut> dut = BootVirtualDut(**FindBoard("mps2-an386"),
-                                          BuiltImage("mps2-an386", "mb-conv3x3"));
+  Result<VirtualDut> dut =
+      BootVirtualDut(**FindBoard("mps2-an386"), BuiltImage("mps2-an386", "mb-conv3x3"));
   ASSERT_TRUE(dut.ok()) << dut.error().ToString();
   const pid_t pid = dut->machine->pid();
   // Kill QEMU while it works through a long inference run.
@@ -103,9 +102,22 @@ TEST(DutLinkFaultsTest, QemuKilledMidCommandIsAClearInfrastructureErrorWellWithi
   EXPECT_LT(elapsed, milliseconds(5000));
 }
 
+TEST(DutLinkFaultsTest, FirmwareFaultIsReportedAsACrashWithTheFaultKind) {
+  Result<VirtualDut> dut =
+      BootVirtualDut(**FindBoard("mps3-an547"), BuiltImage("mps3-an547", "mb-dense"));
+  ASSERT_TRUE(dut.ok()) << dut.error().ToString();
+  Result<dut::Reply> reply = dut->link->Command("hil-fault");
+  ASSERT_FALSE(reply.ok());
+  Error error = dut->Explain(reply.error());
+  EXPECT_EQ(error.kind(), ErrorKind::kInfrastructure);
+  EXPECT_NE(error.message().find("the DUT said: fault: usagefault"), std::string::npos)
+      << error.message();
+  EXPECT_NE(error.message().find("exited with status 3"), std::string::npos) << error.message();
+}
+
 TEST(DutLinkFaultsTest, HungDutTimesOutThenRecoversByResync) {
-  Result<VirtualDut> dut = BootVirtualDut(**FindBoard("mps2-an386"),
-                                          BuiltImage("mps2-an386", "mb-conv3x3"));
+  Result<VirtualDut> dut =
+      BootVirtualDut(**FindBoard("mps2-an386"), BuiltImage("mps2-an386", "mb-conv3x3"));
   ASSERT_TRUE(dut.ok()) << dut.error().ToString();
   ::kill(dut->machine->pid(), SIGSTOP);
   const auto start = Clock::now();
@@ -141,15 +153,15 @@ TEST(DutLinkFaultsTest, MissingFirmwareIsAConfigurationErrorAndBadQemuAnInfrastr
 
   VirtualDutOptions options;
   options.qemu.qemu_binary = "/nonexistent/qemu-system-arm";
-  Result<VirtualDut> no_qemu = BootVirtualDut(
-      **FindBoard("mps2-an386"), BuiltImage("mps2-an386", "mb-conv3x3"), options);
+  Result<VirtualDut> no_qemu =
+      BootVirtualDut(**FindBoard("mps2-an386"), BuiltImage("mps2-an386", "mb-conv3x3"), options);
   ASSERT_FALSE(no_qemu.ok());
   EXPECT_EQ(no_qemu.error().kind(), ErrorKind::kInfrastructure);
   EXPECT_NE(no_qemu.error().message().find("qemu-system-arm installed"), std::string::npos)
       << no_qemu.error().message();
 
-  Result<VirtualDut> hardware = BootVirtualDut(**FindBoard("nucleo-l4r5zi"),
-                                               BuiltImage("nucleo-l4r5zi", "mb-conv3x3"));
+  Result<VirtualDut> hardware =
+      BootVirtualDut(**FindBoard("nucleo-l4r5zi"), BuiltImage("nucleo-l4r5zi", "mb-conv3x3"));
   ASSERT_FALSE(hardware.ok());
   EXPECT_EQ(hardware.error().kind(), ErrorKind::kConfiguration);
 }

@@ -1,7 +1,6 @@
 // Every board's firmware image is built, is a Cortex-M ELF that boots from
 // its board's flash, and appears in the size table the build prints.
 #include <elf.h>
-
 #include <gtest/gtest.h>
 
 #include <cstring>

@@ -92,7 +92,8 @@ TEST_P(HarnessProtocolTest, InferPrintsEveryMarkerInOrder) {
   ASSERT_EQ(run->inference_us.size(), 5u);
   // Under -icount every inference of the same input takes the same virtual
   // time, to within one microsecond of timer rounding.
-  auto [shortest, longest] = std::minmax_element(run->inference_us.begin(), run->inference_us.end());
+  auto [shortest, longest] =
+      std::minmax_element(run->inference_us.begin(), run->inference_us.end());
   EXPECT_GT(*shortest, 0u);
   EXPECT_LE(*longest - *shortest, 1u);
   // The window covers the five inferences and little else.

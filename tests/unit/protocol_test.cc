@@ -44,8 +44,8 @@ TEST(ProtocolTest, ParsesAnInferenceWithEveryMarkerInOrder) {
 }
 
 TEST(ProtocolTest, MissingOrReorderedMarkersAreInfrastructureErrors) {
-  Reply missing = MakeReply("infer 1 0", {"m-warmup-start-0", "m-warmup-done", "m-infer-start-1",
-                                          "m-results-[1.000]"});
+  Reply missing = MakeReply(
+      "infer 1 0", {"m-warmup-start-0", "m-warmup-done", "m-infer-start-1", "m-results-[1.000]"});
   Result<InferenceRun> run = ParseInference(missing, 1, 0);
   ASSERT_FALSE(run.ok());
   EXPECT_EQ(run.error().kind(), ErrorKind::kInfrastructure);
@@ -55,9 +55,9 @@ TEST(ProtocolTest, MissingOrReorderedMarkersAreInfrastructureErrors) {
                                             "m-infer-done", "m-results-[1.000]"});
   EXPECT_FALSE(ParseInference(reordered, 1, 0).ok());
 
-  Reply wrong_count = MakeReply("infer 2 0", {"m-warmup-start-0", "m-warmup-done",
-                                              "m-infer-start-1", "m-infer-done",
-                                              "m-results-[1.000]"});
+  Reply wrong_count =
+      MakeReply("infer 2 0", {"m-warmup-start-0", "m-warmup-done", "m-infer-start-1",
+                              "m-infer-done", "m-results-[1.000]"});
   EXPECT_FALSE(ParseInference(wrong_count, 2, 0).ok());
 }
 
@@ -86,10 +86,10 @@ TEST(ProtocolTest, ParsesLayersAndChecksTheCount) {
 
 TEST(ProtocolTest, HarnessInfoNeedsEveryField) {
   std::vector<std::string> lines = {
-      "m-hil-info-protocol-[1]",       "m-hil-info-board-[mps2-an386]",
-      "m-hil-info-core-[cortex-m4]",   "m-hil-info-clock-hz-[25000000]",
+      "m-hil-info-protocol-[1]",        "m-hil-info-board-[mps2-an386]",
+      "m-hil-info-core-[cortex-m4]",    "m-hil-info-clock-hz-[25000000]",
       "m-hil-info-workload-[mb-dense]", "m-hil-info-kernels-[reference]",
-      "m-hil-info-build-[-O2]",        "m-hil-info-window-[per-inference]",
+      "m-hil-info-build-[-O2]",         "m-hil-info-window-[per-inference]",
       "m-hil-info-db-capacity-[32768]", "m-hil-info-input-bytes-[8]",
   };
   Result<HarnessInfo> info = ParseHarnessInfo(MakeReply("hil-info", lines));

@@ -22,9 +22,9 @@ enum board_pin {
 };
 
 struct board_info {
-  const char *name;   /* board name as the host knows it, e.g. "mps2-an386" */
-  const char *core;   /* e.g. "cortex-m4" */
-  uint32_t clock_hz;  /* core clock, which also drives SysTick */
+  const char *name;  /* board name as the host knows it, e.g. "mps2-an386" */
+  const char *core;  /* e.g. "cortex-m4" */
+  uint32_t clock_hz; /* core clock, which also drives SysTick */
 };
 
 extern const struct board_info board_info;

@@ -52,7 +52,10 @@ __attribute__((section(".isr_vector"), used)) const struct vector_table vector_t
             MemManage_Handler,
             BusFault_Handler,
             UsageFault_Handler,
-            0, 0, 0, 0, /* reserved (SecureFault on v8-M is unused here) */
+            0,
+            0,
+            0,
+            0, /* reserved (SecureFault on v8-M is unused here) */
             SVC_Handler,
             DebugMon_Handler,
             0,
@@ -74,8 +77,7 @@ void Reset_Handler(void) {
   /* Report memory, bus and usage faults by name instead of as hardfaults. */
   SCB_SHCSR |= (1u << 16) | (1u << 17) | (1u << 18);
 
-  memcpy(&__data_start, &__data_load,
-         (size_t)((char *)&__data_end - (char *)&__data_start));
+  memcpy(&__data_start, &__data_load, (size_t)((char *)&__data_end - (char *)&__data_start));
   memset(&__bss_start, 0, (size_t)((char *)&__bss_end - (char *)&__bss_start));
 
   board_init();

@@ -35,8 +35,6 @@ int board_uart_read_byte(void) { return cmsdk_uart_read_byte(BOARD_UART_BASE); }
 
 void board_pin_write(enum board_pin pin, int level) { emulated_pins_write(pin, level); }
 
-uint64_t board_time_us(void) {
-  return systick_timer_ticks() / (BOARD_CLOCK_HZ / 1000000u);
-}
+uint64_t board_time_us(void) { return systick_timer_ticks() / (BOARD_CLOCK_HZ / 1000000u); }
 
 void board_exit(int code) { semihosting_exit(code); }

@@ -6,6 +6,7 @@
  * Trigger pins: P0.03 (inference), P0.04 (layer), P0.28 (timestamp), the A0,
  * A1 and A2 header pins, driven through OUTSET/OUTCLR. */
 #include "board.h"
+
 #include "systick_timer.h"
 
 #define REG(address) (*(volatile uint32_t *)(address))

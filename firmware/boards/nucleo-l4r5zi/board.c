@@ -8,6 +8,7 @@
  * Trigger pins: PC8 (inference), PC9 (layer), PC10 (timestamp), driven
  * through the port's set/reset register. */
 #include "board.h"
+
 #include "systick_timer.h"
 
 #define REG(address) (*(volatile uint32_t *)(address))
@@ -84,12 +85,12 @@ static void clock_init_120mhz(void) {
 }
 
 static void uart_init(void) {
-  PWR_CR2 |= 1u << 9;        /* IOSV: VDDIO2 valid, port G usable */
-  RCC_AHB2ENR |= 1u << 6;    /* GPIOGEN */
-  RCC_APB1ENR2 |= 1u << 0;   /* LPUART1EN */
+  PWR_CR2 |= 1u << 9;      /* IOSV: VDDIO2 valid, port G usable */
+  RCC_AHB2ENR |= 1u << 6;  /* GPIOGEN */
+  RCC_APB1ENR2 |= 1u << 0; /* LPUART1EN */
   /* PG7 and PG8 in alternate function 8. */
-  GPIO_MODER(GPIOG_BASE) = (GPIO_MODER(GPIOG_BASE) & ~((3u << 14) | (3u << 16))) |
-                           (2u << 14) | (2u << 16);
+  GPIO_MODER(GPIOG_BASE) =
+      (GPIO_MODER(GPIOG_BASE) & ~((3u << 14) | (3u << 16))) | (2u << 14) | (2u << 16);
   GPIO_AFRL(GPIOG_BASE) = (GPIO_AFRL(GPIOG_BASE) & ~(0xFu << 28)) | (AF8_LPUART1 << 28);
   GPIO_AFRH(GPIOG_BASE) = (GPIO_AFRH(GPIOG_BASE) & ~0xFu) | AF8_LPUART1;
   /* LPUART: BRR = 256 * f_ck / baud, with f_ck = PCLK1 = HCLK. */

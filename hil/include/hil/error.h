@@ -72,7 +72,7 @@ inline Error MeasurementInvalid(std::string message) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : state_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(state_); }
@@ -127,8 +127,8 @@ inline Status OkStatus() { return Status(); }
 
 // Returns the error of a Status or Result expression from the current
 // function, which must return a Status or a Result.
-#define HIL_RETURN_IF_ERROR(expression)              \
-  do {                                               \
-    auto hil_status_ = (expression);                 \
+#define HIL_RETURN_IF_ERROR(expression)                \
+  do {                                                 \
+    auto hil_status_ = (expression);                   \
     if (!hil_status_.ok()) return hil_status_.error(); \
   } while (false)

@@ -28,9 +28,9 @@ struct DutLinkOptions {
 
 // What the link has seen that was not the protocol.
 struct LinkStats {
-  uint64_t noise_bytes = 0;      // non-printable bytes dropped
-  uint64_t overlong_lines = 0;   // lines too long to be protocol
-  uint64_t stray_lines = 0;      // lines that arrived between commands
+  uint64_t noise_bytes = 0;     // non-printable bytes dropped
+  uint64_t overlong_lines = 0;  // lines too long to be protocol
+  uint64_t stray_lines = 0;     // lines that arrived between commands
 };
 
 class DutLink {

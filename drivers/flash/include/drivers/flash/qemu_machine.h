@@ -16,8 +16,8 @@
 namespace hil::flash {
 
 struct QemuOptions {
-  std::string machine;               // e.g. "mps2-an386"
-  std::filesystem::path firmware;    // the ELF to run
+  std::string machine;             // e.g. "mps2-an386"
+  std::filesystem::path firmware;  // the ELF to run
   // One instruction takes 2^icount_shift ns of virtual time. 5 (32 ns) is
   // close to the 25-32 MHz of the MPS2/MPS3 images, and makes SysTick and
   // every figure derived from it deterministic.
@@ -70,7 +70,8 @@ class QemuMachine {
 
   pid_t pid() const { return pid_; }
   const std::filesystem::path& log_path() const { return log_path_; }
-  // The last lines QEMU wrote to stdout/stderr, for error messages.
+  // The last lines QEMU wrote to stdout/stderr, for error messages; empty
+  // if it said nothing of note.
   std::string LogTail(size_t max_bytes = 2000) const;
 
  private:

@@ -19,10 +19,10 @@ enum class Scheme { kUnix, kTcp, kSerial, kReplay };
 
 struct ConnectionString {
   Scheme scheme;
-  std::string path;       // unix, serial, replay
-  std::string host;       // tcp
-  uint16_t port = 0;      // tcp
-  uint32_t baud = 0;      // serial; 0 when the string does not say
+  std::string path;   // unix, serial, replay
+  std::string host;   // tcp
+  uint16_t port = 0;  // tcp
+  uint32_t baud = 0;  // serial; 0 when the string does not say
 
   // The canonical text form, e.g. "serial:/dev/ttyACM0@115200".
   std::string ToString() const;
