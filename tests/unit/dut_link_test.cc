@@ -20,7 +20,9 @@ class ScriptedDut final : public transport::ByteStream {
   explicit ScriptedDut(std::map<std::string, std::string>* script)
       : ByteStream("scripted:"), script_(script) {}
 
-  void Say(const std::string& bytes) { outgoing_.insert(outgoing_.end(), bytes.begin(), bytes.end()); }
+  void Say(const std::string& bytes) {
+    outgoing_.insert(outgoing_.end(), bytes.begin(), bytes.end());
+  }
 
  private:
   Status DoWrite(std::span<const uint8_t> data) override {
@@ -103,8 +105,7 @@ TEST_F(DutLinkTest, TimeoutNamesTheCommandAndTheLastLineReceived) {
   Result<Reply> reply = link.Command("infer 1 0", milliseconds(100));
   ASSERT_FALSE(reply.ok());
   EXPECT_NE(reply.error().message().find("no complete reply to 'infer 1 0'"), std::string::npos);
-  EXPECT_NE(reply.error().message().find("last line received: 'm-warmup-done'"),
-            std::string::npos)
+  EXPECT_NE(reply.error().message().find("last line received: 'm-warmup-done'"), std::string::npos)
       << reply.error().message();
 }
 
@@ -125,7 +126,8 @@ TEST_F(DutLinkTest, AfterATimeoutTheNextCommandResynchronisesFirst) {
   ASSERT_FALSE(link.Command("name", milliseconds(50)).ok());
   dut_->Say("m-name-dut-[late]\r\nm-ready\r\n");
   script_[""] = "m-ready\r\n";
-  script_["hil-sync-1"] = "m-name-dut-[late-again]\r\ne-[unknown command: hil-sync-1]\r\nm-ready\r\n";
+  script_["hil-sync-1"] =
+      "m-name-dut-[late-again]\r\ne-[unknown command: hil-sync-1]\r\nm-ready\r\n";
   script_["profile"] = "m-profile-[ulp-mlperf]\r\nm-model-[kws01]\r\nm-ready\r\n";
   Result<Profile> profile = link.GetProfile();
   ASSERT_TRUE(profile.ok()) << profile.error().message();
