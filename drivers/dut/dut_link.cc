@@ -14,8 +14,9 @@ std::string Seconds(Milliseconds duration) {
   return text;
 }
 
+// Rounded up, so a wait never ends before its deadline.
 Milliseconds Remaining(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<Milliseconds>(deadline - Clock::now());
+  auto left = std::chrono::ceil<Milliseconds>(deadline - Clock::now());
   return left.count() > 0 ? left : Milliseconds(0);
 }
 

@@ -22,17 +22,27 @@ void inference_warmup(uint32_t count) {
   for (uint32_t i = 0; i < count; ++i) run_layers(0);
 }
 
+/* At least one cycle per iteration, so at least `us` microseconds at the
+ * core clock. A counted loop rather than the timer: its length must not
+ * depend on where in a microsecond it starts, or windows that contain it
+ * would differ by a loop iteration from run to run. */
+static void delay_at_least_us(uint32_t us) {
+  const uint32_t iterations = us * (board_info.clock_hz / 1000000u);
+  for (uint32_t i = 0; i < iterations; ++i) __asm__ volatile("nop");
+}
+
 void inference_timestamp_pulse(void) {
   board_pin_write(BOARD_PIN_TIMESTAMP, 0);
-  uint64_t start = board_time_us();
-  /* Two microsecond ticks guarantee at least one whole microsecond. */
-  while (board_time_us() - start < 2u) {
-  }
+  delay_at_least_us(1);
   board_pin_write(BOARD_PIN_TIMESTAMP, 1);
 }
 
 void inference_measure(uint32_t count, enum window_style style, struct inference_report *report) {
   report->recorded = 0;
+  /* Start from the timer's period boundary, after every UART write (whose
+   * cost depends on how fast the host reads): the period interrupt then
+   * lands at the same instructions of the window in every run. */
+  board_wait_for_timer_tick();
   if (style == WINDOW_TIMESTAMP) {
     inference_timestamp_pulse();
     report->lap_start_us = board_time_us();

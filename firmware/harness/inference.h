@@ -28,8 +28,9 @@ struct inference_report {
 /* Runs count inferences without any pin activity (warm-up). */
 void inference_warmup(uint32_t count);
 
-/* Runs count inferences inside a measured window of the given style. No
- * UART output happens in here. */
+/* Sleeps until the timer's next period starts, then runs count inferences
+ * inside a measured window of the given style. No UART output happens in
+ * here. */
 void inference_measure(uint32_t count, enum window_style style, struct inference_report *report);
 
 /* The MLPerf timestamp pulse: falling edge, held low at least 1 us. */

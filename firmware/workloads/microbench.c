@@ -64,6 +64,12 @@
 #define MB_REQUANT_SHIFT 7
 #define MB_OUTPUT_SCALE (1.0f / 16.0f)
 
+/* The height is read at run time so that every height runs the same machine
+ * code and only loop counts change: with a constant, the compiler unrolls
+ * and schedules each size differently, and cost per MAC would depend on the
+ * size, which is not what a scaling benchmark should measure. */
+static volatile const int mb_height = MB_HEIGHT;
+
 static int8_t weights[MB_LAYERS][MB_WEIGHTS];
 static int32_t biases[MB_LAYERS][MB_CHANNELS];
 static int8_t input[MB_ELEMENTS];
@@ -107,7 +113,9 @@ static int8_t requantize(int32_t accumulator) {
 }
 
 static void run_one_layer(const int8_t *in, int8_t *out, const int8_t *w, const int32_t *bias) {
+  const int height = mb_height;
 #if defined(MB_OP_DENSE)
+  (void)height;
   for (int o = 0; o < MB_CHANNELS; ++o) {
     int32_t acc = bias[o];
     for (int i = 0; i < MB_CHANNELS; ++i)
@@ -115,7 +123,7 @@ static void run_one_layer(const int8_t *in, int8_t *out, const int8_t *w, const 
     out[o] = requantize(acc);
   }
 #elif defined(MB_OP_CONV1X1)
-  for (int p = 0; p < MB_HEIGHT * MB_WIDTH; ++p) {
+  for (int p = 0; p < height * MB_WIDTH; ++p) {
     const int8_t *pixel = &in[p * MB_CHANNELS];
     for (int o = 0; o < MB_CHANNELS; ++o) {
       int32_t acc = bias[o];
@@ -127,13 +135,13 @@ static void run_one_layer(const int8_t *in, int8_t *out, const int8_t *w, const 
 #elif defined(MB_OP_CONV3X3)
   /* Same padding: taps outside the tensor contribute the zero point, i.e.
    * nothing after the offset is applied. */
-  for (int y = 0; y < MB_HEIGHT; ++y) {
+  for (int y = 0; y < height; ++y) {
     for (int x = 0; x < MB_WIDTH; ++x) {
       for (int o = 0; o < MB_CHANNELS; ++o) {
         int32_t acc = bias[o];
         for (int ky = 0; ky < 3; ++ky) {
           int iy = y + ky - 1;
-          if (iy < 0 || iy >= MB_HEIGHT) continue;
+          if (iy < 0 || iy >= height) continue;
           for (int kx = 0; kx < 3; ++kx) {
             int ix = x + kx - 1;
             if (ix < 0 || ix >= MB_WIDTH) continue;
@@ -148,13 +156,13 @@ static void run_one_layer(const int8_t *in, int8_t *out, const int8_t *w, const 
     }
   }
 #else
-  for (int y = 0; y < MB_HEIGHT; ++y) {
+  for (int y = 0; y < height; ++y) {
     for (int x = 0; x < MB_WIDTH; ++x) {
       for (int c = 0; c < MB_CHANNELS; ++c) {
         int32_t acc = bias[c];
         for (int ky = 0; ky < 3; ++ky) {
           int iy = y + ky - 1;
-          if (iy < 0 || iy >= MB_HEIGHT) continue;
+          if (iy < 0 || iy >= height) continue;
           for (int kx = 0; kx < 3; ++kx) {
             int ix = x + kx - 1;
             if (ix < 0 || ix >= MB_WIDTH) continue;

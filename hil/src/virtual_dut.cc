@@ -1,10 +1,62 @@
 #include "hil/virtual_dut.h"
 
+#include <cstdlib>
 #include <thread>
 
 #include "drivers/transport/byte_stream.h"
+#include "probes/virtual/energy_profile.h"
+
+#if !defined(HIL_DEFAULT_ENERGY_PLUGIN) || !defined(HIL_DEFAULT_ENERGY_PROFILES)
+#error "the build defines HIL_DEFAULT_ENERGY_PLUGIN and HIL_DEFAULT_ENERGY_PROFILES"
+#endif
 
 namespace hil {
+namespace {
+
+std::string FromEnvironment(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+// Adds "-plugin PATH,KEY=VALUE,..." for the energy model.
+Status AddEnergyPlugin(const EnergyModelOptions& energy, flash::QemuOptions& qemu) {
+  const std::string profiles =
+      energy.profiles_file.empty() ? EnergyProfilesPath() : energy.profiles_file;
+  Result<virtual_bench::EnergyProfile> profile =
+      virtual_bench::LoadEnergyProfile(profiles, energy.profile, energy.overrides);
+  if (!profile.ok()) return profile.error();
+  if (energy.truth_path.empty()) {
+    return ConfigurationError("the energy model needs a path for its ground truth");
+  }
+  std::string plugin = EnergyPluginPath() + ",profiles=" + profiles + ",profile=" + energy.profile +
+                       ",truth=" + energy.truth_path;
+  if (!energy.summary_path.empty()) plugin += ",summary=" + energy.summary_path;
+  if (!energy.edges_path.empty()) plugin += ",edges=" + energy.edges_path;
+  for (const auto& [key, value] : energy.overrides) plugin += ",set." + key + "=" + value;
+  // QEMU splits plugin arguments at commas.
+  for (const std::string& part :
+       {profiles, energy.truth_path, energy.summary_path, energy.edges_path}) {
+    if (part.find(',') != std::string::npos) {
+      return ConfigurationError("path '" + part +
+                                "' contains a comma, which QEMU's -plugin "
+                                "option cannot carry; use another folder");
+    }
+  }
+  qemu.icount_shift = profile->icount_shift;
+  qemu.extra_arguments.push_back("-plugin");
+  qemu.extra_arguments.push_back(plugin);
+  return OkStatus();
+}
+
+}  // namespace
+
+std::string EnergyPluginPath() {
+  return FromEnvironment("HIL_ENERGY_PLUGIN", HIL_DEFAULT_ENERGY_PLUGIN);
+}
+
+std::string EnergyProfilesPath() {
+  return FromEnvironment("HIL_ENERGY_PROFILES", HIL_DEFAULT_ENERGY_PROFILES);
+}
 
 Error VirtualDut::Explain(const Error& error) {
   if (machine == nullptr) return error;
@@ -29,6 +81,9 @@ Result<VirtualDut> BootVirtualDut(const BoardSpec& board, const std::string& fir
   }
   options.qemu.machine = std::string(board.qemu_machine);
   options.qemu.firmware = firmware;
+  if (!options.energy.profile.empty()) {
+    HIL_RETURN_IF_ERROR(AddEnergyPlugin(options.energy, options.qemu));
+  }
   Result<std::unique_ptr<flash::QemuMachine>> machine = flash::QemuMachine::Start(options.qemu);
   if (!machine.ok()) return machine.error();
 

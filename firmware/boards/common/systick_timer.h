@@ -1,4 +1,4 @@
-/* A 64-bit tick counter on SysTick, shared by every Cortex-M board.
+/* A microsecond clock on SysTick, shared by every Cortex-M board.
  *
  * DWT CYCCNT would be simpler, but QEMU does not implement it, and the same
  * timer must run on emulated and real boards. */
@@ -7,11 +7,20 @@
 
 #include <stdint.h>
 
-/* Starts SysTick on the core clock with the longest reload and its wrap
- * interrupt enabled. */
-void systick_timer_start(void);
+/* Starts SysTick on the core clock, interrupting every
+ * SYSTICK_TIMER_PERIOD_US microseconds to extend the 24-bit counter. The
+ * clock must be a whole number of MHz. */
+void systick_timer_start(uint32_t core_clock_hz);
 
-/* Core clock ticks since systick_timer_start. */
-uint64_t systick_timer_ticks(void);
+/* Microseconds since systick_timer_start. */
+uint64_t systick_timer_us(void);
+
+/* Sleeps (WFI) until the next period interrupt has run. */
+void systick_timer_align(void);
+
+/* A whole number of microseconds, so every period starts on a microsecond
+ * boundary and the phase after systick_timer_align is always the same; and
+ * short enough (at most 2^24 ticks up to 512 MHz) for one counter period. */
+#define SYSTICK_TIMER_PERIOD_US 32768u
 
 #endif

@@ -24,7 +24,7 @@ void board_init(void) {
   emulated_pins_write(BOARD_PIN_INFERENCE, 0);
   emulated_pins_write(BOARD_PIN_LAYER, 0);
   emulated_pins_write(BOARD_PIN_TIMESTAMP, 1);
-  systick_timer_start();
+  systick_timer_start(BOARD_CLOCK_HZ);
 }
 
 void board_uart_write(const char *data, size_t length) {
@@ -35,6 +35,8 @@ int board_uart_read_byte(void) { return cmsdk_uart_read_byte(BOARD_UART_BASE); }
 
 void board_pin_write(enum board_pin pin, int level) { emulated_pins_write(pin, level); }
 
-uint64_t board_time_us(void) { return systick_timer_ticks() / (BOARD_CLOCK_HZ / 1000000u); }
+void board_wait_for_timer_tick(void) { systick_timer_align(); }
+
+uint64_t board_time_us(void) { return systick_timer_us(); }
 
 void board_exit(int code) { semihosting_exit(code); }

@@ -1,6 +1,7 @@
 // A DUT on the virtual bench: QEMU running the harness, and the DutLink to it.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -21,13 +22,35 @@ struct VirtualDut {
   Error Explain(const Error& error);
 };
 
+// The energy model: QEMU runs with hil's TCG plugin, which writes the exact
+// instructions, time and energy of every measurement window (the ground
+// truth) as JSON lines. probes/virtual/energy_profiles.yaml documents it.
+struct EnergyModelOptions {
+  std::string profile;        // e.g. "mps2-an386"; empty: no energy model
+  std::string truth_path;     // where the plugin writes window records
+  std::string summary_path;   // optional: totals written when QEMU exits
+  std::string edges_path;     // optional: every trigger pin edge with its virtual time
+  std::string profiles_file;  // empty: EnergyProfilesPath()
+  // What-if overrides: "static_mw", "sleep_mw", "supply_v", "icount_shift",
+  // "class_pj.<class>".
+  std::map<std::string, std::string> overrides;
+};
+
 struct VirtualDutOptions {
   flash::QemuOptions qemu;  // machine and firmware are filled in from the board
   dut::DutLinkOptions link;
+  EnergyModelOptions energy;
 };
 
+// The energy plugin and the profiles file: $HIL_ENERGY_PLUGIN and
+// $HIL_ENERGY_PROFILES if set, otherwise those of this build.
+std::string EnergyPluginPath();
+std::string EnergyProfilesPath();
+
 // Boots firmware on an emulated board and waits for the harness's banner.
-// Errors: configuration (board not emulated, image missing), infrastructure.
+// With an energy profile, QEMU's clock (icount shift) comes from the profile.
+// Errors: configuration (board not emulated, image missing, bad profile),
+// infrastructure.
 Result<VirtualDut> BootVirtualDut(const BoardSpec& board, const std::string& firmware,
                                   VirtualDutOptions options = {});
 

@@ -20,7 +20,9 @@ struct QemuOptions {
   std::filesystem::path firmware;  // the ELF to run
   // One instruction takes 2^icount_shift ns of virtual time. 5 (32 ns) is
   // close to the 25-32 MHz of the MPS2/MPS3 images, and makes SysTick and
-  // every figure derived from it deterministic.
+  // every figure derived from it deterministic. sleep=off: while the core
+  // waits in WFI, virtual time jumps to the next timer event instead of
+  // following the wall clock.
   int icount_shift = 5;
   std::string qemu_binary = "qemu-system-arm";
   // Extra arguments, e.g. a TCG plugin.

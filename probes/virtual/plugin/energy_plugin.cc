@@ -1,0 +1,210 @@
+// The virtual bench's energy plugin for qemu-system-arm 7.2.
+//
+// Loaded with
+//   -plugin libhil_energy_plugin.so,profiles=FILE,profile=NAME,truth=FILE
+//     [,pins=0x20000000][,summary=FILE][,edges=FILE][,set.KEY=VALUE...]
+// it counts every executed instruction by energy class (inline, per
+// instruction, which stays exact under -icount where translation blocks can
+// be cut short and re-executed), tracks the harness's trigger pins through
+// the stores to their set/clear addresses, and writes the exact
+// instructions, time and energy of every window to the truth file (and, if
+// asked, every edge with its virtual time to the edges file).
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "probes/virtual/energy_profile.h"
+#include "probes/virtual/instruction_class.h"
+#include "probes/virtual/window_tracker.h"
+#include "qemu_plugin_api.h"
+
+namespace {
+
+using hil::virtual_bench::ClassifyThumb;
+using hil::virtual_bench::EnergyProfile;
+using hil::virtual_bench::kInstructionClassCount;
+using hil::virtual_bench::MeterReading;
+using hil::virtual_bench::Pin;
+using hil::virtual_bench::WindowTracker;
+
+// Each pin has a set word and a clear word (firmware/PROTOCOL.md).
+constexpr uint64_t kPinWordsBytes = 8 * hil::virtual_bench::kPinCount;
+
+// The plugin serves one vCPU (the boards are single-core), so plain globals
+// updated from QEMU's vCPU thread are safe.
+struct PluginState {
+  EnergyProfile profile;
+  uint64_t pins_base = 0x20000000;
+  // Inline counters QEMU increments directly, one per class.
+  uint64_t counts[kInstructionClassCount] = {};
+  int64_t clock_at_start_ns = -1;
+  FILE* truth = nullptr;
+  FILE* edges = nullptr;  // optional: every pin edge with its virtual time
+  std::string summary_path;
+  std::unique_ptr<WindowTracker> tracker;
+};
+
+PluginState* state = nullptr;
+
+MeterReading Read() {
+  MeterReading reading;
+  for (size_t i = 0; i < kInstructionClassCount; ++i) reading.instructions[i] = state->counts[i];
+  return reading;
+}
+
+int64_t VirtualClockNs() {
+  return qemu_clock_get_ns != nullptr ? qemu_clock_get_ns(kQemuClockVirtual) : -1;
+}
+
+void OnStore(unsigned int, qemu_plugin_meminfo_t, uint64_t address, void*) {
+  const uint64_t offset = address - state->pins_base;
+  if (offset >= kPinWordsBytes) return;
+  // The inline counter of the storing instruction has already run, so the
+  // edge is placed at the end of that instruction.
+  const Pin pin = static_cast<Pin>(offset / 8);
+  const bool level = offset % 8 == 0;
+  const bool before = state->tracker->pin_level(pin);
+  const MeterReading now = Read();
+  state->tracker->OnPinStore(pin, level, now);
+  if (state->edges != nullptr && before != level) {
+    const uint64_t instructions = now.total_instructions();
+    std::fprintf(state->edges,
+                 "{\"pin\":%d,\"level\":%d,\"instructions\":%" PRIu64 ",\"time_ns\":%" PRIu64
+                 "}\n",
+                 static_cast<int>(pin), level ? 1 : 0, instructions,
+                 instructions << state->profile.icount_shift);
+  }
+}
+
+void OnTranslate(qemu_plugin_id_t, qemu_plugin_tb* tb) {
+  const size_t count = qemu_plugin_tb_n_insns(tb);
+  for (size_t i = 0; i < count; ++i) {
+    qemu_plugin_insn* insn = qemu_plugin_tb_get_insn(tb, i);
+    const auto* bytes = static_cast<const uint8_t*>(qemu_plugin_insn_data(insn));
+    const auto instruction_class = ClassifyThumb({bytes, qemu_plugin_insn_size(insn)});
+    qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
+                                               &state->counts[static_cast<size_t>(instruction_class)],
+                                               1);
+    // QEMU calls back only for instructions that store; the address test
+    // in OnStore is cheap.
+    qemu_plugin_register_vcpu_mem_cb(insn, OnStore, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_W,
+                                     nullptr);
+  }
+}
+
+void OnExit(qemu_plugin_id_t, void*) {
+  const MeterReading end = Read();
+  const auto total = hil::virtual_bench::Between(MeterReading{}, end, state->profile);
+  // QEMU's virtual clock can be read here, outside any translation block.
+  // What it ran beyond the instructions' own time is time the core spent
+  // halted in WFI, plus QEMU's start-up; it is charged at sleep power.
+  const int64_t clock = VirtualClockNs();
+  const int64_t elapsed = clock >= 0 && state->clock_at_start_ns >= 0
+                              ? clock - state->clock_at_start_ns
+                              : static_cast<int64_t>(total.duration_ns);
+  const uint64_t halted_ns =
+      elapsed > static_cast<int64_t>(total.duration_ns) ? elapsed - total.duration_ns : 0;
+  const double energy_nj =
+      total.energy_nj + state->profile.sleep_mw * static_cast<double>(halted_ns) / 1000.0;
+  char text[512];
+  std::snprintf(text, sizeof(text),
+                "{\"kind\":\"summary\",\"profile\":\"%s\",\"instructions\":%" PRIu64
+                ",\"running_ns\":%" PRIu64 ",\"halted_ns\":%" PRIu64
+                ",\"energy_nJ\":%.3f,\"edges\":%" PRIu64 ",\"inference_windows\":%" PRIu64
+                ",\"timestamp_windows\":%" PRIu64 "}\n",
+                state->profile.name.c_str(), total.instructions, total.duration_ns, halted_ns,
+                energy_nj, state->tracker->edges(), state->tracker->inference_windows(),
+                state->tracker->timestamp_windows());
+  qemu_plugin_outs(text);
+  if (!state->summary_path.empty()) {
+    if (FILE* summary = std::fopen(state->summary_path.c_str(), "w")) {
+      std::fputs(text, summary);
+      std::fclose(summary);
+    }
+  }
+  if (state->truth != nullptr) std::fclose(state->truth);
+  if (state->edges != nullptr) std::fclose(state->edges);
+  state->truth = nullptr;
+  state->edges = nullptr;
+}
+
+int Refuse(const std::string& message) {
+  // QEMU prints nothing of its own when a plugin refuses to install.
+  std::fprintf(stderr, "hil energy plugin: %s\n", message.c_str());
+  return -1;
+}
+
+}  // namespace
+
+extern "C" {
+
+__attribute__((visibility("default"))) int qemu_plugin_version = 1;
+
+__attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t id,
+                                                               const qemu_info_t* info, int argc,
+                                                               char** argv) {
+  if (info->system_emulation && info->system.smp_vcpus != 1) {
+    return Refuse("the boards are single-core; run QEMU with one vCPU");
+  }
+  std::string profiles_path, profile_name, truth_path, summary_path, edges_path;
+  uint64_t pins_base = 0x20000000;
+  std::map<std::string, std::string> overrides;
+  for (int i = 0; i < argc; ++i) {
+    const std::string argument = argv[i];
+    const size_t equals = argument.find('=');
+    if (equals == std::string::npos) return Refuse("argument '" + argument + "' is not KEY=VALUE");
+    const std::string key = argument.substr(0, equals);
+    const std::string value = argument.substr(equals + 1);
+    if (key == "profiles") {
+      profiles_path = value;
+    } else if (key == "profile") {
+      profile_name = value;
+    } else if (key == "truth") {
+      truth_path = value;
+    } else if (key == "summary") {
+      summary_path = value;
+    } else if (key == "edges") {
+      edges_path = value;
+    } else if (key == "pins") {
+      pins_base = std::strtoull(value.c_str(), nullptr, 0);
+    } else if (key.rfind("set.", 0) == 0) {
+      overrides[key.substr(4)] = value;
+    } else {
+      return Refuse("unknown argument '" + key +
+                    "'; expected profiles, profile, truth, summary, edges, pins or set.KEY");
+    }
+  }
+  if (profiles_path.empty() || profile_name.empty() || truth_path.empty()) {
+    return Refuse("needs profiles=FILE, profile=NAME and truth=FILE");
+  }
+  auto profile = hil::virtual_bench::LoadEnergyProfile(profiles_path, profile_name, overrides);
+  if (!profile.ok()) return Refuse(profile.error().message());
+
+  state = new PluginState();
+  state->profile = *profile;
+  state->pins_base = pins_base;
+  state->summary_path = summary_path;
+  state->truth = std::fopen(truth_path.c_str(), "w");
+  if (state->truth == nullptr) return Refuse("cannot write " + truth_path);
+  if (!edges_path.empty()) {
+    state->edges = std::fopen(edges_path.c_str(), "w");
+    if (state->edges == nullptr) return Refuse("cannot write " + edges_path);
+  }
+  state->tracker = std::make_unique<WindowTracker>(*profile, [](const std::string& line) {
+    std::fputs(line.c_str(), state->truth);
+    std::fputc('\n', state->truth);
+    // A crash of the guest or of QEMU keeps every window closed so far.
+    std::fflush(state->truth);
+  });
+  state->clock_at_start_ns = VirtualClockNs();
+
+  qemu_plugin_register_vcpu_tb_trans_cb(id, OnTranslate);
+  qemu_plugin_register_atexit_cb(id, OnExit, nullptr);
+  return 0;
+}
+
+}  // extern "C"
