@@ -102,7 +102,8 @@ Result<EnergyProfile> LoadEnergyProfile(const std::string& path, const std::stri
   }
   for (const auto& entry : classes) {
     bool known = false;
-    for (std::string_view class_name : kInstructionClassNames) known |= entry.first.Scalar() == class_name;
+    for (std::string_view class_name : kInstructionClassNames)
+      known |= entry.first.Scalar() == class_name;
     if (!known) {
       return ConfigurationError(Where(path, entry.first) + ": unknown instruction class '" +
                                 entry.first.Scalar() + "'");

@@ -1,13 +1,12 @@
 // The virtual bench's energy model: the QEMU plugin's ground truth for the
 // real harness, checked for determinism, linearity and the profiles' numbers.
-#include <unistd.h>
-
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -204,7 +203,8 @@ TEST_F(EnergyModelTest, EachBoardIsChargedExactlyWhatItsProfileSays) {
     EXPECT_EQ(window["duration_ns"].get<uint64_t>(), instructions << profile->icount_shift);
     expected_pj += profile->static_mw * static_cast<double>(instructions << profile->icount_shift);
     EXPECT_NEAR(window["energy_nJ"].get<double>(), expected_pj / 1000.0, expected_pj * 1e-12);
-    nj_per_instruction[board] = window["energy_nJ"].get<double>() / static_cast<double>(instructions);
+    nj_per_instruction[board] =
+        window["energy_nJ"].get<double>() / static_cast<double>(instructions);
   }
   // The Cortex-M7 profile is the most power-hungry, the M55 the least.
   EXPECT_GT(nj_per_instruction["mps2-an500"], nj_per_instruction["mps2-an386"]);
@@ -223,8 +223,7 @@ TEST_F(EnergyModelTest, OverridesChangeTheProfileForWhatIfRuns) {
   std::vector<json> records = Truth("flat");
   ASSERT_EQ(records.size(), 1u);
   // 1000 pJ for every instruction and nothing else: 1 nJ per instruction.
-  EXPECT_DOUBLE_EQ(records[0]["energy_nJ"].get<double>(),
-                   records[0]["instructions"].get<double>());
+  EXPECT_DOUBLE_EQ(records[0]["energy_nJ"].get<double>(), records[0]["instructions"].get<double>());
 }
 
 TEST_F(EnergyModelTest, TimestampWindowCoversItsInferences) {
@@ -248,8 +247,8 @@ TEST_F(EnergyModelTest, UnknownProfileIsAConfigurationErrorBeforeQemuStarts) {
   VirtualDutOptions options;
   options.energy.profile = "mps2-an999";
   options.energy.truth_path = (work_dir_ / "x.jsonl").string();
-  Result<VirtualDut> dut = BootVirtualDut(**FindBoard("mps2-an386"),
-                                          BuiltImage("mps2-an386", "mb-dense"), options);
+  Result<VirtualDut> dut =
+      BootVirtualDut(**FindBoard("mps2-an386"), BuiltImage("mps2-an386", "mb-dense"), options);
   ASSERT_FALSE(dut.ok());
   EXPECT_EQ(dut.error().kind(), ErrorKind::kConfiguration);
   EXPECT_NE(dut.error().message().find("no energy profile 'mps2-an999'; profiles: mps2-an386"),

@@ -73,8 +73,7 @@ void OnStore(unsigned int, qemu_plugin_meminfo_t, uint64_t address, void*) {
   if (state->edges != nullptr && before != level) {
     const uint64_t instructions = now.total_instructions();
     std::fprintf(state->edges,
-                 "{\"pin\":%d,\"level\":%d,\"instructions\":%" PRIu64 ",\"time_ns\":%" PRIu64
-                 "}\n",
+                 "{\"pin\":%d,\"level\":%d,\"instructions\":%" PRIu64 ",\"time_ns\":%" PRIu64 "}\n",
                  static_cast<int>(pin), level ? 1 : 0, instructions,
                  instructions << state->profile.icount_shift);
   }
@@ -86,13 +85,18 @@ void OnTranslate(qemu_plugin_id_t, qemu_plugin_tb* tb) {
     qemu_plugin_insn* insn = qemu_plugin_tb_get_insn(tb, i);
     const auto* bytes = static_cast<const uint8_t*>(qemu_plugin_insn_data(insn));
     const auto instruction_class = ClassifyThumb({bytes, qemu_plugin_insn_size(insn)});
-    qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
-                                               &state->counts[static_cast<size_t>(instruction_class)],
-                                               1);
-    // QEMU calls back only for instructions that store; the address test
-    // in OnStore is cheap.
-    qemu_plugin_register_vcpu_mem_cb(insn, OnStore, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_W,
-                                     nullptr);
+    qemu_plugin_register_vcpu_insn_exec_inline(
+        insn, QEMU_PLUGIN_INLINE_ADD_U64, &state->counts[static_cast<size_t>(instruction_class)],
+        1);
+    // Only these classes access memory; QEMU then calls back on stores
+    // alone, and the address test in OnStore is cheap.
+    using hil::virtual_bench::InstructionClass;
+    if (instruction_class == InstructionClass::kLoadStore ||
+        instruction_class == InstructionClass::kFpu ||
+        instruction_class == InstructionClass::kSimd) {
+      qemu_plugin_register_vcpu_mem_cb(insn, OnStore, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_W,
+                                       nullptr);
+    }
   }
 }
 

@@ -12,12 +12,12 @@
 namespace hil::virtual_bench {
 
 struct EnergyProfile {
-  std::string name;            // the profile's key, usually the board name
+  std::string name;  // the profile's key, usually the board name
   std::string core;
-  double supply_v = 0;         // the DUT supply a probe would see
-  int icount_shift = 0;        // QEMU -icount shift: 2^shift ns per instruction
-  double static_mw = 0;        // power while running, whatever executes
-  double sleep_mw = 0;         // power in WFI/WFE
+  double supply_v = 0;   // the DUT supply a probe would see
+  int icount_shift = 0;  // QEMU -icount shift: 2^shift ns per instruction
+  double static_mw = 0;  // power while running, whatever executes
+  double sleep_mw = 0;   // power in WFI/WFE
   // Dynamic energy charged per executed instruction, by class, picojoules.
   std::array<double, kInstructionClassCount> class_pj{};
 
