@@ -53,6 +53,9 @@ void inference_measure(uint32_t count, enum window_style style, struct inference
   }
   report->lap_start_us = board_time_us();
   for (uint32_t i = 0; i < count; ++i) {
+    /* Probes latch the pin once per sample (every 10 us at 100 kHz), so
+     * the pin must stay low long enough between inferences to be seen. */
+    if (i != 0) delay_at_least_us(INFERENCE_GAP_US);
     uint64_t begin = board_time_us();
     board_pin_write(BOARD_PIN_INFERENCE, 1);
     run_layers(1);

@@ -14,6 +14,10 @@ enum window_style {
   WINDOW_TIMESTAMP = 1,
 };
 
+/* The inference pin stays low at least this long between inferences: five
+ * samples of a 100 kHz probe, so every window is seen as its own. */
+#define INFERENCE_GAP_US 50u
+
 /* Per-inference durations kept for reporting; longer runs report only the
  * first ones (and the window laps still cover every inference). */
 #define INFERENCE_MAX_RECORDED 256

@@ -32,10 +32,12 @@ Status AddEnergyPlugin(const EnergyModelOptions& energy, flash::QemuOptions& qem
                        ",truth=" + energy.truth_path;
   if (!energy.summary_path.empty()) plugin += ",summary=" + energy.summary_path;
   if (!energy.edges_path.empty()) plugin += ",edges=" + energy.edges_path;
+  if (!energy.ppk2_socket.empty()) plugin += ",ppk2=" + energy.ppk2_socket;
+  for (const auto& [knob, value] : energy.ppk2_faults) plugin += ",ppk2_" + knob + "=" + value;
   for (const auto& [key, value] : energy.overrides) plugin += ",set." + key + "=" + value;
   // QEMU splits plugin arguments at commas.
   for (const std::string& part :
-       {profiles, energy.truth_path, energy.summary_path, energy.edges_path}) {
+       {profiles, energy.truth_path, energy.summary_path, energy.edges_path, energy.ppk2_socket}) {
     if (part.find(',') != std::string::npos) {
       return ConfigurationError("path '" + part +
                                 "' contains a comma, which QEMU's -plugin "

@@ -26,10 +26,15 @@ struct VirtualDut {
 // instructions, time and energy of every measurement window (the ground
 // truth) as JSON lines. probes/virtual/energy_profiles.yaml documents it.
 struct EnergyModelOptions {
-  std::string profile;        // e.g. "mps2-an386"; empty: no energy model
-  std::string truth_path;     // where the plugin writes window records
-  std::string summary_path;   // optional: totals written when QEMU exits
-  std::string edges_path;     // optional: every trigger pin edge with its virtual time
+  std::string profile;       // e.g. "mps2-an386"; empty: no energy model
+  std::string truth_path;    // where the plugin writes window records
+  std::string summary_path;  // optional: totals written when QEMU exits
+  std::string edges_path;    // optional: every trigger pin edge with its virtual time
+  // Optional: serve a virtual PPK2 on this Unix socket, and its fault knobs
+  // ("drop_every", "garbage_every", "close_after", "stall_after", "stall_ms",
+  // "max_lag_ms"; see probes/virtual/plugin/virtual_ppk2.h).
+  std::string ppk2_socket;
+  std::map<std::string, std::string> ppk2_faults;
   std::string profiles_file;  // empty: EnergyProfilesPath()
   // What-if overrides: "static_mw", "sleep_mw", "supply_v", "icount_shift",
   // "class_pj.<class>".

@@ -3,6 +3,8 @@
 // Loaded with
 //   -plugin libhil_energy_plugin.so,profiles=FILE,profile=NAME,truth=FILE
 //     [,pins=0x20000000][,summary=FILE][,edges=FILE][,set.KEY=VALUE...]
+//     [,ppk2=SOCKET[,ppk2_drop_every=N][,ppk2_garbage_every=N]
+//      [,ppk2_close_after=N][,ppk2_stall_after=N,ppk2_stall_ms=MS][,ppk2_max_lag_ms=MS]]
 // it counts every executed instruction by energy class (inline, per
 // instruction, which stays exact under -icount where translation blocks can
 // be cut short and re-executed), tracks the harness's trigger pins through
@@ -21,14 +23,18 @@
 #include "probes/virtual/instruction_class.h"
 #include "probes/virtual/window_tracker.h"
 #include "qemu_plugin_api.h"
+#include "virtual_ppk2.h"
 
 namespace {
 
+using hil::virtual_bench::Checkpoint;
 using hil::virtual_bench::ClassifyThumb;
 using hil::virtual_bench::EnergyProfile;
 using hil::virtual_bench::kInstructionClassCount;
 using hil::virtual_bench::MeterReading;
 using hil::virtual_bench::Pin;
+using hil::virtual_bench::VirtualPpk2;
+using hil::virtual_bench::VirtualPpk2Options;
 using hil::virtual_bench::WindowTracker;
 
 // Each pin has a set word and a clear word (firmware/PROTOCOL.md).
@@ -46,14 +52,32 @@ struct PluginState {
   FILE* edges = nullptr;  // optional: every pin edge with its virtual time
   std::string summary_path;
   std::unique_ptr<WindowTracker> tracker;
+  std::unique_ptr<VirtualPpk2> ppk2;  // when asked for with ppk2=SOCKET
 };
 
 PluginState* state = nullptr;
 
+// The vCPU thread writes the counters; the virtual PPK2's thread reads them
+// too, so every read is an atomic load (a plain load on x86-64).
 MeterReading Read() {
   MeterReading reading;
-  for (size_t i = 0; i < kInstructionClassCount; ++i) reading.instructions[i] = state->counts[i];
+  for (size_t i = 0; i < kInstructionClassCount; ++i) {
+    reading.instructions[i] = __atomic_load_n(&state->counts[i], __ATOMIC_RELAXED);
+  }
   return reading;
+}
+
+uint8_t LogicBits() {
+  uint8_t logic = 0;
+  for (int pin = 0; pin < hil::virtual_bench::kPinCount; ++pin) {
+    if (state->tracker->pin_level(static_cast<Pin>(pin))) logic |= static_cast<uint8_t>(1u << pin);
+  }
+  return logic;
+}
+
+Checkpoint CheckpointOf(const MeterReading& reading) {
+  const auto span = hil::virtual_bench::Between(MeterReading{}, reading, state->profile);
+  return Checkpoint{span.duration_ns, span.energy_nj * 1000.0, 0};
 }
 
 int64_t VirtualClockNs() {
@@ -61,6 +85,9 @@ int64_t VirtualClockNs() {
 }
 
 void OnStore(unsigned int, qemu_plugin_meminfo_t, uint64_t address, void*) {
+  if (state->ppk2 != nullptr && state->ppk2->streaming()) {
+    state->ppk2->Throttle(Read().total_instructions() << state->profile.icount_shift);
+  }
   const uint64_t offset = address - state->pins_base;
   if (offset >= kPinWordsBytes) return;
   // The inline counter of the storing instruction has already run, so the
@@ -70,7 +97,13 @@ void OnStore(unsigned int, qemu_plugin_meminfo_t, uint64_t address, void*) {
   const bool before = state->tracker->pin_level(pin);
   const MeterReading now = Read();
   state->tracker->OnPinStore(pin, level, now);
-  if (state->edges != nullptr && before != level) {
+  if (before == level) return;
+  if (state->ppk2 != nullptr) {
+    Checkpoint edge = CheckpointOf(now);
+    edge.logic = LogicBits();
+    state->ppk2->OnEdge(edge);
+  }
+  if (state->edges != nullptr) {
     const uint64_t instructions = now.total_instructions();
     std::fprintf(state->edges,
                  "{\"pin\":%d,\"level\":%d,\"instructions\":%" PRIu64 ",\"time_ns\":%" PRIu64 "}\n",
@@ -101,6 +134,11 @@ void OnTranslate(qemu_plugin_id_t, qemu_plugin_tb* tb) {
 }
 
 void OnExit(qemu_plugin_id_t, void*) {
+  hil::virtual_bench::VirtualPpk2Stats ppk2_stats;
+  if (state->ppk2 != nullptr) {
+    state->ppk2->Stop();
+    ppk2_stats = state->ppk2->stats();
+  }
   const MeterReading end = Read();
   const auto total = hil::virtual_bench::Between(MeterReading{}, end, state->profile);
   // QEMU's virtual clock can be read here, outside any translation block.
@@ -119,10 +157,12 @@ void OnExit(qemu_plugin_id_t, void*) {
                 "{\"kind\":\"summary\",\"profile\":\"%s\",\"instructions\":%" PRIu64
                 ",\"running_ns\":%" PRIu64 ",\"halted_ns\":%" PRIu64
                 ",\"energy_nJ\":%.3f,\"edges\":%" PRIu64 ",\"inference_windows\":%" PRIu64
-                ",\"timestamp_windows\":%" PRIu64 "}\n",
+                ",\"timestamp_windows\":%" PRIu64 ",\"ppk2_samples_sent\":%" PRIu64
+                ",\"ppk2_samples_dropped\":%" PRIu64 ",\"ppk2_garbage_bytes\":%" PRIu64 "}\n",
                 state->profile.name.c_str(), total.instructions, total.duration_ns, halted_ns,
                 energy_nj, state->tracker->edges(), state->tracker->inference_windows(),
-                state->tracker->timestamp_windows());
+                state->tracker->timestamp_windows(), ppk2_stats.samples_sent,
+                ppk2_stats.samples_dropped, ppk2_stats.garbage_bytes);
   qemu_plugin_outs(text);
   if (!state->summary_path.empty()) {
     if (FILE* summary = std::fopen(state->summary_path.c_str(), "w")) {
@@ -157,6 +197,17 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
   std::string profiles_path, profile_name, truth_path, summary_path, edges_path;
   uint64_t pins_base = 0x20000000;
   std::map<std::string, std::string> overrides;
+  VirtualPpk2Options ppk2;
+  struct Knob {
+    const char* key;
+    uint64_t* target;
+  };
+  uint64_t max_lag_ms = 20;
+  const Knob knobs[] = {
+      {"ppk2_drop_every", &ppk2.drop_every},   {"ppk2_garbage_every", &ppk2.garbage_every},
+      {"ppk2_close_after", &ppk2.close_after}, {"ppk2_stall_after", &ppk2.stall_after},
+      {"ppk2_stall_ms", &ppk2.stall_ms},       {"ppk2_max_lag_ms", &max_lag_ms},
+  };
   for (int i = 0; i < argc; ++i) {
     const std::string argument = argv[i];
     const size_t equals = argument.find('=');
@@ -175,11 +226,22 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
       edges_path = value;
     } else if (key == "pins") {
       pins_base = std::strtoull(value.c_str(), nullptr, 0);
+    } else if (key == "ppk2") {
+      ppk2.socket_path = value;
+    } else if (key.rfind("ppk2_", 0) == 0) {
+      bool known = false;
+      for (const Knob& knob : knobs) {
+        if (key != knob.key) continue;
+        *knob.target = std::strtoull(value.c_str(), nullptr, 10);
+        known = true;
+      }
+      if (!known) return Refuse("unknown virtual PPK2 knob '" + key + "'");
     } else if (key.rfind("set.", 0) == 0) {
       overrides[key.substr(4)] = value;
     } else {
-      return Refuse("unknown argument '" + key +
-                    "'; expected profiles, profile, truth, summary, edges, pins or set.KEY");
+      return Refuse(
+          "unknown argument '" + key +
+          "'; expected profiles, profile, truth, summary, edges, pins, ppk2, ppk2_* or set.KEY");
     }
   }
   if (profiles_path.empty() || profile_name.empty() || truth_path.empty()) {
@@ -205,6 +267,13 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
     std::fflush(state->truth);
   });
   state->clock_at_start_ns = VirtualClockNs();
+  if (!ppk2.socket_path.empty()) {
+    ppk2.supply_v = profile->supply_v;
+    ppk2.max_lag_ns = max_lag_ms * 1'000'000;
+    state->ppk2 = std::make_unique<VirtualPpk2>(ppk2, [] { return CheckpointOf(Read()); });
+    auto started = state->ppk2->Start();
+    if (!started.ok()) return Refuse(started.error().message());
+  }
 
   qemu_plugin_register_vcpu_tb_trans_cb(id, OnTranslate);
   qemu_plugin_register_atexit_cb(id, OnExit, nullptr);
