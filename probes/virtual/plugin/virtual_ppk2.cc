@@ -213,6 +213,11 @@ void VirtualPpk2::Serve() {
     if (!(accept_fds[0].revents & POLLIN)) continue;
     const int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (client < 0) continue;
+    // A small send buffer keeps what the kernel holds for a slow reader to
+    // some 40 ms of samples, so backpressure reaches QEMU promptly instead of
+    // after the default buffer's half second.
+    const int send_buffer = 8192;
+    ::setsockopt(client, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof(send_buffer));
 
     std::vector<uint8_t> pending;
     bool connected = true;

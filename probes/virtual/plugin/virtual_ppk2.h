@@ -3,8 +3,9 @@
 // current, with the trigger pins on logic inputs D0..D2.
 //
 // Threads: QEMU's vCPU thread reports pin edges and is held back when the
-// stream lags (backpressure: QEMU never runs ahead of the reader by more than
-// max_lag_ns of virtual time); one server thread answers commands and turns
+// stream lags (backpressure: QEMU never runs ahead of what the reader has
+// taken by more than max_lag_ns of virtual time plus the socket's small send
+// buffer, about 40 ms); one server thread answers commands and turns
 // checkpoints into sample words.
 #pragma once
 
