@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "bench_command.h"
 #include "boards_command.h"
 #include "dut_command.h"
 #include "hil/error.h"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "hil " HIL_VERSION);
   app.require_subcommand(1);
   int exit_code = 0;
+  hil::cli::AddBenchCommand(app, exit_code);
   hil::cli::AddBoardsCommand(app, exit_code);
   hil::cli::AddDutCommand(app, exit_code);
   try {

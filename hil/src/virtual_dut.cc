@@ -74,19 +74,26 @@ Error VirtualDut::Explain(const Error& error) {
                                  (log.empty() ? "" : "; QEMU said: " + log) + ")");
 }
 
-Result<VirtualDut> BootVirtualDut(const BoardSpec& board, const std::string& firmware,
-                                  VirtualDutOptions options) {
+Result<flash::QemuOptions> VirtualBoardQemuOptions(const BoardSpec& board,
+                                                   const std::string& firmware,
+                                                   const VirtualDutOptions& options) {
   if (!board.emulated()) {
     return ConfigurationError("board '" + std::string(board.name) +
                               "' is hardware only; the virtual bench emulates mps2-an386, "
                               "mps2-an500 and mps3-an547");
   }
-  options.qemu.machine = std::string(board.qemu_machine);
-  options.qemu.firmware = firmware;
-  if (!options.energy.profile.empty()) {
-    HIL_RETURN_IF_ERROR(AddEnergyPlugin(options.energy, options.qemu));
-  }
-  Result<std::unique_ptr<flash::QemuMachine>> machine = flash::QemuMachine::Start(options.qemu);
+  flash::QemuOptions qemu = options.qemu;
+  qemu.machine = std::string(board.qemu_machine);
+  qemu.firmware = firmware;
+  if (!options.energy.profile.empty()) HIL_RETURN_IF_ERROR(AddEnergyPlugin(options.energy, qemu));
+  return qemu;
+}
+
+Result<VirtualDut> BootVirtualDut(const BoardSpec& board, const std::string& firmware,
+                                  VirtualDutOptions options) {
+  Result<flash::QemuOptions> qemu = VirtualBoardQemuOptions(board, firmware, options);
+  if (!qemu.ok()) return qemu.error();
+  Result<std::unique_ptr<flash::QemuMachine>> machine = flash::QemuMachine::Start(*qemu);
   if (!machine.ok()) return machine.error();
 
   VirtualDut dut;

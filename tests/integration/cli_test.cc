@@ -1,9 +1,13 @@
 // The hil command line, run as a user runs it.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "virtual_bench.h"
@@ -88,6 +92,47 @@ TEST(CliTest, BoardsListsEmulatedAndHardwareBoards) {
   EXPECT_NE(boards.output.find("mps3-an547"), std::string::npos);
   EXPECT_NE(boards.output.find("nucleo-l4r5zi"), std::string::npos);
   EXPECT_NE(boards.output.find("hardware"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hil::testing
+
+namespace hil::testing {
+namespace {
+
+TEST(CliTest, BenchUpServesAVirtualBenchThatOtherToolsCanReach) {
+  const auto out =
+      std::filesystem::temp_directory_path() / ("hil-bench-up-" + std::to_string(::getpid()));
+  const std::string command =
+      std::string(HIL_CLI_PATH) + " bench up --board mps2-an500 --seconds 4 --out " + out.string();
+  FILE* bench = ::popen(command.c_str(), "r");
+  ASSERT_NE(bench, nullptr);
+  std::string uart, ppk2, line;
+  char buffer[512];
+  while ((uart.empty() || ppk2.empty()) && std::fgets(buffer, sizeof(buffer), bench) != nullptr) {
+    line = buffer;
+    std::istringstream fields(line);
+    std::string first, second, third;
+    fields >> first >> second >> third;
+    if (first == "DUT" && second == "UART") uart = third;
+    if (first == "PPK2") ppk2 = second;
+  }
+  ASSERT_EQ(uart.rfind("unix:", 0), 0u) << line;
+  ASSERT_EQ(ppk2, "unix:" + (out / "ppk2.sock").string());
+
+  CliRun run = RunHil("dut --connect " + uart + " name \"infer 2 0\"");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("m-name-dut-[hil-mps2-an500]"), std::string::npos) << run.output;
+
+  while (std::fgets(buffer, sizeof(buffer), bench) != nullptr) {
+  }
+  EXPECT_EQ(WEXITSTATUS(::pclose(bench)), 0);
+  std::ifstream truth(out / "truth.jsonl");
+  int windows = 0;
+  while (std::getline(truth, line)) ++windows;
+  EXPECT_EQ(windows, 2);
+  EXPECT_TRUE(std::filesystem::exists(out / "summary.json"));
+  std::filesystem::remove_all(out);
 }
 
 }  // namespace

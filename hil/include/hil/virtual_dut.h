@@ -52,6 +52,12 @@ struct VirtualDutOptions {
 std::string EnergyPluginPath();
 std::string EnergyProfilesPath();
 
+// The QEMU command for a board, firmware and energy model, without starting
+// it. Errors: configuration (board not emulated, bad profile or path).
+Result<flash::QemuOptions> VirtualBoardQemuOptions(const BoardSpec& board,
+                                                   const std::string& firmware,
+                                                   const VirtualDutOptions& options);
+
 // Boots firmware on an emulated board and waits for the harness's banner.
 // With an energy profile, QEMU's clock (icount shift) comes from the profile.
 // Errors: configuration (board not emulated, image missing, bad profile),

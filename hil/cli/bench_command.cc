@@ -1,0 +1,145 @@
+#include "bench_command.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "hil/boards.h"
+#include "hil/virtual_dut.h"
+
+namespace hil::cli {
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+void OnSignal(int) { interrupted = true; }
+
+struct BenchArguments {
+  std::string board = "mps2-an386";
+  std::string workload = std::string(kDefaultWorkload);
+  std::string firmware;
+  std::string profile;
+  std::string out;
+  double seconds = 0;
+};
+
+int Fail(const Error& error) {
+  std::fprintf(stderr, "hil bench up: %s\n", error.ToString().c_str());
+  return ExitCodeFor(error.kind());
+}
+
+int RunBenchUp(const BenchArguments& arguments) {
+  Result<const BoardSpec*> board = FindBoard(arguments.board);
+  if (!board.ok()) return Fail(board.error());
+
+  // Files go to --out, kept; or to a temporary folder, removed at the end.
+  std::filesystem::path folder = arguments.out;
+  const bool keep = !folder.empty();
+  if (!keep) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "hil-bench-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      return Fail(InfrastructureError("cannot create a temporary folder"));
+    }
+    folder = pattern;
+  } else {
+    std::error_code error;
+    std::filesystem::create_directories(folder, error);
+    if (error) return Fail(ConfigurationError("--out " + folder.string() + ": " + error.message()));
+    folder = std::filesystem::absolute(folder);
+  }
+
+  VirtualDutOptions options;
+  options.energy.profile = arguments.profile.empty() ? arguments.board : arguments.profile;
+  options.energy.truth_path = (folder / "truth.jsonl").string();
+  options.energy.edges_path = (folder / "edges.jsonl").string();
+  options.energy.summary_path = (folder / "summary.json").string();
+  options.energy.ppk2_socket = (folder / "ppk2.sock").string();
+  options.qemu.keep_work_dir = false;
+  const std::string firmware = arguments.firmware.empty()
+                                   ? HarnessImagePath(arguments.board, arguments.workload)
+                                   : arguments.firmware;
+  Result<flash::QemuOptions> qemu = VirtualBoardQemuOptions(**board, firmware, options);
+  if (!qemu.ok()) return Fail(qemu.error());
+  Result<std::unique_ptr<flash::QemuMachine>> machine = flash::QemuMachine::Start(*qemu);
+  if (!machine.ok()) return Fail(machine.error());
+
+  std::printf("virtual bench up: %s running %s (QEMU pid %d, energy profile %s)\n",
+              arguments.board.c_str(), firmware.c_str(), static_cast<int>((*machine)->pid()),
+              options.energy.profile.c_str());
+  std::printf("  DUT UART      %s\n", (*machine)->uart_uri().c_str());
+  std::printf(
+      "                the DUT boots when a client connects, e.g.\n"
+      "                hil dut --connect %s name\n",
+      (*machine)->uart_uri().c_str());
+  std::printf("  PPK2          unix:%s\n", options.energy.ppk2_socket.c_str());
+  std::printf("  ground truth  %s\n", options.energy.truth_path.c_str());
+  std::printf("  pin edges     %s\n", options.energy.edges_path.c_str());
+  std::printf("  summary       %s (written when the bench stops)\n",
+              options.energy.summary_path.c_str());
+  std::printf("%s\n", arguments.seconds > 0 ? "It stops by itself after --seconds, or on Ctrl-C."
+                                            : "Ctrl-C stops it.");
+  std::fflush(stdout);
+
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  int exit_code = kExitOk;
+  while (!interrupted) {
+    if (std::optional<flash::QemuExit> exit = (*machine)->Poll()) {
+      std::fprintf(stderr, "hil bench up: QEMU %s\n", exit->Describe().c_str());
+      exit_code =
+          exit->signaled || exit->code != 0 ? ExitCodeFor(ErrorKind::kInfrastructure) : kExitOk;
+      break;
+    }
+    if (arguments.seconds > 0 && std::chrono::steady_clock::now() - start >
+                                     std::chrono::duration<double>(arguments.seconds)) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  (*machine)->Stop();
+  std::printf("virtual bench stopped\n");
+  if (!keep) {
+    std::error_code ignored;
+    std::filesystem::remove_all(folder, ignored);
+  }
+  return exit_code;
+}
+
+}  // namespace
+
+void AddBenchCommand(CLI::App& app, int& exit_code) {
+  CLI::App* bench = app.add_subcommand("bench", "Benches: start a virtual one.");
+  bench->require_subcommand(1);
+  auto arguments = std::make_shared<BenchArguments>();
+  CLI::App* up = bench->add_subcommand(
+      "up",
+      "Start a whole virtual bench and print where to reach it: QEMU running the harness\n"
+      "with the energy model, a virtual PPK2 on a Unix socket, and the files where the\n"
+      "model writes the exact energy of every window and every trigger edge.\n\n"
+      "Example:\n"
+      "  hil bench up --board mps2-an500 --out bench/   then, in another terminal,\n"
+      "  hil dut --connect unix:... \"infer 10 2\"");
+  up->add_option("--board", arguments->board, "Emulated board (see 'hil boards')")
+      ->capture_default_str();
+  up->add_option("--workload", arguments->workload, "Built-in workload image")
+      ->capture_default_str();
+  up->add_option("--firmware", arguments->firmware, "ELF to run instead")->check(CLI::ExistingFile);
+  up->add_option("--profile", arguments->profile,
+                 "Energy profile (probes/virtual/energy_profiles.yaml); default: the board's");
+  up->add_option("--out", arguments->out,
+                 "Folder for ground truth, edges and summary (kept); default: a temporary "
+                 "folder removed at the end");
+  up->add_option("--seconds", arguments->seconds, "Stop after this many seconds (0: never)")
+      ->check(CLI::NonNegativeNumber);
+  up->callback([arguments, &exit_code] { exit_code = RunBenchUp(*arguments); });
+}
+
+}  // namespace hil::cli
