@@ -25,6 +25,7 @@ struct BenchArguments {
   std::string firmware;
   std::string profile;
   std::string out;
+  std::string probe = "ppk2";
   double seconds = 0;
 };
 
@@ -58,7 +59,8 @@ int RunBenchUp(const BenchArguments& arguments) {
   options.energy.truth_path = (folder / "truth.jsonl").string();
   options.energy.edges_path = (folder / "edges.jsonl").string();
   options.energy.summary_path = (folder / "summary.json").string();
-  options.energy.ppk2_socket = (folder / "ppk2.sock").string();
+  options.energy.probe_kind = arguments.probe;
+  options.energy.probe_socket = (folder / (arguments.probe + ".sock")).string();
   options.qemu.keep_work_dir = false;
   const std::string firmware = arguments.firmware.empty()
                                    ? HarnessImagePath(arguments.board, arguments.workload)
@@ -76,7 +78,8 @@ int RunBenchUp(const BenchArguments& arguments) {
       "                the DUT boots when a client connects, e.g.\n"
       "                hil dut --connect %s name\n",
       (*machine)->uart_uri().c_str());
-  std::printf("  PPK2          unix:%s\n", options.energy.ppk2_socket.c_str());
+  std::printf("  %-13s unix:%s\n", arguments.probe == "ppk2" ? "PPK2" : "LPM01A",
+              options.energy.probe_socket.c_str());
   std::printf("  ground truth  %s\n", options.energy.truth_path.c_str());
   std::printf("  pin edges     %s\n", options.energy.edges_path.c_str());
   std::printf("  summary       %s (written when the bench stops)\n",
@@ -122,7 +125,7 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
   CLI::App* up = bench->add_subcommand(
       "up",
       "Start a whole virtual bench and print where to reach it: QEMU running the harness\n"
-      "with the energy model, a virtual PPK2 on a Unix socket, and the files where the\n"
+      "with the energy model, a virtual PPK2 or LPM01A on a Unix socket, and the files where the\n"
       "model writes the exact energy of every window and every trigger edge.\n\n"
       "Example:\n"
       "  hil bench up --board mps2-an500 --out bench/   then, in another terminal,\n"
@@ -134,6 +137,9 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
   up->add_option("--firmware", arguments->firmware, "ELF to run instead")->check(CLI::ExistingFile);
   up->add_option("--profile", arguments->profile,
                  "Energy profile (probes/virtual/energy_profiles.yaml); default: the board's");
+  up->add_option("--probe", arguments->probe, "Virtual power monitor: ppk2 or lpm01a")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"ppk2", "lpm01a"}));
   up->add_option("--out", arguments->out,
                  "Folder for ground truth, edges and summary (kept); default: a temporary "
                  "folder removed at the end");

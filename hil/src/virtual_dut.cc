@@ -32,12 +32,18 @@ Status AddEnergyPlugin(const EnergyModelOptions& energy, flash::QemuOptions& qem
                        ",truth=" + energy.truth_path;
   if (!energy.summary_path.empty()) plugin += ",summary=" + energy.summary_path;
   if (!energy.edges_path.empty()) plugin += ",edges=" + energy.edges_path;
-  if (!energy.ppk2_socket.empty()) plugin += ",ppk2=" + energy.ppk2_socket;
-  for (const auto& [knob, value] : energy.ppk2_faults) plugin += ",ppk2_" + knob + "=" + value;
+  if (!energy.probe_socket.empty()) {
+    if (energy.probe_kind != "ppk2" && energy.probe_kind != "lpm01a") {
+      return ConfigurationError("virtual probe '" + energy.probe_kind +
+                                "' does not exist; the virtual bench has ppk2 and lpm01a");
+    }
+    plugin += "," + energy.probe_kind + "=" + energy.probe_socket;
+  }
+  for (const auto& [knob, value] : energy.probe_faults) plugin += ",probe_" + knob + "=" + value;
   for (const auto& [key, value] : energy.overrides) plugin += ",set." + key + "=" + value;
   // QEMU splits plugin arguments at commas.
   for (const std::string& part :
-       {profiles, energy.truth_path, energy.summary_path, energy.edges_path, energy.ppk2_socket}) {
+       {profiles, energy.truth_path, energy.summary_path, energy.edges_path, energy.probe_socket}) {
     if (part.find(',') != std::string::npos) {
       return ConfigurationError("path '" + part +
                                 "' contains a comma, which QEMU's -plugin "

@@ -94,8 +94,8 @@ class VirtualPpk2Test : public ::testing::Test {
     options.energy.profile = board;
     options.energy.truth_path = (work_dir_ / "truth.jsonl").string();
     options.energy.summary_path = (work_dir_ / "summary.json").string();
-    options.energy.ppk2_socket = (work_dir_ / "ppk2.sock").string();
-    options.energy.ppk2_faults = std::move(faults);
+    options.energy.probe_socket = (work_dir_ / "ppk2.sock").string();
+    options.energy.probe_faults = std::move(faults);
     Result<VirtualDut> dut =
         BootVirtualDut(**FindBoard(board), BuiltImage(board, "mb-conv3x3"), options);
     ASSERT_TRUE(dut.ok()) << dut.error().ToString();
@@ -103,7 +103,7 @@ class VirtualPpk2Test : public ::testing::Test {
     fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
-    std::strcpy(address.sun_path, options.energy.ppk2_socket.c_str());
+    std::strcpy(address.sun_path, options.energy.probe_socket.c_str());
     ASSERT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
   }
 
@@ -226,7 +226,7 @@ TEST_F(VirtualPpk2Test, IntegratingEachWindowReproducesTheGroundTruth) {
   const std::vector<json> truth = Truth();
   ASSERT_EQ(truth.size(), 3u);
   EXPECT_EQ(CounterGaps(words), 0u);
-  EXPECT_EQ(summary["ppk2_samples_dropped"], 0);
+  EXPECT_EQ(summary["probe_samples_dropped"], 0);
 
   // Windows: runs of samples with D0 (the inference pin) high.
   constexpr double kPeriod = 10e-6;
@@ -282,7 +282,7 @@ TEST_F(VirtualPpk2Test, SlowReaderLosesNothingBecauseQemuWaits) {
   const json summary = Summary();
   EXPECT_GT(infer_s, 0.4);
   EXPECT_EQ(CounterGaps(words), 0u);
-  EXPECT_EQ(summary["ppk2_samples_sent"].get<uint64_t>(), words.size());
+  EXPECT_EQ(summary["probe_samples_sent"].get<uint64_t>(), words.size());
   EXPECT_EQ(Truth().size(), 5u);
 }
 
@@ -293,8 +293,8 @@ TEST_F(VirtualPpk2Test, DropKnobLeavesOutExactlyEveryNthSample) {
   ASSERT_TRUE(dut_.link->Infer(2, 0, milliseconds(30000)).ok());
   const std::vector<uint32_t> words = Words(StopStreaming());
   const json summary = Summary();
-  const uint64_t dropped = summary["ppk2_samples_dropped"].get<uint64_t>();
-  const uint64_t sent = summary["ppk2_samples_sent"].get<uint64_t>();
+  const uint64_t dropped = summary["probe_samples_dropped"].get<uint64_t>();
+  const uint64_t sent = summary["probe_samples_sent"].get<uint64_t>();
   EXPECT_EQ(sent, words.size());
   EXPECT_EQ(dropped, (sent + dropped) / 100);
   EXPECT_GT(dropped, 10u);
@@ -320,9 +320,9 @@ TEST_F(VirtualPpk2Test, GarbageKnobPutsOneStrayByteAfterEveryNSamples) {
   ASSERT_TRUE(dut_.link->Infer(2, 0, milliseconds(30000)).ok());
   const std::vector<uint8_t> bytes = StopStreaming();
   const json summary = Summary();
-  const uint64_t garbage = summary["ppk2_garbage_bytes"].get<uint64_t>();
-  EXPECT_EQ(garbage, summary["ppk2_samples_sent"].get<uint64_t>() / 1000);
-  EXPECT_EQ(bytes.size(), 4 * summary["ppk2_samples_sent"].get<uint64_t>() + garbage);
+  const uint64_t garbage = summary["probe_garbage_bytes"].get<uint64_t>();
+  EXPECT_EQ(garbage, summary["probe_samples_sent"].get<uint64_t>() / 1000);
+  EXPECT_EQ(bytes.size(), 4 * summary["probe_samples_sent"].get<uint64_t>() + garbage);
   // Structure: 1000 words, one 0xA5, and so on.
   for (uint64_t k = 1; k <= garbage; ++k) {
     const size_t at = k * 4000 + (k - 1);

@@ -30,11 +30,13 @@ struct EnergyModelOptions {
   std::string truth_path;    // where the plugin writes window records
   std::string summary_path;  // optional: totals written when QEMU exits
   std::string edges_path;    // optional: every trigger pin edge with its virtual time
-  // Optional: serve a virtual PPK2 on this Unix socket, and its fault knobs
-  // ("drop_every", "garbage_every", "close_after", "stall_after", "stall_ms",
-  // "max_lag_ms"; see probes/virtual/plugin/virtual_ppk2.h).
-  std::string ppk2_socket;
-  std::map<std::string, std::string> ppk2_faults;
+  // Optional: serve a virtual power monitor ("ppk2" or "lpm01a") on this
+  // Unix socket, with fault knobs ("drop_every", "garbage_every",
+  // "close_after", "stall_after", "stall_ms", "max_lag_ms"; see
+  // probes/virtual/plugin/virtual_probe.h).
+  std::string probe_kind = "ppk2";
+  std::string probe_socket;
+  std::map<std::string, std::string> probe_faults;
   std::string profiles_file;  // empty: EnergyProfilesPath()
   // What-if overrides: "static_mw", "sleep_mw", "supply_v", "icount_shift",
   // "class_pj.<class>".

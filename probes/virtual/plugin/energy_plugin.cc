@@ -3,8 +3,8 @@
 // Loaded with
 //   -plugin libhil_energy_plugin.so,profiles=FILE,profile=NAME,truth=FILE
 //     [,pins=0x20000000][,summary=FILE][,edges=FILE][,set.KEY=VALUE...]
-//     [,ppk2=SOCKET[,ppk2_drop_every=N][,ppk2_garbage_every=N]
-//      [,ppk2_close_after=N][,ppk2_stall_after=N,ppk2_stall_ms=MS][,ppk2_max_lag_ms=MS]]
+//     [,ppk2=SOCKET|lpm01a=SOCKET[,probe_drop_every=N][,probe_garbage_every=N]
+//      [,probe_close_after=N][,probe_stall_after=N,probe_stall_ms=MS][,probe_max_lag_ms=MS]]
 // it counts every executed instruction by energy class (inline, per
 // instruction, which stays exact under -icount where translation blocks can
 // be cut short and re-executed), tracks the harness's trigger pins through
@@ -23,7 +23,7 @@
 #include "probes/virtual/instruction_class.h"
 #include "probes/virtual/window_tracker.h"
 #include "qemu_plugin_api.h"
-#include "virtual_ppk2.h"
+#include "virtual_probe.h"
 
 namespace {
 
@@ -33,8 +33,8 @@ using hil::virtual_bench::EnergyProfile;
 using hil::virtual_bench::kInstructionClassCount;
 using hil::virtual_bench::MeterReading;
 using hil::virtual_bench::Pin;
-using hil::virtual_bench::VirtualPpk2;
-using hil::virtual_bench::VirtualPpk2Options;
+using hil::virtual_bench::VirtualProbe;
+using hil::virtual_bench::VirtualProbeOptions;
 using hil::virtual_bench::WindowTracker;
 
 // Each pin has a set word and a clear word (firmware/PROTOCOL.md).
@@ -52,7 +52,7 @@ struct PluginState {
   FILE* edges = nullptr;  // optional: every pin edge with its virtual time
   std::string summary_path;
   std::unique_ptr<WindowTracker> tracker;
-  std::unique_ptr<VirtualPpk2> ppk2;  // when asked for with ppk2=SOCKET
+  std::unique_ptr<VirtualProbe> probe;  // when asked for with ppk2= or lpm01a=
 };
 
 PluginState* state = nullptr;
@@ -85,8 +85,8 @@ int64_t VirtualClockNs() {
 }
 
 void OnStore(unsigned int, qemu_plugin_meminfo_t, uint64_t address, void*) {
-  if (state->ppk2 != nullptr && state->ppk2->streaming()) {
-    state->ppk2->Throttle(Read().total_instructions() << state->profile.icount_shift);
+  if (state->probe != nullptr && state->probe->streaming()) {
+    state->probe->Throttle(Read().total_instructions() << state->profile.icount_shift);
   }
   const uint64_t offset = address - state->pins_base;
   if (offset >= kPinWordsBytes) return;
@@ -98,10 +98,10 @@ void OnStore(unsigned int, qemu_plugin_meminfo_t, uint64_t address, void*) {
   const MeterReading now = Read();
   state->tracker->OnPinStore(pin, level, now);
   if (before == level) return;
-  if (state->ppk2 != nullptr) {
+  if (state->probe != nullptr) {
     Checkpoint edge = CheckpointOf(now);
     edge.logic = LogicBits();
-    state->ppk2->OnEdge(edge);
+    state->probe->OnEdge(edge);
   }
   if (state->edges != nullptr) {
     const uint64_t instructions = now.total_instructions();
@@ -134,10 +134,10 @@ void OnTranslate(qemu_plugin_id_t, qemu_plugin_tb* tb) {
 }
 
 void OnExit(qemu_plugin_id_t, void*) {
-  hil::virtual_bench::VirtualPpk2Stats ppk2_stats;
-  if (state->ppk2 != nullptr) {
-    state->ppk2->Stop();
-    ppk2_stats = state->ppk2->stats();
+  hil::virtual_bench::VirtualProbeStats probe_stats;
+  if (state->probe != nullptr) {
+    state->probe->Stop();
+    probe_stats = state->probe->stats();
   }
   const MeterReading end = Read();
   const auto total = hil::virtual_bench::Between(MeterReading{}, end, state->profile);
@@ -157,12 +157,12 @@ void OnExit(qemu_plugin_id_t, void*) {
                 "{\"kind\":\"summary\",\"profile\":\"%s\",\"instructions\":%" PRIu64
                 ",\"running_ns\":%" PRIu64 ",\"halted_ns\":%" PRIu64
                 ",\"energy_nJ\":%.3f,\"edges\":%" PRIu64 ",\"inference_windows\":%" PRIu64
-                ",\"timestamp_windows\":%" PRIu64 ",\"ppk2_samples_sent\":%" PRIu64
-                ",\"ppk2_samples_dropped\":%" PRIu64 ",\"ppk2_garbage_bytes\":%" PRIu64 "}\n",
+                ",\"timestamp_windows\":%" PRIu64 ",\"probe_samples_sent\":%" PRIu64
+                ",\"probe_samples_dropped\":%" PRIu64 ",\"probe_garbage_bytes\":%" PRIu64 "}\n",
                 state->profile.name.c_str(), total.instructions, total.duration_ns, halted_ns,
                 energy_nj, state->tracker->edges(), state->tracker->inference_windows(),
-                state->tracker->timestamp_windows(), ppk2_stats.samples_sent,
-                ppk2_stats.samples_dropped, ppk2_stats.garbage_bytes);
+                state->tracker->timestamp_windows(), probe_stats.samples_sent,
+                probe_stats.samples_dropped, probe_stats.garbage_bytes);
   qemu_plugin_outs(text);
   if (!state->summary_path.empty()) {
     if (FILE* summary = std::fopen(state->summary_path.c_str(), "w")) {
@@ -197,16 +197,17 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
   std::string profiles_path, profile_name, truth_path, summary_path, edges_path;
   uint64_t pins_base = 0x20000000;
   std::map<std::string, std::string> overrides;
-  VirtualPpk2Options ppk2;
+  VirtualProbeOptions probe;
+  std::string probe_kind;
   struct Knob {
     const char* key;
     uint64_t* target;
   };
   uint64_t max_lag_ms = 20;
   const Knob knobs[] = {
-      {"ppk2_drop_every", &ppk2.drop_every},   {"ppk2_garbage_every", &ppk2.garbage_every},
-      {"ppk2_close_after", &ppk2.close_after}, {"ppk2_stall_after", &ppk2.stall_after},
-      {"ppk2_stall_ms", &ppk2.stall_ms},       {"ppk2_max_lag_ms", &max_lag_ms},
+      {"probe_drop_every", &probe.drop_every},   {"probe_garbage_every", &probe.garbage_every},
+      {"probe_close_after", &probe.close_after}, {"probe_stall_after", &probe.stall_after},
+      {"probe_stall_ms", &probe.stall_ms},       {"probe_max_lag_ms", &max_lag_ms},
   };
   for (int i = 0; i < argc; ++i) {
     const std::string argument = argv[i];
@@ -226,22 +227,25 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
       edges_path = value;
     } else if (key == "pins") {
       pins_base = std::strtoull(value.c_str(), nullptr, 0);
-    } else if (key == "ppk2") {
-      ppk2.socket_path = value;
-    } else if (key.rfind("ppk2_", 0) == 0) {
+    } else if (key == "ppk2" || key == "lpm01a") {
+      if (!probe_kind.empty()) return Refuse("one virtual probe per QEMU: ppk2= or lpm01a=");
+      probe_kind = key;
+      probe.socket_path = value;
+    } else if (key.rfind("probe_", 0) == 0) {
       bool known = false;
       for (const Knob& knob : knobs) {
         if (key != knob.key) continue;
         *knob.target = std::strtoull(value.c_str(), nullptr, 10);
         known = true;
       }
-      if (!known) return Refuse("unknown virtual PPK2 knob '" + key + "'");
+      if (!known) return Refuse("unknown virtual probe knob '" + key + "'");
     } else if (key.rfind("set.", 0) == 0) {
       overrides[key.substr(4)] = value;
     } else {
       return Refuse(
           "unknown argument '" + key +
-          "'; expected profiles, profile, truth, summary, edges, pins, ppk2, ppk2_* or set.KEY");
+          "'; expected profiles, profile, truth, summary, edges, pins, ppk2, lpm01a, probe_* or "
+          "set.KEY");
     }
   }
   if (profiles_path.empty() || profile_name.empty() || truth_path.empty()) {
@@ -267,11 +271,14 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
     std::fflush(state->truth);
   });
   state->clock_at_start_ns = VirtualClockNs();
-  if (!ppk2.socket_path.empty()) {
-    ppk2.supply_v = profile->supply_v;
-    ppk2.max_lag_ns = max_lag_ms * 1'000'000;
-    state->ppk2 = std::make_unique<VirtualPpk2>(ppk2, [] { return CheckpointOf(Read()); });
-    auto started = state->ppk2->Start();
+  if (!probe_kind.empty()) {
+    probe.max_lag_ns = max_lag_ms * 1'000'000;
+    auto personality = probe_kind == "ppk2"
+                           ? hil::virtual_bench::MakePpk2Personality(profile->supply_v)
+                           : hil::virtual_bench::MakeLpm01aPersonality(profile->supply_v);
+    state->probe = std::make_unique<VirtualProbe>(probe, std::move(personality),
+                                                  [] { return CheckpointOf(Read()); });
+    auto started = state->probe->Start();
     if (!started.ok()) return Refuse(started.error().message());
   }
 

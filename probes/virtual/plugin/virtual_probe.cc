@@ -1,4 +1,4 @@
-#include "virtual_ppk2.h"
+#include "virtual_probe.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -12,38 +12,21 @@
 namespace hil::virtual_bench {
 namespace {
 
-// The calibration block of one real PPK2 (protocols.md), defaults elsewhere.
-ppk2::Metadata RealisticMetadata(double supply_v) {
-  ppk2::Metadata metadata;
-  metadata.calibrated = true;
-  metadata.calibration.r[0] = 1003.35;
-  metadata.calibration.gs[1] = 112.789;
-  metadata.calibration.o[0] = 112.94;
-  metadata.calibration.s[4] = 0.00294;
-  metadata.calibration.i[4] = -0.00939;
-  metadata.vdd_mv = static_cast<uint32_t>(supply_v * 1000.0 + 0.5);
-  metadata.hw = "9173";
-  metadata.mode = "2";
-  metadata.ia = "56";
-  return metadata;
-}
-
 constexpr uint8_t kGarbageByte = 0xA5;
 
 }  // namespace
 
-VirtualPpk2::VirtualPpk2(VirtualPpk2Options options, Clock now)
-    : options_(std::move(options)),
-      now_(std::move(now)),
-      metadata_(RealisticMetadata(options_.supply_v)) {}
+VirtualProbe::VirtualProbe(VirtualProbeOptions options,
+                           std::unique_ptr<ProbePersonality> personality, Clock now)
+    : options_(std::move(options)), personality_(std::move(personality)), now_(std::move(now)) {}
 
-VirtualPpk2::~VirtualPpk2() { Stop(); }
+VirtualProbe::~VirtualProbe() { Stop(); }
 
-Status VirtualPpk2::Start() {
+Status VirtualProbe::Start() {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   if (options_.socket_path.size() >= sizeof(address.sun_path)) {
-    return ConfigurationError("PPK2 socket path too long: " + options_.socket_path);
+    return ConfigurationError("probe socket path too long: " + options_.socket_path);
   }
   std::strcpy(address.sun_path, options_.socket_path.c_str());
   ::unlink(options_.socket_path.c_str());
@@ -51,14 +34,14 @@ Status VirtualPpk2::Start() {
   if (listen_fd_ < 0 ||
       ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
       ::listen(listen_fd_, 1) != 0 || ::pipe(wake_pipe_) != 0) {
-    return InfrastructureError("virtual PPK2 cannot listen on " + options_.socket_path + ": " +
+    return InfrastructureError("virtual probe cannot listen on " + options_.socket_path + ": " +
                                std::strerror(errno));
   }
   server_ = std::thread([this] { Serve(); });
   return OkStatus();
 }
 
-void VirtualPpk2::Stop() {
+void VirtualProbe::Stop() {
   if (stopping_.exchange(true)) return;
   if (wake_pipe_[1] >= 0) {
     const char byte = 1;
@@ -73,24 +56,36 @@ void VirtualPpk2::Stop() {
   ::unlink(options_.socket_path.c_str());
 }
 
-void VirtualPpk2::StopStreaming() {
+void VirtualProbe::StartStreaming() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Checkpoint start = now_();
+  start.logic = logic_;
+  synthesizer_ = SampleSynthesizer(personality_->sample_period_ns());
+  synthesizer_.Start(start);
+  personality_->OnStart();
+  emitted_until_ns_ = start.time_ns;
+  sample_index_ = 0;
+  streaming_ = true;
+}
+
+void VirtualProbe::StopStreaming() {
   std::lock_guard<std::mutex> lock(mutex_);
   streaming_ = false;
   caught_up_.notify_all();
 }
 
-VirtualPpk2Stats VirtualPpk2::stats() const {
+VirtualProbeStats VirtualProbe::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return stats_;
 }
 
-void VirtualPpk2::OnEdge(Checkpoint checkpoint) {
+void VirtualProbe::OnEdge(Checkpoint checkpoint) {
   std::lock_guard<std::mutex> lock(mutex_);
   logic_ = checkpoint.logic;
   synthesizer_.Add(checkpoint);
 }
 
-void VirtualPpk2::Throttle(uint64_t now_ns) {
+void VirtualProbe::Throttle(uint64_t now_ns) {
   if (!streaming()) return;
   if (now_ns <= emitted_until_ns_.load(std::memory_order_relaxed) + options_.max_lag_ns) return;
   std::unique_lock<std::mutex> lock(mutex_);
@@ -99,7 +94,7 @@ void VirtualPpk2::Throttle(uint64_t now_ns) {
   });
 }
 
-bool VirtualPpk2::SendAll(int client, const void* data, size_t size) {
+bool VirtualProbe::SendAll(int client, const void* data, size_t size) {
   const auto* bytes = static_cast<const uint8_t*>(data);
   while (size > 0) {
     // Blocking: a reader that does not read holds the stream, and through
@@ -113,41 +108,7 @@ bool VirtualPpk2::SendAll(int client, const void* data, size_t size) {
   return true;
 }
 
-void VirtualPpk2::HandleCommand(int client, uint8_t opcode, const uint8_t* arguments) {
-  using ppk2::Opcode;
-  switch (static_cast<Opcode>(opcode)) {
-    case Opcode::kGetMetadata: {
-      const std::string text = ppk2::FormatMetadata(metadata_);
-      SendAll(client, text.data(), text.size());
-      break;
-    }
-    case Opcode::kAverageStart: {
-      std::lock_guard<std::mutex> lock(mutex_);
-      Checkpoint start = now_();
-      start.logic = logic_;
-      synthesizer_.Start(start);
-      emitted_until_ns_ = start.time_ns;
-      sample_index_ = 0;
-      streaming_ = true;
-      break;
-    }
-    case Opcode::kAverageStop:
-      StopStreaming();
-      break;
-    case Opcode::kRegulatorSet:
-      regulator_v_ = ((arguments[0] << 8) | arguments[1]) / 1000.0;
-      break;
-    case Opcode::kSetPowerMode:
-      source_meter_ = arguments[0] == static_cast<uint8_t>(ppk2::PowerMode::kSourceMeter);
-      break;
-    default:
-      // DeviceRunningSet, spike filtering, user gains, reset: accepted; the
-      // model's DUT is always powered and unfiltered.
-      break;
-  }
-}
-
-bool VirtualPpk2::Stream(int client) {
+bool VirtualProbe::Stream(int client) {
   std::vector<SyntheticSample> samples;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -157,10 +118,8 @@ bool VirtualPpk2::Stream(int client) {
     synthesizer_.Drain(samples);
   }
   if (samples.empty()) return true;
-  const double vdd = source_meter_ && regulator_v_ > 0 ? regulator_v_ : options_.supply_v;
   std::vector<uint8_t> bytes;
-  bytes.reserve(samples.size() * 5);
-  VirtualPpk2Stats added;
+  VirtualProbeStats added;
   bool close_now = false;
   for (const SyntheticSample& sample : samples) {
     const uint64_t index = sample_index_++;
@@ -168,14 +127,7 @@ bool VirtualPpk2::Stream(int client) {
       ++added.samples_dropped;
       continue;
     }
-    // pJ per sample period -> watts -> amperes at the supply.
-    const double watts = sample.energy_pj * 1e-12 / (synthesizer_.period_ns() * 1e-9);
-    ppk2::Sample word = ppk2::AmpsToSample(watts / vdd, metadata_.calibration, vdd);
-    word.counter = static_cast<uint8_t>(index & 0x3F);
-    word.logic = sample.logic;
-    const uint32_t encoded = ppk2::EncodeWord(word);
-    for (int shift = 0; shift < 32; shift += 8)
-      bytes.push_back(static_cast<uint8_t>(encoded >> shift));
+    personality_->EncodeSample(sample, index, bytes);
     ++added.samples_sent;
     const uint64_t sent = stats_.samples_sent + added.samples_sent;
     if (options_.garbage_every != 0 && sent % options_.garbage_every == 0) {
@@ -205,7 +157,7 @@ bool VirtualPpk2::Stream(int client) {
   return ok && !close_now;
 }
 
-void VirtualPpk2::Serve() {
+void VirtualProbe::Serve() {
   while (!stopping_) {
     pollfd accept_fds[2] = {{listen_fd_, POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};
     if (::poll(accept_fds, 2, -1) < 0 && errno != EINTR) return;
@@ -214,12 +166,12 @@ void VirtualPpk2::Serve() {
     const int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (client < 0) continue;
     // A small send buffer keeps what the kernel holds for a slow reader to
-    // some 40 ms of samples, so backpressure reaches QEMU promptly instead of
-    // after the default buffer's half second.
+    // some tens of milliseconds of samples, so backpressure reaches QEMU
+    // promptly instead of after the default buffer's half second.
     const int send_buffer = 8192;
     ::setsockopt(client, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof(send_buffer));
 
-    std::vector<uint8_t> pending;
+    std::vector<uint8_t> input;
     bool connected = true;
     while (connected && !stopping_) {
       pollfd fds[2] = {{client, POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};
@@ -230,22 +182,19 @@ void VirtualPpk2::Serve() {
         uint8_t buffer[256];
         const ssize_t n = ::recv(client, buffer, sizeof(buffer), 0);
         if (n <= 0) break;
-        pending.insert(pending.end(), buffer, buffer + n);
-        // Commands are an opcode and a fixed number of argument bytes.
-        size_t used = 0;
-        while (used < pending.size()) {
-          const std::optional<size_t> arguments = ppk2::ArgumentBytes(pending[used]);
-          if (!arguments) {
-            ++used;  // an unknown opcode: the device ignores it
-            continue;
-          }
-          if (used + 1 + *arguments > pending.size()) break;
-          HandleCommand(client, pending[used], &pending[used + 1]);
-          used += 1 + *arguments;
+        input.insert(input.end(), buffer, buffer + n);
+        std::vector<uint8_t> reply;
+        const ProbePersonality::Actions actions = personality_->OnInput(input, reply);
+        if (actions.stop && streaming()) {
+          // Samples up to now, then the reply, then the end-of-stream words.
+          connected = Stream(client);
+          StopStreaming();
+          personality_->OnStop(reply);
         }
-        pending.erase(pending.begin(), pending.begin() + static_cast<ptrdiff_t>(used));
+        if (!SendAll(client, reply.data(), reply.size())) break;
+        if (actions.start) StartStreaming();
       }
-      if (streaming()) connected = Stream(client);
+      if (connected && streaming()) connected = Stream(client);
     }
     StopStreaming();
     ::close(client);
