@@ -35,12 +35,25 @@ uint8_t SampleSynthesizer::LogicAt(uint64_t t) const {
   return logic;
 }
 
+void SampleSynthesizer::EdgesIn(uint64_t start, uint64_t end, SyntheticSample& sample) const {
+  uint8_t level = LogicAt(start);
+  for (const Checkpoint& checkpoint : checkpoints_) {
+    if (checkpoint.time_ns <= start) continue;
+    if (checkpoint.time_ns > end) break;
+    sample.rose |= static_cast<uint8_t>(~level & checkpoint.logic);
+    sample.fell |= static_cast<uint8_t>(level & ~checkpoint.logic);
+    level = checkpoint.logic;
+  }
+}
+
 void SampleSynthesizer::Drain(std::vector<SyntheticSample>& out) {
   if (!started_ || checkpoints_.empty()) return;
   while (next_start_ns_ + period_ns_ <= checkpoints_.back().time_ns) {
     const uint64_t start = next_start_ns_;
     const uint64_t end = start + period_ns_;
-    out.push_back({end, EnergyAt(end) - EnergyAt(start), LogicAt(end)});
+    SyntheticSample sample{end, EnergyAt(end) - EnergyAt(start), LogicAt(end), 0, 0};
+    EdgesIn(start, end, sample);
+    out.push_back(sample);
     next_start_ns_ = end;
     // Keep one checkpoint at or before the next sample's start.
     while (checkpoints_.size() > 1 && checkpoints_[1].time_ns <= next_start_ns_) {

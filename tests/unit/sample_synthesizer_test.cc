@@ -49,6 +49,21 @@ TEST(SampleSynthesizerTest, EmitsOnlyCompleteSamplesAndContinuesLater) {
   EXPECT_EQ(synthesizer.position_ns(), 21'000u);
 }
 
+TEST(SampleSynthesizerTest, ReportsPulsesShorterThanASample) {
+  SampleSynthesizer synthesizer(10'000);
+  synthesizer.Start({0, 0, 0x04});     // pin 2 idles high
+  synthesizer.Add({3'000, 30, 0x00});  // falls
+  synthesizer.Add({3'100, 31, 0x04});  // rises 100 ns later
+  synthesizer.Add({20'000, 200, 0x04});
+  std::vector<SyntheticSample> samples;
+  synthesizer.Drain(samples);
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_EQ(samples[0].logic, 0x04);  // high at both ends of the sample...
+  EXPECT_EQ(samples[0].fell, 0x04);   // ...but the pulse is reported
+  EXPECT_EQ(samples[0].rose, 0x04);
+  EXPECT_EQ(samples[1].fell | samples[1].rose, 0);
+}
+
 TEST(SampleSynthesizerTest, NothingBeforeStart) {
   SampleSynthesizer synthesizer;
   synthesizer.Add({50'000, 10, 0});

@@ -3,6 +3,7 @@
 // a TimeStamp line a second) or binary (16-bit words, metadata frames)
 // streams. D7 is wired to the harness's timestamp pin, as MLPerf Tiny's
 // energy mode expects.
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -46,10 +47,7 @@ class Lpm01aPersonality final : public ProbePersonality {
     return static_cast<uint64_t>(1e9 / frequency_hz_ + 0.5);
   }
 
-  void OnStart() override {
-    events_ = 0;
-    previous_logic_ = 0xFF;
-  }
+  void OnStart() override { events_ = 0; }
 
   void EncodeSample(const SyntheticSample& sample, uint64_t index,
                     std::vector<uint8_t>& out) override {
@@ -66,11 +64,13 @@ class Lpm01aPersonality final : public ProbePersonality {
         out.insert(out.end(), frame.begin(), frame.end());
       }
     } else {
-      // An edge inside this sample is announced before the sample's value.
-      if (previous_logic_ != 0xFF && ((previous_logic_ ^ sample.logic) & kD7Pin)) {
-        Append(out,
-               "event " + std::to_string(++events_) + ((sample.logic & kD7Pin) ? " ris" : " fal"));
-      }
+      // Edges inside this sample are announced before the sample's value,
+      // in the order they happened: a pin that ends high fell first.
+      const bool rose = sample.rose & kD7Pin, fell = sample.fell & kD7Pin;
+      const bool ends_high = sample.logic & kD7Pin;
+      if (fell && (!rose || ends_high)) AppendEvent(out, "fal");
+      if (rose) AppendEvent(out, "ris");
+      if (fell && rose && !ends_high) AppendEvent(out, "fal");
       Append(out, lpm01a::FormatAsciiCurrent(amps));
       if ((index + 1) % per_second == 0) {
         char text[64];
@@ -79,7 +79,6 @@ class Lpm01aPersonality final : public ProbePersonality {
         Append(out, text);
       }
     }
-    previous_logic_ = sample.logic;
   }
 
   void OnStop(std::vector<uint8_t>& out) override {
@@ -99,6 +98,10 @@ class Lpm01aPersonality final : public ProbePersonality {
     out.push_back('\n');
   }
 
+  void AppendEvent(std::vector<uint8_t>& out, const char* edge) {
+    Append(out, "event " + std::to_string(++events_) + " " + edge);
+  }
+
   void Ack(std::vector<uint8_t>& reply, const std::string& what) {
     Append(reply, std::string(lpm01a::kPrompt) + "ack " + what);
   }
@@ -112,7 +115,8 @@ class Lpm01aPersonality final : public ProbePersonality {
               std::vector<uint8_t>& reply) {
     const std::string& command = words[0];
     const std::string argument = words.size() > 1 ? words[1] : "";
-    const std::string whole = words.size() > 1 ? command + " " + argument : command;
+    std::string whole = command;
+    for (size_t i = 1; i < words.size(); ++i) whole += " " + words[i];
     if (command == "htc") {
       host_control_ = true;
       return Ack(reply, whole);
@@ -139,9 +143,12 @@ class Lpm01aPersonality final : public ProbePersonality {
       if (argument == "get")
         return Ack(reply, "volt " + std::to_string(static_cast<int>(supply_v_ * 1000 + 0.5)) + "m");
       const auto volts = lpm01a::ParseSuffixedNumber(argument);
-      if (!volts || *volts < 1.8 || *volts > 3.3)
+      // Compare whole millivolts: "3300m" parses to a hair above 3.3.
+      const long millivolts = volts ? std::lround(*volts * 1000) : 0;
+      if (millivolts < 1800 || millivolts > 3300) {
         return Refuse(reply, whole, "volt takes 1800m..3300m");
-      supply_v_ = *volts;
+      }
+      supply_v_ = static_cast<double>(millivolts) / 1000.0;
       return Ack(reply, whole);
     }
     if (command == "freq") {
@@ -176,7 +183,6 @@ class Lpm01aPersonality final : public ProbePersonality {
   bool binary_ = false;
   bool host_control_ = false;
   uint64_t events_ = 0;
-  uint8_t previous_logic_ = 0xFF;
 };
 
 }  // namespace

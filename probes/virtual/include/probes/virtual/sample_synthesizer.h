@@ -25,7 +25,11 @@ struct Checkpoint {
 struct SyntheticSample {
   uint64_t end_ns = 0;
   double energy_pj = 0;
-  uint8_t logic = 0;
+  uint8_t logic = 0;  // pin levels at the sample's end
+  // Pins that rose or fell at any time inside the sample, so a pulse shorter
+  // than a sample is still reported (as an LPM01A's event input does).
+  uint8_t rose = 0;
+  uint8_t fell = 0;
 };
 
 class SampleSynthesizer {
@@ -51,6 +55,8 @@ class SampleSynthesizer {
   // around it. Needs checkpoints_.front().time_ns <= t <= back().time_ns.
   double EnergyAt(uint64_t t) const;
   uint8_t LogicAt(uint64_t t) const;
+  // Edges of checkpoints in (start, end], given the levels at start.
+  void EdgesIn(uint64_t start, uint64_t end, SyntheticSample& sample) const;
 
   uint64_t period_ns_;
   bool started_ = false;
