@@ -21,22 +21,14 @@ using std::chrono::milliseconds;
 
 class EnergyModelTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    work_dir_ = std::filesystem::temp_directory_path() /
-                ("hil-energy-test-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(work_dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(work_dir_); }
-
-  // Boots an image with the energy plugin; truth goes to work_dir_/NAME.jsonl.
+  // Boots an image with the energy plugin; truth goes to the scratch folder as NAME.jsonl.
   VirtualDut Boot(const std::string& board, const std::string& image, const std::string& name,
                   std::map<std::string, std::string> overrides = {}) {
     VirtualDutOptions options;
     options.energy.profile = board;
-    options.energy.truth_path = (work_dir_ / (name + ".jsonl")).string();
-    options.energy.summary_path = (work_dir_ / (name + ".summary.json")).string();
-    options.energy.edges_path = (work_dir_ / (name + ".edges.jsonl")).string();
+    options.energy.truth_path = (scratch_ / (name + ".jsonl")).string();
+    options.energy.summary_path = (scratch_ / (name + ".summary.json")).string();
+    options.energy.edges_path = (scratch_ / (name + ".edges.jsonl")).string();
     options.energy.overrides = std::move(overrides);
     Result<VirtualDut> dut = BootVirtualDut(**FindBoard(board), BuiltImage(board, image), options);
     EXPECT_TRUE(dut.ok()) << dut.error().ToString();
@@ -44,21 +36,17 @@ class EnergyModelTest : public ::testing::Test {
   }
 
   std::string TruthText(const std::string& name) {
-    std::ifstream file(work_dir_ / (name + ".jsonl"));
+    std::ifstream file(scratch_ / (name + ".jsonl"));
     std::stringstream text;
     text << file.rdbuf();
     return text.str();
   }
 
   std::vector<json> Truth(const std::string& name) {
-    std::vector<json> records;
-    std::istringstream lines(TruthText(name));
-    std::string line;
-    while (std::getline(lines, line)) records.push_back(json::parse(line));
-    return records;
+    return ReadJsonLines(scratch_ / (name + ".jsonl"));
   }
 
-  std::filesystem::path work_dir_;
+  ScratchFolder scratch_;
 };
 
 // Runs a fixed command sequence; pause_ms changes only the host's pacing.
@@ -91,7 +79,7 @@ TEST_F(EnergyModelTest, SameFirmwareAndInputsGiveByteIdenticalGroundTruth) {
   EXPECT_EQ(fast, slow);
   if (fast != slow) {
     for (const char* name : {"fast", "slow"}) {
-      std::ifstream edges(work_dir_ / (std::string(name) + ".edges.jsonl"));
+      std::ifstream edges(scratch_ / (std::string(name) + ".edges.jsonl"));
       std::string line;
       uint64_t previous = 0;
       std::printf("%s:", name);
@@ -246,7 +234,7 @@ TEST_F(EnergyModelTest, TimestampWindowCoversItsInferences) {
 TEST_F(EnergyModelTest, UnknownProfileIsAConfigurationErrorBeforeQemuStarts) {
   VirtualDutOptions options;
   options.energy.profile = "mps2-an999";
-  options.energy.truth_path = (work_dir_ / "x.jsonl").string();
+  options.energy.truth_path = scratch_.File("x.jsonl");
   Result<VirtualDut> dut =
       BootVirtualDut(**FindBoard("mps2-an386"), BuiltImage("mps2-an386", "mb-dense"), options);
   ASSERT_FALSE(dut.ok());

@@ -25,24 +25,17 @@ using std::chrono::milliseconds;
 class VirtualLpm01aTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    work_dir_ = std::filesystem::temp_directory_path() /
-                ("hil-lpm-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(work_dir_);
     VirtualDutOptions options;
     options.energy.profile = "mps2-an386";
-    options.energy.truth_path = (work_dir_ / "truth.jsonl").string();
+    options.energy.truth_path = scratch_.File("truth.jsonl");
     options.energy.probe_kind = "lpm01a";
-    options.energy.probe_socket = (work_dir_ / "lpm.sock").string();
+    options.energy.probe_socket = scratch_.File("lpm.sock");
     Result<VirtualDut> dut =
         BootVirtualDut(**FindBoard("mps2-an386"), BuiltImage("mps2-an386", "mb-conv3x3"), options);
     ASSERT_TRUE(dut.ok()) << dut.error().ToString();
     dut_ = std::move(*dut);
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strcpy(address.sun_path, options.energy.probe_socket.c_str());
-    ASSERT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    fd_ = ConnectUnixSocket(options.energy.probe_socket);
+    ASSERT_GE(fd_, 0);
   }
   void TearDown() override {
     if (reader_.joinable()) {
@@ -51,7 +44,6 @@ class VirtualLpm01aTest : public ::testing::Test {
     }
     if (dut_.machine != nullptr) dut_.machine->Stop();
     if (fd_ >= 0) ::close(fd_);
-    std::filesystem::remove_all(work_dir_);
   }
 
   // Sends a command line; returns the reply lines that arrive within 150 ms.
@@ -102,17 +94,9 @@ class VirtualLpm01aTest : public ::testing::Test {
     return received_;
   }
 
-  std::vector<json> Truth() {
-    std::vector<json> records;
-    std::ifstream file(work_dir_ / "truth.jsonl");
-    std::string line;
-    while (std::getline(file, line)) records.push_back(json::parse(line));
-    return records;
-  }
-
+  ScratchFolder scratch_;
   VirtualDut dut_;
   int fd_ = -1;
-  std::filesystem::path work_dir_;
   std::thread reader_;
   std::atomic<bool> finishing_{false};
   std::string received_;
@@ -172,7 +156,7 @@ TEST_F(VirtualLpm01aTest, AsciiStreamBetweenD7EventsReproducesTheTimestampWindow
     ++samples;
   }
   ASSERT_GE(falls, 2);
-  const std::vector<json> truth = Truth();
+  const std::vector<json> truth = ReadJsonLines(scratch_ / "truth.jsonl");
   ASSERT_EQ(truth.size(), 1u);
   ASSERT_EQ(truth[0]["kind"], "timestamp");
   const double truth_j = truth[0]["energy_nJ"].get<double>() * 1e-9;

@@ -75,36 +75,26 @@ double AmpsPerStep(uint32_t word, const TestCalibration& c) {
 
 class VirtualPpk2Test : public ::testing::Test {
  protected:
-  void SetUp() override {
-    work_dir_ = std::filesystem::temp_directory_path() /
-                ("hil-ppk2-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(work_dir_);
-  }
   void TearDown() override {
     if (dut_.machine != nullptr) dut_.machine->Stop();
     if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
     if (reader_.joinable()) reader_.join();
     if (fd_ >= 0) ::close(fd_);
-    std::filesystem::remove_all(work_dir_);
   }
 
   void Boot(const std::string& board, std::map<std::string, std::string> faults = {}) {
     VirtualDutOptions options;
     options.energy.profile = board;
-    options.energy.truth_path = (work_dir_ / "truth.jsonl").string();
-    options.energy.summary_path = (work_dir_ / "summary.json").string();
-    options.energy.probe_socket = (work_dir_ / "ppk2.sock").string();
+    options.energy.truth_path = scratch_.File("truth.jsonl");
+    options.energy.summary_path = scratch_.File("summary.json");
+    options.energy.probe_socket = scratch_.File("ppk2.sock");
     options.energy.probe_faults = std::move(faults);
     Result<VirtualDut> dut =
         BootVirtualDut(**FindBoard(board), BuiltImage(board, "mb-conv3x3"), options);
     ASSERT_TRUE(dut.ok()) << dut.error().ToString();
     dut_ = std::move(*dut);
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strcpy(address.sun_path, options.energy.probe_socket.c_str());
-    ASSERT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    fd_ = ConnectUnixSocket(options.energy.probe_socket);
+    ASSERT_GE(fd_, 0);
   }
 
   void Send(std::initializer_list<uint8_t> bytes) {
@@ -160,17 +150,11 @@ class VirtualPpk2Test : public ::testing::Test {
 
   json Summary() {
     dut_.machine->Stop();  // no-op if already stopped; QEMU writes the summary at exit
-    std::ifstream file(work_dir_ / "summary.json");
+    std::ifstream file(scratch_ / "summary.json");
     return json::parse(file);
   }
 
-  std::vector<json> Truth() {
-    std::vector<json> records;
-    std::ifstream file(work_dir_ / "truth.jsonl");
-    std::string line;
-    while (std::getline(file, line)) records.push_back(json::parse(line));
-    return records;
-  }
+  std::vector<json> Truth() { return ReadJsonLines(scratch_ / "truth.jsonl"); }
 
   static std::vector<uint32_t> Words(const std::vector<uint8_t>& bytes) {
     std::vector<uint32_t> words;
@@ -191,9 +175,9 @@ class VirtualPpk2Test : public ::testing::Test {
     return missing;
   }
 
+  ScratchFolder scratch_;
   VirtualDut dut_;
   int fd_ = -1;
-  std::filesystem::path work_dir_;
   std::thread reader_;
   std::mutex bytes_mutex_;
   std::vector<uint8_t> bytes_;
