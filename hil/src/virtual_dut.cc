@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "drivers/transport/byte_stream.h"
+#include "hil/elf_image.h"
 #include "probes/virtual/energy_profile.h"
 
 #if !defined(HIL_DEFAULT_ENERGY_PLUGIN) || !defined(HIL_DEFAULT_ENERGY_PROFILES)
@@ -18,8 +19,13 @@ std::string FromEnvironment(const char* name, const char* fallback) {
   return value != nullptr && *value != '\0' ? value : fallback;
 }
 
+// The harness writes its trigger pins only in this function; the plugin
+// watches stores there alone (firmware/boards/mps/emulated_pins.h).
+constexpr const char* kPinWriter = "emulated_pins_write";
+
 // Adds "-plugin PATH,KEY=VALUE,..." for the energy model.
-Status AddEnergyPlugin(const EnergyModelOptions& energy, flash::QemuOptions& qemu) {
+Status AddEnergyPlugin(const EnergyModelOptions& energy, const std::string& firmware,
+                       flash::QemuOptions& qemu) {
   const std::string profiles =
       energy.profiles_file.empty() ? EnergyProfilesPath() : energy.profiles_file;
   Result<virtual_bench::EnergyProfile> profile =
@@ -31,6 +37,14 @@ Status AddEnergyPlugin(const EnergyModelOptions& energy, flash::QemuOptions& qem
   std::string plugin = EnergyPluginPath() + ",profiles=" + profiles + ",profile=" + energy.profile +
                        ",truth=" + energy.truth_path;
   if (!energy.summary_path.empty()) plugin += ",summary=" + energy.summary_path;
+  // Firmware without the symbol (another MLPerf Tiny port) still works; the
+  // plugin then watches every store, at a higher cost.
+  if (Result<ElfImage> image = ReadElfImage(firmware); image.ok()) {
+    if (std::optional<ElfSymbol> writer = image->Find(kPinWriter); writer && writer->size > 0) {
+      plugin += ",pin_code=" + std::to_string(writer->address) + "-" +
+                std::to_string(writer->address + writer->size);
+    }
+  }
   if (!energy.edges_path.empty()) plugin += ",edges=" + energy.edges_path;
   if (!energy.probe_socket.empty()) {
     if (energy.probe_kind != "ppk2" && energy.probe_kind != "lpm01a") {
@@ -91,7 +105,9 @@ Result<flash::QemuOptions> VirtualBoardQemuOptions(const BoardSpec& board,
   flash::QemuOptions qemu = options.qemu;
   qemu.machine = std::string(board.qemu_machine);
   qemu.firmware = firmware;
-  if (!options.energy.profile.empty()) HIL_RETURN_IF_ERROR(AddEnergyPlugin(options.energy, qemu));
+  if (!options.energy.profile.empty()) {
+    HIL_RETURN_IF_ERROR(AddEnergyPlugin(options.energy, firmware, qemu));
+  }
   return qemu;
 }
 

@@ -95,6 +95,32 @@ TEST_F(EnergyModelTest, SameFirmwareAndInputsGiveByteIdenticalGroundTruth) {
   }
 }
 
+TEST_F(EnergyModelTest, FirmwareWithoutSymbolsGivesTheSameTruthAtHigherCost) {
+  // Without the pin writer's symbol the plugin watches every store; the
+  // figures must not change.
+  const std::string stripped = scratch_.File("stripped.elf");
+  const std::string command =
+      "arm-none-eabi-strip -o " + stripped + " " + BuiltImage("mps2-an386", "mb-conv3x3");
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  for (auto [name, image] :
+       {std::pair<std::string, std::string>{"symbols", BuiltImage("mps2-an386", "mb-conv3x3")},
+        std::pair<std::string, std::string>{"stripped", stripped}}) {
+    VirtualDutOptions options;
+    options.energy.profile = "mps2-an386";
+    options.energy.truth_path = scratch_.File(name + ".jsonl");
+    Result<VirtualDut> dut = BootVirtualDut(**FindBoard("mps2-an386"), image, options);
+    ASSERT_TRUE(dut.ok()) << dut.error().ToString();
+    RunSequence(*dut->link, 0);
+    dut->machine->Stop();
+  }
+  ASSERT_EQ(Truth("symbols").size(), 6u);
+  std::ifstream a(scratch_ / "symbols.jsonl"), b(scratch_ / "stripped.jsonl");
+  std::stringstream text_a, text_b;
+  text_a << a.rdbuf();
+  text_b << b.rdbuf();
+  EXPECT_EQ(text_a.str(), text_b.str());
+}
+
 TEST_F(EnergyModelTest, LayersAddUpToTheirInferenceExactly) {
   VirtualDut dut = Boot("mps2-an500", "mb-depthwise3x3", "layers");
   ASSERT_NE(dut.link, nullptr);

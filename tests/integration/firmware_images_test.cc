@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "hil/elf_image.h"
 #include "virtual_bench.h"
 
 namespace hil::testing {
@@ -84,12 +85,54 @@ TEST_P(FirmwareImageTest, AppearsInTheBuildSizeTable) {
   EXPECT_TRUE(listed) << image << " missing from sizes.txt";
 }
 
+TEST_P(FirmwareImageTest, ElfReaderAgreesWithTheBuildSizeTableAndFindsSymbols) {
+  const std::string image = BuiltImage(GetParam().board, "mb-conv3x3");
+  Result<ElfImage> elf = ReadElfImage(image);
+  ASSERT_TRUE(elf.ok()) << elf.error().ToString();
+  std::ifstream table(std::string(HIL_FIRMWARE_BUILD_DIR) + "/sizes.txt");
+  std::string line;
+  bool compared = false;
+  while (std::getline(table, line)) {
+    if (line.find(image) == std::string::npos) continue;
+    std::istringstream fields(line);
+    uint64_t text = 0, data = 0, bss = 0;
+    fields >> text >> data >> bss;
+    EXPECT_EQ(elf->text_bytes, text);
+    EXPECT_EQ(elf->data_bytes, data);
+    EXPECT_EQ(elf->bss_bytes, bss);
+    compared = true;
+  }
+  EXPECT_TRUE(compared);
+  std::optional<ElfSymbol> main_function = elf->Find("main");
+  ASSERT_TRUE(main_function.has_value());
+  EXPECT_GT(main_function->size, 0u);
+  EXPECT_EQ(main_function->address & 1u, 0u);  // Thumb bit removed
+}
+
 INSTANTIATE_TEST_SUITE_P(AllBoards, FirmwareImageTest, ::testing::ValuesIn(kLayouts),
                          [](const ::testing::TestParamInfo<ImageLayout>& param) {
                            std::string name = param.param.board;
                            for (char& c : name) c = c == '-' ? '_' : c;
                            return name;
                          });
+
+TEST(FirmwareImageTest, ElfReaderRejectsWhatIsNotAnElf) {
+  Result<ElfImage> text = ReadElfImage(std::string(HIL_SHARED_DIR) + "/docs/design.md");
+  ASSERT_FALSE(text.ok());
+  EXPECT_EQ(text.error().kind(), ErrorKind::kConfiguration);
+  EXPECT_NE(text.error().message().find("not an ELF file"), std::string::npos);
+  EXPECT_FALSE(ReadElfImage("/nonexistent.elf").ok());
+}
+
+TEST(FirmwareImageTest, EveryEmulatedImageHasThePinWriterTheEnergyPluginWatches) {
+  for (const char* board : kQemuBoards) {
+    Result<ElfImage> elf = ReadElfImage(BuiltImage(board, "mb-conv3x3"));
+    ASSERT_TRUE(elf.ok());
+    std::optional<ElfSymbol> writer = elf->Find("emulated_pins_write");
+    ASSERT_TRUE(writer.has_value()) << board;
+    EXPECT_GT(writer->size, 0u);
+  }
+}
 
 TEST(FirmwareImageTest, EveryMicrobenchmarkIsBuiltForEveryEmulatedBoard) {
   for (const char* board : kQemuBoards) {

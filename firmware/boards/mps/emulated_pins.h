@@ -10,6 +10,8 @@
 
 #include "board.h"
 
+/* The only code that writes the pin words; the virtual bench's plugin
+ * watches stores inside this function alone, to keep its cost low. */
 void emulated_pins_write(enum board_pin pin, int level);
 
 #endif

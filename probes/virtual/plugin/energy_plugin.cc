@@ -2,7 +2,7 @@
 //
 // Loaded with
 //   -plugin libhil_energy_plugin.so,profiles=FILE,profile=NAME,truth=FILE
-//     [,pins=0x20000000][,summary=FILE][,edges=FILE][,set.KEY=VALUE...]
+//     [,pins=0x20000000][,pin_code=START-END][,summary=FILE][,edges=FILE][,set.KEY=VALUE...]
 //     [,ppk2=SOCKET|lpm01a=SOCKET[,probe_drop_every=N][,probe_garbage_every=N]
 //      [,probe_close_after=N][,probe_stall_after=N,probe_stall_ms=MS][,probe_max_lag_ms=MS]]
 // it counts every executed instruction by energy class (inline, per
@@ -45,6 +45,10 @@ constexpr uint64_t kPinWordsBytes = 8 * hil::virtual_bench::kPinCount;
 struct PluginState {
   EnergyProfile profile;
   uint64_t pins_base = 0x20000000;
+  // Code that writes the pin words; stores elsewhere are not watched. Empty
+  // (0, 0): watch every store, for firmware whose symbols are unknown.
+  uint64_t pin_code_start = 0;
+  uint64_t pin_code_end = 0;
   // Inline counters QEMU increments directly, one per class.
   uint64_t counts[kInstructionClassCount] = {};
   int64_t clock_at_start_ns = -1;
@@ -85,11 +89,13 @@ int64_t VirtualClockNs() {
 }
 
 void OnStore(unsigned int, qemu_plugin_meminfo_t, uint64_t address, void*) {
+  const uint64_t offset = address - state->pins_base;
+  if (offset >= kPinWordsBytes) return;
+  // Backpressure: a streaming probe that lags holds the DUT at its next pin
+  // write, so every window edge reaches the reader within the lag bound.
   if (state->probe != nullptr && state->probe->streaming()) {
     state->probe->Throttle(Read().total_instructions() << state->profile.icount_shift);
   }
-  const uint64_t offset = address - state->pins_base;
-  if (offset >= kPinWordsBytes) return;
   // The inline counter of the storing instruction has already run, so the
   // edge is placed at the end of that instruction.
   const Pin pin = static_cast<Pin>(offset / 8);
@@ -121,12 +127,17 @@ void OnTranslate(qemu_plugin_id_t, qemu_plugin_tb* tb) {
     qemu_plugin_register_vcpu_insn_exec_inline(
         insn, QEMU_PLUGIN_INLINE_ADD_U64, &state->counts[static_cast<size_t>(instruction_class)],
         1);
-    // Only these classes access memory; QEMU then calls back on stores
-    // alone, and the address test in OnStore is cheap.
+    // Only stores can move a pin, only memory classes store, and only the
+    // firmware's pin function stores to the pin words: a callback on every
+    // store would double QEMU's run time on store-heavy code.
     using hil::virtual_bench::InstructionClass;
-    if (instruction_class == InstructionClass::kLoadStore ||
-        instruction_class == InstructionClass::kFpu ||
-        instruction_class == InstructionClass::kSimd) {
+    const bool memory = instruction_class == InstructionClass::kLoadStore ||
+                        instruction_class == InstructionClass::kFpu ||
+                        instruction_class == InstructionClass::kSimd;
+    const uint64_t address = qemu_plugin_insn_vaddr(insn);
+    const bool pin_code = state->pin_code_end == 0 ||
+                          (address >= state->pin_code_start && address < state->pin_code_end);
+    if (memory && pin_code) {
       qemu_plugin_register_vcpu_mem_cb(insn, OnStore, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_W,
                                        nullptr);
     }
@@ -196,6 +207,7 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
   }
   std::string profiles_path, profile_name, truth_path, summary_path, edges_path;
   uint64_t pins_base = 0x20000000;
+  uint64_t pin_code_start = 0, pin_code_end = 0;
   std::map<std::string, std::string> overrides;
   VirtualProbeOptions probe;
   std::string probe_kind;
@@ -227,6 +239,12 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
       edges_path = value;
     } else if (key == "pins") {
       pins_base = std::strtoull(value.c_str(), nullptr, 0);
+    } else if (key == "pin_code") {
+      // START-END, hexadecimal or decimal
+      char* dash = nullptr;
+      pin_code_start = std::strtoull(value.c_str(), &dash, 0);
+      if (dash == nullptr || *dash != '-') return Refuse("pin_code takes START-END");
+      pin_code_end = std::strtoull(dash + 1, nullptr, 0);
     } else if (key == "ppk2" || key == "lpm01a") {
       if (!probe_kind.empty()) return Refuse("one virtual probe per QEMU: ppk2= or lpm01a=");
       probe_kind = key;
@@ -244,7 +262,8 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
     } else {
       return Refuse(
           "unknown argument '" + key +
-          "'; expected profiles, profile, truth, summary, edges, pins, ppk2, lpm01a, probe_* or "
+          "'; expected profiles, profile, truth, summary, edges, pins, pin_code, ppk2, lpm01a, "
+          "probe_* or "
           "set.KEY");
     }
   }
@@ -257,6 +276,8 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
   state = new PluginState();
   state->profile = *profile;
   state->pins_base = pins_base;
+  state->pin_code_start = pin_code_start;
+  state->pin_code_end = pin_code_end;
   state->summary_path = summary_path;
   state->truth = std::fopen(truth_path.c_str(), "w");
   if (state->truth == nullptr) return Refuse("cannot write " + truth_path);

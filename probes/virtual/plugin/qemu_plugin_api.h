@@ -50,6 +50,7 @@ void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t 
 size_t qemu_plugin_tb_n_insns(const qemu_plugin_tb* tb);
 qemu_plugin_insn* qemu_plugin_tb_get_insn(const qemu_plugin_tb* tb, size_t index);
 const void* qemu_plugin_insn_data(const qemu_plugin_insn* insn);
+uint64_t qemu_plugin_insn_vaddr(const qemu_plugin_insn* insn);
 size_t qemu_plugin_insn_size(const qemu_plugin_insn* insn);
 void qemu_plugin_outs(const char* text);
 
