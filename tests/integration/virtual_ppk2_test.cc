@@ -282,7 +282,10 @@ TEST_F(VirtualPpk2Test, DropKnobLeavesOutExactlyEveryNthSample) {
   EXPECT_EQ(sent, words.size());
   EXPECT_EQ(dropped, (sent + dropped) / 100);
   EXPECT_GT(dropped, 10u);
-  EXPECT_EQ(CounterGaps(words), dropped);
+  // A counter shows a gap only when a later word arrives: a drop of the very
+  // last sample of the stream cannot be seen.
+  const bool last_dropped = (sent + dropped) % 100 == 0;
+  EXPECT_EQ(CounterGaps(words), dropped - (last_dropped ? 1 : 0));
 }
 
 TEST_F(VirtualPpk2Test, CloseKnobEndsTheConnectionAfterExactlyNSamples) {
