@@ -39,10 +39,10 @@ void inference_timestamp_pulse(void) {
 
 void inference_measure(uint32_t count, enum window_style style, struct inference_report *report) {
   report->recorded = 0;
-  /* Start from the timer's period boundary, after every UART write (whose
-   * cost depends on how fast the host reads): the period interrupt then
-   * lands at the same instructions of the window in every run. */
-  board_wait_for_timer_tick();
+  /* Restart the timer's period after every UART write (whose cost depends
+   * on how fast the host reads): the period interrupt then lands at the
+   * same instructions of the window in every run. */
+  board_restart_timer_period();
   if (style == WINDOW_TIMESTAMP) {
     inference_timestamp_pulse();
     report->lap_start_us = board_time_us();

@@ -32,7 +32,7 @@ struct inference_report {
 /* Runs count inferences without any pin activity (warm-up). */
 void inference_warmup(uint32_t count);
 
-/* Sleeps until the timer's next period starts, then runs count inferences
+/* Restarts the timer's period, then runs count inferences
  * inside a measured window of the given style. No UART output happens in
  * here. */
 void inference_measure(uint32_t count, enum window_style style, struct inference_report *report);

@@ -46,11 +46,11 @@ void board_pin_write(enum board_pin pin, int level);
 /* Microseconds since board_init, from SysTick. Never wraps in practice. */
 uint64_t board_time_us(void);
 
-/* Sleeps until the timer's next periodic interrupt has run. Called before a
- * measured run so the interrupt lands at the same places in every run:
- * the same input then costs exactly the same instructions, which the
- * virtual bench's ground truth relies on. */
-void board_wait_for_timer_tick(void);
+/* Restarts the timer's periodic interrupt from now. Called as a measured
+ * window opens, so the interrupt lands at the same instructions of the
+ * window in every run: the same input then costs exactly the same
+ * instructions, which the virtual bench's ground truth relies on. */
+void board_restart_timer_period(void);
 
 /* Ends the program: QEMU boards exit with the code (semihosting); hardware
  * boards halt in a breakpoint so a debugger sees why. */

@@ -8,8 +8,13 @@
 #define SYST_CSR_TICKINT (1u << 1)
 #define SYST_CSR_CLKSOURCE_CORE (1u << 2)
 
+#define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
+#define SCB_ICSR_PENDSTCLR (1u << 25)
+
 static volatile uint32_t systick_wraps;
 static uint32_t ticks_per_us;
+/* Microseconds counted before the last restart of the period. */
+static uint64_t base_us;
 
 void SysTick_Handler(void) { systick_wraps++; }
 
@@ -19,6 +24,7 @@ void systick_timer_start(uint32_t core_clock_hz) {
   SYST_RVR = ticks_per_us * SYSTICK_TIMER_PERIOD_US - 1u;
   SYST_CVR = 0;
   systick_wraps = 0;
+  base_us = 0;
   SYST_CSR = SYST_CSR_ENABLE | SYST_CSR_TICKINT | SYST_CSR_CLKSOURCE_CORE;
 }
 
@@ -32,15 +38,19 @@ uint64_t systick_timer_us(void) {
     wraps_after = systick_wraps;
   } while (wraps_before != wraps_after);
   const uint32_t elapsed_ticks = SYST_RVR - count;
-  return (uint64_t)wraps_after * SYSTICK_TIMER_PERIOD_US + elapsed_ticks / ticks_per_us;
+  return base_us + (uint64_t)wraps_after * SYSTICK_TIMER_PERIOD_US + elapsed_ticks / ticks_per_us;
 }
 
-void systick_timer_align(void) {
-  /* Sleeping until the period interrupt resumes execution at the same point
-   * after every wrap, so what follows sees the interrupt at the same
-   * instruction offsets each time. */
-  const uint32_t wraps = systick_wraps;
-  while (systick_wraps == wraps) {
-    __asm__ volatile("wfi" ::: "memory");
+void systick_timer_restart_period(void) {
+  __asm__ volatile("cpsid i" ::: "memory");
+  const uint64_t now = systick_timer_us();
+  SYST_CSR = 0;
+  SCB_ICSR = SCB_ICSR_PENDSTCLR; /* a wrap that just happened is in `now` */
+  base_us = now;
+  systick_wraps = 0;
+  SYST_CVR = 0; /* any write clears the counter; the next tick reloads it */
+  SYST_CSR = SYST_CSR_ENABLE | SYST_CSR_TICKINT | SYST_CSR_CLKSOURCE_CORE;
+  while (SYST_CVR == 0) {
   }
+  __asm__ volatile("cpsie i" ::: "memory");
 }

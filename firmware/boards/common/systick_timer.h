@@ -15,12 +15,14 @@ void systick_timer_start(uint32_t core_clock_hz);
 /* Microseconds since systick_timer_start. */
 uint64_t systick_timer_us(void);
 
-/* Sleeps (WFI) until the next period interrupt has run. */
-void systick_timer_align(void);
+/* Starts a new period now, keeping the microsecond count (less than a
+ * microsecond is lost). The next period interrupt then comes exactly
+ * SYSTICK_TIMER_PERIOD_US after this call, whatever happened before. */
+void systick_timer_restart_period(void);
 
 /* A whole number of microseconds, so every period starts on a microsecond
- * boundary and the phase after systick_timer_align is always the same; and
- * short enough (at most 2^24 ticks up to 512 MHz) for one counter period. */
+ * boundary; and short enough (at most 2^24 ticks up to 512 MHz) for one
+ * counter period. */
 #define SYSTICK_TIMER_PERIOD_US 32768u
 
 #endif
