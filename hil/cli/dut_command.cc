@@ -1,7 +1,10 @@
 #include "dut_command.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -13,6 +16,7 @@
 #include "drivers/transport/byte_stream.h"
 #include "hil/boards.h"
 #include "hil/virtual_dut.h"
+#include "nlohmann/json.hpp"
 
 namespace hil::cli {
 namespace {
@@ -26,7 +30,17 @@ struct DutArguments {
   double timeout_s = 60.0;
   int icount_shift = 5;
   bool demo = false;
+  bool energy_model = true;
   std::vector<std::string> commands;
+};
+
+// Removes a temporary file however the command ends.
+struct RemovedAtExit {
+  std::string path;
+  ~RemovedAtExit() {
+    std::error_code ignored;
+    if (!path.empty()) std::filesystem::remove(path, ignored);
+  }
 };
 
 int Fail(const Error& error) {
@@ -56,6 +70,24 @@ std::string JoinFloats(const std::vector<float>& values) {
     text += number;
   }
   return text;
+}
+
+// The energy model's exact figures for the inference windows so far.
+void PrintModelledEnergy(const std::string& truth_path, const std::string& profile) {
+  std::ifstream truth(truth_path);
+  std::string line;
+  double energy_nj = 0, duration_ns = 0;
+  int windows = 0;
+  while (std::getline(truth, line)) {
+    const nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
+    if (record.is_discarded() || record.value("kind", "") != "inference") continue;
+    energy_nj += record.value("energy_nJ", 0.0);
+    duration_ns += record.value("duration_ns", 0.0);
+    ++windows;
+  }
+  if (windows == 0) return;
+  std::printf("  energy     %.3f uJ per inference, %.2f mW average (energy model '%s', exact)\n",
+              energy_nj / windows / 1e3, energy_nj / duration_ns * 1e3, profile.c_str());
 }
 
 // The demo: every protocol command once, with a readable summary.
@@ -127,6 +159,8 @@ int RunDut(const DutArguments& arguments) {
       std::chrono::milliseconds(static_cast<int64_t>(arguments.timeout_s * 1000.0));
   std::optional<VirtualDut> virtual_dut;
   std::unique_ptr<dut::DutLink> connected_link;
+  std::string truth_path;
+  RemovedAtExit truth_file;
   dut::DutLink* link = nullptr;
 
   if (!arguments.connect.empty()) {
@@ -148,6 +182,15 @@ int RunDut(const DutArguments& arguments) {
                  arguments.board.c_str(), arguments.icount_shift);
     VirtualDutOptions options;
     options.qemu.icount_shift = arguments.icount_shift;
+    if (arguments.energy_model) {
+      // The board's energy profile also sets QEMU's clock (icount shift).
+      truth_path = (std::filesystem::temp_directory_path() /
+                    ("hil-dut-" + std::to_string(::getpid()) + ".truth.jsonl"))
+                       .string();
+      truth_file.path = truth_path;
+      options.energy.profile = arguments.board;
+      options.energy.truth_path = truth_path;
+    }
     Result<VirtualDut> booted = BootVirtualDut(**board, firmware, std::move(options));
     if (!booted.ok()) return Fail(booted.error());
     virtual_dut = std::move(*booted);
@@ -168,6 +211,7 @@ int RunDut(const DutArguments& arguments) {
 
   if (arguments.demo || arguments.commands.empty()) {
     Status status = RunDemo(*link, input, infer_timeout);
+    if (status.ok() && !truth_path.empty()) PrintModelledEnergy(truth_path, arguments.board);
     if (!status.ok()) return Fail(explain(status.error()));
     return kExitOk;
   }
@@ -232,6 +276,8 @@ void AddDutCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(0, 10));
   command->add_flag("--demo", arguments->demo, "Run the demo even if commands are given");
+  command->add_flag("!--no-energy-model", arguments->energy_model,
+                    "Run QEMU without the energy model (the demo then reports no energy)");
   command->add_option("commands", arguments->commands,
                       "Protocol commands without the trailing '%', e.g. name \"infer 5 2\"");
   command->callback([arguments, &exit_code] { exit_code = RunDut(*arguments); });

@@ -49,9 +49,10 @@ TEST(CliTest, DemoRunsEveryCommandOnTheVirtualBoard) {
   CliRun demo = RunHil("dut --board mps2-an386 --input " + std::string(HIL_SHARED_DIR) +
                        "/datasets/kws01/tst_000001_Left_2.bin");
   ASSERT_EQ(demo.exit_code, 0) << demo.output;
-  for (const char* expected : {"hil-mps2-an386", "ulp-mlperf, model mb-conv3x3", "cortex-m4",
-                               "3 layers", "490 bytes loaded, db print round trip identical",
-                               "10 inferences: median", "results    ["}) {
+  for (const char* expected :
+       {"hil-mps2-an386", "ulp-mlperf, model mb-conv3x3", "cortex-m4", "3 layers",
+        "490 bytes loaded, db print round trip identical", "10 inferences: median", "results    [",
+        "uJ per inference", "energy model 'mps2-an386', exact"}) {
     EXPECT_NE(demo.output.find(expected), std::string::npos) << expected << "\n" << demo.output;
   }
 }
