@@ -35,30 +35,43 @@ Status DutLink::Send(std::string_view command) {
   return stream_->Write(framed);
 }
 
+Result<std::optional<std::string>> DutLink::NextLine(Clock::time_point deadline) {
+  std::array<uint8_t, 1024> buffer;
+  while (pending_lines_.empty()) {
+    const Milliseconds left = Remaining(deadline);
+    if (left.count() == 0) return std::optional<std::string>();
+    Result<size_t> n = stream_->Read(buffer, left);
+    if (!n.ok()) return n.error();
+    Assemble({buffer.data(), *n});
+  }
+  std::string line = std::move(pending_lines_.front());
+  pending_lines_.pop_front();
+  return std::optional<std::string>(std::move(line));
+}
+
+void DutLink::Assemble(std::span<const uint8_t> bytes) {
+  std::vector<std::string> lines;
+  assembler_.Push(bytes, lines);
+  for (std::string& line : lines) pending_lines_.push_back(std::move(line));
+}
+
 Result<std::string> DutLink::WaitForBoot() {
-  const auto start = Clock::now();
-  const auto deadline = start + options_.boot_timeout;
+  const auto deadline = Clock::now() + options_.boot_timeout;
   std::string mode;
   bool init_done = false;
-  std::array<uint8_t, 512> buffer;
   for (;;) {
-    while (!pending_lines_.empty()) {
-      std::string line = std::move(pending_lines_.front());
-      pending_lines_.erase(pending_lines_.begin());
-      if (line.rfind("m-timestamp-mode-", 0) == 0) mode = line.substr(17);
-      if (line == "m-init-done") init_done = true;
-      if (line == "m-ready" && init_done) return mode;
-    }
-    Milliseconds left = Remaining(deadline);
-    if (left.count() == 0) {
+    Result<std::optional<std::string>> line = NextLine(deadline);
+    if (!line.ok()) return line.error().WithContext("waiting for the DUT to boot");
+    if (!*line) {
       return InfrastructureError(
           "the DUT at " + uri() + " did not finish booting within " +
           Seconds(options_.boot_timeout) +
           (init_done ? " (saw m-init-done but no m-ready)" : " (no m-init-done)"));
     }
-    Result<size_t> n = stream_->Read(buffer, left);
-    if (!n.ok()) return n.error().WithContext("waiting for the DUT to boot");
-    assembler_.Push({buffer.data(), *n}, pending_lines_);
+    const std::string& text = **line;
+    if (text.rfind("m-timestamp-mode-", 0) == 0) mode = text.substr(17);
+    if (text == "m-init-done") init_done = true;
+    if (text == "m-ready" && init_done) return mode;
   }
 }
 
@@ -68,7 +81,7 @@ Status DutLink::DrainStale() {
     Result<size_t> n = stream_->Read(buffer, Milliseconds(0));
     if (!n.ok()) return n.error();
     if (*n == 0) break;
-    assembler_.Push({buffer.data(), *n}, pending_lines_);
+    Assemble({buffer.data(), *n});
   }
   stray_lines_ += pending_lines_.size();
   pending_lines_.clear();
@@ -86,28 +99,21 @@ Status DutLink::Resync(Milliseconds timeout) {
   HIL_RETURN_IF_ERROR(stream_->Write("%" + token + "%"));
   const auto deadline = Clock::now() + timeout;
   bool token_seen = false;
-  std::array<uint8_t, 512> buffer;
   for (;;) {
-    while (!pending_lines_.empty()) {
-      std::string line = std::move(pending_lines_.front());
-      pending_lines_.erase(pending_lines_.begin());
-      if (line.find(token) != std::string::npos) {
-        token_seen = true;
-      } else if (token_seen && line == "m-ready") {
-        needs_resync_ = false;
-        return OkStatus();
-      } else {
-        ++stray_lines_;
-      }
-    }
-    Milliseconds left = Remaining(deadline);
-    if (left.count() == 0) {
+    Result<std::optional<std::string>> line = NextLine(deadline);
+    if (!line.ok()) return line.error().WithContext("resynchronising with the DUT");
+    if (!*line) {
       return InfrastructureError("the DUT at " + uri() + " did not resynchronise within " +
                                  Seconds(timeout) + " (no reply to '" + token + "')");
     }
-    Result<size_t> n = stream_->Read(buffer, left);
-    if (!n.ok()) return n.error().WithContext("resynchronising with the DUT");
-    assembler_.Push({buffer.data(), *n}, pending_lines_);
+    if ((*line)->find(token) != std::string::npos) {
+      token_seen = true;
+    } else if (token_seen && **line == "m-ready") {
+      needs_resync_ = false;
+      return OkStatus();
+    } else {
+      ++stray_lines_;
+    }
   }
 }
 
@@ -132,44 +138,11 @@ Result<Reply> DutLink::CollectReply(std::string command, Clock::time_point deadl
   const auto start = Clock::now();
   Reply reply;
   reply.command = std::move(command);
-  std::array<uint8_t, 1024> buffer;
   std::string last_line;
   for (;;) {
-    while (!pending_lines_.empty()) {
-      std::string line = std::move(pending_lines_.front());
-      pending_lines_.erase(pending_lines_.begin());
-      switch (ClassifyLine(line)) {
-        case LineKind::kReady:
-          return reply;
-        case LineKind::kError:
-          reply.errors.push_back(line.size() >= 4 && line.back() == ']'
-                                     ? line.substr(3, line.size() - 4)
-                                     : line.substr(2));
-          break;
-        case LineKind::kBoot:
-          return InfrastructureError("the DUT at " + uri() + " reset while answering '" +
-                                     reply.command + "' (it printed '" + line + "')");
-        case LineKind::kProtocol:
-          reply.lines.push_back(line);
-          break;
-        case LineKind::kText:
-          reply.text.push_back(line);
-          break;
-      }
-      last_line = line;
-    }
-    Milliseconds left = Remaining(deadline);
-    if (left.count() == 0) {
-      auto waited = std::chrono::duration_cast<Milliseconds>(Clock::now() - start);
-      return InfrastructureError("no complete reply to '" + reply.command + "' from " + uri() +
-                                 " within " + Seconds(waited) +
-                                 (last_line.empty()
-                                      ? " (nothing received)"
-                                      : " (last line received: '" + last_line + "')"));
-    }
-    Result<size_t> n = stream_->Read(buffer, left);
-    if (!n.ok()) {
-      Error error = n.error().WithContext("waiting for the reply to '" + reply.command + "'");
+    Result<std::optional<std::string>> next = NextLine(deadline);
+    if (!next.ok()) {
+      Error error = next.error().WithContext("waiting for the reply to '" + reply.command + "'");
       // The DUT's last words often say why it went away (a fault report).
       if (!reply.errors.empty()) {
         return Error(error.kind(),
@@ -177,7 +150,34 @@ Result<Reply> DutLink::CollectReply(std::string command, Clock::time_point deadl
       }
       return error;
     }
-    assembler_.Push({buffer.data(), *n}, pending_lines_);
+    if (!*next) {
+      auto waited = std::chrono::duration_cast<Milliseconds>(Clock::now() - start);
+      return InfrastructureError("no complete reply to '" + reply.command + "' from " + uri() +
+                                 " within " + Seconds(waited) +
+                                 (last_line.empty()
+                                      ? " (nothing received)"
+                                      : " (last line received: '" + last_line + "')"));
+    }
+    std::string line = std::move(**next);
+    switch (ClassifyLine(line)) {
+      case LineKind::kReady:
+        return reply;
+      case LineKind::kError:
+        reply.errors.push_back(line.size() >= 4 && line.back() == ']'
+                                   ? line.substr(3, line.size() - 4)
+                                   : line.substr(2));
+        break;
+      case LineKind::kBoot:
+        return InfrastructureError("the DUT at " + uri() + " reset while answering '" +
+                                   reply.command + "' (it printed '" + line + "')");
+      case LineKind::kProtocol:
+        reply.lines.push_back(line);
+        break;
+      case LineKind::kText:
+        reply.text.push_back(line);
+        break;
+    }
+    last_line = std::move(line);
   }
 }
 

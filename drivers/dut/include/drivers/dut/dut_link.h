@@ -5,7 +5,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +79,11 @@ class DutLink {
   const std::string& uri() const { return stream_->uri(); }
 
  private:
+  // The next complete line; nullopt if the deadline passes first. Errors:
+  // infrastructure (the stream failed or closed).
+  Result<std::optional<std::string>> NextLine(std::chrono::steady_clock::time_point deadline);
+  // Feeds received bytes to the assembler and queues the complete lines.
+  void Assemble(std::span<const uint8_t> bytes);
   // Reads and classifies lines until m-ready or the deadline.
   Result<Reply> CollectReply(std::string command, std::chrono::steady_clock::time_point deadline);
   // Reads whatever is already waiting and drops it as stray.
@@ -86,7 +94,7 @@ class DutLink {
   std::unique_ptr<transport::ByteStream> stream_;
   DutLinkOptions options_;
   LineAssembler assembler_;
-  std::vector<std::string> pending_lines_;
+  std::deque<std::string> pending_lines_;
   uint64_t stray_lines_ = 0;
   bool needs_resync_ = false;
   uint64_t sync_counter_ = 0;
