@@ -1,5 +1,6 @@
 #include "drivers/flash/qemu_machine.h"
 
+#include <elf.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -13,6 +14,8 @@
 #include <cstring>
 #include <fstream>
 #include <thread>
+
+#include "drivers/flash/elf_image.h"
 
 namespace hil::flash {
 namespace {
@@ -56,17 +59,10 @@ Result<std::unique_ptr<QemuMachine>> QemuMachine::Start(const QemuOptions& optio
                               " does not exist (build it with 'cmake --build build')");
   }
   // QEMU aborts on an image it cannot load; say what is wrong instead.
-  {
-    std::ifstream image(options.firmware, std::ios::binary);
-    unsigned char header[20] = {};
-    image.read(reinterpret_cast<char*>(header), sizeof(header));
-    const bool elf = image.gcount() == sizeof(header) && header[0] == 0x7F && header[1] == 'E' &&
-                     header[2] == 'L' && header[3] == 'F';
-    // e_machine (offset 18, little-endian) 40 is EM_ARM.
-    if (!elf || header[4] != 1 || header[18] != 40 || header[19] != 0) {
-      return ConfigurationError("firmware image " + options.firmware.string() +
-                                " is not a 32-bit Arm ELF file");
-    }
+  Result<ElfImage> image = ReadElfImage(options.firmware.string());
+  if (!image.ok() || image->machine != EM_ARM) {
+    return ConfigurationError("firmware image " + options.firmware.string() +
+                              " is not a 32-bit Arm ELF file");
   }
   std::string work_template = (std::filesystem::temp_directory_path() / "hil-qemu-XXXXXX").string();
   if (::mkdtemp(work_template.data()) == nullptr) {

@@ -3,8 +3,8 @@
 #include <cstdlib>
 #include <thread>
 
+#include "drivers/flash/elf_image.h"
 #include "drivers/transport/byte_stream.h"
-#include "hil/elf_image.h"
 #include "probes/virtual/energy_profile.h"
 
 #if !defined(HIL_DEFAULT_ENERGY_PLUGIN) || !defined(HIL_DEFAULT_ENERGY_PROFILES)
@@ -39,8 +39,9 @@ Status AddEnergyPlugin(const EnergyModelOptions& energy, const std::string& firm
   if (!energy.summary_path.empty()) plugin += ",summary=" + energy.summary_path;
   // Firmware without the symbol (another MLPerf Tiny port) still works; the
   // plugin then watches every store, at a higher cost.
-  if (Result<ElfImage> image = ReadElfImage(firmware); image.ok()) {
-    if (std::optional<ElfSymbol> writer = image->Find(kPinWriter); writer && writer->size > 0) {
+  if (Result<flash::ElfImage> image = flash::ReadElfImage(firmware); image.ok()) {
+    if (std::optional<flash::ElfSymbol> writer = image->Find(kPinWriter);
+        writer && writer->size > 0) {
       plugin += ",pin_code=" + std::to_string(writer->address) + "-" +
                 std::to_string(writer->address + writer->size);
     }

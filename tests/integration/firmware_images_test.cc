@@ -7,11 +7,15 @@
 #include <fstream>
 #include <sstream>
 
-#include "hil/elf_image.h"
+#include "drivers/flash/elf_image.h"
 #include "virtual_bench.h"
 
 namespace hil::testing {
 namespace {
+
+using flash::ElfImage;
+using flash::ElfSymbol;
+using flash::ReadElfImage;
 
 struct ImageLayout {
   const char* board;

@@ -8,7 +8,7 @@
 
 #include "hil/error.h"
 
-namespace hil {
+namespace hil::flash {
 
 struct ElfSymbol {
   std::string name;
@@ -17,6 +17,7 @@ struct ElfSymbol {
 };
 
 struct ElfImage {
+  uint16_t machine = 0;  // e_machine: 40 (EM_ARM) for Cortex-M firmware
   uint32_t entry = 0;
   // Sizes as arm-none-eabi-size reports them (Berkeley format).
   uint64_t text_bytes = 0;
@@ -28,7 +29,7 @@ struct ElfImage {
 };
 
 // Parses a 32-bit little-endian ELF file. Errors: configuration (missing,
-// unreadable, not a 32-bit little-endian ELF, truncated).
+// unreadable, not a 32-bit little-endian ELF, truncated), naming the file.
 Result<ElfImage> ReadElfImage(const std::string& path);
 
-}  // namespace hil
+}  // namespace hil::flash

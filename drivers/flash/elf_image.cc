@@ -1,4 +1,4 @@
-#include "hil/elf_image.h"
+#include "drivers/flash/elf_image.h"
 
 #include <elf.h>
 
@@ -6,7 +6,7 @@
 #include <fstream>
 #include <iterator>
 
-namespace hil {
+namespace hil::flash {
 namespace {
 
 template <typename T>
@@ -41,6 +41,7 @@ Result<ElfImage> ReadElfImage(const std::string& path) {
     return malformed("not a 32-bit little-endian ELF file");
   }
   ElfImage image;
+  image.machine = header.e_machine;
   image.entry = header.e_entry;
 
   std::vector<Elf32_Shdr> sections(header.e_shnum);
@@ -81,4 +82,4 @@ Result<ElfImage> ReadElfImage(const std::string& path) {
   return image;
 }
 
-}  // namespace hil
+}  // namespace hil::flash
