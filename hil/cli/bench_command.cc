@@ -61,7 +61,6 @@ int RunBenchUp(const BenchArguments& arguments) {
   options.energy.summary_path = (folder / "summary.json").string();
   options.energy.probe_kind = arguments.probe;
   options.energy.probe_socket = (folder / (arguments.probe + ".sock")).string();
-  options.qemu.keep_work_dir = false;
   const std::string firmware = arguments.firmware.empty()
                                    ? HarnessImagePath(arguments.board, arguments.workload)
                                    : arguments.firmware;
