@@ -190,6 +190,9 @@ int RunDut(const DutArguments& arguments) {
       truth_file.path = truth_path;
       options.energy.profile = arguments.board;
       options.energy.truth_path = truth_path;
+      // The profile sets QEMU's clock; the flag overrides it, or it would be
+      // silently ignored.
+      options.energy.overrides["icount_shift"] = std::to_string(arguments.icount_shift);
     }
     Result<VirtualDut> booted = BootVirtualDut(**board, firmware, std::move(options));
     if (!booted.ok()) return Fail(booted.error());

@@ -68,6 +68,25 @@ TEST(CliTest, RawCommandsPrintRepliesAndARejectedOneExitsOne) {
   EXPECT_NE(rejected.output.find("e-[unknown command: bogus]"), std::string::npos);
 }
 
+// The per-inference time printed by "infer 1 0", in microseconds.
+long InferenceMicroseconds(const std::string& output) {
+  const std::string marker = "m-hil-inference-us-[";
+  const size_t at = output.find(marker);
+  return at == std::string::npos ? -1 : std::atol(output.c_str() + at + marker.size());
+}
+
+TEST(CliTest, IcountShiftSetsTheVirtualClockWithTheEnergyModelOn) {
+  CliRun default_clock = RunHil("dut --board mps2-an386 \"infer 1 0\"");
+  CliRun faster_clock = RunHil("dut --board mps2-an386 --icount-shift 4 \"infer 1 0\"");
+  ASSERT_EQ(default_clock.exit_code, 0) << default_clock.output;
+  ASSERT_EQ(faster_clock.exit_code, 0) << faster_clock.output;
+  const long at_32ns = InferenceMicroseconds(default_clock.output);
+  const long at_16ns = InferenceMicroseconds(faster_clock.output);
+  ASSERT_GT(at_32ns, 0);
+  // Half the time per instruction, half the time per inference (to a microsecond).
+  EXPECT_NEAR(static_cast<double>(at_16ns), at_32ns / 2.0, 1.0);
+}
+
 TEST(CliTest, UserErrorsExitTwoAndBenchErrorsExitThree) {
   CliRun unknown_board = RunHil("dut --board nucleo-h743zi name");
   EXPECT_EQ(unknown_board.exit_code, 2);
