@@ -16,6 +16,7 @@ class ReplayStream final : public ByteStream {
 
  private:
   Status DoWrite(std::span<const uint8_t>) override { return OkStatus(); }
+  Status DoDrain() override { return OkStatus(); }
 
   Result<size_t> DoRead(std::span<uint8_t> buffer, std::chrono::milliseconds) override {
     if (position_ == bytes_.size()) {

@@ -33,6 +33,10 @@ class ByteStream {
     return DoRead(buffer, timeout);
   }
 
+  // Discards what the device already queued (stale output before a command).
+  // A recording has nothing stale in it: replay keeps every byte.
+  Status Drain() { return DoDrain(); }
+
   // The connection string this stream was opened from, for messages.
   const std::string& uri() const { return uri_; }
 
@@ -42,6 +46,7 @@ class ByteStream {
  private:
   virtual Status DoWrite(std::span<const uint8_t> data) = 0;
   virtual Result<size_t> DoRead(std::span<uint8_t> buffer, std::chrono::milliseconds timeout) = 0;
+  virtual Status DoDrain();
 
   std::string uri_;
 };
@@ -50,5 +55,12 @@ class ByteStream {
 // (malformed string, missing replay file), infrastructure (the device or
 // socket cannot be reached).
 Result<std::unique_ptr<ByteStream>> OpenByteStream(std::string_view uri);
+
+// Wraps a stream so that every byte read from it is also appended to a file:
+// a raw recording that "replay:FILE" plays back exactly. Drained bytes are
+// not recorded, as replay does not drain. Errors: configuration (the file
+// cannot be created).
+Result<std::unique_ptr<ByteStream>> RecordReads(std::unique_ptr<ByteStream> stream,
+                                                const std::string& path);
 
 }  // namespace hil::transport
