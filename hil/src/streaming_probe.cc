@@ -29,6 +29,13 @@ void StreamingProbe::Run() {
   Status status = Acquire();
   std::lock_guard<std::mutex> lock(mutex_);
   if (!status.ok()) failure_ = status.error().WithContext(info().kind + " probe at " + info().uri);
+  if (overflow_carry_ > 0) {
+    // Samples dropped at the very end still show, as a gap with no samples.
+    SampleBlock gap;
+    gap.lost_before = overflow_carry_;
+    overflow_carry_ = 0;
+    queue_.push_back(std::move(gap));
+  }
   ended_ = true;
   changed_.notify_all();
 }

@@ -19,13 +19,16 @@ constexpr milliseconds kStopLimit{3000};
 bool IsText(uint8_t byte) { return byte == '\n' || byte == '\r' || (byte >= 0x20 && byte < 0x7F); }
 
 // The metadata text ends with "END\n"; stale sample bytes can come before it.
-// The text is the run of printable bytes that ends there.
-std::optional<std::string> ExtractMetadataText(const std::vector<uint8_t>& bytes) {
+// The text is the run of printable bytes that ends there. Returns the text
+// and moves what followed it into rest.
+std::optional<std::string> ExtractMetadataText(std::vector<uint8_t>& bytes,
+                                               std::vector<uint8_t>& rest) {
   static constexpr char kEnd[] = "END\n";
   const auto end = std::search(bytes.begin(), bytes.end(), kEnd, kEnd + 4);
   if (end == bytes.end()) return std::nullopt;
   auto start = end;
   while (start != bytes.begin() && IsText(*(start - 1))) --start;
+  rest.assign(end + 4, bytes.end());
   return std::string(start, end + 4);
 }
 
@@ -61,7 +64,7 @@ Result<Metadata> Ppk2Probe::ReadMetadata() {
       if (!n.ok()) return n.error().WithContext("PPK2 at " + options_.uri + ": reading metadata");
       CountBytes(*n);
       received.insert(received.end(), buffer, buffer + *n);
-      if (std::optional<std::string> text = ExtractMetadataText(received)) {
+      if (std::optional<std::string> text = ExtractMetadataText(received, after_metadata_)) {
         Result<Metadata> metadata = ParseMetadata(*text);
         if (metadata.ok()) return metadata;
         return metadata.error().WithContext("PPK2 at " + options_.uri);
@@ -139,6 +142,8 @@ Status Ppk2Probe::Acquire() {
   std::vector<SampleBlock> blocks;
   uint64_t garbage_reported = 0;
   Clock::time_point last_bytes = Clock::now();
+  decoder_->Feed(after_metadata_, blocks);
+  after_metadata_.clear();
   std::optional<Clock::time_point> stop_seen;
   auto hand_over = [&] {
     for (SampleBlock& block : blocks) Publish(std::move(block));

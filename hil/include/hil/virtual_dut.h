@@ -31,9 +31,10 @@ struct EnergyModelOptions {
   std::string summary_path;  // optional: totals written when QEMU exits
   std::string edges_path;    // optional: every trigger pin edge with its virtual time
   // Optional: serve a virtual power monitor ("ppk2" or "lpm01a") on this
-  // Unix socket, with fault knobs ("drop_every", "garbage_every",
-  // "close_after", "stall_after", "stall_ms", "max_lag_ms"; see
-  // probes/virtual/plugin/virtual_probe.h).
+  // Unix socket, with knobs: faults ("drop_every", "garbage_every",
+  // "close_after", "stall_after", "stall_ms", "max_lag_ms") and "samples"
+  // (a file of every sample's modelled current); see
+  // probes/virtual/plugin/virtual_probe.h.
   std::string probe_kind = "ppk2";
   std::string probe_socket;
   std::map<std::string, std::string> probe_faults;

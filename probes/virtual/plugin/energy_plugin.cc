@@ -4,7 +4,8 @@
 //   -plugin libhil_energy_plugin.so,profiles=FILE,profile=NAME,truth=FILE
 //     [,pins=0x20000000][,pin_code=START-END][,summary=FILE][,edges=FILE][,set.KEY=VALUE...]
 //     [,ppk2=SOCKET|lpm01a=SOCKET[,probe_drop_every=N][,probe_garbage_every=N]
-//      [,probe_close_after=N][,probe_stall_after=N,probe_stall_ms=MS][,probe_max_lag_ms=MS]]
+//      [,probe_close_after=N][,probe_stall_after=N,probe_stall_ms=MS][,probe_max_lag_ms=MS]
+//      [,probe_samples=FILE]]
 // it counts every executed instruction by energy class (inline, per
 // instruction, which stays exact under -icount where translation blocks can
 // be cut short and re-executed), tracks the harness's trigger pins through
@@ -249,6 +250,8 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
       if (!probe_kind.empty()) return Refuse("one virtual probe per QEMU: ppk2= or lpm01a=");
       probe_kind = key;
       probe.socket_path = value;
+    } else if (key == "probe_samples") {
+      probe.samples_path = value;
     } else if (key.rfind("probe_", 0) == 0) {
       bool known = false;
       for (const Knob& knob : knobs) {

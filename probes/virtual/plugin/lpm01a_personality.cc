@@ -49,10 +49,14 @@ class Lpm01aPersonality final : public ProbePersonality {
 
   void OnStart() override { events_ = 0; }
 
+  double ModelledAmps(const SyntheticSample& sample) const override {
+    const double watts = sample.energy_pj * 1e-12 / (sample_period_ns() * 1e-9);
+    return watts / supply_v_;
+  }
+
   void EncodeSample(const SyntheticSample& sample, uint64_t index,
                     std::vector<uint8_t>& out) override {
-    const double watts = sample.energy_pj * 1e-12 / (sample_period_ns() * 1e-9);
-    const double amps = watts / supply_v_;
+    const double amps = ModelledAmps(sample);
     const uint64_t per_second = static_cast<uint64_t>(frequency_hz_);
     if (binary_) {
       const uint16_t word = lpm01a::EncodeBinaryCurrent(amps);

@@ -73,12 +73,15 @@ class Ppk2Personality final : public ProbePersonality {
 
   uint64_t sample_period_ns() const override { return 10'000; }
 
+  double ModelledAmps(const SyntheticSample& sample) const override {
+    const double watts = sample.energy_pj * 1e-12 / (sample_period_ns() * 1e-9);
+    return watts / Vdd();
+  }
+
   void EncodeSample(const SyntheticSample& sample, uint64_t index,
                     std::vector<uint8_t>& out) override {
-    // In source-meter mode the PPK2 supplies the DUT at the regulator voltage.
-    const double vdd = source_meter_ && regulator_v_ > 0 ? regulator_v_ : supply_v_;
-    const double watts = sample.energy_pj * 1e-12 / (sample_period_ns() * 1e-9);
-    ppk2::Sample word = ppk2::AmpsToSample(watts / vdd, metadata_.calibration, vdd);
+    const double vdd = Vdd();
+    ppk2::Sample word = ppk2::AmpsToSample(ModelledAmps(sample), metadata_.calibration, vdd);
     word.counter = static_cast<uint8_t>(index & 0x3F);
     word.logic = sample.logic;
     const uint32_t encoded = ppk2::EncodeWord(word);
@@ -87,6 +90,9 @@ class Ppk2Personality final : public ProbePersonality {
   }
 
  private:
+  // In source-meter mode the PPK2 supplies the DUT at the regulator voltage.
+  double Vdd() const { return source_meter_ && regulator_v_ > 0 ? regulator_v_ : supply_v_; }
+
   double supply_v_;
   ppk2::Metadata metadata_;
   double regulator_v_ = 0;

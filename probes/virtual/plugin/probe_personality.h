@@ -31,6 +31,10 @@ class ProbePersonality {
   // Called when streaming starts, before any sample.
   virtual void OnStart() {}
 
+  // The current the device would report for a sample, before encoding: the
+  // model's truth at the probe, for tests of a host decoder.
+  virtual double ModelledAmps(const SyntheticSample& sample) const = 0;
+
   // Appends the wire bytes of one sample. index counts samples since the
   // start, including ones a fault knob drops.
   virtual void EncodeSample(const SyntheticSample& sample, uint64_t index,

@@ -37,6 +37,12 @@ Status VirtualProbe::Start() {
     return InfrastructureError("virtual probe cannot listen on " + options_.socket_path + ": " +
                                std::strerror(errno));
   }
+  if (!options_.samples_path.empty()) {
+    samples_file_ = std::fopen(options_.samples_path.c_str(), "wb");
+    if (samples_file_ == nullptr) {
+      return InfrastructureError("cannot write " + options_.samples_path);
+    }
+  }
   server_ = std::thread([this] { Serve(); });
   return OkStatus();
 }
@@ -54,6 +60,7 @@ void VirtualProbe::Stop() {
     if (fd >= 0) ::close(fd);
   }
   ::unlink(options_.socket_path.c_str());
+  if (samples_file_ != nullptr) std::fclose(samples_file_);
 }
 
 void VirtualProbe::StartStreaming() {
@@ -121,6 +128,13 @@ bool VirtualProbe::Stream(int client) {
   std::vector<uint8_t> bytes;
   VirtualProbeStats added;
   bool close_now = false;
+  if (samples_file_ != nullptr) {
+    for (const SyntheticSample& sample : samples) {
+      const double amps = personality_->ModelledAmps(sample);
+      std::fwrite(&amps, sizeof(amps), 1, samples_file_);
+    }
+    std::fflush(samples_file_);
+  }
   for (const SyntheticSample& sample : samples) {
     const uint64_t index = sample_index_++;
     if (options_.drop_every != 0 && (index + 1) % options_.drop_every == 0) {

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,10 @@ struct VirtualProbeOptions {
   uint64_t close_after = 0;    // close the connection after N samples
   uint64_t stall_after = 0;    // after N samples, stop sending for stall_ms
   uint64_t stall_ms = 0;
+  // When set, the modelled current of every sample (dropped ones too) is
+  // written here as float64, in sample order: the truth a host decoder's
+  // output is checked against.
+  std::string samples_path;
 };
 
 struct VirtualProbeStats {
@@ -91,6 +96,7 @@ class VirtualProbe {
   std::atomic<bool> stopping_{false};
 
   uint64_t sample_index_ = 0;
+  std::FILE* samples_file_ = nullptr;
   bool stalled_ = false;
 };
 

@@ -56,6 +56,9 @@ class Ppk2Probe final : public StreamingProbe {
   Metadata metadata_;
   double supply_v_ = 0;
   std::unique_ptr<StreamDecoder> decoder_;
+  // Bytes that came after the metadata text in the same read: the start of
+  // the stream when a recording is replayed.
+  std::vector<uint8_t> after_metadata_;
 };
 
 }  // namespace hil::ppk2
