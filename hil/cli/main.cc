@@ -4,6 +4,7 @@
 
 #include "bench_command.h"
 #include "boards_command.h"
+#include "capture_command.h"
 #include "dut_command.h"
 #include "hil/error.h"
 
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   hil::cli::AddBenchCommand(app, exit_code);
   hil::cli::AddBoardsCommand(app, exit_code);
+  hil::cli::AddCaptureCommand(app, exit_code);
   hil::cli::AddDutCommand(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -10,29 +10,11 @@
 #include <sstream>
 #include <string>
 
+#include "cli_runner.h"
 #include "virtual_bench.h"
 
 namespace hil::testing {
 namespace {
-
-struct CliRun {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-CliRun RunHil(const std::string& arguments) {
-  const std::string command = std::string(HIL_CLI_PATH) + " " + arguments + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  CliRun run{-1, ""};
-  if (pipe == nullptr) return run;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    run.output.append(buffer.data(), n);
-  int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
 
 TEST(CliTest, VersionAndHelp) {
   CliRun version = RunHil("--version");

@@ -1,0 +1,169 @@
+#include "capture_command.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+
+#include "hil/trace_file.h"
+#include "probes/probe_factory.h"
+
+namespace hil::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+std::atomic<bool> interrupted{false};
+void OnSignal(int) { interrupted = true; }
+
+struct CaptureArguments {
+  probes::ProbeSettings probe;
+  uint32_t supply_mv = 0;
+  double rate_hz = 0;
+  double seconds = 5;
+  std::string out;
+  std::string mode = "ampere";
+  std::string lpm_format = "ascii";
+};
+
+int Fail(const Error& error) {
+  std::fprintf(stderr, "hil capture: %s\n", error.ToString().c_str());
+  return ExitCodeFor(error.kind());
+}
+
+int RunCapture(CaptureArguments arguments) {
+  probes::ProbeSettings settings = arguments.probe;
+  if (arguments.supply_mv != 0) settings.supply_mv = arguments.supply_mv;
+  if (arguments.rate_hz != 0) settings.rate_hz = arguments.rate_hz;
+  settings.source_meter = arguments.mode == "source";
+  settings.binary = arguments.lpm_format == "binary";
+  Result<TraceFormat> format = TraceFormatFor(arguments.out);
+  if (!format.ok()) return Fail(format.error());
+  Result<std::unique_ptr<PowerProbe>> made = probes::MakeProbe(settings);
+  if (!made.ok()) return Fail(made.error());
+  PowerProbe& probe = **made;
+
+  // Everything the user asked is checked before the device is touched.
+  Status opened = probe.Open();
+  if (!opened.ok()) return Fail(opened.error());
+  const ProbeInfo& info = probe.info();
+  Result<std::unique_ptr<TraceWriter>> writer =
+      OpenTraceWriter(arguments.out, *format, info.sample_rate_hz);
+  if (!writer.ok()) return Fail(writer.error());
+  std::fprintf(stderr, "capturing %.1f s from %s at %s (%.0f samples/s, supply %.3f V) to %s\n",
+               arguments.seconds, info.model.c_str(), info.uri.c_str(), info.sample_rate_hz,
+               info.supply_v, arguments.out.c_str());
+
+  ::signal(SIGINT, OnSignal);
+  ::signal(SIGTERM, OnSignal);
+  Status started = probe.Start();
+  if (!started.ok()) return Fail(started.error());
+
+  const bool terminal = ::isatty(STDERR_FILENO);
+  const uint64_t wanted = static_cast<uint64_t>(arguments.seconds * info.sample_rate_hz);
+  uint64_t covered = 0;  // samples of the timeline seen: received and lost
+  std::optional<Error> failure;
+  bool stopping = false;
+  Clock::time_point last_progress = Clock::now();
+  for (;;) {
+    if (!stopping && (covered >= wanted || interrupted)) {
+      stopping = true;
+      Status stopped = probe.Stop();
+      if (!stopped.ok() && !failure) failure = stopped.error();
+    }
+    SampleBlock block;
+    Result<PowerProbe::Poll> poll = probe.Next(block, milliseconds(200));
+    if (!poll.ok()) {
+      failure = poll.error();
+      break;
+    }
+    if (*poll == PowerProbe::Poll::kEnd) break;
+    if (*poll == PowerProbe::Poll::kBlock) {
+      covered = std::max(covered, block.end_index());
+      Status written = (*writer)->Write(block);
+      if (!written.ok()) {
+        failure = written.error();
+        break;
+      }
+    }
+    if (Clock::now() - last_progress > milliseconds(terminal ? 250 : 5000)) {
+      last_progress = Clock::now();
+      const ProbeStats stats = probe.stats();
+      std::fprintf(stderr, "%s  %.1f / %.1f s, %llu samples, %llu lost%s", terminal ? "\r" : "",
+                   covered / info.sample_rate_hz, arguments.seconds,
+                   static_cast<unsigned long long>(stats.samples),
+                   static_cast<unsigned long long>(stats.lost_samples), terminal ? "" : "\n");
+    }
+  }
+  (void)probe.Stop();
+  Status closed = (*writer)->Close();
+  if (!closed.ok() && !failure) failure = closed.error();
+  const ProbeStats stats = probe.stats();
+  std::fprintf(stderr,
+               "%scaptured %.3f s: %llu samples, %llu lost on the device, %llu dropped "
+               "because the host fell behind, %llu stray bytes skipped, %llu events\n",
+               terminal ? "\n" : "", covered / info.sample_rate_hz,
+               static_cast<unsigned long long>(stats.samples),
+               static_cast<unsigned long long>(stats.lost_samples),
+               static_cast<unsigned long long>(stats.overflow_samples),
+               static_cast<unsigned long long>(stats.garbage_bytes),
+               static_cast<unsigned long long>(stats.events));
+  if (failure) {
+    // A recording played to its end is a finished capture, not a failure.
+    if (settings.uri.rfind("replay:", 0) == 0 &&
+        failure->message().find("end of recording") != std::string::npos) {
+      return kExitOk;
+    }
+    std::fprintf(stderr, "the samples before the failure are in %s\n", arguments.out.c_str());
+    return Fail(*failure);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddCaptureCommand(CLI::App& app, int& exit_code) {
+  auto arguments = std::make_shared<CaptureArguments>();
+  CLI::App* command = app.add_subcommand(
+      "capture",
+      "Record raw current from a power monitor to a trace file.\n\n"
+      "Examples:\n"
+      "  hil capture --probe ppk2 --connect serial:/dev/ttyACM0 --seconds 10 --out t.csv\n"
+      "  hil capture --probe ppk2 --connect unix:/tmp/bench/ppk2.sock --raw raw.bin --out t.csv\n"
+      "  hil capture --probe ppk2 --connect replay:raw.bin --out again.csv\n"
+      "  hil capture --probe lpm01a --connect serial:/dev/ttyACM1@3686400 --lpm-format binary \\\n"
+      "              --rate 100000 --supply-mv 1800 --out t.hiltrace\n\n"
+      "Exit codes: 0 captured, 2 bad arguments or a setting the device refused,\n"
+      "3 the probe could not be reached or failed during the capture (the samples\n"
+      "before the failure are kept in --out).");
+  command->add_option("--probe", arguments->probe.kind, "Probe kind")
+      ->required()
+      ->check(CLI::IsMember(probes::ProbeKinds()));
+  command->add_option("--connect", arguments->probe.uri,
+                      "Where the probe is: serial:/dev/ttyACM0[@BAUD], unix:PATH, tcp:HOST:PORT, "
+                      "replay:FILE")
+      ->required();
+  command->add_option("--seconds", arguments->seconds, "How long to capture")
+      ->default_val(5)
+      ->check(CLI::PositiveNumber);
+  command->add_option("--out", arguments->out, "Trace file: .csv (text) or .hiltrace (binary)")
+      ->required();
+  command->add_option("--raw", arguments->probe.record_path,
+                      "Also keep the raw bytes read, for --connect replay:FILE");
+  command->add_option("--supply-mv", arguments->supply_mv,
+                      "DUT supply in mV (PPK2 source meter sets it; otherwise it is stated)");
+  command->add_option("--mode", arguments->mode, "PPK2: ampere (DUT has its own supply) or source")
+      ->check(CLI::IsMember({"ampere", "source"}));
+  command->add_flag("--spike-filter", arguments->probe.spike_filter,
+                    "PPK2: smooth the samples after a range switch, as the vendor app does");
+  command->add_option("--rate", arguments->rate_hz, "LPM01A sample rate in Hz (ASCII up to 5000)");
+  command->add_option("--lpm-format", arguments->lpm_format,
+                      "LPM01A stream: ascii (with D7 events) or binary (up to 100 kHz)")
+      ->check(CLI::IsMember({"ascii", "binary"}));
+  command->callback([arguments, &exit_code] { exit_code = RunCapture(*arguments); });
+}
+
+}  // namespace hil::cli

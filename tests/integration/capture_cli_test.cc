@@ -1,0 +1,101 @@
+// "hil capture" against the virtual bench's probes: CSV and binary traces,
+// a raw recording that replays to the same trace, and the exit codes.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cli_runner.h"
+#include "hil/trace_file.h"
+#include "virtual_bench.h"
+
+namespace hil::testing {
+namespace {
+
+std::string ReadText(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+class CaptureCliTest : public ::testing::Test {
+ protected:
+  void Boot(const std::string& probe) {
+    VirtualDutOptions options;
+    options.energy.profile = "mps2-an386";
+    options.energy.truth_path = scratch_.File("truth.jsonl");
+    options.energy.probe_kind = probe;
+    options.energy.probe_socket = scratch_.File(probe + ".sock");
+    Result<VirtualDut> dut = BootVirtualDut(**FindBoard("mps2-an386"),
+                                            BuiltImage("mps2-an386", "mb-conv3x3"), options);
+    ASSERT_TRUE(dut.ok()) << dut.error().ToString();
+    dut_ = std::move(*dut);
+  }
+
+  ScratchFolder scratch_;
+  VirtualDut dut_;
+};
+
+TEST_F(CaptureCliTest, Ppk2CaptureToCsvReplaysFromItsRawRecordingToTheSameCsv) {
+  Boot("ppk2");
+  const CliRun live = RunHil("capture --probe ppk2 --connect unix:" + scratch_.File("ppk2.sock") +
+                             " --seconds 0.2 --raw " + scratch_.File("raw.bin") + " --out " +
+                             scratch_.File("live.csv"));
+  ASSERT_EQ(live.exit_code, 0) << live.output;
+  EXPECT_NE(live.output.find("0 lost on the device"), std::string::npos) << live.output;
+  const std::string csv = ReadText(scratch_.File("live.csv"));
+  EXPECT_EQ(csv.rfind("time_s,current_a,voltage_v,logic\n", 0), 0u);
+  // 0.2 s at 100 kHz, and what came before the stop took effect.
+  const size_t rows = static_cast<size_t>(std::count(csv.begin(), csv.end(), '\n')) - 1;
+  EXPECT_GE(rows, 20'000u);
+  EXPECT_LT(rows, 40'000u);
+  EXPECT_NE(csv.find("\n0.00000000,"), std::string::npos);  // starts at time 0
+  EXPECT_NE(csv.find(",3.3,"), std::string::npos);           // the supply from the metadata
+
+  const CliRun replay = RunHil("capture --probe ppk2 --connect replay:" + scratch_.File("raw.bin") +
+                               " --seconds 10 --out " + scratch_.File("replay.csv"));
+  ASSERT_EQ(replay.exit_code, 0) << replay.output;
+  EXPECT_EQ(ReadText(scratch_.File("replay.csv")), csv);
+}
+
+TEST_F(CaptureCliTest, Lpm01aCaptureToABinaryTraceReadsBack) {
+  Boot("lpm01a");
+  const CliRun run = RunHil("capture --probe lpm01a --connect unix:" + scratch_.File("lpm01a.sock") +
+                            " --lpm-format binary --rate 100000 --supply-mv 1800 --seconds 0.1"
+                            " --out " + scratch_.File("t.hiltrace"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  Result<Trace> trace = ReadBinaryTrace(scratch_.File("t.hiltrace"));
+  ASSERT_TRUE(trace.ok()) << trace.error().ToString();
+  EXPECT_EQ(trace->sample_rate_hz, 100'000);
+  size_t samples = 0;
+  for (const SampleBlock& block : trace->blocks) {
+    samples += block.size();
+    for (size_t i = 0; i < block.size(); ++i) {
+      ASSERT_FLOAT_EQ(block.voltage_samples_v[i], 1.8f);
+      ASSERT_GT(block.current_a[i], 0);
+    }
+  }
+  EXPECT_GE(samples, 10'000u);
+}
+
+TEST_F(CaptureCliTest, ExitCodesSeparateBadInputFromAnAbsentProbe) {
+  const CliRun absent = RunHil("capture --probe ppk2 --connect unix:" +
+                               scratch_.File("nobody.sock") + " --out " + scratch_.File("t.csv"));
+  EXPECT_EQ(absent.exit_code, 3) << absent.output;
+  EXPECT_NE(absent.output.find("infrastructure error: PPK2"), std::string::npos) << absent.output;
+
+  const CliRun extension = RunHil("capture --probe ppk2 --connect unix:/x --out trace.txt");
+  EXPECT_EQ(extension.exit_code, 2) << extension.output;
+  EXPECT_NE(extension.output.find("name it .csv"), std::string::npos) << extension.output;
+
+  const CliRun kind = RunHil("capture --probe fluke --connect unix:/x --out t.csv");
+  EXPECT_EQ(kind.exit_code, 2) << kind.output;
+
+  const CliRun source = RunHil("capture --probe ppk2 --mode source --connect unix:/x --out t.csv");
+  EXPECT_EQ(source.exit_code, 2) << source.output;
+  EXPECT_NE(source.output.find("needs the supply voltage"), std::string::npos) << source.output;
+}
+
+}  // namespace
+}  // namespace hil::testing
