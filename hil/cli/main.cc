@@ -6,6 +6,7 @@
 #include "boards_command.h"
 #include "capture_command.h"
 #include "dut_command.h"
+#include "probes_command.h"
 #include "hil/error.h"
 
 #ifndef HIL_VERSION
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   hil::cli::AddBoardsCommand(app, exit_code);
   hil::cli::AddCaptureCommand(app, exit_code);
   hil::cli::AddDutCommand(app, exit_code);
+  hil::cli::AddProbesCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {

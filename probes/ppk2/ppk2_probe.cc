@@ -167,6 +167,7 @@ Status Ppk2Probe::Acquire() {
       CountBytes(*n);
       last_bytes = now;
       decoder_->Feed({buffer.data(), *n}, blocks);
+      decoder_->Flush(blocks);
       hand_over();
       if (stop_seen && now - *stop_seen > kStopLimit) break;
       continue;

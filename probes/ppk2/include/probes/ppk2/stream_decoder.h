@@ -44,6 +44,9 @@ class StreamDecoder {
   // to out. Bytes of an unfinished word, or words held back to judge a
   // discontinuity, wait for the next call.
   void Feed(std::span<const uint8_t> bytes, std::vector<SampleBlock>& out);
+  // Hands over the partly filled block now, so a slow trickle of samples
+  // is not held until a block fills.
+  void Flush(std::vector<SampleBlock>& out) { CutBlock(out); }
   // The stream is over: decodes what is held back, then hands over the
   // partly filled block. A trailing partial word counts as garbage.
   void Finish(std::vector<SampleBlock>& out);
