@@ -1,12 +1,13 @@
 #include "probes/probe_factory.h"
 
+#include "probes/js110/js110_probe.h"
 #include "probes/lpm01a/lpm01a_probe.h"
 #include "probes/ppk2/ppk2_probe.h"
 
 namespace hil::probes {
 
 const std::vector<std::string>& ProbeKinds() {
-  static const std::vector<std::string> kinds = {"ppk2", "lpm01a"};
+  static const std::vector<std::string> kinds = {"ppk2", "lpm01a", "js110"};
   return kinds;
 }
 
@@ -45,6 +46,17 @@ Result<std::unique_ptr<PowerProbe>> MakeProbe(const ProbeSettings& settings) {
     if (settings.supply_mv) options.supply_mv = *settings.supply_mv;
     options.record_path = settings.record_path;
     return std::unique_ptr<PowerProbe>(new lpm01a::Lpm01aProbe(options));
+  }
+  if (settings.kind == "js110") {
+    if (settings.source_meter || settings.spike_filter || settings.binary || settings.rate_hz ||
+        !settings.record_path.empty()) {
+      return ConfigurationError(
+          "the JS110 takes none of: source meter, spike filter, LPM01A format, rate, raw "
+          "recording (it is a USB device, not a byte stream)");
+    }
+    js110::Js110Options options;
+    options.uri = settings.uri;
+    return std::unique_ptr<PowerProbe>(new js110::Js110Probe(options));
   }
   std::string known;
   for (const std::string& kind : ProbeKinds()) known += (known.empty() ? "" : ", ") + kind;
