@@ -142,9 +142,10 @@ void AddCaptureCommand(CLI::App& app, int& exit_code) {
   command->add_option("--probe", arguments->probe.kind, "Probe kind")
       ->required()
       ->check(CLI::IsMember(probes::ProbeKinds()));
-  command->add_option("--connect", arguments->probe.uri,
-                      "Where the probe is: serial:/dev/ttyACM0[@BAUD], unix:PATH, tcp:HOST:PORT, "
-                      "replay:FILE")
+  command
+      ->add_option("--connect", arguments->probe.uri,
+                   "Where the probe is: serial:/dev/ttyACM0[@BAUD], unix:PATH, tcp:HOST:PORT, "
+                   "replay:FILE")
       ->required();
   command->add_option("--seconds", arguments->seconds, "How long to capture")
       ->default_val(5)
@@ -160,8 +161,9 @@ void AddCaptureCommand(CLI::App& app, int& exit_code) {
   command->add_flag("--spike-filter", arguments->probe.spike_filter,
                     "PPK2: smooth the samples after a range switch, as the vendor app does");
   command->add_option("--rate", arguments->rate_hz, "LPM01A sample rate in Hz (ASCII up to 5000)");
-  command->add_option("--lpm-format", arguments->lpm_format,
-                      "LPM01A stream: ascii (with D7 events) or binary (up to 100 kHz)")
+  command
+      ->add_option("--lpm-format", arguments->lpm_format,
+                   "LPM01A stream: ascii (with D7 events) or binary (up to 100 kHz)")
       ->check(CLI::IsMember({"ascii", "binary"}));
   command->callback([arguments, &exit_code] { exit_code = RunCapture(*arguments); });
 }

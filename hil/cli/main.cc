@@ -6,8 +6,8 @@
 #include "boards_command.h"
 #include "capture_command.h"
 #include "dut_command.h"
-#include "probes_command.h"
 #include "hil/error.h"
+#include "probes_command.h"
 
 #ifndef HIL_VERSION
 #error "the build defines HIL_VERSION"

@@ -52,9 +52,9 @@ class CsvWriter final : public FileWriter {
                    static_cast<unsigned long long>(block.lost_inside), block.size());
     }
     for (size_t i = 0; i < block.size(); ++i) {
-      std::fprintf(file_, "%.8f,%.9g,%.6g,%u\n",
-                   static_cast<double>(block.first_index + i) / rate_, block.current_a[i],
-                   block.VoltageAt(i), block.logic.empty() ? 0u : block.logic[i]);
+      std::fprintf(file_, "%.8f,%.9g,%.6g,%u\n", static_cast<double>(block.first_index + i) / rate_,
+                   block.current_a[i], block.VoltageAt(i),
+                   block.logic.empty() ? 0u : block.logic[i]);
     }
     return Flushed();
   }

@@ -46,8 +46,8 @@ Result<Calibration> ParseCalibration(std::span<const uint8_t> bytes) {
   take(calibration.voltage_gain);
   for (double gain : calibration.current_gain) {
     if (!std::isfinite(gain) || gain == 0) {
-      return InfrastructureError("JS110 calibration has a current gain of " +
-                                 std::to_string(gain) + ": the record is damaged");
+      return InfrastructureError("JS110 calibration has a current gain of " + std::to_string(gain) +
+                                 ": the record is damaged");
     }
   }
   return calibration;
@@ -73,7 +73,8 @@ void StreamDecoder::Feed(std::span<const uint8_t> bytes, std::vector<SampleBlock
   size_t at = 0;
   if (!pending_.empty()) {
     const size_t take = std::min(kFrameBytes - pending_.size(), bytes.size());
-    pending_.insert(pending_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
+    pending_.insert(pending_.end(), bytes.begin(),
+                    bytes.begin() + static_cast<std::ptrdiff_t>(take));
     at = take;
     if (pending_.size() < kFrameBytes) return;
     Frame(pending_.data(), out);

@@ -40,8 +40,8 @@ Status Js110Probe::Open() {
   if (options_.uri.rfind("usb:", 0) == 0) {
     wanted_serial = options_.uri.substr(4);
   } else if (options_.uri != "usb") {
-    return ConfigurationError("a JS110 is reached as 'usb' or 'usb:SERIAL', not '" +
-                              options_.uri + "'");
+    return ConfigurationError("a JS110 is reached as 'usb' or 'usb:SERIAL', not '" + options_.uri +
+                              "'");
   }
   if (const int error = libusb_init(&context_); error != 0) {
     return InfrastructureError("libusb cannot start: " + UsbError(error));
@@ -63,8 +63,8 @@ Status Js110Probe::Open() {
     unsigned char serial[64] = {};
     const int n = descriptor.iSerialNumber == 0
                       ? 0
-                      : libusb_get_string_descriptor_ascii(handle, descriptor.iSerialNumber,
-                                                           serial, sizeof(serial));
+                      : libusb_get_string_descriptor_ascii(handle, descriptor.iSerialNumber, serial,
+                                                           sizeof(serial));
     const std::string serial_text = n > 0 ? std::string(reinterpret_cast<char*>(serial), n) : "";
     if (!wanted_serial.empty() && serial_text != wanted_serial) {
       seen.push_back(serial_text.empty() ? "one without a serial number" : serial_text);
@@ -87,9 +87,10 @@ Status Js110Probe::Open() {
                                UsbError(error) + "); is another program using it?");
   }
   std::vector<uint8_t> record(kCalibrationBytes);
-  const int n = libusb_control_transfer(
-      handle_, kVendorIn, static_cast<uint8_t>(Request::kCalibration), 0, 0, record.data(),
-      static_cast<uint16_t>(record.size()), static_cast<unsigned>(options_.control_timeout.count()));
+  const int n =
+      libusb_control_transfer(handle_, kVendorIn, static_cast<uint8_t>(Request::kCalibration), 0, 0,
+                              record.data(), static_cast<uint16_t>(record.size()),
+                              static_cast<unsigned>(options_.control_timeout.count()));
   if (n < 0) {
     return InfrastructureError("JS110 " + info_.serial + ": reading calibration failed (" +
                                UsbError(n) + ")");
@@ -105,10 +106,10 @@ Status Js110Probe::Open() {
 
 Status Js110Probe::WriteSettings(const Settings& settings) {
   std::vector<uint8_t> packet = EncodeSettings(settings);
-  const int n = libusb_control_transfer(handle_, kVendorOut,
-                                        static_cast<uint8_t>(Request::kSettings), 0, 0,
-                                        packet.data(), static_cast<uint16_t>(packet.size()),
-                                        static_cast<unsigned>(options_.control_timeout.count()));
+  const int n =
+      libusb_control_transfer(handle_, kVendorOut, static_cast<uint8_t>(Request::kSettings), 0, 0,
+                              packet.data(), static_cast<uint16_t>(packet.size()),
+                              static_cast<unsigned>(options_.control_timeout.count()));
   if (n < 0) {
     return InfrastructureError("JS110 " + info_.serial + ": writing settings failed (" +
                                UsbError(n) + ")");

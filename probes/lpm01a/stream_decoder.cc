@@ -99,8 +99,8 @@ void StreamDecoder::CloseInterval(uint64_t elapsed_ms, std::vector<SampleBlock>&
 void StreamDecoder::DecodeAscii(bool final) {
   size_t start = 0;
   for (;;) {
-    const auto newline = std::find(pending_.begin() + static_cast<std::ptrdiff_t>(start),
-                                   pending_.end(), '\n');
+    const auto newline =
+        std::find(pending_.begin() + static_cast<std::ptrdiff_t>(start), pending_.end(), '\n');
     if (newline == pending_.end()) break;
     const size_t end = static_cast<size_t>(newline - pending_.begin());
     std::string line(pending_.begin() + static_cast<std::ptrdiff_t>(start), newline);
@@ -215,13 +215,14 @@ void StreamDecoder::DecodeBinary(bool final) {
       if (std::memcmp(&pending_[p], kPrompt.data(), compare) == 0) {
         if (compare < kPrompt.size() && !final) break;
         if (compare == kPrompt.size()) {
-          const auto newline = std::find(pending_.begin() + static_cast<std::ptrdiff_t>(p),
-                                         pending_.end(), '\n');
+          const auto newline =
+              std::find(pending_.begin() + static_cast<std::ptrdiff_t>(p), pending_.end(), '\n');
           if (newline == pending_.end() && !final) break;
           std::string text(pending_.begin() + static_cast<std::ptrdiff_t>(p), newline);
           if (!text.empty() && text.back() == '\r') text.pop_back();
           messages_.push_back(text);
-          p = newline == pending_.end() ? size : static_cast<size_t>(newline - pending_.begin()) + 1;
+          p = newline == pending_.end() ? size
+                                        : static_cast<size_t>(newline - pending_.begin()) + 1;
           continue;
         }
       }

@@ -59,8 +59,8 @@ Result<Metadata> Ppk2Probe::ReadMetadata() {
     const Clock::time_point deadline = Clock::now() + options_.metadata_timeout;
     while (Clock::now() < deadline) {
       uint8_t buffer[4096];
-      Result<size_t> n = stream_->Read(
-          buffer, std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
+      Result<size_t> n =
+          stream_->Read(buffer, std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
       if (!n.ok()) return n.error().WithContext("PPK2 at " + options_.uri + ": reading metadata");
       CountBytes(*n);
       received.insert(received.end(), buffer, buffer + *n);
@@ -114,8 +114,8 @@ Status Ppk2Probe::Open() {
   }
   const uint8_t mode = static_cast<uint8_t>(options_.mode);
   HIL_RETURN_IF_ERROR(Send(EncodeCommand(Opcode::kSetPowerMode, {&mode, 1})));
-  HIL_RETURN_IF_ERROR(Send(EncodeCommand(
-      options_.spike_filter ? Opcode::kSpikeFilteringOn : Opcode::kSpikeFilteringOff)));
+  HIL_RETURN_IF_ERROR(Send(EncodeCommand(options_.spike_filter ? Opcode::kSpikeFilteringOn
+                                                               : Opcode::kSpikeFilteringOff)));
   return SetDutPower(options_.dut_power_on);
 }
 
@@ -177,9 +177,9 @@ Status Ppk2Probe::Acquire() {
     } else if (now - last_bytes > options_.stall_timeout) {
       decoder_->Finish(blocks);
       hand_over();
-      return InfrastructureError("no samples for " + std::to_string(options_.stall_timeout.count()) +
-                                 " ms after " + std::to_string(decoder_->counts().samples) +
-                                 " samples: the PPK2 stopped streaming");
+      return InfrastructureError(
+          "no samples for " + std::to_string(options_.stall_timeout.count()) + " ms after " +
+          std::to_string(decoder_->counts().samples) + " samples: the PPK2 stopped streaming");
     }
   }
   decoder_->Finish(blocks);

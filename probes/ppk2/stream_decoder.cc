@@ -71,7 +71,8 @@ void StreamDecoder::Decode(bool final, std::vector<SampleBlock>& out) {
   pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(offset));
 }
 
-std::optional<size_t> StreamDecoder::Resynchronise(size_t offset, bool final, std::vector<SampleBlock>& out) {
+std::optional<size_t> StreamDecoder::Resynchronise(size_t offset, bool final,
+                                                   std::vector<SampleBlock>& out) {
   const size_t available = pending_.size() - offset;
   // Look ahead at every alignment; near the end of a finished stream, with
   // whatever words are left.

@@ -27,8 +27,8 @@ class CaptureCliTest : public ::testing::Test {
     options.energy.truth_path = scratch_.File("truth.jsonl");
     options.energy.probe_kind = probe;
     options.energy.probe_socket = scratch_.File(probe + ".sock");
-    Result<VirtualDut> dut = BootVirtualDut(**FindBoard("mps2-an386"),
-                                            BuiltImage("mps2-an386", "mb-conv3x3"), options);
+    Result<VirtualDut> dut =
+        BootVirtualDut(**FindBoard("mps2-an386"), BuiltImage("mps2-an386", "mb-conv3x3"), options);
     ASSERT_TRUE(dut.ok()) << dut.error().ToString();
     dut_ = std::move(*dut);
   }
@@ -51,7 +51,7 @@ TEST_F(CaptureCliTest, Ppk2CaptureToCsvReplaysFromItsRawRecordingToTheSameCsv) {
   EXPECT_GE(rows, 20'000u);
   EXPECT_LT(rows, 40'000u);
   EXPECT_NE(csv.find("\n0.00000000,"), std::string::npos);  // starts at time 0
-  EXPECT_NE(csv.find(",3.3,"), std::string::npos);           // the supply from the metadata
+  EXPECT_NE(csv.find(",3.3,"), std::string::npos);          // the supply from the metadata
 
   const CliRun replay = RunHil("capture --probe ppk2 --connect replay:" + scratch_.File("raw.bin") +
                                " --seconds 10 --out " + scratch_.File("replay.csv"));
@@ -61,9 +61,11 @@ TEST_F(CaptureCliTest, Ppk2CaptureToCsvReplaysFromItsRawRecordingToTheSameCsv) {
 
 TEST_F(CaptureCliTest, Lpm01aCaptureToABinaryTraceReadsBack) {
   Boot("lpm01a");
-  const CliRun run = RunHil("capture --probe lpm01a --connect unix:" + scratch_.File("lpm01a.sock") +
-                            " --lpm-format binary --rate 100000 --supply-mv 1800 --seconds 0.1"
-                            " --out " + scratch_.File("t.hiltrace"));
+  const CliRun run =
+      RunHil("capture --probe lpm01a --connect unix:" + scratch_.File("lpm01a.sock") +
+             " --lpm-format binary --rate 100000 --supply-mv 1800 --seconds 0.1"
+             " --out " +
+             scratch_.File("t.hiltrace"));
   ASSERT_EQ(run.exit_code, 0) << run.output;
   Result<Trace> trace = ReadBinaryTrace(scratch_.File("t.hiltrace"));
   ASSERT_TRUE(trace.ok()) << trace.error().ToString();
@@ -80,8 +82,9 @@ TEST_F(CaptureCliTest, Lpm01aCaptureToABinaryTraceReadsBack) {
 }
 
 TEST_F(CaptureCliTest, ExitCodesSeparateBadInputFromAnAbsentProbe) {
-  const CliRun absent = RunHil("capture --probe ppk2 --connect unix:" +
-                               scratch_.File("nobody.sock") + " --out " + scratch_.File("t.csv"));
+  const CliRun absent =
+      RunHil("capture --probe ppk2 --connect unix:" + scratch_.File("nobody.sock") + " --out " +
+             scratch_.File("t.csv"));
   EXPECT_EQ(absent.exit_code, 3) << absent.output;
   EXPECT_NE(absent.output.find("infrastructure error: PPK2"), std::string::npos) << absent.output;
 

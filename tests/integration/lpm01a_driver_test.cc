@@ -31,8 +31,8 @@ class Lpm01aDriverTest : public ::testing::Test {
     options.energy.probe_socket = scratch_.File("lpm.sock");
     knobs["samples"] = scratch_.File("modelled.f64");
     options.energy.probe_faults = std::move(knobs);
-    Result<VirtualDut> dut = BootVirtualDut(**FindBoard("mps2-an386"),
-                                            BuiltImage("mps2-an386", "mb-conv3x3"), options);
+    Result<VirtualDut> dut =
+        BootVirtualDut(**FindBoard("mps2-an386"), BuiltImage("mps2-an386", "mb-conv3x3"), options);
     ASSERT_TRUE(dut.ok()) << dut.error().ToString();
     dut_ = std::move(*dut);
   }

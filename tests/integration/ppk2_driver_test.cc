@@ -29,8 +29,8 @@ class Ppk2DriverTest : public ::testing::Test {
     options.energy.probe_socket = scratch_.File("ppk2.sock");
     knobs["samples"] = scratch_.File("modelled.f64");
     options.energy.probe_faults = std::move(knobs);
-    Result<VirtualDut> dut = BootVirtualDut(**FindBoard("mps2-an386"),
-                                            BuiltImage("mps2-an386", "mb-conv3x3"), options);
+    Result<VirtualDut> dut =
+        BootVirtualDut(**FindBoard("mps2-an386"), BuiltImage("mps2-an386", "mb-conv3x3"), options);
     ASSERT_TRUE(dut.ok()) << dut.error().ToString();
     dut_ = std::move(*dut);
   }
@@ -74,8 +74,8 @@ class Ppk2DriverTest : public ::testing::Test {
       if (error_lsb > worst_lsb) worst_lsb = error_lsb, worst_at = i;
       ++checked;
     }
-    EXPECT_LE(worst_lsb, 1.0) << "sample " << worst_at << ": decoded "
-                              << capture.amps[worst_at] << " A, modelled " << modelled[worst_at];
+    EXPECT_LE(worst_lsb, 1.0) << "sample " << worst_at << ": decoded " << capture.amps[worst_at]
+                              << " A, modelled " << modelled[worst_at];
     EXPECT_GT(checked, 1000u);
     std::printf("%zu samples checked, worst %.3f LSB\n", checked, worst_lsb);
   }

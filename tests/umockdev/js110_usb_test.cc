@@ -40,10 +40,10 @@ constexpr double kVoltageOffset = -200, kVoltageGain = 5e-4;
 // Sample word k of the stream (by position among sent words).
 uint32_t WordFor(uint32_t k) {
   if (k == kMissingWord) return 0xFFFFFFFF;
-  const uint32_t range = k % 3;                       // bits 1:0, bit 16 clear
-  const uint32_t current = (1000 + k % 50) & ~1u;     // LSB carries GPI0
+  const uint32_t range = k % 3;                    // bits 1:0, bit 16 clear
+  const uint32_t current = (1000 + k % 50) & ~1u;  // LSB carries GPI0
   const uint32_t gpi0 = (k / 100) & 1;
-  const uint32_t voltage = 8000 & ~1u;                // LSB carries GPI1 (0)
+  const uint32_t voltage = 8000 & ~1u;  // LSB carries GPI1 (0)
   return range | (current | gpi0) << 2 | voltage << 18;
 }
 
@@ -183,7 +183,8 @@ gboolean HandleIoctl(UMockdevIoctlBase*, UMockdevIoctlClient* client, gpointer) 
       }
       UMockdevIoctlData* urb_data = device.done.front();
       device.done.pop_front();
-      UMockdevIoctlData* pointer = umockdev_ioctl_data_resolve(argument, 0, sizeof(gpointer), nullptr);
+      UMockdevIoctlData* pointer =
+          umockdev_ioctl_data_resolve(argument, 0, sizeof(gpointer), nullptr);
       umockdev_ioctl_data_set_ptr(pointer, 0, urb_data);
       umockdev_ioctl_data_unref(pointer);
       umockdev_ioctl_data_unref(urb_data);
@@ -209,7 +210,8 @@ class Js110UsbTest : public ::testing::Test {
         "P: /devices/usb1/1-7\nN: bus/usb/001/007\nE: SUBSYSTEM=usb\nE: DRIVER=usb\n"
         "E: BUSNUM=001\nE: DEVNUM=007\nE: DEVNAME=/dev/bus/usb/001/007\nE: DEVTYPE=usb_device\n"
         "A: busnum=1\\n\nA: devnum=7\\n\nA: speed=480\\n\nA: bConfigurationValue=1\\n\n"
-        "A: idVendor=16d0\\n\nA: idProduct=0e88\\n\nH: descriptors=" + descriptors + "\n";
+        "A: idVendor=16d0\\n\nA: idProduct=0e88\\n\nH: descriptors=" +
+        descriptors + "\n";
     ASSERT_TRUE(umockdev_testbed_add_from_string(testbed_, description.c_str(), &error))
         << (error ? error->message : "");
     device.streaming = false;
@@ -283,9 +285,10 @@ TEST_F(Js110UsbTest, AnAbsentSerialNumberIsAClearInfrastructureError) {
   const Status opened = probe.Open();
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.error().kind(), ErrorKind::kInfrastructure);
-  EXPECT_NE(opened.error().message().find("no JS110 (16d0:0e88) with serial NOPE is attached; found "
-                                          "JS110-4242"),
-            std::string::npos)
+  EXPECT_NE(
+      opened.error().message().find("no JS110 (16d0:0e88) with serial NOPE is attached; found "
+                                    "JS110-4242"),
+      std::string::npos)
       << opened.error().message();
 }
 

@@ -125,7 +125,8 @@ TEST_F(Ppk2SerialTest, HilProbesPrintsIt) {
   std::string output;
   std::array<char, 512> buffer;
   size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    output.append(buffer.data(), n);
   EXPECT_EQ(::pclose(pipe), 0) << output;
   EXPECT_NE(output.find("ppk2     serial:/dev/ttyACM0"), std::string::npos) << output;
   EXPECT_NE(output.find("C4A1B2D3E4F5"), std::string::npos) << output;

@@ -100,8 +100,10 @@ TEST(Lpm01aStreamDecoderTest, D7EventsBecomeEdgesAndLogicBits) {
 }
 
 TEST(Lpm01aStreamDecoderTest, AsciiStrayBytesAreSkippedAndRepliesKeptAsMessages) {
-  const std::string text = "1000-06\r\n\xA5\xA5" "2000-06\r\nPowerShield > ack stop\r\n"
-                            "Acquisition completed\r\nnonsense\r\n";
+  const std::string text =
+      "1000-06\r\n\xA5\xA5"
+      "2000-06\r\nPowerShield > ack stop\r\n"
+      "Acquisition completed\r\nnonsense\r\n";
   const Decoded decoded = Decode(text, Ascii(1000));
   EXPECT_EQ(decoded.amps.size(), 2u);
   EXPECT_EQ(decoded.counts.garbage_bytes, 2u + 9u);  // two stray bytes, one unknown line

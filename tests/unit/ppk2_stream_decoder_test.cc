@@ -81,9 +81,9 @@ TEST(Ppk2StreamDecoderTest, ConvertsWithTheRealUnitsCalibrationByHand) {
   //   range 1, raw 8000: x = 0.3515625 / 101.65, GS 112.789 -> 4.807698935e-3 A
   //   range 2, raw 100 (defaults): x = 0.00439453125 / 10.15 -> 4.331461971e-4 A
   //   range 4, raw 5000: x = 0.2197265625 / 0.043, + 0.00294 * 3.3 - 0.00939 -> 31.22151506 A
-  const Decoded decoded = Decode(
-      Bytes({Word(1000, 0, 0), Word(8000, 1, 1), Word(100, 2, 2), Word(5000, 4, 3, 0x81)}), {},
-      options);
+  const Decoded decoded =
+      Decode(Bytes({Word(1000, 0, 0), Word(8000, 1, 1), Word(100, 2, 2), Word(5000, 4, 3, 0x81)}),
+             {}, options);
   ASSERT_EQ(decoded.amps.size(), 4u);
   EXPECT_NEAR(decoded.amps[0], 4.256374564048918e-05, 1e-15);
   EXPECT_NEAR(decoded.amps[1], 0.004807698934866347, 1e-13);

@@ -1,11 +1,11 @@
 // The acquisition thread and bounded queue every probe driver shares:
 // overflow is counted and becomes an exact gap; failures come after the
 // blocks decoded before them.
+#include "hil/streaming_probe.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
-
-#include "hil/streaming_probe.h"
 
 namespace hil {
 namespace {

@@ -14,9 +14,9 @@ namespace hil::probes {
 
 struct KnownModel {
   uint16_t vid, pid;
-  const char* kind;   // what --probe takes; "" when hil has no driver for it
+  const char* kind;  // what --probe takes; "" when hil has no driver for it
   const char* model;
-  const char* note;   // caveats shown with the listing
+  const char* note;  // caveats shown with the listing
 };
 
 // The models hil recognises.
