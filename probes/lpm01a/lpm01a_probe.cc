@@ -162,44 +162,38 @@ Status Lpm01aProbe::Acquire() {
   line_buffer_.clear();
   hand_over();
   std::vector<uint8_t> buffer(16 * 1024);
-  Clock::time_point last_bytes = Clock::now();
-  std::optional<Clock::time_point> stop_seen;
+  StreamEndTimer timer(kQuietAfterStop, kStopLimit, options_.stall_timeout);
   for (;;) {
-    if (stop_requested() && !stop_seen) stop_seen = Clock::now();
+    const StreamEndTimer::State state = timer.Check(stop_requested());
+    if (state == StreamEndTimer::State::kOver) break;
+    if (state == StreamEndTimer::State::kStalled) {
+      decoder_->Finish(blocks);
+      hand_over();
+      return InfrastructureError("no data for " + std::to_string(timer.stall_timeout().count()) +
+                                 " ms after " + std::to_string(decoder_->counts().samples) +
+                                 " samples: the LPM01A stopped streaming");
+    }
     Result<size_t> n = stream_->Read(buffer, milliseconds(50));
     if (!n.ok()) {
       decoder_->Finish(blocks);
       hand_over();
-      if (stop_seen) return OkStatus();
+      if (timer.stopping()) return OkStatus();
       return n.error().WithContext("stream ended after " +
                                    std::to_string(decoder_->counts().samples) + " samples");
     }
-    const Clock::time_point now = Clock::now();
-    if (*n > 0) {
-      CountBytes(*n);
-      last_bytes = now;
-      decoder_->Feed({buffer.data(), *n}, blocks);
-      hand_over();
-      for (const std::string& message : decoder_->TakeMessages()) {
-        if (WithoutPrompt(message).rfind("error", 0) == 0 && !stop_seen) {
-          decoder_->Finish(blocks);
-          hand_over();
-          return InfrastructureError("the LPM01A reported: " + message);
-        }
+    if (*n == 0) continue;
+    CountBytes(*n);
+    timer.DataArrived();
+    decoder_->Feed({buffer.data(), *n}, blocks);
+    hand_over();
+    for (const std::string& message : decoder_->TakeMessages()) {
+      if (WithoutPrompt(message).rfind("error", 0) == 0 && !timer.stopping()) {
+        decoder_->Finish(blocks);
+        hand_over();
+        return InfrastructureError("the LPM01A reported: " + message);
       }
-      if (decoder_->completed()) break;
-      if (stop_seen && now - *stop_seen > kStopLimit) break;
-      continue;
     }
-    if (stop_seen) {
-      if (now - last_bytes >= kQuietAfterStop || now - *stop_seen > kStopLimit) break;
-    } else if (now - last_bytes > options_.stall_timeout) {
-      decoder_->Finish(blocks);
-      hand_over();
-      return InfrastructureError("no data for " + std::to_string(options_.stall_timeout.count()) +
-                                 " ms after " + std::to_string(decoder_->counts().samples) +
-                                 " samples: the LPM01A stopped streaming");
-    }
+    if (decoder_->completed()) break;
   }
   decoder_->Finish(blocks);
   hand_over();

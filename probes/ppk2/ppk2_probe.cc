@@ -141,45 +141,40 @@ Status Ppk2Probe::Acquire() {
   std::vector<uint8_t> buffer(64 * 1024);
   std::vector<SampleBlock> blocks;
   uint64_t garbage_reported = 0;
-  Clock::time_point last_bytes = Clock::now();
-  decoder_->Feed(after_metadata_, blocks);
-  after_metadata_.clear();
-  std::optional<Clock::time_point> stop_seen;
   auto hand_over = [&] {
     for (SampleBlock& block : blocks) Publish(std::move(block));
     blocks.clear();
     CountGarbage(decoder_->counts().garbage_bytes - garbage_reported);
     garbage_reported = decoder_->counts().garbage_bytes;
   };
+  StreamEndTimer timer(kQuietAfterStop, kStopLimit, options_.stall_timeout);
+  decoder_->Feed(after_metadata_, blocks);
+  after_metadata_.clear();
   for (;;) {
-    if (stop_requested() && !stop_seen) stop_seen = Clock::now();
+    const StreamEndTimer::State state = timer.Check(stop_requested());
+    if (state == StreamEndTimer::State::kOver) break;
+    if (state == StreamEndTimer::State::kStalled) {
+      decoder_->Finish(blocks);
+      hand_over();
+      return InfrastructureError("no samples for " + std::to_string(timer.stall_timeout().count()) +
+                                 " ms after " + std::to_string(decoder_->counts().samples) +
+                                 " samples: the PPK2 stopped streaming");
+    }
     Result<size_t> n = stream_->Read(buffer, milliseconds(50));
     if (!n.ok()) {
       decoder_->Finish(blocks);
       hand_over();
       // After AverageStop, a closed connection is just the end.
-      if (stop_seen) return OkStatus();
+      if (timer.stopping()) return OkStatus();
       return n.error().WithContext("stream ended after " +
                                    std::to_string(decoder_->counts().samples) + " samples");
     }
-    const Clock::time_point now = Clock::now();
     if (*n > 0) {
       CountBytes(*n);
-      last_bytes = now;
+      timer.DataArrived();
       decoder_->Feed({buffer.data(), *n}, blocks);
       decoder_->Flush(blocks);
       hand_over();
-      if (stop_seen && now - *stop_seen > kStopLimit) break;
-      continue;
-    }
-    if (stop_seen) {
-      if (now - last_bytes >= kQuietAfterStop || now - *stop_seen > kStopLimit) break;
-    } else if (now - last_bytes > options_.stall_timeout) {
-      decoder_->Finish(blocks);
-      hand_over();
-      return InfrastructureError(
-          "no samples for " + std::to_string(options_.stall_timeout.count()) + " ms after " +
-          std::to_string(decoder_->counts().samples) + " samples: the PPK2 stopped streaming");
     }
   }
   decoder_->Finish(blocks);

@@ -16,6 +16,45 @@
 
 namespace hil {
 
+// The timing every driver's read loop applies at the end of a stream: after
+// a stop was requested, the stream is over once it has been quiet for a
+// while (or after a hard limit); before that, no data for too long is a
+// stall.
+class StreamEndTimer {
+ public:
+  enum class State { kStreaming, kOver, kStalled };
+  using Clock = std::chrono::steady_clock;
+
+  StreamEndTimer(std::chrono::milliseconds quiet_after_stop, std::chrono::milliseconds stop_limit,
+                 std::chrono::milliseconds stall_timeout)
+      : quiet_after_stop_(quiet_after_stop),
+        stop_limit_(stop_limit),
+        stall_timeout_(stall_timeout) {}
+
+  void DataArrived() { last_data_ = Clock::now(); }
+  // Call on every pass of the loop; stop_requested says whether Stop() began.
+  State Check(bool stop_requested) {
+    const Clock::time_point now = Clock::now();
+    if (stop_requested && !stopping_) {
+      stopping_ = true;
+      stop_seen_ = now;
+    }
+    if (stopping_) {
+      const bool over = now - last_data_ >= quiet_after_stop_ || now - stop_seen_ > stop_limit_;
+      return over ? State::kOver : State::kStreaming;
+    }
+    return now - last_data_ > stall_timeout_ ? State::kStalled : State::kStreaming;
+  }
+  bool stopping() const { return stopping_; }
+  std::chrono::milliseconds stall_timeout() const { return stall_timeout_; }
+
+ private:
+  std::chrono::milliseconds quiet_after_stop_, stop_limit_, stall_timeout_;
+  Clock::time_point last_data_ = Clock::now();
+  bool stopping_ = false;  // (a plain flag: GCC 12 misreads an optional here)
+  Clock::time_point stop_seen_{};
+};
+
 class StreamingProbe : public PowerProbe {
  public:
   Status Start() final;
