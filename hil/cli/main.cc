@@ -7,6 +7,7 @@
 #include "capture_command.h"
 #include "dut_command.h"
 #include "hil/error.h"
+#include "measure_command.h"
 #include "probes_command.h"
 
 #ifndef HIL_VERSION
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   hil::cli::AddBoardsCommand(app, exit_code);
   hil::cli::AddCaptureCommand(app, exit_code);
   hil::cli::AddDutCommand(app, exit_code);
+  hil::cli::AddMeasureCommand(app, exit_code);
   hil::cli::AddProbesCommand(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -117,43 +117,69 @@ Result<std::unique_ptr<TraceWriter>> OpenTraceWriter(const std::string& path, Tr
   return std::unique_ptr<TraceWriter>(new BinaryWriter(file, path, sample_rate_hz));
 }
 
-Result<Trace> ReadBinaryTrace(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return ConfigurationError("cannot read " + path + ": " + std::strerror(errno));
+TraceReader::TraceReader(std::string path, std::FILE* file, double sample_rate_hz)
+    : path_(std::move(path)), file_(file), sample_rate_hz_(sample_rate_hz) {}
+
+TraceReader::~TraceReader() { std::fclose(file_); }
+
+Result<std::unique_ptr<TraceReader>> TraceReader::Open(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr)
+    return ConfigurationError("cannot read " + path + ": " + std::strerror(errno));
   char magic[8];
   uint32_t header[2];
-  Trace trace;
-  if (!file.read(magic, 8) || std::memcmp(magic, kMagic, 8) != 0 ||
-      !file.read(reinterpret_cast<char*>(header), sizeof(header)) ||
-      !file.read(reinterpret_cast<char*>(&trace.sample_rate_hz), 8)) {
+  double rate = 0;
+  if (std::fread(magic, 1, 8, file) != 8 || std::memcmp(magic, kMagic, 8) != 0 ||
+      std::fread(header, sizeof(header), 1, file) != 1 || std::fread(&rate, 8, 1, file) != 1) {
+    std::fclose(file);
     return ConfigurationError(path + " is not a hil binary trace (no HILTRACE header)");
   }
   if (header[0] != kVersion) {
+    std::fclose(file);
     return ConfigurationError(path + " is trace version " + std::to_string(header[0]) +
                               "; this hil reads version 1");
   }
+  return std::unique_ptr<TraceReader>(new TraceReader(path, file, rate));
+}
+
+Result<bool> TraceReader::Next(SampleBlock& block) {
   uint64_t first;
   uint32_t count;
-  while (file.read(reinterpret_cast<char*>(&first), 8)) {
-    if (!file.read(reinterpret_cast<char*>(&count), 4)) {
-      return ConfigurationError(path + " ends inside a block header");
-    }
-    std::vector<uint8_t> record(13 * static_cast<size_t>(count));
-    if (!file.read(reinterpret_cast<char*>(record.data()),
-                   static_cast<std::streamsize>(record.size()))) {
-      return ConfigurationError(path + " ends inside a block of " + std::to_string(count) +
-                                " samples");
-    }
+  if (std::fread(&first, 8, 1, file_) != 1) {
+    if (std::feof(file_)) return false;
+    return ConfigurationError("cannot read " + path_ + ": " + std::strerror(errno));
+  }
+  if (std::fread(&count, 4, 1, file_) != 1) {
+    return ConfigurationError(path_ + " ends inside a block header");
+  }
+  record_.resize(13 * static_cast<size_t>(count));
+  if (std::fread(record_.data(), 1, record_.size(), file_) != record_.size()) {
+    return ConfigurationError(path_ + " ends inside a block of " + std::to_string(count) +
+                              " samples");
+  }
+  block = SampleBlock();
+  block.first_index = first;
+  block.current_a.resize(count);
+  block.voltage_samples_v.resize(count);
+  block.logic.resize(count);
+  for (size_t i = 0; i < count; ++i) {
+    std::memcpy(&block.current_a[i], &record_[13 * i], 8);
+    std::memcpy(&block.voltage_samples_v[i], &record_[13 * i + 8], 4);
+    block.logic[i] = record_[13 * i + 12];
+  }
+  return true;
+}
+
+Result<Trace> ReadBinaryTrace(const std::string& path) {
+  Result<std::unique_ptr<TraceReader>> reader = TraceReader::Open(path);
+  if (!reader.ok()) return reader.error();
+  Trace trace;
+  trace.sample_rate_hz = (*reader)->sample_rate_hz();
+  for (;;) {
     SampleBlock block;
-    block.first_index = first;
-    block.current_a.resize(count);
-    block.voltage_samples_v.resize(count);
-    block.logic.resize(count);
-    for (size_t i = 0; i < count; ++i) {
-      std::memcpy(&block.current_a[i], &record[13 * i], 8);
-      std::memcpy(&block.voltage_samples_v[i], &record[13 * i + 8], 4);
-      block.logic[i] = record[13 * i + 12];
-    }
+    Result<bool> more = (*reader)->Next(block);
+    if (!more.ok()) return more.error();
+    if (!*more) break;
     trace.blocks.push_back(std::move(block));
   }
   return trace;

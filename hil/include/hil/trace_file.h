@@ -41,7 +41,28 @@ Result<TraceFormat> TraceFormatFor(const std::string& path);
 Result<std::unique_ptr<TraceWriter>> OpenTraceWriter(const std::string& path, TraceFormat format,
                                                      double sample_rate_hz);
 
-// Reads a binary trace back. Errors: configuration (not a trace, truncated).
+// Reads a binary trace block by block, so a trace of any length fits.
+class TraceReader {
+ public:
+  // Errors: configuration (missing, not a trace, another version).
+  static Result<std::unique_ptr<TraceReader>> Open(const std::string& path);
+  ~TraceReader();
+  TraceReader(const TraceReader&) = delete;
+  TraceReader& operator=(const TraceReader&) = delete;
+
+  double sample_rate_hz() const { return sample_rate_hz_; }
+  // The next block; false at the end. Errors: configuration (truncated).
+  Result<bool> Next(SampleBlock& block);
+
+ private:
+  TraceReader(std::string path, std::FILE* file, double sample_rate_hz);
+  std::string path_;
+  std::FILE* file_;
+  double sample_rate_hz_;
+  std::vector<uint8_t> record_;
+};
+
+// Reads a whole binary trace. Errors: configuration (not a trace, truncated).
 struct Trace {
   double sample_rate_hz = 0;
   std::vector<SampleBlock> blocks;

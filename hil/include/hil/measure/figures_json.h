@@ -1,0 +1,20 @@
+// Measurement results as JSON, in the shapes results.json fixes
+// (STATS = {"n", "mean", "median", "std", "min", "max", "p95", "ci95"}).
+// Undefined numbers (NaN) are written as null, never as 0.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "hil/measure/statistics.h"
+#include "hil/measure/summary.h"
+#include "hil/measure/windows.h"
+
+namespace hil::measure {
+
+nlohmann::ordered_json StatsJson(const Stats& stats);
+nlohmann::ordered_json WindowJson(const Window& window);
+// latency_us, energy_uJ, net_energy_uJ, power_mW, layers, baseline,
+// windows (counts), invalid windows with reasons, outliers, problems.
+nlohmann::ordered_json CaseFiguresJson(const CaseFigures& figures);
+
+}  // namespace hil::measure

@@ -1,0 +1,88 @@
+#include "hil/measure/figures_json.h"
+
+#include <cmath>
+
+namespace hil::measure {
+namespace {
+
+nlohmann::ordered_json Number(double value) {
+  return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
+}
+
+}  // namespace
+
+nlohmann::ordered_json StatsJson(const Stats& stats) {
+  nlohmann::ordered_json json;
+  json["n"] = stats.n;
+  json["mean"] = Number(stats.mean);
+  json["median"] = Number(stats.median);
+  json["std"] = Number(stats.std);
+  json["min"] = Number(stats.min);
+  json["max"] = Number(stats.max);
+  json["p95"] = Number(stats.p95);
+  json["ci95"] = {Number(stats.ci95_low), Number(stats.ci95_high)};
+  return json;
+}
+
+nlohmann::ordered_json WindowJson(const Window& window) {
+  nlohmann::ordered_json json;
+  json["kind"] = WindowKindName(window.kind);
+  json["index"] = window.index;
+  json["start_s"] = Number(window.start_s);
+  json["duration_us"] = Number(window.duration_s * 1e6);
+  json["energy_uJ"] = Number(window.energy_j * 1e6);
+  json["lost_samples"] = window.lost_samples;
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (const LayerSpan& layer : window.layers) {
+    layers.push_back({{"duration_us", Number(layer.duration_s * 1e6)},
+                      {"energy_uJ", Number(layer.energy_j * 1e6)}});
+  }
+  json["layers"] = layers;
+  json["valid"] = window.valid();
+  json["problems"] = window.problems;
+  return json;
+}
+
+nlohmann::ordered_json CaseFiguresJson(const CaseFigures& figures) {
+  nlohmann::ordered_json json;
+  json["latency_us"] = StatsJson(figures.latency_us);
+  json["energy_uJ"] = StatsJson(figures.energy_uj);
+  json["net_energy_uJ"] = StatsJson(figures.net_energy_uj);
+  json["power_mW"] = StatsJson(figures.power_mw);
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (const LayerFigures& layer : figures.layers) {
+    layers.push_back({{"index", layer.index},
+                      {"latency_us", StatsJson(layer.latency_us)},
+                      {"energy_uJ", StatsJson(layer.energy_uj)}});
+  }
+  json["layers"] = layers;
+  json["baseline"] = figures.baseline.available()
+                         ? nlohmann::ordered_json{{"power_mW", figures.baseline.power_w * 1e3},
+                                                  {"seconds", figures.baseline.seconds},
+                                                  {"segments", figures.baseline.segments}}
+                         : nlohmann::ordered_json(nullptr);
+  json["windows"] = {{"seen", figures.windows},
+                     {"used", figures.used},
+                     {"warmup", figures.warmup},
+                     {"invalid", figures.invalid.size()}};
+  nlohmann::ordered_json invalid = nlohmann::ordered_json::array();
+  for (const InvalidWindow& window : figures.invalid) {
+    invalid.push_back({{"window", window.window}, {"problems", window.problems}});
+  }
+  json["invalid"] = invalid;
+  nlohmann::ordered_json outliers = nlohmann::ordered_json::array();
+  for (const Outlier& outlier : figures.outliers) {
+    outliers.push_back(
+        {{"window", outlier.window}, {"figure", outlier.figure}, {"value", outlier.value}});
+  }
+  json["outliers"] = outliers;
+  json["layer_sum_error_pct"] = figures.max_layer_sum_error_pct;
+  json["problems"] = figures.problems;
+  if (figures.mlperf_latency_us != 0 || figures.mlperf_energy_uj != 0) {
+    json["mlperf"] = {{"latency_us", Number(figures.mlperf_latency_us)},
+                      {"energy_uJ", Number(figures.mlperf_energy_uj)}};
+  }
+  return json;
+}
+
+}  // namespace hil::measure

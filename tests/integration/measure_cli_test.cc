@@ -1,0 +1,95 @@
+// "hil measure" on a trace captured from the virtual bench with
+// "hil capture": the figures against the emulator's ground truth, and the
+// exit codes for bad input.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "cli_runner.h"
+#include "virtual_bench.h"
+
+namespace hil::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+class MeasureCliTest : public ::testing::Test {
+ protected:
+  ScratchFolder scratch_;
+};
+
+TEST_F(MeasureCliTest, MeasuresACapturedTraceWithinTheGroundTruthTolerance) {
+  VirtualDutOptions options;
+  options.energy.profile = "mps2-an386";
+  options.energy.truth_path = scratch_.File("truth.jsonl");
+  options.energy.probe_socket = scratch_.File("ppk2.sock");
+  Result<VirtualDut> dut =
+      BootVirtualDut(**FindBoard("mps2-an386"), BuiltImage("mps2-an386", "mb-conv3x3"), options);
+  ASSERT_TRUE(dut.ok()) << dut.error().ToString();
+
+  CliRun capture;
+  std::thread capturing([&] {
+    capture = RunHil("capture --probe ppk2 --connect unix:" + scratch_.File("ppk2.sock") +
+                     " --seconds 2 --out " + scratch_.File("t.hiltrace"));
+  });
+  std::this_thread::sleep_for(milliseconds(300));  // the capture has started streaming
+  ASSERT_TRUE(dut->link->LoadBuffer(KwsTensor()).ok());
+  ASSERT_TRUE(dut->link->Infer(4, 1, milliseconds(30000)).ok());
+  capturing.join();
+  ASSERT_EQ(capture.exit_code, 0) << capture.output;
+  dut->machine->Stop();
+
+  const CliRun table =
+      RunHil("measure " + scratch_.File("t.hiltrace") + " --truth " + scratch_.File("truth.jsonl"));
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_NE(table.output.find("4 inference windows (4 used, 0 warm-up, 0 invalid)"),
+            std::string::npos)
+      << table.output;
+  EXPECT_NE(table.output.find("ground truth: 4 windows compared"), std::string::npos);
+  std::printf("%s", table.output.c_str());
+
+  const CliRun json = RunHil("measure " + scratch_.File("t.hiltrace") +
+                             " --json --windows --truth " + scratch_.File("truth.jsonl"));
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  const nlohmann::json figures = nlohmann::json::parse(json.output);
+  EXPECT_EQ(figures["latency_us"]["n"], 4);
+  EXPECT_EQ(figures["samples_lost"], 0);
+  EXPECT_LT(figures["ground_truth"]["max_energy_error_pct"].get<double>(), 0.5);
+  EXPECT_LT(figures["ground_truth"]["max_latency_error_pct"].get<double>(), 0.1);
+  EXPECT_EQ(figures["window_list"].size(), 4u);
+  EXPECT_GT(figures["layers"].size(), 0u);
+  for (const char* key : {"n", "mean", "median", "std", "min", "max", "p95", "ci95"}) {
+    EXPECT_TRUE(figures["energy_uJ"].contains(key)) << key;
+  }
+  EXPECT_TRUE(figures["baseline"].is_object());
+
+  // The same trace with the inference input said to be elsewhere: no
+  // window, no figure, exit 1 with a pointer at the wiring.
+  const CliRun wrong = RunHil("measure " + scratch_.File("t.hiltrace") + " --inference D5");
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.output;
+  EXPECT_NE(wrong.output.find("check the trigger wiring"), std::string::npos) << wrong.output;
+}
+
+TEST_F(MeasureCliTest, BadInputIsAConfigurationErrorNamingTheProblem) {
+  { std::ofstream(scratch_.File("not-a-trace.hiltrace")) << "time_s,current_a\n"; }
+  const CliRun garbage = RunHil("measure " + scratch_.File("not-a-trace.hiltrace"));
+  EXPECT_EQ(garbage.exit_code, 2) << garbage.output;
+  EXPECT_NE(garbage.output.find("not-a-trace.hiltrace is not a hil binary trace"),
+            std::string::npos)
+      << garbage.output;
+
+  const CliRun missing = RunHil("measure " + scratch_.File("absent.hiltrace"));
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_NE(missing.output.find("absent.hiltrace"), std::string::npos);
+
+  const CliRun line = RunHil("measure x.hiltrace --layer D9");
+  EXPECT_EQ(line.exit_code, 2) << line.output;
+
+  const CliRun style = RunHil("measure " + scratch_.File("not-a-trace.hiltrace") +
+                              " --style timestamp --timestamp none");
+  EXPECT_EQ(style.exit_code, 2) << style.output;
+}
+
+}  // namespace
+}  // namespace hil::testing
