@@ -5,6 +5,7 @@
 #include <string>
 
 #include "hil/measure/clock_sync.h"
+#include "hil/measure/measurement.h"
 #include "hil/measure/summary.h"
 #include "hil/measure/verification.h"
 
@@ -169,6 +170,61 @@ TEST(MeasureClockSync, HostTimesMapOntoTheProbeClockThroughDelayAndDrift) {
   // An edge at sample 1'500'000.25 seen by the host.
   EXPECT_NEAR(sync.ToPosition(host_time_of(1'500'000.25)), 1'500'000.25, 2.0)
       << "within two samples (20 us) after 15 s of drift";
+}
+
+TEST(MeasureClockSync, HostGpioEdgesMergedThroughTheClockGiveTheWindows) {
+  // The probe streams 1000-sample blocks that reach the host 0.5..3 ms
+  // late; the host stamps the inference pin's edges on its own clock, which
+  // runs 8.3 s ahead and 20 ppm fast. Once the mapping has a second of
+  // observations, the edges mapped through it give the windows' lengths to
+  // within two samples; before that, to within the delay jitter.
+  const double rate = 100000, offset = 8.3, drift = -20e-6;
+  auto host_time_of = [&](double index) { return offset + index / rate * (1 + drift); };
+  MeasureOptions options;
+  options.sample_rate_hz = rate;
+  options.triggers[0] = TriggerWiring{EdgeSource::kHost, 0, 0};
+  options.triggers[1].source = options.triggers[2].source = EdgeSource::kNone;
+  auto made = Measurement::Create(options);
+  ASSERT_TRUE(made.ok());
+  Measurement& measurement = **made;
+  ClockSync sync(rate, 0.5e-3);
+  const double rises[] = {20000.3, 150000.7, 290000.1}, falls[] = {45000.6, 180000.2, 291000.9};
+  size_t next_edge = 0;
+  uint64_t seed = 9;
+  for (uint64_t first = 0; first < 300000; first += 1000) {  // 3 s
+    SampleBlock block;
+    block.first_index = first;
+    block.voltage_v = 3.3;
+    block.current_a.assign(1000, 2e-3);
+    ASSERT_TRUE(measurement.Feed(block).ok());
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    const double arrival = host_time_of(static_cast<double>(first + 1000)) + 0.5e-3 +
+                           2.5e-3 * static_cast<double>(seed >> 40) / (1ull << 24);
+    sync.Observe(arrival, first + 1000);
+    // The host's GPIO reader delivers the edges it saw up to now.
+    while (next_edge < 6) {
+      const double at = next_edge % 2 == 0 ? rises[next_edge / 2] : falls[next_edge / 2];
+      if (host_time_of(at) > arrival) break;
+      ASSERT_TRUE(
+          measurement
+              .AddHostEdge(Role::kInference, next_edge % 2 == 0, sync.ToPosition(host_time_of(at)))
+              .ok());
+      ++next_edge;
+    }
+    measurement.AdvanceHostClock(sync.ToPosition(arrival));
+  }
+  measurement.Finish();
+  ASSERT_EQ(measurement.windows().size(), 3u);
+  for (size_t k = 0; k < 3; ++k) {
+    const Window& window = measurement.windows()[k];
+    EXPECT_TRUE(window.valid()) << window.problems[0];
+    // Where a window starts carries the bias of the smallest delay seen;
+    // its length, between two edges mapped alike, does not.
+    EXPECT_NEAR(window.start_s, rises[k] / rate, k == 0 ? 2.5e-3 : 5 / rate) << "window " << k;
+    EXPECT_NEAR(window.duration_s, (falls[k] - rises[k]) / rate, k == 0 ? 2.5e-3 : 2 / rate)
+        << "window " << k;
+    EXPECT_NEAR(window.energy_j, 3.3 * 2e-3 * window.duration_s, 1e-12);
+  }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "hil/measure/clock_sync.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <vector>
@@ -49,8 +50,11 @@ void ClockSync::Fit(double& intercept, double& slope) const {
     }
     hull.push_back(p);
   }
-  if (hull.size() == 1) {
+  // Over less than a second, delay jitter swamps any real drift (crystals
+  // differ by tens of ppm): an offset alone is the better estimate.
+  if (hull.size() == 1 || hull.back().index - hull.front().index < rate_) {
     intercept = hull[0].excess;
+    for (const Minimum& p : hull) intercept = std::min(intercept, p.excess);
     return;
   }
   double mean = 0;
