@@ -9,6 +9,7 @@
 #include "hil/error.h"
 #include "measure_command.h"
 #include "probes_command.h"
+#include "validate_command.h"
 
 #ifndef HIL_VERSION
 #error "the build defines HIL_VERSION"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   hil::cli::AddDutCommand(app, exit_code);
   hil::cli::AddMeasureCommand(app, exit_code);
   hil::cli::AddProbesCommand(app, exit_code);
+  hil::cli::AddValidateCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {

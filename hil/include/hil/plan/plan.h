@@ -1,0 +1,113 @@
+// A test plan: the bench, the networks, the framework configurations, the
+// boards, how to measure, what to verify and expect. testplans/README.md
+// documents every key; plan_parser.h reads and validates one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hil::plan {
+
+// Where a value came from, for messages that point at it.
+struct Position {
+  int line = 0;    // 1-based; 0 when unknown
+  int column = 0;  // 1-based
+};
+
+struct Trigger {
+  std::string input;  // "D0".."D7", or "none"
+  Position at;
+};
+
+struct Bench {
+  std::string kind = "virtual";  // virtual | real
+  std::string probe = "ppk2";    // ppk2 | lpm01a | js110
+  std::string connect;           // real bench: the probe's connection string
+  uint32_t supply_mv = 3300;
+  Trigger inference{"D0", {}}, layer{"D1", {}}, timestamp{"D2", {}};
+  std::string energy_profile;  // virtual bench: default is the board's own
+};
+
+struct Network {
+  std::string name;
+  std::string workload;  // a harness workload built into the firmware
+  std::string input;     // input tensor file (absolute after parsing)
+  Position at;
+};
+
+struct Configuration {
+  std::string name;
+  std::string optimisation = "-O2";   // the firmware's optimisation flags
+  std::vector<std::string> defines;   // extra -D definitions
+  std::string firmware;               // a prebuilt ELF (absolute), instead of building
+  Position at;
+};
+
+struct Exclusion {
+  std::string network, configuration, board;  // empty: any
+  Position at;
+};
+
+struct Measurement {
+  uint32_t warmup = 1;  // inferences before the measured ones
+  uint32_t runs = 10;   // measured inferences per case
+  std::string window = "inference";  // inference | timestamp
+  double min_window_s = 0;
+  bool mlperf = false;
+  double guard_us = 100;
+  double min_pulse_us = 0;
+};
+
+struct Verification {
+  double ground_truth_energy_pct = 0.5;
+  double ground_truth_latency_pct = 0.1;
+  double firmware_timer_pct = 1.0;
+  double layer_sum_pct = 0.01;
+};
+
+// "metric op value", e.g. latency_us.median < 30000, or relative to the
+// same case in a baseline run: energy_uJ.median within 5 % of baseline.
+struct Expectation {
+  std::string metric;  // FIGURE.STAT, e.g. latency_us.median
+  std::string op;      // "<", "<=", ">", ">=", "within"
+  double value = 0;    // threshold, or percent for "within"
+  bool baseline = false;
+  std::string text;    // as written, for reports
+  Position at;
+};
+
+struct Plan {
+  std::string path;       // the plan file
+  std::string directory;  // relative paths in the plan are from here
+  std::string name;
+  std::string description;
+  Bench bench;
+  std::vector<Network> networks;
+  std::vector<Configuration> configurations;
+  // The matrix: names from the above (all when the plan lists none), the
+  // boards, and cells left out.
+  std::vector<std::string> matrix_networks, matrix_configurations;
+  std::vector<std::string> boards;
+  std::vector<Exclusion> exclude;
+  Position matrix_at;
+  Measurement measurement;
+  Verification verification;
+  std::vector<Expectation> expectations;
+  std::string baseline;  // a results.db or results.json to compare with
+  uint32_t retries = 2;  // per case, for infrastructure errors
+};
+
+// One cell of the matrix.
+struct Case {
+  std::string id;  // NETWORK/CONFIGURATION/BOARD
+  const Network* network = nullptr;
+  const Configuration* configuration = nullptr;
+  std::string board;
+};
+
+// Every network x configuration x board, less the exclusions, in plan order.
+std::vector<Case> ExpandMatrix(const Plan& plan);
+
+}  // namespace hil::plan

@@ -1,0 +1,208 @@
+// Plan validation: a good plan reads into the model; each kind of mistake
+// is reported at its exact line and column with a message that says what
+// to do.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "hil/plan/plan_parser.h"
+
+namespace hil::plan {
+namespace {
+
+class PlanParserTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = std::filesystem::path(::testing::TempDir()) / "plan-parser";
+    std::filesystem::create_directories(directory_);
+    std::ofstream(directory_ / "input.bin") << "tensor";
+    std::ofstream(directory_ / "prebuilt.elf") << "elf";
+  }
+
+  Result<Plan> Parse(const std::string& text) {
+    return ParsePlanText(text, "p.yaml", directory_.string());
+  }
+
+  // The plan must be refused with exactly one problem, at line:column,
+  // whose message contains `words`.
+  void ExpectProblem(const std::string& text, int line, int column, const std::string& words) {
+    Result<Plan> plan = Parse(text);
+    ASSERT_FALSE(plan.ok()) << text;
+    EXPECT_EQ(plan.error().kind(), ErrorKind::kConfiguration);
+    const std::string& message = plan.error().message();
+    const std::string where = "p.yaml:" + std::to_string(line) + ":" + std::to_string(column) + ": ";
+    EXPECT_EQ(message.rfind(where, 0), 0u) << message;
+    EXPECT_NE(message.find(words), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n', where.size()) == std::string::npos ||
+                  message.find("\n  ") != std::string::npos,
+              true)
+        << "one problem expected: " << message;
+  }
+
+  std::filesystem::path directory_;
+};
+
+const char* kGood = R"(plan: good
+bench:
+  kind: virtual
+  probe: ppk2
+networks:
+  conv: {workload: mb-conv3x3, input: input.bin}
+  dense: {workload: mb-dense}
+configurations:
+  O2: {optimisation: -O2, defines: [FAST=1]}
+  Os: {optimisation: -Os, firmware: prebuilt.elf}
+matrix:
+  boards: [mps2-an386, mps3-an547]
+  exclude:
+    - {network: dense, board: mps3-an547}
+measurement: {warmup: 2, runs: 20, guard_us: 50}
+expectations:
+  - latency_us.median < 30000
+  - energy_uJ.median within 5 % of baseline
+)";
+
+TEST_F(PlanParserTest, AGoodPlanReadsIntoTheModel) {
+  Result<Plan> plan = Parse(kGood);
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  EXPECT_EQ(plan->name, "good");
+  ASSERT_EQ(plan->networks.size(), 2u);
+  EXPECT_EQ(plan->networks[0].input, (directory_ / "input.bin").string());
+  EXPECT_EQ(plan->configurations[1].firmware, (directory_ / "prebuilt.elf").string());
+  EXPECT_EQ(plan->configurations[0].defines, std::vector<std::string>{"FAST=1"});
+  EXPECT_EQ(plan->measurement.runs, 20u);
+  EXPECT_EQ(plan->measurement.warmup, 2u);
+  ASSERT_EQ(plan->expectations.size(), 2u);
+  EXPECT_EQ(plan->expectations[0].op, "<");
+  EXPECT_EQ(plan->expectations[0].value, 30000);
+  EXPECT_TRUE(plan->expectations[1].baseline);
+  EXPECT_EQ(plan->expectations[1].value, 5);
+  const std::vector<Case> cases = ExpandMatrix(*plan);
+  std::vector<std::string> ids;
+  for (const Case& c : cases) ids.push_back(c.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"conv/O2/mps2-an386", "conv/O2/mps3-an547",
+                                           "conv/Os/mps2-an386", "conv/Os/mps3-an547",
+                                           "dense/O2/mps2-an386", "dense/Os/mps2-an386"}));
+}
+
+// Ten kinds of malformed plan, each at its exact position.
+
+TEST_F(PlanParserTest, BadYaml) {
+  ExpectProblem("plan: x\nnetworks: {conv: {workload: mb-conv3x3}\nmatrix: {boards: [mps2-an386]}\n",
+                3, 1, "not valid YAML: end of map flow not found");
+}
+
+TEST_F(PlanParserTest, UnknownKeyWithDidYouMean) {
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
+      "measurement:\n  warmup: 1\n  runz: 5\n",
+      6, 3, "unknown key 'runz' in measurement; did you mean 'runs'?");
+}
+
+TEST_F(PlanParserTest, WrongType) {
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
+      "measurement: {runs: ten}\n",
+      4, 21, "measurement.runs must be a whole number from 1 to 256, not 'ten'");
+}
+
+TEST_F(PlanParserTest, MissingInputFile) {
+  ExpectProblem(
+      "plan: x\nnetworks:\n  conv: {workload: mb-conv3x3, input: nowhere.bin}\n"
+      "matrix: {boards: [mps2-an386]}\n",
+      3, 39, "networks.conv.input: no such file 'nowhere.bin'");
+}
+
+TEST_F(PlanParserTest, UnknownBoard) {
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix:\n  boards: [mps2-an368]\n", 4,
+      12, "unknown board 'mps2-an368'; did you mean 'mps2-an386'?");
+}
+
+TEST_F(PlanParserTest, EmptyMatrix) {
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix:\n  boards: [mps2-an386]\n"
+      "  exclude: [{network: conv}]\n",
+      4, 3, "the matrix is empty");
+}
+
+TEST_F(PlanParserTest, MissingRequiredKey) {
+  ExpectProblem("networks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n", 1,
+                1, "the plan needs 'plan'");
+}
+
+TEST_F(PlanParserTest, UnknownWorkload) {
+  ExpectProblem("plan: x\nnetworks:\n  conv: {workload: mb-conv5x5}\nmatrix: {boards: [mps2-an386]}\n",
+                3, 20, "networks.conv.workload is 'mb-conv5x5'; it must be one of");
+}
+
+TEST_F(PlanParserTest, MatrixNamesAnUndefinedNetwork) {
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\n"
+      "matrix: {networks: [cnov], boards: [mps2-an386]}\n",
+      3, 21, "no network named 'cnov'; did you mean 'conv'?");
+}
+
+TEST_F(PlanParserTest, BadExpectation) {
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
+      "expectations:\n  - latncy_us.median < 5\n",
+      5, 5, "unknown figure 'latncy_us', did you mean 'latency_us'?");
+}
+
+TEST_F(PlanParserTest, TriggerOnAnInputProbesDoNotHave) {
+  ExpectProblem(
+      "plan: x\nbench:\n  triggers: {inference: D9}\nnetworks: {conv: {workload: mb-conv3x3}}\n"
+      "matrix: {boards: [mps2-an386]}\n",
+      3, 25, "give the probe's logic input D0..D7, or none");
+}
+
+TEST_F(PlanParserTest, HardwareOnlyBoardOnTheVirtualBench) {
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [nucleo-l4r5zi]}\n", 3,
+      19, "has no emulator");
+}
+
+TEST_F(PlanParserTest, DuplicateNetwork) {
+  ExpectProblem(
+      "plan: x\nnetworks:\n  conv: {workload: mb-conv3x3}\n  conv: {workload: mb-dense}\n"
+      "matrix: {boards: [mps2-an386]}\n",
+      4, 3, "network 'conv' is defined twice");
+}
+
+TEST_F(PlanParserTest, EveryProblemIsReportedInLineOrder) {
+  Result<Plan> plan = Parse(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an368]}\n"
+      "measurement: {runs: 0, window: timestep}\n");
+  ASSERT_FALSE(plan.ok());
+  const std::string& message = plan.error().message();
+  const size_t board = message.find("p.yaml:3:"), runs = message.find("p.yaml:4:21:"),
+               window = message.find("p.yaml:4:32:");
+  ASSERT_NE(board, std::string::npos) << message;
+  ASSERT_NE(runs, std::string::npos) << message;
+  ASSERT_NE(window, std::string::npos) << message;
+  EXPECT_LT(board, runs);
+  EXPECT_LT(runs, window);
+  EXPECT_NE(message.find("did you mean 'timestamp'?"), std::string::npos) << message;
+}
+
+TEST_F(PlanParserTest, Lpm01aDefaultsToTheTimestampInputAndNeedsTimestampWindows) {
+  const std::string head = "plan: x\nbench: {probe: lpm01a}\nnetworks: {conv: {workload: mb-conv3x3}}\n"
+                           "matrix: {boards: [mps2-an386]}\n";
+  Result<Plan> timestamp = Parse(head + "measurement: {window: timestamp}\n");
+  ASSERT_TRUE(timestamp.ok()) << timestamp.error().message();
+  EXPECT_EQ(timestamp->bench.timestamp.input, "D7");
+  Result<Plan> inference = Parse(head);
+  ASSERT_FALSE(inference.ok());
+  EXPECT_NE(inference.error().message().find("with an LPM01A use window: timestamp"),
+            std::string::npos);
+}
+
+TEST(PlanDidYouMean, SuggestsOnlyCloseWords) {
+  EXPECT_EQ(DidYouMean("runz", {"runs", "warmup"}), "runs");
+  EXPECT_EQ(DidYouMean("xyzzy", {"runs", "warmup"}), "");
+}
+
+}  // namespace
+}  // namespace hil::plan
