@@ -35,7 +35,7 @@ packages=(
   # flashing and hardware access
   openocd libserialport-dev libusb-1.0-0-dev libgpiod-dev
   # host libraries
-  libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev
+  libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev umockdev libumockdev-dev
 )

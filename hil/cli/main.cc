@@ -9,6 +9,7 @@
 #include "hil/error.h"
 #include "measure_command.h"
 #include "probes_command.h"
+#include "run_command.h"
 #include "validate_command.h"
 
 #ifndef HIL_VERSION
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   hil::cli::AddDutCommand(app, exit_code);
   hil::cli::AddMeasureCommand(app, exit_code);
   hil::cli::AddProbesCommand(app, exit_code);
+  hil::cli::AddRunCommand(app, exit_code);
   hil::cli::AddValidateCommand(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -1,12 +1,12 @@
 // Plan validation: a good plan reads into the model; each kind of mistake
 // is reported at its exact line and column with a message that says what
 // to do.
+#include "hil/plan/plan_parser.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include "hil/plan/plan_parser.h"
 
 namespace hil::plan {
 namespace {
@@ -31,7 +31,8 @@ class PlanParserTest : public ::testing::Test {
     ASSERT_FALSE(plan.ok()) << text;
     EXPECT_EQ(plan.error().kind(), ErrorKind::kConfiguration);
     const std::string& message = plan.error().message();
-    const std::string where = "p.yaml:" + std::to_string(line) + ":" + std::to_string(column) + ": ";
+    const std::string where =
+        "p.yaml:" + std::to_string(line) + ":" + std::to_string(column) + ": ";
     EXPECT_EQ(message.rfind(where, 0), 0u) << message;
     EXPECT_NE(message.find(words), std::string::npos) << message;
     EXPECT_EQ(message.find('\n', where.size()) == std::string::npos ||
@@ -89,8 +90,9 @@ TEST_F(PlanParserTest, AGoodPlanReadsIntoTheModel) {
 // Ten kinds of malformed plan, each at its exact position.
 
 TEST_F(PlanParserTest, BadYaml) {
-  ExpectProblem("plan: x\nnetworks: {conv: {workload: mb-conv3x3}\nmatrix: {boards: [mps2-an386]}\n",
-                3, 1, "not valid YAML: end of map flow not found");
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}\nmatrix: {boards: [mps2-an386]}\n", 3, 1,
+      "not valid YAML: end of map flow not found");
 }
 
 TEST_F(PlanParserTest, UnknownKeyWithDidYouMean) {
@@ -116,8 +118,8 @@ TEST_F(PlanParserTest, MissingInputFile) {
 
 TEST_F(PlanParserTest, UnknownBoard) {
   ExpectProblem(
-      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix:\n  boards: [mps2-an368]\n", 4,
-      12, "unknown board 'mps2-an368'; did you mean 'mps2-an386'?");
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix:\n  boards: [mps2-an368]\n", 4, 12,
+      "unknown board 'mps2-an368'; did you mean 'mps2-an386'?");
 }
 
 TEST_F(PlanParserTest, EmptyMatrix) {
@@ -128,13 +130,14 @@ TEST_F(PlanParserTest, EmptyMatrix) {
 }
 
 TEST_F(PlanParserTest, MissingRequiredKey) {
-  ExpectProblem("networks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n", 1,
-                1, "the plan needs 'plan'");
+  ExpectProblem("networks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n", 1, 1,
+                "the plan needs 'plan'");
 }
 
 TEST_F(PlanParserTest, UnknownWorkload) {
-  ExpectProblem("plan: x\nnetworks:\n  conv: {workload: mb-conv5x5}\nmatrix: {boards: [mps2-an386]}\n",
-                3, 20, "networks.conv.workload is 'mb-conv5x5'; it must be one of");
+  ExpectProblem(
+      "plan: x\nnetworks:\n  conv: {workload: mb-conv5x5}\nmatrix: {boards: [mps2-an386]}\n", 3, 20,
+      "networks.conv.workload is 'mb-conv5x5'; it must be one of");
 }
 
 TEST_F(PlanParserTest, MatrixNamesAnUndefinedNetwork) {
@@ -188,8 +191,9 @@ TEST_F(PlanParserTest, EveryProblemIsReportedInLineOrder) {
 }
 
 TEST_F(PlanParserTest, Lpm01aDefaultsToTheTimestampInputAndNeedsTimestampWindows) {
-  const std::string head = "plan: x\nbench: {probe: lpm01a}\nnetworks: {conv: {workload: mb-conv3x3}}\n"
-                           "matrix: {boards: [mps2-an386]}\n";
+  const std::string head =
+      "plan: x\nbench: {probe: lpm01a}\nnetworks: {conv: {workload: mb-conv3x3}}\n"
+      "matrix: {boards: [mps2-an386]}\n";
   Result<Plan> timestamp = Parse(head + "measurement: {window: timestamp}\n");
   ASSERT_TRUE(timestamp.ok()) << timestamp.error().message();
   EXPECT_EQ(timestamp->bench.timestamp.input, "D7");

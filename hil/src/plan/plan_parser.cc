@@ -209,8 +209,10 @@ class Reader {
     if (file.is_relative()) file = fs::path(directory_) / file;
     std::error_code error;
     if (!fs::is_regular_file(file, error)) {
-      Problem(node, what + ": no such file " + Quote(text) +
-                        (file.string() != text ? " (looked for " + file.lexically_normal().string() + ")" : ""));
+      Problem(node,
+              what + ": no such file " + Quote(text) +
+                  (file.string() != text ? " (looked for " + file.lexically_normal().string() + ")"
+                                         : ""));
       return {};
     }
     return fs::absolute(file).lexically_normal().string();
@@ -251,8 +253,9 @@ void ReadBench(Reader& reader, const YAML::Node& node, Bench& bench) {
     reader.Problem(node["probe"], "the virtual bench has a PPK2 and an LPM01A, not a JS110");
   }
   if (bench.kind == "real" && bench.connect.empty()) {
-    reader.Problem(node, "a real bench needs 'connect', the probe's connection string "
-                         "(for example serial:/dev/ttyACM0)");
+    reader.Problem(node,
+                   "a real bench needs 'connect', the probe's connection string "
+                   "(for example serial:/dev/ttyACM0)");
   }
   if (const YAML::Node triggers = node["triggers"]) {
     if (reader.Mapping(triggers, "bench.triggers", {"inference", "layer", "timestamp"})) {
@@ -275,8 +278,9 @@ std::vector<std::string> Workloads() {
 
 void ReadNetworks(Reader& reader, const YAML::Node& node, std::vector<Network>& networks) {
   if (!node.IsMap() || node.size() == 0) {
-    reader.Problem(node, "networks must map each network's name to its settings, as in\n"
-                         "  networks:\n    conv3x3: {workload: mb-conv3x3}");
+    reader.Problem(node,
+                   "networks must map each network's name to its settings, as in\n"
+                   "  networks:\n    conv3x3: {workload: mb-conv3x3}");
     return;
   }
   std::set<std::string> seen;
@@ -293,7 +297,8 @@ void ReadNetworks(Reader& reader, const YAML::Node& node, std::vector<Network>& 
     if (!reader.Mapping(settings, where, {"workload", "input"})) continue;
     const std::vector<std::string> workloads = Workloads();
     reader.Choice(settings, "workload", where, workloads, network.workload);
-    if (!settings["workload"]) reader.Problem(settings, where + " needs 'workload', one of " + Join(workloads));
+    if (!settings["workload"])
+      reader.Problem(settings, where + " needs 'workload', one of " + Join(workloads));
     if (const YAML::Node input = settings["input"]) {
       network.input = reader.ExistingFile(input, where + ".input");
     }
@@ -304,8 +309,9 @@ void ReadNetworks(Reader& reader, const YAML::Node& node, std::vector<Network>& 
 void ReadConfigurations(Reader& reader, const YAML::Node& node,
                         std::vector<Configuration>& configurations) {
   if (!node.IsMap() || node.size() == 0) {
-    reader.Problem(node, "configurations must map each configuration's name to its settings, as "
-                         "in\n  configurations:\n    O2: {optimisation: -O2}");
+    reader.Problem(node,
+                   "configurations must map each configuration's name to its settings, as "
+                   "in\n  configurations:\n    O2: {optimisation: -O2}");
     return;
   }
   std::set<std::string> seen;
@@ -315,7 +321,8 @@ void ReadConfigurations(Reader& reader, const YAML::Node& node,
     configuration.at = At(entry.first);
     const std::string where = "configurations." + configuration.name;
     if (!seen.insert(configuration.name).second) {
-      reader.Problem(entry.first, "configuration " + Quote(configuration.name) + " is defined twice");
+      reader.Problem(entry.first,
+                     "configuration " + Quote(configuration.name) + " is defined twice");
       continue;
     }
     const YAML::Node settings = entry.second;
@@ -330,8 +337,10 @@ void ReadConfigurations(Reader& reader, const YAML::Node& node,
     reader.StringList(settings, "defines", where, configuration.defines, &define_at);
     for (size_t i = 0; i < configuration.defines.size(); ++i) {
       const std::string& define = configuration.defines[i];
-      const bool name_ok = !define.empty() && (std::isalpha(static_cast<unsigned char>(define[0])) || define[0] == '_') &&
-                           define.find_first_of(" \t\"'\\;") == std::string::npos;
+      const bool name_ok =
+          !define.empty() &&
+          (std::isalpha(static_cast<unsigned char>(define[0])) || define[0] == '_') &&
+          define.find_first_of(" \t\"'\\;") == std::string::npos;
       if (!name_ok) {
         reader.Problem(define_at[i], where + ".defines: " + Quote(define) +
                                          " is not NAME or NAME=VALUE (no spaces or quotes)");
@@ -405,9 +414,9 @@ void ReadMatrix(Reader& reader, const YAML::Node& node, Plan& plan) {
 }
 
 void ReadMeasurement(Reader& reader, const YAML::Node& node, Measurement& m) {
-  if (!reader.Mapping(node, "measurement",
-                      {"warmup", "runs", "window", "min_window_s", "mlperf", "guard_us",
-                       "min_pulse_us"}))
+  if (!reader.Mapping(
+          node, "measurement",
+          {"warmup", "runs", "window", "min_window_s", "mlperf", "guard_us", "min_pulse_us"}))
     return;
   reader.Count<uint32_t>(node, "warmup", "measurement", m.warmup, 0, 10000);
   reader.Count<uint32_t>(node, "runs", "measurement", m.runs, 1, 256);
@@ -448,19 +457,22 @@ void ReadExpectation(Reader& reader, const YAML::Node& node, std::vector<Expecta
   const std::string figure = metric.substr(0, dot), stat = metric.substr(dot + 1);
   if (std::find(kFigures.begin(), kFigures.end(), figure) == kFigures.end()) {
     const std::string guess = DidYouMean(figure, kFigures);
-    return usage("unknown figure " + Quote(figure) +
-                 (guess.empty() ? " (" + Join(kFigures) + ")" : ", did you mean " + Quote(guess) + "?"));
+    return usage(
+        "unknown figure " + Quote(figure) +
+        (guess.empty() ? " (" + Join(kFigures) + ")" : ", did you mean " + Quote(guess) + "?"));
   }
   if (std::find(kStats.begin(), kStats.end(), stat) == kStats.end()) {
     const std::string guess = DidYouMean(stat, kStats);
-    return usage("unknown statistic " + Quote(stat) +
-                 (guess.empty() ? " (" + Join(kStats) + ")" : ", did you mean " + Quote(guess) + "?"));
+    return usage(
+        "unknown statistic " + Quote(stat) +
+        (guess.empty() ? " (" + Join(kStats) + ")" : ", did you mean " + Quote(guess) + "?"));
   }
   e.metric = metric;
   if (op == "within") {
     std::string trimmed = value;
     if (!trimmed.empty() && trimmed.back() == '%') trimmed.pop_back();
-    const auto [end, error] = std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), e.value);
+    const auto [end, error] =
+        std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), e.value);
     rest.erase(0, rest.find_first_not_of(' '));
     if (error != std::errc() || end != trimmed.data() + trimmed.size() || !(e.value > 0) ||
         (rest != "% of baseline" && rest != "of baseline")) {
@@ -482,8 +494,9 @@ void ReadExpectation(Reader& reader, const YAML::Node& node, std::vector<Expecta
 
 void ReadPlan(Reader& reader, const YAML::Node& root, Plan& plan) {
   if (!root.IsMap()) {
-    reader.Problem(root, "a plan is a mapping with at least 'plan', 'networks', "
-                         "'configurations' and 'matrix'");
+    reader.Problem(root,
+                   "a plan is a mapping with at least 'plan', 'networks', "
+                   "'configurations' and 'matrix'");
     return;
   }
   reader.Mapping(root, "the plan",
@@ -516,11 +529,13 @@ void ReadPlan(Reader& reader, const YAML::Node& root, Plan& plan) {
       for (const YAML::Node& item : expectations) ReadExpectation(reader, item, plan.expectations);
     }
   }
-  if (const YAML::Node baseline = root["baseline"]) reader.Scalar(baseline, "baseline", plan.baseline);
+  if (const YAML::Node baseline = root["baseline"])
+    reader.Scalar(baseline, "baseline", plan.baseline);
   reader.Count<uint32_t>(root, "retries", "the plan", plan.retries, 0, 10);
   if (plan.measurement.window == "timestamp" && plan.bench.timestamp.input == "none") {
-    reader.Problem(plan.bench.timestamp.at, "measurement.window is timestamp but no timestamp "
-                                            "input is wired (bench.triggers.timestamp)");
+    reader.Problem(plan.bench.timestamp.at,
+                   "measurement.window is timestamp but no timestamp "
+                   "input is wired (bench.triggers.timestamp)");
   }
   if (plan.measurement.window == "inference" && plan.bench.inference.input == "none") {
     reader.Problem(plan.bench.inference.at.line ? plan.bench.inference.at : At(root),
@@ -588,11 +603,12 @@ std::vector<Case> ExpandMatrix(const Plan& plan) {
     for (const Configuration& configuration : plan.configurations) {
       if (!listed(plan.matrix_configurations, configuration.name)) continue;
       for (const std::string& board : plan.boards) {
-        const bool excluded = std::any_of(plan.exclude.begin(), plan.exclude.end(), [&](const Exclusion& x) {
-          return (x.network.empty() || x.network == network.name) &&
-                 (x.configuration.empty() || x.configuration == configuration.name) &&
-                 (x.board.empty() || x.board == board);
-        });
+        const bool excluded =
+            std::any_of(plan.exclude.begin(), plan.exclude.end(), [&](const Exclusion& x) {
+              return (x.network.empty() || x.network == network.name) &&
+                     (x.configuration.empty() || x.configuration == configuration.name) &&
+                     (x.board.empty() || x.board == board);
+            });
         if (excluded) continue;
         cases.push_back(Case{network.name + "/" + configuration.name + "/" + board, &network,
                              &configuration, board});

@@ -39,9 +39,9 @@ struct Network {
 
 struct Configuration {
   std::string name;
-  std::string optimisation = "-O2";   // the firmware's optimisation flags
-  std::vector<std::string> defines;   // extra -D definitions
-  std::string firmware;               // a prebuilt ELF (absolute), instead of building
+  std::string optimisation = "-O2";  // the firmware's optimisation flags
+  std::vector<std::string> defines;  // extra -D definitions
+  std::string firmware;              // a prebuilt ELF (absolute), instead of building
   Position at;
 };
 
@@ -51,8 +51,8 @@ struct Exclusion {
 };
 
 struct Measurement {
-  uint32_t warmup = 1;  // inferences before the measured ones
-  uint32_t runs = 10;   // measured inferences per case
+  uint32_t warmup = 1;               // inferences before the measured ones
+  uint32_t runs = 10;                // measured inferences per case
   std::string window = "inference";  // inference | timestamp
   double min_window_s = 0;
   bool mlperf = false;
@@ -74,7 +74,7 @@ struct Expectation {
   std::string op;      // "<", "<=", ">", ">=", "within"
   double value = 0;    // threshold, or percent for "within"
   bool baseline = false;
-  std::string text;    // as written, for reports
+  std::string text;  // as written, for reports
   Position at;
 };
 

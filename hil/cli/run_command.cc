@@ -1,0 +1,104 @@
+#include "run_command.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+
+#include "hil/plan/plan_parser.h"
+#include "hil/run/executor.h"
+
+namespace hil::cli {
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+void OnInterrupt(int) {
+  interrupted = true;
+  // A second Ctrl-C ends at once; finished cases are already on disk.
+  ::signal(SIGINT, SIG_DFL);
+}
+
+std::string Duration(double seconds) {
+  char text[32];
+  const int s = static_cast<int>(seconds + 0.5);
+  std::snprintf(text, sizeof text, "%d:%02d", s / 60, s % 60);
+  return text;
+}
+
+struct RunArguments {
+  std::string plan;
+  std::string out;
+  std::string firmware_cache;
+};
+
+int Run(const RunArguments& arguments) {
+  Result<plan::Plan> parsed = plan::ParsePlanFile(arguments.plan);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "%s\n", parsed.error().message().c_str());
+    return ExitCodeFor(parsed.error().kind());
+  }
+  run::RunOptions options;
+  options.out_dir = arguments.out.empty() ? "results/" + parsed->name : arguments.out;
+  options.firmware_cache = arguments.firmware_cache;
+  options.interrupted = &interrupted;
+  const bool terminal = ::isatty(STDERR_FILENO) != 0;
+  options.progress = [terminal](size_t i, size_t n, const std::string& id, const std::string& step,
+                                double elapsed, double left) {
+    const std::string eta = left < 0 ? "" : ", about " + Duration(left) + " left";
+    if (terminal) {
+      // One line, rewritten in place.
+      std::fprintf(stderr, "\r\033[K[%zu/%zu] %s: %.80s (%s%s)", i, n, id.c_str(), step.c_str(),
+                   Duration(elapsed).c_str(), eta.c_str());
+      if (step.rfind("pass", 0) == 0 || step.rfind("fail", 0) == 0 || step.rfind("error", 0) == 0)
+        std::fprintf(stderr, "\n");
+    } else {
+      std::fprintf(stderr, "[%zu/%zu] %s: %s (%s%s)\n", i, n, id.c_str(), step.c_str(),
+                   Duration(elapsed).c_str(), eta.c_str());
+    }
+    std::fflush(stderr);
+  };
+  ::signal(SIGINT, OnInterrupt);
+  std::fprintf(stderr, "running plan '%s' (%s) into %s\n", parsed->name.c_str(),
+               arguments.plan.c_str(), options.out_dir.c_str());
+  Result<run::RunOutcome> outcome = run::ExecutePlan(*parsed, options);
+  ::signal(SIGINT, SIG_DFL);
+  if (!outcome.ok()) {
+    std::fprintf(stderr, "hil run: %s\n", outcome.error().ToString().c_str());
+    return ExitCodeFor(outcome.error().kind());
+  }
+  std::printf("\n%s", run::SummaryTable(outcome->record).c_str());
+  std::printf("\n%zu passed, %zu failed, %zu errors", outcome->passed, outcome->failed,
+              outcome->errors);
+  if (outcome->not_run > 0) std::printf(", %zu not run (interrupted)", outcome->not_run);
+  std::printf("\nresults: %s/results.json, results.csv, junit.xml; run %lld in results.db\n",
+              options.out_dir.c_str(), static_cast<long long>(outcome->record.id));
+  return outcome->exit_code;
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app, int& exit_code) {
+  auto arguments = std::make_shared<RunArguments>();
+  CLI::App* command = app.add_subcommand(
+      "run",
+      "Run a test plan: every network x configuration x board case, measured and\n"
+      "verified, into --out (results.json, results.csv, junit.xml; results.db keeps\n"
+      "every run). Each case is written as it finishes; Ctrl-C stops after the case in\n"
+      "progress (twice: at once) and keeps every finished one.\n\n"
+      "Examples:\n"
+      "  hil run testplans/quickstart.yaml\n"
+      "  hil run testplans/nightly.yaml --out /srv/hil/nightly\n\n"
+      "Exit codes: 0 every case passed, 1 an expectation failed or a measurement is\n"
+      "invalid, 2 the plan (or a case's configuration) is wrong, 3 the bench failed\n"
+      "after retries, or the run was interrupted.");
+  command->add_option("plan", arguments->plan, "The plan (YAML)")->required();
+  command->add_option("--out", arguments->out, "Output folder (default results/PLAN-NAME)");
+  command->add_option("--firmware-cache", arguments->firmware_cache,
+                      "Where firmware built for configurations is kept (default "
+                      "$HIL_CACHE_DIR or ~/.cache/hil)");
+  command->callback([arguments, &exit_code] { exit_code = Run(*arguments); });
+}
+
+}  // namespace hil::cli

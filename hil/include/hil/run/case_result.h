@@ -1,0 +1,55 @@
+// What one case of a plan produced: figures, verification, expectations and
+// how it ended. The results store and every report read this.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hil/error.h"
+#include "hil/measure/summary.h"
+#include "hil/measure/windows.h"
+#include "hil/run/firmware_builder.h"
+
+namespace hil::run {
+
+struct ExpectationResult {
+  std::string what;  // as the plan wrote it
+  bool ok = false;
+  std::string detail;  // measured value, or why it could not be judged
+};
+
+struct Verification {
+  // Null until a host reference exists for the network (issue 8 brings
+  // the reference runtime); the outputs are still stored.
+  std::optional<bool> outputs_match;
+  uint64_t samples_lost = 0;
+  double layer_sum_error_pct = 0;
+  double latency_crosscheck_error_pct = 0;
+  bool has_ground_truth = false;
+  double truth_latency_us = 0, truth_energy_uj = 0;
+  double truth_latency_error_pct = 0, truth_energy_error_pct = 0;
+};
+
+struct CaseResult {
+  std::string id, network, configuration, board;
+  // pass: measured, verified, every expectation met. fail: an expectation
+  // not met, or the measurement is invalid. error: the bench failed (after
+  // retries) or the case could not be set up.
+  std::string status = "error";
+  std::optional<ErrorKind> error_kind;
+  std::string error;  // why it is not "pass"; empty when it is
+  int attempts = 0;
+  double seconds = 0;
+  std::string started;  // ISO 8601, UTC
+
+  Firmware firmware;
+  measure::CaseFigures figures;
+  std::vector<std::string> layer_ops;    // from the harness's layers%
+  std::vector<measure::Window> windows;  // the measured windows, for reports
+  std::vector<float> outputs;
+  Verification verification;
+  std::vector<ExpectationResult> expectations;
+};
+
+}  // namespace hil::run

@@ -1,0 +1,38 @@
+// Runs a validated plan: every case in turn (firmware, bench, measurement,
+// verification, expectations), infrastructure errors retried per the plan,
+// a failing case never stopping the others, and every finished case
+// committed to results.db and the output files before the next begins.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "hil/error.h"
+#include "hil/plan/plan.h"
+#include "hil/run/exports.h"
+
+namespace hil::run {
+
+struct RunOptions {
+  std::string out_dir;
+  std::string firmware_cache;  // empty: FirmwareBuilder's default
+  // Set from a signal handler: the run stops after the case in progress.
+  const std::atomic<bool>* interrupted = nullptr;
+  // Progress lines: (case number from 1, cases, case id, step, seconds
+  // elapsed, estimated seconds left or < 0 when unknown).
+  std::function<void(size_t, size_t, const std::string&, const std::string&, double, double)>
+      progress;
+};
+
+struct RunOutcome {
+  RunRecord record;
+  int exit_code = 0;  // as design.md's hil run: 0, 1, 2 or 3
+  size_t passed = 0, failed = 0, errors = 0, not_run = 0;
+};
+
+// Errors: only what stops the whole run before it starts (the output
+// folder, the database).
+Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options);
+
+}  // namespace hil::run

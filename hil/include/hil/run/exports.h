@@ -1,0 +1,31 @@
+// The files a run leaves in its --out folder, all from the same record (so
+// "hil report" rewrites them from results.db): results.json, results.csv,
+// junit.xml, and the summary table printed at the end.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "hil/error.h"
+
+namespace hil::run {
+
+struct RunRecord {
+  int64_t id = 0;
+  std::string plan, plan_path, started, finished, status;
+  nlohmann::ordered_json bench;
+  std::vector<nlohmann::ordered_json> cases;  // as results.json has them
+};
+
+// Each writes to a temporary file and renames it over the target, so a
+// reader never sees half a file. Errors: infrastructure.
+Status WriteResultsJson(const RunRecord& run, const std::string& path);
+Status WriteResultsCsv(const RunRecord& run, const std::string& path);
+// Failures (an expectation, an invalid measurement) and errors (the bench,
+// the setup) stay apart, as JUnit means them.
+Status WriteJUnit(const RunRecord& run, const std::string& path);
+
+std::string SummaryTable(const RunRecord& run);
+
+}  // namespace hil::run

@@ -1,0 +1,53 @@
+// The firmware image for one case: a prebuilt ELF the plan names, the image
+// the hil build made (default flags), or one built now for the
+// configuration's flags, cached per configuration and board.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "hil/error.h"
+
+namespace hil::run {
+
+struct FirmwareRequest {
+  std::string board;
+  std::string workload;
+  std::string optimisation = "-O2";
+  std::vector<std::string> defines;
+  std::string prebuilt;  // used as is when set
+};
+
+struct Firmware {
+  std::string elf;
+  uint64_t text_bytes = 0, data_bytes = 0, bss_bytes = 0;
+  std::string sha256;
+  bool built_now = false;
+};
+
+class FirmwareBuilder {
+ public:
+  // cache_dir: where configuration builds live; empty: $HIL_CACHE_DIR, else
+  // ~/.cache/hil.
+  explicit FirmwareBuilder(std::string cache_dir = "");
+
+  // Errors: configuration (a prebuilt ELF that is not one, a build that
+  // fails on the configuration's flags: the log's tail is in the message),
+  // infrastructure (the toolchain cannot be run).
+  Result<Firmware> Provide(const FirmwareRequest& request,
+                           const std::function<void(const std::string&)>& progress = {});
+
+  const std::string& cache_dir() const { return cache_dir_; }
+
+ private:
+  Result<std::string> Build(const FirmwareRequest& request,
+                            const std::function<void(const std::string&)>& progress);
+  std::string cache_dir_;
+};
+
+// Hex SHA-256 of a file's bytes. Errors: configuration (unreadable).
+Result<std::string> Sha256OfFile(const std::string& path);
+
+}  // namespace hil::run

@@ -1,0 +1,266 @@
+#include "hil/run/case_runner.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include "hil/boards.h"
+#include "hil/measure/measurement.h"
+#include "hil/measure/verification.h"
+#include "hil/virtual_dut.h"
+#include "probes/probe_factory.h"
+
+namespace hil::run {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+// A private folder for the bench's sockets: Unix socket paths must stay
+// short, whatever --out is.
+class SocketFolder {
+ public:
+  SocketFolder() {
+    std::string pattern = (fs::temp_directory_path() / "hil-case-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~SocketFolder() {
+    std::error_code error;
+    if (!path_.empty()) fs::remove_all(path_, error);
+  }
+  bool ok() const { return !path_.empty(); }
+  std::string File(const std::string& name) const { return (fs::path(path_) / name).string(); }
+
+ private:
+  std::string path_;
+};
+
+measure::TriggerWiring Wiring(const plan::Trigger& trigger, const std::string& probe) {
+  measure::TriggerWiring wiring;
+  if (trigger.input == "none") return wiring;
+  wiring.line = static_cast<uint8_t>(trigger.input[1] - '0');
+  // The LPM01A reports its D7 input as events, even pulses shorter than a
+  // sample; the others sample their inputs.
+  wiring.source = probe == "lpm01a" ? measure::EdgeSource::kEvents : measure::EdgeSource::kSampled;
+  return wiring;
+}
+
+Result<std::vector<uint8_t>> ReadInput(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return ConfigurationError("cannot read the input tensor " + path);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(file),
+                              std::istreambuf_iterator<char>());
+}
+
+double StatOf(const measure::Stats& stats, const std::string& stat) {
+  if (stat == "n") return static_cast<double>(stats.n);
+  if (stat == "mean") return stats.mean;
+  if (stat == "median") return stats.median;
+  if (stat == "std") return stats.std;
+  if (stat == "min") return stats.min;
+  if (stat == "max") return stats.max;
+  if (stat == "p95") return stats.p95;
+  return std::nan("");
+}
+
+std::string Number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", value);
+  return text;
+}
+
+}  // namespace
+
+double MetricValue(const CaseResult& result, const std::string& metric) {
+  const size_t dot = metric.find('.');
+  const std::string figure = metric.substr(0, dot), stat = metric.substr(dot + 1);
+  const measure::CaseFigures& f = result.figures;
+  if (figure == "latency_us") return StatOf(f.latency_us, stat);
+  if (figure == "energy_uJ") return StatOf(f.energy_uj, stat);
+  if (figure == "net_energy_uJ") return StatOf(f.net_energy_uj, stat);
+  if (figure == "power_mW") return StatOf(f.power_mw, stat);
+  return std::nan("");
+}
+
+bool JudgeExpectations(const plan::Plan& plan, CaseResult& result, const CaseResult* baseline) {
+  result.expectations.clear();
+  bool all = true;
+  for (const plan::Expectation& e : plan.expectations) {
+    ExpectationResult judged;
+    judged.what = e.text;
+    const double value = MetricValue(result, e.metric);
+    if (!std::isfinite(value)) {
+      judged.detail = "no valid measurement of " + e.metric;
+    } else if (e.baseline) {
+      const double reference =
+          baseline != nullptr ? MetricValue(*baseline, e.metric) : std::nan("");
+      if (!std::isfinite(reference)) {
+        judged.ok = true;  // nothing to regress against yet: the first run sets it
+        judged.detail = "no baseline for this case; measured " + Number(value);
+      } else {
+        const double change = 100 * (value - reference) / reference;
+        judged.ok = std::abs(change) <= e.value;
+        judged.detail = "measured " + Number(value) + ", baseline " + Number(reference) + " (" +
+                        (change >= 0 ? "+" : "") + Number(change) + " %)";
+      }
+    } else {
+      judged.ok = e.op == "<"    ? value < e.value
+                  : e.op == "<=" ? value <= e.value
+                  : e.op == ">"  ? value > e.value
+                                 : value >= e.value;
+      judged.detail = "measured " + Number(value);
+    }
+    all = all && judged.ok;
+    result.expectations.push_back(judged);
+  }
+  return all;
+}
+
+Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmware& firmware,
+                      CaseResult& result, const Progress& progress) {
+  const auto step = [&](const std::string& text) {
+    if (progress) progress(text);
+  };
+  SocketFolder folder;
+  if (!folder.ok()) return InfrastructureError("cannot create a folder for the bench's sockets");
+  Result<const BoardSpec*> board = FindBoard(c.board);
+  if (!board.ok()) return board.error();
+
+  step("booting " + c.board + " in QEMU");
+  VirtualDutOptions options;
+  options.energy.profile = plan.bench.energy_profile.empty() ? c.board : plan.bench.energy_profile;
+  options.energy.truth_path = folder.File("truth.jsonl");
+  options.energy.probe_kind = plan.bench.probe;
+  options.energy.probe_socket = folder.File("probe.sock");
+  Result<VirtualDut> booted = BootVirtualDut(**board, firmware.elf, options);
+  if (!booted.ok()) return booted.error();
+  VirtualDut& dut = *booted;
+
+  probes::ProbeSettings settings;
+  settings.kind = plan.bench.probe;
+  settings.uri = "unix:" + options.energy.probe_socket;
+  settings.supply_mv = plan.bench.supply_mv;
+  // The virtual PPK2 powers the DUT in source-meter mode at the plan's
+  // voltage, so the model and the probe agree on it.
+  settings.source_meter = plan.bench.probe == "ppk2";
+  Result<std::unique_ptr<PowerProbe>> made = probes::MakeProbe(settings);
+  if (!made.ok()) return made.error();
+  PowerProbe& probe = **made;
+  step("opening the virtual " + plan.bench.probe);
+  HIL_RETURN_IF_ERROR(probe.Open());
+
+  measure::MeasureOptions measure_options;
+  measure_options.sample_rate_hz = probe.info().sample_rate_hz;
+  measure_options.triggers[0] = Wiring(plan.bench.inference, plan.bench.probe);
+  measure_options.triggers[1] = Wiring(plan.bench.layer, plan.bench.probe);
+  measure_options.triggers[2] = Wiring(plan.bench.timestamp, plan.bench.probe);
+  for (measure::TriggerWiring& wiring : measure_options.triggers) {
+    wiring.min_pulse_s = plan.measurement.min_pulse_us * 1e-6;
+  }
+  measure_options.guard_s = plan.measurement.guard_us * 1e-6;
+  measure_options.layer_sum_tolerance_pct = plan.verification.layer_sum_pct;
+  Result<std::unique_ptr<measure::Measurement>> engine =
+      measure::Measurement::Create(measure_options);
+  if (!engine.ok()) return engine.error();
+  measure::Measurement& measurement = **engine;
+
+  const bool timestamp_style = plan.measurement.window == "timestamp";
+  if (timestamp_style) HIL_RETURN_IF_ERROR(dut.link->SetWindowStyle(dut::WindowStyle::kTimestamp));
+  Result<std::vector<dut::Layer>> layers = dut.link->Layers();
+  if (!layers.ok()) return dut.Explain(layers.error());
+  for (const dut::Layer& layer : *layers) result.layer_ops.push_back(layer.op);
+  if (!c.network->input.empty()) {
+    Result<std::vector<uint8_t>> input = ReadInput(c.network->input);
+    if (!input.ok()) return input.error();
+    step("loading the input tensor");
+    Status loaded = dut.link->LoadBuffer(*input);
+    if (!loaded.ok()) return dut.Explain(loaded.error());
+  }
+
+  HIL_RETURN_IF_ERROR(probe.Start());
+  // The engine takes the stream as it comes, on a thread of its own, so the
+  // probe's queue never fills while the DUT works.
+  Status fed = OkStatus();
+  std::thread consumer([&] {
+    for (;;) {
+      SampleBlock block;
+      Result<PowerProbe::Poll> poll = probe.Next(block, milliseconds(200));
+      if (!poll.ok()) {
+        fed = poll.error();
+        return;
+      }
+      if (*poll == PowerProbe::Poll::kEnd) return;
+      if (*poll != PowerProbe::Poll::kBlock) continue;
+      if (Status status = measurement.Feed(block); !status.ok() && fed.ok()) fed = status;
+    }
+  });
+  step("running " + std::to_string(plan.measurement.warmup) + " warm-up and " +
+       std::to_string(plan.measurement.runs) + " measured inferences");
+  Result<dut::InferenceRun> run =
+      dut.link->Infer(plan.measurement.runs, plan.measurement.warmup, milliseconds(600000));
+  // A command after the run lets the stream pass the last edge.
+  Result<std::string> name = run.ok() ? dut.link->Name() : Result<std::string>(std::string());
+  Status stopped = probe.Stop();
+  consumer.join();
+  if (!run.ok()) return dut.Explain(run.error());
+  if (!name.ok()) return dut.Explain(name.error());
+  HIL_RETURN_IF_ERROR(stopped);
+  HIL_RETURN_IF_ERROR(fed);
+  measurement.Finish();
+  result.outputs = run->results;
+  const ProbeStats stats = probe.stats();
+  result.verification.samples_lost = stats.lost_samples + stats.overflow_samples;
+
+  step("verifying");
+  dut.machine->Stop();  // the plugin has written every record
+  std::vector<measure::Window>& windows = measurement.windows();
+  Result<std::vector<measure::TruthWindow>> truth =
+      measure::ReadGroundTruth(options.energy.truth_path);
+  if (!truth.ok()) return truth.error();
+  measure::TruthCheckOptions truth_options;
+  truth_options.sample_rate_hz = measure_options.sample_rate_hz;
+  truth_options.energy_tolerance_pct = plan.verification.ground_truth_energy_pct;
+  truth_options.latency_tolerance_pct = plan.verification.ground_truth_latency_pct;
+  const measure::TruthCheck truth_check =
+      measure::CompareWithGroundTruth(windows, *truth, truth_options);
+  std::vector<std::string> problems = truth_check.problems;
+  if (!timestamp_style) {
+    measure::CrossCheckOptions timer;
+    timer.sample_rate_hz = measure_options.sample_rate_hz;
+    timer.tolerance_pct = plan.verification.firmware_timer_pct;
+    const std::vector<double> firmware_us(run->inference_us.begin(), run->inference_us.end());
+    const measure::LatencyCrossCheck crosscheck =
+        measure::CrossCheckLatency(windows, firmware_us, timer);
+    result.verification.latency_crosscheck_error_pct = crosscheck.max_error_pct;
+    problems.insert(problems.end(), crosscheck.problems.begin(), crosscheck.problems.end());
+  }
+
+  measure::SummaryOptions summary;
+  summary.kind =
+      timestamp_style ? measure::WindowKind::kTimestamp : measure::WindowKind::kInference;
+  summary.inferences_per_window = timestamp_style ? plan.measurement.runs : 1;
+  summary.mlperf = plan.measurement.mlperf;
+  summary.min_window_s = plan.measurement.min_window_s;
+  result.figures = measure::Summarize(windows, measurement.baseline(), summary);
+  result.figures.problems.insert(result.figures.problems.end(), problems.begin(), problems.end());
+  result.windows = windows;
+
+  Verification& v = result.verification;
+  v.layer_sum_error_pct = result.figures.max_layer_sum_error_pct;
+  v.has_ground_truth = truth_check.compared > 0;
+  const double per = static_cast<double>(summary.inferences_per_window);
+  v.truth_latency_us = truth_check.mean_latency_s / per * 1e6;
+  v.truth_energy_uj = truth_check.mean_energy_j / per * 1e6;
+  v.truth_latency_error_pct = truth_check.max_latency_error_pct;
+  v.truth_energy_error_pct = truth_check.max_energy_error_pct;
+  return OkStatus();
+}
+
+}  // namespace hil::run

@@ -1,0 +1,211 @@
+#include "hil/run/executor.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "hil/run/case_runner.h"
+#include "hil/run/firmware_builder.h"
+#include "hil/run/results_json.h"
+#include "hil/run/results_store.h"
+
+namespace hil::run {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The case of the baseline run with the same id, read back as a result the
+// expectations can compare with.
+std::map<std::string, CaseResult> BaselineCases(ResultsStore& store, const plan::Plan& plan,
+                                                int64_t current_run) {
+  std::map<std::string, CaseResult> cases;
+  Result<std::optional<StoredRun>> run = store.LatestRun(plan.name, current_run);
+  if (!run.ok() || !*run) return cases;
+  Result<std::vector<StoredCase>> stored = store.Cases((*run)->id);
+  if (!stored.ok()) return cases;
+  for (const StoredCase& c : *stored) {
+    if (c.status != "pass" && c.status != "fail") continue;
+    CaseResult result;
+    const auto stats = [&](const char* key, measure::Stats& out) {
+      if (!c.result.contains(key)) return;
+      const auto& j = c.result[key];
+      const auto number = [&](const char* k) {
+        return j.contains(k) && j[k].is_number() ? j[k].get<double>() : std::nan("");
+      };
+      out.n = j.value("n", size_t{0});
+      out.mean = number("mean"), out.median = number("median"), out.std = number("std");
+      out.min = number("min"), out.max = number("max"), out.p95 = number("p95");
+    };
+    stats("latency_us", result.figures.latency_us);
+    stats("energy_uJ", result.figures.energy_uj);
+    stats("net_energy_uJ", result.figures.net_energy_uj);
+    stats("power_mW", result.figures.power_mw);
+    cases.emplace(c.case_id, std::move(result));
+  }
+  return cases;
+}
+
+void Classify(CaseResult& result) {
+  if (result.error_kind) {
+    result.status = "error";
+    return;
+  }
+  const measure::CaseFigures& f = result.figures;
+  std::string invalid;
+  if (f.used == 0) {
+    invalid = f.problems.empty() ? "no valid window" : f.problems.front();
+  } else if (!f.problems.empty()) {
+    invalid = f.problems.front();
+  } else if (!f.invalid.empty()) {
+    invalid = std::to_string(f.invalid.size()) + " of " + std::to_string(f.windows) +
+              " windows invalid; window " + std::to_string(f.invalid.front().window) + ": " +
+              f.invalid.front().problems.front();
+  }
+  if (!invalid.empty()) {
+    result.status = "fail";
+    result.error_kind = ErrorKind::kMeasurementInvalid;
+    result.error = "measurement invalid: " + invalid;
+    return;
+  }
+  for (const ExpectationResult& e : result.expectations) {
+    if (!e.ok) {
+      result.status = "fail";
+      result.error_kind = ErrorKind::kTestFailure;
+      result.error = "expectation not met: " + e.what + " (" + e.detail + ")";
+      return;
+    }
+  }
+  result.status = "pass";
+}
+
+}  // namespace
+
+Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options) {
+  if (plan.bench.kind != "virtual") {
+    return ConfigurationError(plan.path +
+                              ": this hil runs plans on the virtual bench only; the "
+                              "real bench (OpenOCD flashing, libgpiod triggers) is not built yet");
+  }
+  std::error_code fs_error;
+  fs::create_directories(options.out_dir, fs_error);
+  if (fs_error) {
+    return ConfigurationError("--out " + options.out_dir + ": " + fs_error.message());
+  }
+  const fs::path out = options.out_dir;
+  Result<std::unique_ptr<ResultsStore>> opened = ResultsStore::Open((out / "results.db").string());
+  if (!opened.ok()) return opened.error();
+  ResultsStore& store = **opened;
+
+  RunOutcome outcome;
+  RunRecord& record = outcome.record;
+  record.plan = plan.name;
+  record.plan_path = fs::absolute(plan.path).string();
+  record.started = NowIso8601();
+  record.status = "running";
+  record.bench = BenchJson(plan);
+  Result<int64_t> run_id =
+      store.BeginRun(record.plan, record.plan_path, record.started, record.bench);
+  if (!run_id.ok()) return run_id.error();
+  record.id = *run_id;
+  const std::map<std::string, CaseResult> baseline = BaselineCases(store, plan, record.id);
+
+  const auto write_outputs = [&]() -> Status {
+    HIL_RETURN_IF_ERROR(WriteResultsJson(record, (out / "results.json").string()));
+    HIL_RETURN_IF_ERROR(WriteResultsCsv(record, (out / "results.csv").string()));
+    return WriteJUnit(record, (out / "junit.xml").string());
+  };
+
+  FirmwareBuilder builder(options.firmware_cache);
+  const std::vector<plan::Case> cases = plan::ExpandMatrix(plan);
+  const Clock::time_point run_start = Clock::now();
+  bool any_config = false, any_infra = false, any_fail = false;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    if (options.interrupted != nullptr && *options.interrupted) {
+      outcome.not_run = cases.size() - i;
+      break;
+    }
+    const plan::Case& c = cases[i];
+    const Clock::time_point case_start = Clock::now();
+    const auto progress = [&](const std::string& step) {
+      if (!options.progress) return;
+      const double elapsed = SecondsSince(run_start);
+      const double left =
+          i == 0 ? -1 : elapsed / static_cast<double>(i) * static_cast<double>(cases.size() - i);
+      options.progress(i + 1, cases.size(), c.id, step, elapsed, left);
+    };
+    CaseResult result;
+    result.id = c.id;
+    result.network = c.network->name;
+    result.configuration = c.configuration->name;
+    result.board = c.board;
+    result.started = NowIso8601();
+
+    FirmwareRequest request;
+    request.board = c.board;
+    request.workload = c.network->workload;
+    request.optimisation = c.configuration->optimisation;
+    request.defines = c.configuration->defines;
+    request.prebuilt = c.configuration->firmware;
+    progress("firmware");
+    Result<Firmware> firmware = builder.Provide(request, progress);
+    if (!firmware.ok()) {
+      result.error_kind = firmware.error().kind();
+      result.error = firmware.error().ToString();
+    } else {
+      result.firmware = *firmware;
+      for (uint32_t attempt = 0; attempt <= plan.retries; ++attempt) {
+        CaseResult tried = result;
+        tried.attempts = static_cast<int>(attempt + 1);
+        Status ran = RunVirtualCase(plan, c, *firmware, tried, progress);
+        if (ran.ok()) {
+          tried.error_kind.reset();
+          tried.error.clear();
+          result = std::move(tried);
+          break;
+        }
+        tried.error_kind = ran.error().kind();
+        tried.error = ran.error().ToString();
+        result = std::move(tried);
+        if (ran.error().kind() != ErrorKind::kInfrastructure) break;
+        if (attempt < plan.retries) progress("retrying after: " + ran.error().message());
+        if (options.interrupted != nullptr && *options.interrupted) break;
+      }
+      if (!result.error_kind) {
+        const auto found = baseline.find(c.id);
+        JudgeExpectations(plan, result, found == baseline.end() ? nullptr : &found->second);
+      }
+    }
+    result.seconds = SecondsSince(case_start);
+    Classify(result);
+    if (result.status == "pass") ++outcome.passed;
+    if (result.status == "fail") ++outcome.failed, any_fail = true;
+    if (result.status == "error") {
+      ++outcome.errors;
+      if (result.error_kind == ErrorKind::kConfiguration)
+        any_config = true;
+      else
+        any_infra = true;
+    }
+    const nlohmann::ordered_json json = CaseJson(result);
+    record.cases.push_back(json);
+    // Committed before the next case starts: a crash from here on loses
+    // nothing of this one.
+    HIL_RETURN_IF_ERROR(store.AddCase(record.id, c.id, result.status, json));
+    HIL_RETURN_IF_ERROR(write_outputs());
+    progress(result.status + (result.error.empty() ? "" : ": " + result.error));
+  }
+  record.finished = NowIso8601();
+  record.status = outcome.not_run > 0 ? "interrupted" : "finished";
+  HIL_RETURN_IF_ERROR(store.FinishRun(record.id, record.finished, record.status));
+  HIL_RETURN_IF_ERROR(write_outputs());
+  outcome.exit_code = any_infra || outcome.not_run > 0 ? 3 : any_config ? 2 : any_fail ? 1 : 0;
+  return outcome;
+}
+
+}  // namespace hil::run

@@ -1,0 +1,173 @@
+#include "hil/run/exports.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace hil::run {
+namespace {
+
+Status WriteAtomically(const std::string& path, const std::string& text) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    if (!file) return InfrastructureError("cannot write " + temporary);
+    file << text;
+    if (!file.flush()) return InfrastructureError("cannot write " + temporary);
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) return InfrastructureError("cannot replace " + path + ": " + error.message());
+  return OkStatus();
+}
+
+std::string Xml(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        // Control characters other than tab and newline are not allowed in XML 1.0.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
+          out += ' ';
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string Csv(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string Cell(const nlohmann::ordered_json& value) {
+  if (value.is_null()) return "";
+  if (value.is_number_float()) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.6g", value.get<double>());
+    return text;
+  }
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump();
+}
+
+const nlohmann::ordered_json& At(const nlohmann::ordered_json& json, const char* a, const char* b) {
+  static const nlohmann::ordered_json null;
+  if (!json.contains(a) || !json[a].is_object() || !json[a].contains(b)) return null;
+  return json[a][b];
+}
+
+}  // namespace
+
+Status WriteResultsJson(const RunRecord& run, const std::string& path) {
+  nlohmann::ordered_json json;
+  json["plan"] = run.plan;
+  json["started"] = run.started;
+  json["finished"] =
+      run.finished.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(run.finished);
+  json["status"] = run.status;
+  json["run"] = run.id;
+  json["bench"] = run.bench;
+  json["cases"] = run.cases;
+  return WriteAtomically(path, json.dump(2) + "\n");
+}
+
+Status WriteResultsCsv(const RunRecord& run, const std::string& path) {
+  std::ostringstream csv;
+  csv << "id,network,configuration,board,status,latency_us_median,latency_us_mean,latency_us_p95,"
+         "energy_uJ_median,energy_uJ_mean,power_mW_mean,samples_lost,text_bytes,error\n";
+  for (const nlohmann::ordered_json& c : run.cases) {
+    csv << Csv(c.value("id", "")) << "," << Csv(c.value("network", "")) << ","
+        << Csv(c.value("configuration", "")) << "," << Csv(c.value("board", "")) << ","
+        << c.value("status", "") << "," << Cell(At(c, "latency_us", "median")) << ","
+        << Cell(At(c, "latency_us", "mean")) << "," << Cell(At(c, "latency_us", "p95")) << ","
+        << Cell(At(c, "energy_uJ", "median")) << "," << Cell(At(c, "energy_uJ", "mean")) << ","
+        << Cell(At(c, "power_mW", "mean")) << "," << Cell(At(c, "verification", "samples_lost"))
+        << "," << Cell(At(c, "firmware", "text_bytes")) << ","
+        << Csv(c["error"].is_string() ? c["error"].get<std::string>() : "") << "\n";
+  }
+  return WriteAtomically(path, csv.str());
+}
+
+Status WriteJUnit(const RunRecord& run, const std::string& path) {
+  size_t failures = 0, errors = 0;
+  double seconds = 0;
+  for (const nlohmann::ordered_json& c : run.cases) {
+    failures += c.value("status", "") == "fail";
+    errors += c.value("status", "") == "error";
+    seconds += c.value("seconds", 0.0);
+  }
+  std::ostringstream xml;
+  xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  xml << "<testsuites name=\"hil\" tests=\"" << run.cases.size() << "\" failures=\"" << failures
+      << "\" errors=\"" << errors << "\" time=\"" << seconds << "\">\n";
+  xml << "  <testsuite name=\"" << Xml(run.plan) << "\" tests=\"" << run.cases.size()
+      << "\" failures=\"" << failures << "\" errors=\"" << errors << "\" time=\"" << seconds
+      << "\" timestamp=\"" << Xml(run.started) << "\">\n";
+  for (const nlohmann::ordered_json& c : run.cases) {
+    const std::string status = c.value("status", "");
+    xml << "    <testcase classname=\"" << Xml(run.plan + "." + c.value("network", ""))
+        << "\" name=\"" << Xml(c.value("id", "")) << "\" time=\"" << c.value("seconds", 0.0)
+        << "\"";
+    std::string details;
+    for (const nlohmann::ordered_json& e :
+         c.value("expectations", nlohmann::ordered_json::array())) {
+      details += std::string(e.value("ok", false) ? "ok    " : "FAILED") + " " +
+                 e.value("what", "") + ": " + e.value("detail", "") + "\n";
+    }
+    for (const nlohmann::ordered_json& p : c.value("problems", nlohmann::ordered_json::array())) {
+      details += "problem: " + p.get<std::string>() + "\n";
+    }
+    const std::string message = c["error"].is_string() ? c["error"].get<std::string>() : "";
+    if (status == "pass") {
+      xml << ">\n      <system-out>" << Xml(details) << "</system-out>\n    </testcase>\n";
+    } else {
+      const char* element = status == "fail" ? "failure" : "error";
+      xml << ">\n      <" << element << " message=\"" << Xml(message) << "\" type=\"" << element
+          << "\">" << Xml(details) << "</" << element << ">\n    </testcase>\n";
+    }
+  }
+  xml << "  </testsuite>\n</testsuites>\n";
+  return WriteAtomically(path, xml.str());
+}
+
+std::string SummaryTable(const RunRecord& run) {
+  std::ostringstream table;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-40s %-6s %14s %14s %12s  %s\n", "case", "status",
+                "latency_us", "energy_uJ", "power_mW", "notes");
+  table << line;
+  for (const nlohmann::ordered_json& c : run.cases) {
+    std::string notes = c["error"].is_string() ? c["error"].get<std::string>() : "";
+    if (notes.size() > 70) notes = notes.substr(0, 67) + "...";
+    std::snprintf(line, sizeof line, "%-40s %-6s %14s %14s %12s  %s\n", c.value("id", "").c_str(),
+                  c.value("status", "").c_str(), Cell(At(c, "latency_us", "median")).c_str(),
+                  Cell(At(c, "energy_uJ", "median")).c_str(),
+                  Cell(At(c, "power_mW", "mean")).c_str(), notes.c_str());
+    table << line;
+  }
+  table << "(medians per inference; power is the mean over inferences)\n";
+  return table.str();
+}
+
+}  // namespace hil::run

@@ -1,0 +1,172 @@
+#include "hil/run/firmware_builder.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "drivers/flash/elf_image.h"
+#include "hil/boards.h"
+
+extern char** environ;
+
+namespace hil::run {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs argv with stdout and stderr to log_path; returns the exit status, or
+// an infrastructure error when it cannot be started.
+Result<int> RunLogged(const std::vector<std::string>& argv, const std::string& log_path) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int error = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (error != 0) return InfrastructureError("cannot run " + argv[0] + ": " + std::strerror(error));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string Tail(const std::string& path, size_t lines) {
+  std::ifstream file(path);
+  std::vector<std::string> all;
+  std::string line;
+  while (std::getline(file, line)) all.push_back(line);
+  std::string text;
+  for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) {
+    text += "\n  " + all[i];
+  }
+  return text;
+}
+
+// A directory name for a configuration: readable, and unique per flags.
+std::string ConfigurationKey(const FirmwareRequest& request) {
+  std::string key = request.optimisation.substr(request.optimisation.find_first_not_of('-'));
+  for (const std::string& define : request.defines) key += "_" + define;
+  std::string safe;
+  for (char c : key) safe += std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? c : '-';
+  if (safe.size() > 60) safe.resize(60);
+  return safe + "-" + std::to_string(std::hash<std::string>{}(key) % 1000000007);
+}
+
+}  // namespace
+
+Result<std::string> Sha256OfFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return ConfigurationError("cannot read " + path);
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(context, EVP_sha256(), nullptr);
+  char buffer[65536];
+  while (file.read(buffer, sizeof buffer) || file.gcount() > 0) {
+    EVP_DigestUpdate(context, buffer, static_cast<size_t>(file.gcount()));
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(context, digest, &length);
+  EVP_MD_CTX_free(context);
+  static const char* kHex = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  return hex;
+}
+
+FirmwareBuilder::FirmwareBuilder(std::string cache_dir) : cache_dir_(std::move(cache_dir)) {
+  if (cache_dir_.empty()) {
+    if (const char* dir = std::getenv("HIL_CACHE_DIR"); dir != nullptr && *dir != '\0') {
+      cache_dir_ = dir;
+    } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+      cache_dir_ = std::string(home) + "/.cache/hil";
+    } else {
+      cache_dir_ = (fs::temp_directory_path() / "hil-cache").string();
+    }
+  }
+}
+
+Result<std::string> FirmwareBuilder::Build(
+    const FirmwareRequest& request, const std::function<void(const std::string&)>& progress) {
+  const fs::path dir =
+      fs::path(cache_dir_) / "firmware" / ConfigurationKey(request) / request.board;
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) return InfrastructureError("cannot create " + dir.string() + ": " + error.message());
+  const std::string log = (dir / "build.log").string();
+  std::string defines;
+  for (const std::string& define : request.defines)
+    defines += (defines.empty() ? "" : ";") + define;
+  const std::string target = request.board + "-" + request.workload;
+  if (progress)
+    progress("building " + target + " with " + request.optimisation + " (log " + log + ")");
+  Result<int> configured =
+      RunLogged({"cmake", "-S", HIL_FIRMWARE_SOURCE_DIR, "-B", dir.string(), "-G", "Ninja",
+                 "-DCMAKE_TOOLCHAIN_FILE=" HIL_FIRMWARE_SOURCE_DIR "/toolchain/arm-none-eabi.cmake",
+                 "-DCMAKE_BUILD_TYPE=Release", "-DHIL_FW_OPT=" + request.optimisation,
+                 "-DHIL_FW_DEFINES=" + defines, "-DHIL_FW_QEMU_BOARDS=" + request.board,
+                 "-DHIL_FW_HARDWARE_BOARDS=", "-DHIL_FW_SCALING_BOARDS="},
+                log);
+  if (!configured.ok()) return configured.error();
+  if (*configured != 0) {
+    return InfrastructureError("configuring the firmware build failed (" + log +
+                               "):" + Tail(log, 8));
+  }
+  Result<int> built = RunLogged({"cmake", "--build", dir.string(), "--target", target}, log);
+  if (!built.ok()) return built.error();
+  if (*built != 0) {
+    // The build worked with the default flags, so the configuration's
+    // flags or definitions broke it: the user's input.
+    return ConfigurationError("the firmware does not build with " + request.optimisation +
+                              (defines.empty() ? "" : " -D" + defines) + " (" + log +
+                              "):" + Tail(log, 12));
+  }
+  return (dir / request.board / ("harness-" + request.workload + ".elf")).string();
+}
+
+Result<Firmware> FirmwareBuilder::Provide(const FirmwareRequest& request,
+                                          const std::function<void(const std::string&)>& progress) {
+  Firmware firmware;
+  if (!request.prebuilt.empty()) {
+    firmware.elf = request.prebuilt;
+  } else if (request.optimisation == "-O2" && request.defines.empty()) {
+    firmware.elf = HarnessImagePath(request.board, request.workload);
+    if (!fs::exists(firmware.elf)) {
+      return ConfigurationError("no firmware image " + firmware.elf +
+                                ": build the firmware first (./setup.sh)");
+    }
+  } else {
+    Result<std::string> elf = Build(request, progress);
+    if (!elf.ok()) return elf.error();
+    firmware.elf = *elf;
+    firmware.built_now = true;
+  }
+  Result<flash::ElfImage> image = flash::ReadElfImage(firmware.elf);
+  if (!image.ok()) return image.error();
+  firmware.text_bytes = image->text_bytes;
+  firmware.data_bytes = image->data_bytes;
+  firmware.bss_bytes = image->bss_bytes;
+  Result<std::string> digest = Sha256OfFile(firmware.elf);
+  if (!digest.ok()) return digest.error();
+  firmware.sha256 = *digest;
+  return firmware;
+}
+
+}  // namespace hil::run

@@ -1,0 +1,103 @@
+#include "hil/run/results_json.h"
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+
+#include "hil/measure/figures_json.h"
+
+namespace hil::run {
+namespace {
+
+nlohmann::ordered_json Number(double value) {
+  return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
+}
+
+}  // namespace
+
+std::string NowIso8601() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+nlohmann::ordered_json BenchJson(const plan::Plan& plan) {
+  nlohmann::ordered_json bench;
+  bench["kind"] = plan.bench.kind;
+  bench["probe"] = plan.bench.probe;
+  if (!plan.bench.connect.empty()) bench["connect"] = plan.bench.connect;
+  bench["supply_mV"] = plan.bench.supply_mv;
+  bench["triggers"] = {{"inference", plan.bench.inference.input},
+                       {"layer", plan.bench.layer.input},
+                       {"timestamp", plan.bench.timestamp.input}};
+  return bench;
+}
+
+nlohmann::ordered_json CaseJson(const CaseResult& r) {
+  nlohmann::ordered_json json;
+  json["id"] = r.id;
+  json["network"] = r.network;
+  json["configuration"] = r.configuration;
+  json["board"] = r.board;
+  json["status"] = r.status;
+  json["error"] =
+      r.error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.error);
+  json["latency_us"] = measure::StatsJson(r.figures.latency_us);
+  json["energy_uJ"] = measure::StatsJson(r.figures.energy_uj);
+  json["power_mW"] = measure::StatsJson(r.figures.power_mw);
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (const measure::LayerFigures& layer : r.figures.layers) {
+    layers.push_back({{"index", layer.index},
+                      {"op", layer.index < r.layer_ops.size() ? r.layer_ops[layer.index] : ""},
+                      {"latency_us", measure::StatsJson(layer.latency_us)},
+                      {"energy_uJ", measure::StatsJson(layer.energy_uj)}});
+  }
+  json["layers"] = layers;
+  json["firmware"] = {{"text_bytes", r.firmware.text_bytes},
+                      {"data_bytes", r.firmware.data_bytes},
+                      {"bss_bytes", r.firmware.bss_bytes},
+                      {"sha256", r.firmware.sha256}};
+  const Verification& v = r.verification;
+  nlohmann::ordered_json verification;
+  verification["outputs_match"] =
+      v.outputs_match ? nlohmann::ordered_json(*v.outputs_match) : nlohmann::ordered_json(nullptr);
+  verification["samples_lost"] = v.samples_lost;
+  verification["layer_sum_error_pct"] = v.layer_sum_error_pct;
+  verification["latency_crosscheck_error_pct"] = v.latency_crosscheck_error_pct;
+  verification["ground_truth"] =
+      v.has_ground_truth ? nlohmann::ordered_json{{"latency_us", v.truth_latency_us},
+                                                  {"energy_uJ", v.truth_energy_uj},
+                                                  {"latency_error_pct", v.truth_latency_error_pct},
+                                                  {"energy_error_pct", v.truth_energy_error_pct}}
+                         : nlohmann::ordered_json(nullptr);
+  json["verification"] = verification;
+  nlohmann::ordered_json expectations = nlohmann::ordered_json::array();
+  for (const ExpectationResult& e : r.expectations) {
+    expectations.push_back({{"what", e.what}, {"ok", e.ok}, {"detail", e.detail}});
+  }
+  json["expectations"] = expectations;
+  // Beyond the contract: what a person or a report needs next.
+  json["net_energy_uJ"] = measure::StatsJson(r.figures.net_energy_uj);
+  json["baseline_power_mW"] =
+      r.figures.baseline.available() ? Number(r.figures.baseline.power_w * 1e3) : nullptr;
+  json["windows"] = {
+      {"seen", r.figures.windows}, {"used", r.figures.used}, {"invalid", r.figures.invalid.size()}};
+  nlohmann::ordered_json problems = r.figures.problems;
+  for (const measure::InvalidWindow& w : r.figures.invalid) {
+    for (const std::string& p : w.problems)
+      problems.push_back("window " + std::to_string(w.window) + ": " + p);
+  }
+  json["problems"] = problems;
+  nlohmann::ordered_json outputs = nlohmann::ordered_json::array();
+  for (float value : r.outputs) outputs.push_back(value);
+  json["outputs"] = outputs;
+  json["attempts"] = r.attempts;
+  json["seconds"] = r.seconds;
+  json["started"] = r.started;
+  return json;
+}
+
+}  // namespace hil::run
