@@ -37,7 +37,7 @@ packages=(
   # host libraries
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev libssl-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev umockdev libumockdev-dev
+  libgtest-dev libgmock-dev libbenchmark-dev umockdev libumockdev-dev libxml2-utils
 )
 
 missing=()

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <thread>
 
 #include "hil/boards.h"
@@ -57,6 +58,39 @@ Result<std::vector<uint8_t>> ReadInput(const std::string& path) {
   if (!file) return ConfigurationError("cannot read the input tensor " + path);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(file),
                               std::istreambuf_iterator<char>());
+}
+
+// Test hook: $HIL_VIRTUAL_FAULTS = "CASE:knob=value,knob=value;CASE:..." sets
+// the virtual probe's fault knobs (probes/virtual/README.md) for the case
+// with that id, or every case for "*". Lets tests pull a probe out from
+// under one case of a plan.
+std::map<std::string, std::string> InjectedFaults(const std::string& case_id) {
+  std::map<std::string, std::string> knobs;
+  const char* spec = std::getenv("HIL_VIRTUAL_FAULTS");
+  if (spec == nullptr) return knobs;
+  std::string text = spec;
+  size_t at = 0;
+  while (at <= text.size()) {
+    const size_t end = std::min(text.find(';', at), text.size());
+    const std::string entry = text.substr(at, end - at);
+    const size_t colon = entry.rfind(':');
+    if (colon != std::string::npos) {
+      const std::string target = entry.substr(0, colon);
+      if (target == "*" || target == case_id) {
+        std::string list = entry.substr(colon + 1);
+        size_t from = 0;
+        while (from < list.size()) {
+          const size_t comma = std::min(list.find(',', from), list.size());
+          const std::string knob = list.substr(from, comma - from);
+          const size_t equals = knob.find('=');
+          if (equals != std::string::npos) knobs[knob.substr(0, equals)] = knob.substr(equals + 1);
+          from = comma + 1;
+        }
+      }
+    }
+    at = end + 1;
+  }
+  return knobs;
 }
 
 double StatOf(const measure::Stats& stats, const std::string& stat) {
@@ -139,6 +173,7 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   options.energy.truth_path = folder.File("truth.jsonl");
   options.energy.probe_kind = plan.bench.probe;
   options.energy.probe_socket = folder.File("probe.sock");
+  options.energy.probe_faults = InjectedFaults(c.id);
   Result<VirtualDut> booted = BootVirtualDut(**board, firmware.elf, options);
   if (!booted.ok()) return booted.error();
   VirtualDut& dut = *booted;

@@ -46,6 +46,8 @@ struct TruthWindow {
 Result<std::vector<TruthWindow>> ReadGroundTruth(const std::string& path);
 
 struct TruthCheckOptions {
+  // Energy may differ by one sample period of the window's power (each
+  // edge is placed to half a sample) plus this.
   double energy_tolerance_pct = 0.5;
   // Latency may differ by one sample period plus this.
   double latency_tolerance_pct = 0.1;

@@ -1,0 +1,239 @@
+// "hil run" end to end on the virtual bench: the quickstart plan's outputs
+// and their agreement with the emulator, a probe pulled out from under one
+// case, a run killed mid-plan, baselines, and plans refused before any
+// device is touched.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "cli_runner.h"
+#include "hil/run/results_store.h"
+#include "virtual_bench.h"
+
+extern char** environ;
+
+namespace hil::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::string Text(const std::filesystem::path& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+nlohmann::json Json(const std::filesystem::path& path) {
+  return nlohmann::json::parse(Text(path), nullptr, false);
+}
+
+class RunCliTest : public ::testing::Test {
+ protected:
+  // A plan file in the scratch folder; inputs come from ../shared.
+  std::string WritePlan(const std::string& name, const std::string& body) {
+    const std::string path = scratch_.File(name + ".yaml");
+    std::ofstream(path) << "plan: " << name << "\n" << body;
+    return path;
+  }
+
+  std::string Out(const std::string& name) { return scratch_.File(name); }
+  std::string Cache() { return " --firmware-cache " + scratch_.File("cache"); }
+
+  ScratchFolder scratch_;
+};
+
+const char* kTwoCases = R"(networks:
+  conv3x3: {workload: mb-conv3x3, input: )" HIL_SHARED_DIR R"(/datasets/kws01/tst_000000_Stop_7.bin}
+  dense: {workload: mb-dense}
+matrix:
+  boards: [mps2-an386]
+measurement: {warmup: 1, runs: 5}
+)";
+
+TEST_F(RunCliTest, QuickstartProducesEveryOutputAndAgreesWithTheEmulator) {
+  const CliRun run =
+      RunHil("run " CMAKE_SOURCE_DIR "/testplans/quickstart.yaml --out " + Out("qs") + Cache());
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("4 passed, 0 failed, 0 errors"), std::string::npos) << run.output;
+  const std::filesystem::path out = Out("qs");
+  for (const char* file : {"results.json", "results.csv", "junit.xml", "results.db"}) {
+    EXPECT_TRUE(std::filesystem::exists(out / file)) << file;
+  }
+  const nlohmann::json results = Json(out / "results.json");
+  ASSERT_FALSE(results.is_discarded());
+  EXPECT_EQ(results["plan"], "quickstart");
+  for (const char* key : {"plan", "started", "bench", "cases"})
+    EXPECT_TRUE(results.contains(key)) << key;
+  ASSERT_EQ(results["cases"].size(), 4u);
+  for (const nlohmann::json& c : results["cases"]) {
+    SCOPED_TRACE(c["id"].get<std::string>());
+    for (const char* key :
+         {"id", "network", "configuration", "board", "status", "error", "latency_us", "energy_uJ",
+          "power_mW", "layers", "firmware", "verification", "expectations"}) {
+      EXPECT_TRUE(c.contains(key)) << key;
+    }
+    for (const char* figure : {"latency_us", "energy_uJ", "power_mW"}) {
+      for (const char* stat : {"n", "mean", "median", "std", "min", "max", "p95", "ci95"}) {
+        EXPECT_TRUE(c[figure].contains(stat)) << figure << "." << stat;
+      }
+    }
+    for (const char* key : {"text_bytes", "data_bytes", "bss_bytes", "sha256"}) {
+      EXPECT_TRUE(c["firmware"].contains(key)) << key;
+    }
+    EXPECT_EQ(c["firmware"]["sha256"].get<std::string>().size(), 64u);
+    for (const char* key : {"outputs_match", "samples_lost", "layer_sum_error_pct",
+                            "latency_crosscheck_error_pct", "ground_truth"}) {
+      EXPECT_TRUE(c["verification"].contains(key)) << key;
+    }
+    ASSERT_FALSE(c["layers"].empty());
+    EXPECT_TRUE(c["layers"][0].contains("op"));
+    EXPECT_EQ(c["status"], "pass");
+    // On the virtual bench: energy within 0.5 %, latency within one sample
+    // period (10 us) + 0.1 % of the emulator's exact figures.
+    const nlohmann::json& truth = c["verification"]["ground_truth"];
+    const double latency = c["latency_us"]["mean"], energy = c["energy_uJ"]["mean"];
+    const double truth_latency = truth["latency_us"], truth_energy = truth["energy_uJ"];
+    EXPECT_LT(std::abs(energy - truth_energy) / truth_energy, 0.005);
+    EXPECT_LT(std::abs(latency - truth_latency), 10 + 0.001 * truth_latency);
+    EXPECT_EQ(c["verification"]["samples_lost"], 0);
+  }
+  // Two optimisation levels give two different images of the same workload.
+  EXPECT_NE(results["cases"][0]["firmware"]["sha256"], results["cases"][1]["firmware"]["sha256"]);
+
+  const std::string csv = Text(out / "results.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5);
+  const int valid =
+      std::system(("xmllint --noout --schema " CMAKE_SOURCE_DIR "/tests/data/junit.xsd " +
+                   (out / "junit.xml").string() + " 2>/dev/null")
+                      .c_str());
+  EXPECT_EQ(valid, 0) << "junit.xml does not follow the JUnit schema";
+}
+
+TEST_F(RunCliTest, AProbeThatDisconnectsIsRetriedThenAnErrorWhileTheOtherCasesPass) {
+  const std::string plan = WritePlan("faulty", kTwoCases);
+  ::setenv("HIL_VIRTUAL_FAULTS", "conv3x3/default/mps2-an386:close_after=3000", 1);
+  const CliRun run = RunHil("run " + plan + " --out " + Out("faulty"));
+  ::unsetenv("HIL_VIRTUAL_FAULTS");
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  EXPECT_NE(run.output.find("retrying after"), std::string::npos) << run.output;
+  const nlohmann::json results = Json(std::filesystem::path(Out("faulty")) / "results.json");
+  ASSERT_EQ(results["cases"].size(), 2u);
+  const nlohmann::json& broken = results["cases"][0];
+  EXPECT_EQ(broken["status"], "error");
+  EXPECT_EQ(broken["attempts"], 3) << "one try and the plan's two retries";
+  EXPECT_NE(broken["error"].get<std::string>().find("infrastructure error"), std::string::npos);
+  EXPECT_EQ(results["cases"][1]["status"], "pass");
+  const std::string junit = Text(std::filesystem::path(Out("faulty")) / "junit.xml");
+  EXPECT_NE(junit.find("errors=\"1\""), std::string::npos);
+  EXPECT_NE(junit.find("failures=\"0\""), std::string::npos) << "a bench error is no test failure";
+}
+
+TEST_F(RunCliTest, KillingTheRunMidPlanLosesNoFinishedCase) {
+  std::string body = kTwoCases;
+  body.replace(body.find("boards: [mps2-an386]"), 20,
+               "boards: [mps2-an386, mps2-an500, mps3-an547]");
+  const std::string plan = WritePlan("killed", body);
+  const std::string out = Out("killed");
+  std::vector<std::string> argv = {HIL_CLI_PATH, "run", plan, "--out", out};
+  std::vector<char*> args;
+  for (std::string& arg : argv) args.push_back(arg.data());
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  // Wait for two finished cases, then kill without warning.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  size_t finished = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const nlohmann::json partial = Json(std::filesystem::path(out) / "results.json");
+    if (!partial.is_discarded() && partial["cases"].size() >= 2) {
+      finished = partial["cases"].size();
+      break;
+    }
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_GE(finished, 2u) << "the run did not finish two cases in time";
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the run ended before it was killed";
+
+  const nlohmann::json results = Json(std::filesystem::path(out) / "results.json");
+  ASSERT_FALSE(results.is_discarded()) << "results.json is whole after a kill";
+  Result<std::unique_ptr<run::ResultsStore>> store =
+      run::ResultsStore::Open((std::filesystem::path(out) / "results.db").string());
+  ASSERT_TRUE(store.ok()) << store.error().ToString();
+  Result<std::vector<run::StoredRun>> runs = (*store)->Runs();
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].status, "running") << "never finished";
+  Result<std::vector<run::StoredCase>> cases = (*store)->Cases((*runs)[0].id);
+  ASSERT_TRUE(cases.ok());
+  EXPECT_GE(cases->size(), finished);
+  EXPECT_EQ(results["cases"].size(), cases->size());
+  for (const run::StoredCase& c : *cases) EXPECT_EQ(c.status, "pass") << c.case_id;
+}
+
+TEST_F(RunCliTest, ExpectationsJudgeThresholdsAndTheBaselineRun) {
+  // conv3x3 takes ~27.6 ms, depthwise3x3 ~7.9 ms: both long enough for
+  // 10 us samples to give stable medians.
+  const std::string body =
+      "networks:\n  conv3x3: {workload: mb-conv3x3}\n  depthwise: {workload: mb-depthwise3x3}\n"
+      "matrix: {boards: [mps2-an386]}\nmeasurement: {runs: 5}\n"
+      "expectations:\n  - latency_us.median < 10000\n  - energy_uJ.median within 5 % of baseline\n";
+  const std::string plan = WritePlan("expect", body);
+  const CliRun first = RunHil("run " + plan + " --out " + Out("expect"));
+  EXPECT_EQ(first.exit_code, 1) << first.output;
+  nlohmann::json results = Json(std::filesystem::path(Out("expect")) / "results.json");
+  EXPECT_EQ(results["cases"][0]["status"], "fail");
+  EXPECT_NE(results["cases"][0]["error"].get<std::string>().find(
+                "expectation not met: latency_us.median < 10000 (measured 27"),
+            std::string::npos)
+      << results["cases"][0]["error"];
+  EXPECT_EQ(results["cases"][1]["status"], "pass");
+  EXPECT_NE(results["cases"][1]["expectations"][1]["detail"].get<std::string>().find("no baseline"),
+            std::string::npos);
+  const std::string junit = Text(std::filesystem::path(Out("expect")) / "junit.xml");
+  EXPECT_NE(junit.find("<failure message=\"expectation not met"), std::string::npos);
+
+  // The second run of the plan compares with the first.
+  const CliRun second = RunHil("run " + plan + " --out " + Out("expect"));
+  EXPECT_EQ(second.exit_code, 1) << second.output;
+  results = Json(std::filesystem::path(Out("expect")) / "results.json");
+  EXPECT_EQ(results["run"], 2);
+  const std::string detail = results["cases"][1]["expectations"][1]["detail"];
+  EXPECT_NE(detail.find("baseline"), std::string::npos) << detail;
+  EXPECT_TRUE(results["cases"][1]["expectations"][1]["ok"].get<bool>()) << detail;
+}
+
+TEST_F(RunCliTest, AnInvalidPlanIsRefusedBeforeAnyDeviceWithItsPosition) {
+  const std::string plan = WritePlan("bad",
+                                     "networks: {conv: {workload: mb-conv3x3}}\n"
+                                     "matrix: {boards: [mps2-an386]}\n"
+                                     "measurement: {runs: many}\n");
+  for (const std::string& command : {"validate " + plan, "run " + plan + " --out " + Out("bad")}) {
+    const CliRun run = RunHil(command);
+    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_NE(run.output.find(plan + ":4:21: measurement.runs must be a whole number"),
+              std::string::npos)
+        << run.output;
+  }
+  EXPECT_FALSE(std::filesystem::exists(Out("bad"))) << "nothing was run, nothing written";
+  const CliRun good = RunHil("validate " CMAKE_SOURCE_DIR "/testplans/quickstart.yaml");
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_NE(good.output.find("4 cases"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hil::testing
