@@ -38,6 +38,8 @@ packages=(
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev umockdev libumockdev-dev libxml2-utils
+  # the HTML report's rendering test: a headless browser and a PNG reader
+  chromium libpng-dev
 )
 
 missing=()

@@ -72,8 +72,9 @@ int Run(const RunArguments& arguments) {
   std::printf("\n%zu passed, %zu failed, %zu errors", outcome->passed, outcome->failed,
               outcome->errors);
   if (outcome->not_run > 0) std::printf(", %zu not run (interrupted)", outcome->not_run);
-  std::printf("\nresults: %s/results.json, results.csv, junit.xml; run %lld in results.db\n",
-              options.out_dir.c_str(), static_cast<long long>(outcome->record.id));
+  std::printf(
+      "\nresults: %s/report.html, results.json, results.csv, junit.xml; run %lld in results.db\n",
+      options.out_dir.c_str(), static_cast<long long>(outcome->record.id));
   return outcome->exit_code;
 }
 

@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -92,6 +94,81 @@ std::map<std::string, std::string> InjectedFaults(const std::string& case_id) {
   }
   return knobs;
 }
+
+// Keeps the last couple of seconds of samples until the first window has
+// closed, then cuts the stretch around it for the report.
+class TraceKeeper {
+ public:
+  explicit TraceKeeper(double rate_hz) : rate_(rate_hz) {}
+
+  void Keep(const SampleBlock& block) {
+    if (done_) return;
+    kept_.push_back(block);
+    samples_ += block.size();
+    while (kept_.size() > 1 && samples_ - kept_.front().size() > static_cast<size_t>(2 * rate_)) {
+      samples_ -= kept_.front().size();
+      kept_.pop_front();
+    }
+  }
+
+  // Once the engine has closed a window of `kind`, cuts the snippet.
+  void Look(const std::vector<measure::Window>& windows, measure::WindowKind kind,
+            TraceSnippet& out) {
+    if (done_) return;
+    for (const measure::Window& w : windows) {
+      if (w.kind != kind || !w.valid()) continue;
+      Cut(w, out);
+      done_ = true;
+      kept_.clear();
+      return;
+    }
+  }
+
+ private:
+  void Cut(const measure::Window& w, TraceSnippet& out) {
+    const double margin = 0.15 * w.duration_s;
+    const double from = (w.start_s - margin) * rate_, to = (w.end_s + margin) * rate_;
+    std::vector<std::pair<double, double>> points;  // (index, amps)
+    for (const SampleBlock& block : kept_) {
+      for (size_t i = 0; i < block.size(); ++i) {
+        const double index = static_cast<double>(block.first_index + i);
+        if (index >= from && index <= to) points.emplace_back(index, block.current_a[i]);
+      }
+    }
+    const size_t buckets = 750;
+    const size_t per = std::max<size_t>(1, (points.size() + buckets - 1) / buckets);
+    for (size_t at = 0; at < points.size(); at += per) {
+      const size_t end = std::min(points.size(), at + per);
+      if (per == 1) {
+        out.time_s.push_back(points[at].first / rate_);
+        out.current_ma.push_back(points[at].second * 1e3);
+        continue;
+      }
+      // Min and max of the stretch, in time order, so spikes survive.
+      size_t low = at, high = at;
+      for (size_t k = at; k < end; ++k) {
+        if (points[k].second < points[low].second) low = k;
+        if (points[k].second > points[high].second) high = k;
+      }
+      for (size_t k : {std::min(low, high), std::max(low, high)}) {
+        out.time_s.push_back(points[k].first / rate_);
+        out.current_ma.push_back(points[k].second * 1e3);
+      }
+    }
+    out.window_start_s = w.start_s;
+    out.window_end_s = w.end_s;
+    double t = w.start_s;
+    for (size_t l = 0; l + 1 < w.layers.size(); ++l) {
+      t += w.layers[l].duration_s;
+      out.boundaries_s.push_back(t);
+    }
+  }
+
+  double rate_;
+  std::deque<SampleBlock> kept_;
+  size_t samples_ = 0;
+  bool done_ = false;
+};
 
 double StatOf(const measure::Stats& stats, const std::string& stat) {
   if (stat == "n") return static_cast<double>(stats.n);
@@ -205,8 +282,8 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
       measure::Measurement::Create(measure_options);
   if (!engine.ok()) return engine.error();
   measure::Measurement& measurement = **engine;
-
   const bool timestamp_style = plan.measurement.window == "timestamp";
+
   if (timestamp_style) HIL_RETURN_IF_ERROR(dut.link->SetWindowStyle(dut::WindowStyle::kTimestamp));
   Result<std::vector<dut::Layer>> layers = dut.link->Layers();
   if (!layers.ok()) return dut.Explain(layers.error());
@@ -223,6 +300,9 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   // The engine takes the stream as it comes, on a thread of its own, so the
   // probe's queue never fills while the DUT works.
   Status fed = OkStatus();
+  TraceKeeper keeper(measure_options.sample_rate_hz);
+  const measure::WindowKind kind =
+      timestamp_style ? measure::WindowKind::kTimestamp : measure::WindowKind::kInference;
   std::thread consumer([&] {
     for (;;) {
       SampleBlock block;
@@ -233,7 +313,9 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
       }
       if (*poll == PowerProbe::Poll::kEnd) return;
       if (*poll != PowerProbe::Poll::kBlock) continue;
+      keeper.Keep(block);
       if (Status status = measurement.Feed(block); !status.ok() && fed.ok()) fed = status;
+      keeper.Look(measurement.windows(), kind, result.trace);
     }
   });
   step("running " + std::to_string(plan.measurement.warmup) + " warm-up and " +
@@ -285,7 +367,6 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   summary.min_window_s = plan.measurement.min_window_s;
   result.figures = measure::Summarize(windows, measurement.baseline(), summary);
   result.figures.problems.insert(result.figures.problems.end(), problems.begin(), problems.end());
-  result.windows = windows;
 
   Verification& v = result.verification;
   v.layer_sum_error_pct = result.figures.max_layer_sum_error_pct;

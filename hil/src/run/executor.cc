@@ -4,9 +4,11 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "hil/run/case_runner.h"
 #include "hil/run/firmware_builder.h"
+#include "hil/run/html_report.h"
 #include "hil/run/results_json.h"
 #include "hil/run/results_store.h"
 
@@ -114,11 +116,20 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
   if (!run_id.ok()) return run_id.error();
   record.id = *run_id;
   const std::map<std::string, CaseResult> baseline = BaselineCases(store, plan, record.id);
+  std::optional<RunRecord> baseline_record;
+  if (Result<std::optional<StoredRun>> previous = store.LatestRun(plan.name, record.id);
+      previous.ok() && *previous) {
+    if (Result<RunRecord> loaded = LoadRunRecord(store, (*previous)->id); loaded.ok()) {
+      baseline_record = std::move(*loaded);
+    }
+  }
 
   const auto write_outputs = [&]() -> Status {
     HIL_RETURN_IF_ERROR(WriteResultsJson(record, (out / "results.json").string()));
     HIL_RETURN_IF_ERROR(WriteResultsCsv(record, (out / "results.csv").string()));
-    return WriteJUnit(record, (out / "junit.xml").string());
+    HIL_RETURN_IF_ERROR(WriteJUnit(record, (out / "junit.xml").string()));
+    return WriteHtmlReport(record, baseline_record ? &*baseline_record : nullptr,
+                           (out / "report.html").string());
   };
 
   FirmwareBuilder builder(options.firmware_cache);

@@ -94,6 +94,12 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
   nlohmann::ordered_json outputs = nlohmann::ordered_json::array();
   for (float value : r.outputs) outputs.push_back(value);
   json["outputs"] = outputs;
+  if (!r.trace.empty()) {
+    json["trace"] = {{"time_s", r.trace.time_s},
+                     {"current_mA", r.trace.current_ma},
+                     {"window_s", {r.trace.window_start_s, r.trace.window_end_s}},
+                     {"layer_edges_s", r.trace.boundaries_s}};
+  }
   json["attempts"] = r.attempts;
   json["seconds"] = r.seconds;
   json["started"] = r.started;

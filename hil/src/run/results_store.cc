@@ -181,4 +181,22 @@ Result<std::vector<StoredCase>> ResultsStore::Cases(int64_t run) {
   return cases;
 }
 
+Result<RunRecord> LoadRunRecord(ResultsStore& store, int64_t id) {
+  Result<std::optional<StoredRun>> run = store.FindRun(id);
+  if (!run.ok()) return run.error();
+  if (!*run) return ConfigurationError("no run " + std::to_string(id) + " in the results database");
+  RunRecord record;
+  record.id = (*run)->id;
+  record.plan = (*run)->plan;
+  record.plan_path = (*run)->plan_path;
+  record.started = (*run)->started;
+  record.finished = (*run)->finished;
+  record.status = (*run)->status;
+  record.bench = (*run)->bench;
+  Result<std::vector<StoredCase>> cases = store.Cases(id);
+  if (!cases.ok()) return cases.error();
+  for (StoredCase& c : *cases) record.cases.push_back(std::move(c.result));
+  return record;
+}
+
 }  // namespace hil::run

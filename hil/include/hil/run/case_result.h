@@ -31,6 +31,16 @@ struct Verification {
   double truth_latency_error_pct = 0, truth_energy_error_pct = 0;
 };
 
+// The current through the first measured window, for the report's plot:
+// at most ~1500 points (min and max of each stretch when downsampled).
+struct TraceSnippet {
+  std::vector<double> time_s;  // on the probe's clock
+  std::vector<double> current_ma;
+  double window_start_s = 0, window_end_s = 0;
+  std::vector<double> boundaries_s;  // layer edges inside the window
+  bool empty() const { return time_s.empty(); }
+};
+
 struct CaseResult {
   std::string id, network, configuration, board;
   // pass: measured, verified, every expectation met. fail: an expectation
@@ -45,8 +55,8 @@ struct CaseResult {
 
   Firmware firmware;
   measure::CaseFigures figures;
-  std::vector<std::string> layer_ops;    // from the harness's layers%
-  std::vector<measure::Window> windows;  // the measured windows, for reports
+  std::vector<std::string> layer_ops;  // from the harness's layers%
+  TraceSnippet trace;
   std::vector<float> outputs;
   Verification verification;
   std::vector<ExpectationResult> expectations;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hil/error.h"
+#include "hil/run/exports.h"
 
 struct sqlite3;
 
@@ -56,5 +57,9 @@ class ResultsStore {
   Status Execute(const std::string& sql);
   sqlite3* db_;
 };
+
+// A stored run with its cases, as the exports take it. Errors: configuration
+// (no such run), infrastructure.
+Result<RunRecord> LoadRunRecord(ResultsStore& store, int64_t id);
 
 }  // namespace hil::run
