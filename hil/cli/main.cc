@@ -9,6 +9,7 @@
 #include "hil/error.h"
 #include "measure_command.h"
 #include "probes_command.h"
+#include "report_command.h"
 #include "run_command.h"
 #include "validate_command.h"
 
@@ -31,6 +32,8 @@ int main(int argc, char** argv) {
   hil::cli::AddDutCommand(app, exit_code);
   hil::cli::AddMeasureCommand(app, exit_code);
   hil::cli::AddProbesCommand(app, exit_code);
+  hil::cli::AddReportCommand(app, exit_code);
+  hil::cli::AddCompareCommand(app, exit_code);
   hil::cli::AddRunCommand(app, exit_code);
   hil::cli::AddValidateCommand(app, exit_code);
   try {

@@ -215,6 +215,24 @@ TEST_F(RunCliTest, ExpectationsJudgeThresholdsAndTheBaselineRun) {
   const std::string detail = results["cases"][1]["expectations"][1]["detail"];
   EXPECT_NE(detail.find("baseline"), std::string::npos) << detail;
   EXPECT_TRUE(results["cases"][1]["expectations"][1]["ok"].get<bool>()) << detail;
+
+  // Both runs are in the database: listed, compared, and reported again.
+  const CliRun list = RunHil("report " + Out("expect") + " --list");
+  EXPECT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_NE(list.output.find("2     expect"), std::string::npos) << list.output;
+  const CliRun compare = RunHil("compare 1 2 --db " + Out("expect") + "/results.db");
+  EXPECT_EQ(compare.exit_code, 0) << compare.output << "the same firmware twice: no regression";
+  EXPECT_NE(compare.output.find("0 regressions beyond 5 %"), std::string::npos) << compare.output;
+  const CliRun report =
+      RunHil("report " + Out("expect") + " --run 1 --baseline none --to " + Out("again"));
+  EXPECT_EQ(report.exit_code, 0) << report.output;
+  const nlohmann::json again = Json(std::filesystem::path(Out("again")) / "results.json");
+  EXPECT_EQ(again["run"], 1);
+  EXPECT_EQ(again["cases"].size(), 2u);
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(Out("again")) / "report.html"));
+  const CliRun missing = RunHil("compare 1 9 --db " + Out("expect") + "/results.db");
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_NE(missing.output.find("no run 9"), std::string::npos) << missing.output;
 }
 
 TEST_F(RunCliTest, AnInvalidPlanIsRefusedBeforeAnyDeviceWithItsPosition) {

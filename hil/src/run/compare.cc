@@ -1,0 +1,113 @@
+#include "hil/run/compare.h"
+
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "hil/measure/statistics.h"
+#include "hil/run/results_store.h"
+
+namespace hil::run {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+struct Moments {
+  double n = 0, mean = NAN, std = NAN;
+};
+
+Moments MomentsOf(const Json& c, const char* figure) {
+  Moments m;
+  if (!c.contains(figure) || !c[figure].is_object()) return m;
+  const Json& stats = c[figure];
+  if (stats.contains("n") && stats["n"].is_number()) m.n = stats["n"].get<double>();
+  if (stats.contains("mean") && stats["mean"].is_number()) m.mean = stats["mean"].get<double>();
+  if (stats.contains("std") && stats["std"].is_number()) m.std = stats["std"].get<double>();
+  return m;
+}
+
+}  // namespace
+
+std::vector<CaseChange> CompareRuns(const RunRecord& before, const RunRecord& after,
+                                    double threshold_pct) {
+  std::map<std::string, const Json*> earlier;
+  for (const Json& c : before.cases) earlier[c.value("id", "")] = &c;
+  std::vector<CaseChange> changes;
+  for (const Json& c : after.cases) {
+    CaseChange change;
+    change.id = c.value("id", "");
+    const auto found = earlier.find(change.id);
+    if (found == earlier.end()) {
+      change.note = "not in the earlier run";
+      changes.push_back(change);
+      continue;
+    }
+    for (const char* figure : {"latency_us", "energy_uJ", "power_mW"}) {
+      const Moments a = MomentsOf(*found->second, figure), b = MomentsOf(c, figure);
+      if (!std::isfinite(a.mean) || !std::isfinite(b.mean)) {
+        change.note = std::string("no ") + figure + " in one of the runs";
+        continue;
+      }
+      FigureChange f;
+      f.figure = figure;
+      f.before = a.mean;
+      f.after = b.mean;
+      f.difference = b.mean - a.mean;
+      f.percent = 100 * f.difference / a.mean;
+      // Welch: unequal variances, Satterthwaite's degrees of freedom.
+      const double va = a.n > 1 && std::isfinite(a.std) ? a.std * a.std / a.n : 0;
+      const double vb = b.n > 1 && std::isfinite(b.std) ? b.std * b.std / b.n : 0;
+      const double se = std::sqrt(va + vb);
+      double df = 1;
+      if (va + vb > 0) {
+        const double denominator =
+            (a.n > 1 ? va * va / (a.n - 1) : 0) + (b.n > 1 ? vb * vb / (b.n - 1) : 0);
+        df = denominator > 0 ? (va + vb) * (va + vb) / denominator : 1;
+      }
+      const double half =
+          measure::StudentT975(static_cast<size_t>(std::max(1.0, std::floor(df)))) * se;
+      f.low = f.difference - half;
+      f.high = f.difference + half;
+      f.significant = f.low > 0 || f.high < 0;
+      // Every figure here is better smaller.
+      f.regression = f.significant && f.percent > threshold_pct;
+      change.figures.push_back(f);
+    }
+    changes.push_back(change);
+  }
+  return changes;
+}
+
+Result<RunRecord> LoadRun(const std::string& name, const std::string& database) {
+  int64_t id = 0;
+  const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), id);
+  if (error == std::errc() && end == name.data() + name.size()) {
+    if (!std::filesystem::exists(database)) {
+      return ConfigurationError("run " + name + ": no results database " + database +
+                                " (give --db, or a results.json)");
+    }
+    Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(database);
+    if (!store.ok()) return store.error();
+    return LoadRunRecord(**store, id);
+  }
+  std::filesystem::path path = name;
+  if (std::filesystem::is_directory(path)) path /= "results.json";
+  std::ifstream file(path);
+  if (!file) return ConfigurationError(name + ": neither a run number nor a results.json");
+  const Json json = Json::parse(file, nullptr, false);
+  if (json.is_discarded() || !json.contains("cases") || !json["cases"].is_array()) {
+    return ConfigurationError(path.string() + " is not a hil results.json");
+  }
+  RunRecord record;
+  record.plan = json.value("plan", "");
+  record.started = json.value("started", "");
+  record.status = json.value("status", "");
+  record.id = json.value("run", int64_t{0});
+  record.bench = json.value("bench", Json::object());
+  for (const Json& c : json["cases"]) record.cases.push_back(c);
+  return record;
+}
+
+}  // namespace hil::run

@@ -1,0 +1,124 @@
+// The results layer without a bench: the store's schema and transactions,
+// the exports' escaping, and the comparison of two runs.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "hil/run/compare.h"
+#include "hil/run/exports.h"
+#include "hil/run/results_store.h"
+
+namespace hil::run {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json Case(const std::string& id, double latency_mean, double latency_std, size_t n = 10) {
+  Json c;
+  c["id"] = id;
+  c["status"] = "pass";
+  c["error"] = nullptr;
+  c["latency_us"] = {
+      {"n", n}, {"mean", latency_mean}, {"median", latency_mean}, {"std", latency_std}};
+  c["energy_uJ"] = {{"n", n}, {"mean", 100.0}, {"median", 100.0}, {"std", 0.1}};
+  c["power_mW"] = {{"n", n}, {"mean", 5.0}, {"median", 5.0}, {"std", 0.01}};
+  return c;
+}
+
+std::string Text(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+TEST(RunCompare, ARegressionIsWorseBeyondTheThresholdAndClearOfNoise) {
+  RunRecord before, after;
+  before.cases = {Case("a", 1000, 5), Case("b", 1000, 5), Case("c", 1000, 300), Case("d", 1000, 5)};
+  after.cases = {Case("a", 1100, 5),    // +10 %, tight: a regression
+                 Case("b", 1020, 5),    // +2 %, significant but within 5 %
+                 Case("c", 1100, 300),  // +10 % but lost in the noise
+                 Case("e", 900, 5)};    // new
+  const std::vector<CaseChange> changes = CompareRuns(before, after, 5);
+  ASSERT_EQ(changes.size(), 4u);
+  const FigureChange& a = changes[0].figures[0];
+  EXPECT_EQ(a.figure, "latency_us");
+  EXPECT_NEAR(a.percent, 10, 1e-9);
+  EXPECT_TRUE(a.significant);
+  EXPECT_TRUE(a.regression);
+  // Welch with equal n and std: t(18) * sqrt(2 * 25 / 10).
+  EXPECT_NEAR(a.high - a.difference, 2.1009 * std::sqrt(5.0), 1e-3);
+  EXPECT_TRUE(changes[1].figures[0].significant);
+  EXPECT_FALSE(changes[1].figures[0].regression);
+  EXPECT_FALSE(changes[2].figures[0].significant);
+  EXPECT_FALSE(changes[2].figures[0].regression);
+  EXPECT_EQ(changes[3].note, "not in the earlier run");
+}
+
+TEST(RunStore, CasesSurviveReopeningAndANewerSchemaIsRefused) {
+  const std::string path = ::testing::TempDir() + "/store-test.db";
+  std::filesystem::remove(path);
+  {
+    Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.error().ToString();
+    Result<int64_t> run =
+        (*store)->BeginRun("p", "/p.yaml", "2026-01-01T00:00:00Z", Json::object());
+    ASSERT_TRUE(run.ok());
+    ASSERT_TRUE((*store)->AddCase(*run, "x/y/z", "pass", Case("x/y/z", 10, 1)).ok());
+  }
+  {
+    Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(path);
+    ASSERT_TRUE(store.ok());
+    Result<RunRecord> record = LoadRunRecord(**store, 1);
+    ASSERT_TRUE(record.ok()) << record.error().ToString();
+    EXPECT_EQ(record->status, "running");
+    ASSERT_EQ(record->cases.size(), 1u);
+    EXPECT_EQ(record->cases[0]["latency_us"]["mean"], 10);
+    EXPECT_FALSE(LoadRunRecord(**store, 7).ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db, "UPDATE meta SET value = '99' WHERE key = 'schema_version'", nullptr, nullptr,
+               nullptr);
+  sqlite3_close(db);
+  Result<std::unique_ptr<ResultsStore>> newer = ResultsStore::Open(path);
+  ASSERT_FALSE(newer.ok());
+  EXPECT_EQ(newer.error().kind(), ErrorKind::kConfiguration);
+  EXPECT_NE(newer.error().message().find("schema version 99"), std::string::npos);
+}
+
+TEST(RunExports, JUnitAndCsvEscapeWhatTheyCarry) {
+  RunRecord run;
+  run.plan = "p<&>";
+  run.started = "2026-01-01T00:00:00Z";
+  Json failed = Case("net/cfg/board", 10, 1);
+  failed["status"] = "fail";
+  failed["error"] = "expectation not met: latency_us.median < 5 (measured \"10\", a, b)";
+  Json broken = Case("net/cfg2/board", 10, 1);
+  broken["status"] = "error";
+  broken["error"] = "infrastructure error: QEMU <exited>";
+  run.cases = {Case("ok/cfg/board", 10, 1), failed, broken};
+  const std::string dir = ::testing::TempDir();
+  ASSERT_TRUE(WriteJUnit(run, dir + "/j.xml").ok());
+  ASSERT_TRUE(WriteResultsCsv(run, dir + "/r.csv").ok());
+  const std::string junit = Text(dir + "/j.xml");
+  EXPECT_NE(junit.find("failures=\"1\" errors=\"1\""), std::string::npos) << junit;
+  EXPECT_NE(junit.find("<failure message=\"expectation not met: latency_us.median &lt; 5 "
+                       "(measured &quot;10&quot;, a, b)\""),
+            std::string::npos)
+      << junit;
+  EXPECT_NE(junit.find("<error message=\"infrastructure error: QEMU &lt;exited&gt;\""),
+            std::string::npos);
+  EXPECT_NE(junit.find("name=\"p&lt;&amp;&gt;\""), std::string::npos);
+  const std::string csv = Text(dir + "/r.csv");
+  EXPECT_NE(
+      csv.find(",\"expectation not met: latency_us.median < 5 (measured \"\"10\"\", a, b)\"\n"),
+      std::string::npos)
+      << csv;
+}
+
+}  // namespace
+}  // namespace hil::run
