@@ -116,6 +116,9 @@ Result<std::unique_ptr<QemuMachine>> QemuMachine::Start(const QemuOptions& optio
     // outlive hil, whatever way hil ends.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
+    // A process group of its own: a Ctrl-C at the terminal is hil's to
+    // handle (finish the case in progress), not QEMU's.
+    ::setpgid(0, 0);
     int null_fd = ::open("/dev/null", O_RDONLY);
     ::dup2(null_fd, STDIN_FILENO);
     ::dup2(log_fd, STDOUT_FILENO);

@@ -135,12 +135,8 @@ TEST_F(RunCliTest, AProbeThatDisconnectsIsRetriedThenAnErrorWhileTheOtherCasesPa
   EXPECT_NE(junit.find("failures=\"0\""), std::string::npos) << "a bench error is no test failure";
 }
 
-TEST_F(RunCliTest, KillingTheRunMidPlanLosesNoFinishedCase) {
-  std::string body = kTwoCases;
-  body.replace(body.find("boards: [mps2-an386]"), 20,
-               "boards: [mps2-an386, mps2-an500, mps3-an547]");
-  const std::string plan = WritePlan("killed", body);
-  const std::string out = Out("killed");
+// Starts "hil run PLAN --out OUT" in the background, output discarded.
+pid_t StartRun(const std::string& plan, const std::string& out) {
   std::vector<std::string> argv = {HIL_CLI_PATH, "run", plan, "--out", out};
   std::vector<char*> args;
   for (std::string& arg : argv) args.push_back(arg.data());
@@ -150,19 +146,32 @@ TEST_F(RunCliTest, KillingTheRunMidPlanLosesNoFinishedCase) {
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ), 0);
+  const int error = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  // Wait for two finished cases, then kill without warning.
+  return error == 0 ? pid : -1;
+}
+
+// Waits until results.json lists `cases` finished cases; returns how many it saw.
+size_t WaitForCases(const std::string& out, size_t cases) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  size_t finished = 0;
   while (std::chrono::steady_clock::now() < deadline) {
     const nlohmann::json partial = Json(std::filesystem::path(out) / "results.json");
-    if (!partial.is_discarded() && partial["cases"].size() >= 2) {
-      finished = partial["cases"].size();
-      break;
-    }
+    if (!partial.is_discarded() && partial["cases"].size() >= cases) return partial["cases"].size();
     std::this_thread::sleep_for(milliseconds(20));
   }
+  return 0;
+}
+
+TEST_F(RunCliTest, KillingTheRunMidPlanLosesNoFinishedCase) {
+  std::string body = kTwoCases;
+  body.replace(body.find("boards: [mps2-an386]"), 20,
+               "boards: [mps2-an386, mps2-an500, mps3-an547]");
+  const std::string plan = WritePlan("killed", body);
+  const std::string out = Out("killed");
+  const pid_t pid = StartRun(plan, out);
+  ASSERT_GT(pid, 0);
+  // Wait for two finished cases, then kill without warning.
+  const size_t finished = WaitForCases(out, 2);
   ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -183,6 +192,27 @@ TEST_F(RunCliTest, KillingTheRunMidPlanLosesNoFinishedCase) {
   EXPECT_GE(cases->size(), finished);
   EXPECT_EQ(results["cases"].size(), cases->size());
   for (const run::StoredCase& c : *cases) EXPECT_EQ(c.status, "pass") << c.case_id;
+}
+
+TEST_F(RunCliTest, CtrlCStopsAfterTheCaseInProgressAndKeepsEveryFinishedOne) {
+  std::string body = kTwoCases;
+  body.replace(body.find("boards: [mps2-an386]"), 20,
+               "boards: [mps2-an386, mps2-an500, mps3-an547]");
+  const std::string plan = WritePlan("interrupted", body);
+  const std::string out = Out("interrupted");
+  const pid_t pid = StartRun(plan, out);
+  ASSERT_GT(pid, 0);
+  ASSERT_GE(WaitForCases(out, 1), 1u);
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3) << "an interrupted run is incomplete";
+  const nlohmann::json results = Json(std::filesystem::path(out) / "results.json");
+  EXPECT_EQ(results["status"], "interrupted");
+  EXPECT_GE(results["cases"].size(), 1u);
+  EXPECT_LT(results["cases"].size(), 6u) << "the run stopped early";
+  for (const nlohmann::json& c : results["cases"]) EXPECT_EQ(c["status"], "pass") << c["id"];
 }
 
 TEST_F(RunCliTest, ExpectationsJudgeThresholdsAndTheBaselineRun) {
