@@ -241,10 +241,17 @@ void ReadTrigger(Reader& reader, const YAML::Node& map, const char* key, Trigger
 }
 
 void ReadBench(Reader& reader, const YAML::Node& node, Bench& bench) {
-  if (!reader.Mapping(node, "bench",
-                      {"kind", "probe", "connect", "supply_mv", "triggers", "energy_profile"}))
+  if (!reader.Mapping(
+          node, "bench",
+          {"kind", "flasher", "probe", "connect", "supply_mv", "triggers", "energy_profile"}))
     return;
   reader.Choice(node, "kind", "bench", {"virtual", "real"}, bench.kind);
+  bench.flasher = bench.kind == "virtual" ? "qemu" : "openocd";
+  reader.Choice(node, "flasher", "bench", {"qemu", "openocd"}, bench.flasher);
+  if (node["flasher"] && (bench.kind == "virtual") != (bench.flasher == "qemu")) {
+    reader.Problem(node["flasher"], "the " + bench.kind + " bench flashes with " +
+                                        (bench.kind == "virtual" ? "qemu" : "openocd"));
+  }
   reader.Choice(node, "probe", "bench", {"ppk2", "lpm01a", "js110"}, bench.probe);
   reader.String(node, "connect", "bench", bench.connect);
   reader.Count<uint32_t>(node, "supply_mv", "bench", bench.supply_mv, 800, 5000);

@@ -187,11 +187,12 @@ std::string LayerBars(const Json& layers, const char* figure, const char* unit,
 
 struct Point {
   double latency, energy;
-  std::string id, network;
+  std::string id, network, board, configuration;
 };
 
-// Latency against energy, a colour per network, and each network's Pareto
-// front (no other configuration of it is both faster and cheaper).
+// One network's cases, latency against energy, a colour per board, each
+// labelled with its configuration, and each board's Pareto front (no other
+// configuration on that board is both faster and cheaper).
 std::string ParetoPlot(const std::vector<Point>& points) {
   if (points.empty()) return {};
   double x0 = points[0].latency, x1 = x0, y0 = points[0].energy, y1 = y0;
@@ -200,12 +201,12 @@ std::string ParetoPlot(const std::vector<Point>& points) {
     y0 = std::min(y0, p.energy), y1 = std::max(y1, p.energy);
   }
   const double px = (x1 - x0) * 0.08 + x1 * 0.02, py = (y1 - y0) * 0.08 + y1 * 0.02;
-  Plot plot(760, 360, std::max(0.0, x0 - px), x1 + px, std::max(0.0, y0 - py), y1 + py);
+  Plot plot(560, 330, std::max(0.0, x0 - px), x1 + px, std::max(0.0, y0 - py), y1 + py);
   plot.Axes("latency per inference (us, median)", "energy per inference (uJ, median)");
-  std::map<std::string, std::vector<Point>> by_network;
-  for (const Point& p : points) by_network[p.network].push_back(p);
+  std::map<std::string, std::vector<Point>> by_board;
+  for (const Point& p : points) by_board[p.board].push_back(p);
   int colour = 0, legend = 0;
-  for (auto& [network, group] : by_network) {
+  for (auto& [board, group] : by_board) {
     const char* c = kPalette[colour++ % 10];
     std::sort(group.begin(), group.end(),
               [](const Point& a, const Point& b) { return a.latency < b.latency; });
@@ -227,11 +228,13 @@ std::string ParetoPlot(const std::vector<Point>& points) {
                  << plot.Y(p.energy) << "\" r=\"" << (on_front ? 6 : 4) << "\" fill=\"" << c
                  << "\" stroke=\"#111\" stroke-width=\"" << (on_front ? 1.2 : 0) << "\"><title>"
                  << Html(p.id) << ": " << Fixed(p.latency) << " us, " << Fixed(p.energy)
-                 << " uJ</title></circle>";
+                 << " uJ</title></circle><text x=\"" << plot.X(p.latency) + 7 << "\" y=\""
+                 << plot.Y(p.energy) - 5 << "\" font-size=\"10\" fill=\"#374151\">"
+                 << Html(p.configuration) << "</text>";
     }
     plot.raw() << "<circle cx=\"" << 84 << "\" cy=\"" << 26 + 16 * legend << "\" r=\"5\" fill=\""
                << c << "\"/><text x=\"94\" y=\"" << 30 + 16 * legend << "\" font-size=\"12\">"
-               << Html(network) << "</text>";
+               << Html(board) << "</text>";
     ++legend;
   }
   return plot.Finish();
@@ -371,16 +374,28 @@ std::string HtmlReport(const RunRecord& run, const RunRecord* baseline) {
     const double latency = NumberAt(c, {"latency_us", "median"}),
                  energy = NumberAt(c, {"energy_uJ", "median"});
     if (std::isfinite(latency) && std::isfinite(energy)) {
-      points.push_back(Point{latency, energy, c.value("id", ""), c.value("network", "")});
+      points.push_back(Point{latency, energy, c.value("id", ""), c.value("network", ""),
+                             c.value("board", ""), c.value("configuration", "")});
     }
   }
   html << "</table>";
 
   if (!points.empty()) {
-    html << "<h2>Latency and energy</h2><p class=\"note\">One point per case; the dashed line is "
-            "each network's Pareto front (large points: no other case of that network is both "
-            "faster and cheaper).</p>"
-         << ParetoPlot(points);
+    html << "<h2>Latency and energy</h2><p class=\"note\">A plot per network, a point per "
+            "case labelled with its configuration, a colour per board. The dashed line is the "
+            "board's Pareto front (large points: no other configuration on that board is both "
+            "faster and cheaper).</p><div class=\"row\">";
+    std::map<std::string, std::vector<Point>> by_network;
+    std::vector<std::string> order;
+    for (const Point& p : points) {
+      if (by_network.find(p.network) == by_network.end()) order.push_back(p.network);
+      by_network[p.network].push_back(p);
+    }
+    for (const std::string& network : order) {
+      html << "<div><h3>" << Html(network) << "</h3>" << ParetoPlot(by_network[network])
+           << "</div>";
+    }
+    html << "</div>";
   }
   if (baseline != nullptr) html << BaselineSection(run, *baseline);
 

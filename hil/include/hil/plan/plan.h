@@ -23,6 +23,7 @@ struct Trigger {
 
 struct Bench {
   std::string kind = "virtual";  // virtual | real
+  std::string flasher = "qemu";  // qemu (virtual bench) | openocd (real)
   std::string probe = "ppk2";    // ppk2 | lpm01a | js110
   std::string connect;           // real bench: the probe's connection string
   uint32_t supply_mv = 3300;
