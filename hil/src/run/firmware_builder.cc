@@ -57,14 +57,16 @@ std::string Tail(const std::string& path, size_t lines) {
   return text;
 }
 
-// A directory name for a configuration: readable, and unique per flags.
+// A directory name for a configuration: readable, and unique per flags and
+// per firmware source tree (two checkouts must not share a CMake cache).
 std::string ConfigurationKey(const FirmwareRequest& request) {
   std::string key = request.optimisation.substr(request.optimisation.find_first_not_of('-'));
   for (const std::string& define : request.defines) key += "_" + define;
   std::string safe;
   for (char c : key) safe += std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? c : '-';
   if (safe.size() > 60) safe.resize(60);
-  return safe + "-" + std::to_string(std::hash<std::string>{}(key) % 1000000007);
+  const std::string identity = std::string(HIL_FIRMWARE_SOURCE_DIR) + "\n" + key;
+  return safe + "-" + std::to_string(std::hash<std::string>{}(identity) % 1000000007);
 }
 
 }  // namespace
@@ -111,6 +113,7 @@ Result<std::string> FirmwareBuilder::Build(
   fs::create_directories(dir, error);
   if (error) return InfrastructureError("cannot create " + dir.string() + ": " + error.message());
   const std::string log = (dir / "build.log").string();
+  std::ofstream(log, std::ios::trunc).close();  // this build's messages only
   std::string defines;
   for (const std::string& define : request.defines)
     defines += (defines.empty() ? "" : ";") + define;
