@@ -40,6 +40,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev umockdev libumockdev-dev libxml2-utils
   # the HTML report's rendering test: a headless browser and a PNG reader
   chromium libpng-dev
+  # models: the flatbuffers reader; clang's libFuzzer for the fuzz targets
+  libflatbuffers-dev clang libclang-rt-14-dev
 )
 
 missing=()

@@ -8,6 +8,7 @@
 #include "dut_command.h"
 #include "hil/error.h"
 #include "measure_command.h"
+#include "model_command.h"
 #include "probes_command.h"
 #include "report_command.h"
 #include "run_command.h"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   hil::cli::AddCaptureCommand(app, exit_code);
   hil::cli::AddDutCommand(app, exit_code);
   hil::cli::AddMeasureCommand(app, exit_code);
+  hil::cli::AddModelCommand(app, exit_code);
   hil::cli::AddProbesCommand(app, exit_code);
   hil::cli::AddReportCommand(app, exit_code);
   hil::cli::AddCompareCommand(app, exit_code);

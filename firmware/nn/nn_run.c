@@ -1,0 +1,43 @@
+/* Runs a layer with the kernel set this build was compiled with. */
+#include <string.h>
+
+#include "nn.h"
+
+void nn_ref_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
+void nn_ref_depthwise_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
+void nn_ref_fully_connected(const struct nn_layer *l, const int8_t *in, int8_t *out);
+void nn_ref_average_pool(const struct nn_layer *l, const int8_t *in, int8_t *out);
+void nn_ref_max_pool(const struct nn_layer *l, const int8_t *in, int8_t *out);
+void nn_ref_softmax(const struct nn_layer *l, const int8_t *in, int8_t *out);
+
+void nn_run_layer(const struct nn_layer *l, uint8_t *arena) {
+  const int8_t *in = (const int8_t *)&arena[l->input];
+  int8_t *out = (int8_t *)&arena[l->output];
+  switch (l->op) {
+    case NN_CONV_2D:
+      nn_ref_conv2d(l, in, out);
+      break;
+    case NN_DEPTHWISE_CONV_2D:
+      nn_ref_depthwise_conv2d(l, in, out);
+      break;
+    case NN_FULLY_CONNECTED:
+      nn_ref_fully_connected(l, in, out);
+      break;
+    case NN_AVERAGE_POOL_2D:
+      nn_ref_average_pool(l, in, out);
+      break;
+    case NN_MAX_POOL_2D:
+      nn_ref_max_pool(l, in, out);
+      break;
+    case NN_RESHAPE:
+      /* Same bytes, another shape: move them only if the planner put the
+       * output elsewhere. */
+      if (in != out) memmove(out, in, (size_t)(l->in.n * l->in.h * l->in.w * l->in.c));
+      break;
+    case NN_SOFTMAX:
+      nn_ref_softmax(l, in, out);
+      break;
+    default:
+      break;
+  }
+}

@@ -1,0 +1,195 @@
+#include "model_command.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "hil/model/analysis.h"
+#include "hil/model/lowering.h"
+#include "hil/model/tflite_reader.h"
+
+namespace hil::cli {
+namespace {
+
+int Fail(const Error& error) {
+  std::fprintf(stderr, "hil model: %s\n", error.ToString().c_str());
+  return ExitCodeFor(error.kind());
+}
+
+std::string TensorText(const model::Model& m, int32_t index) {
+  const model::Tensor& t = m.tensors[index];
+  std::string text =
+      "'" + t.name + "' " + model::TensorTypeName(t.type) + " " + model::ShapeText(t.shape);
+  if (t.quantization.present() && t.quantization.scale.size() == 1) {
+    char q[64];
+    std::snprintf(q, sizeof q, " (scale %.6g, zero point %lld)", t.quantization.scale[0],
+                  static_cast<long long>(
+                      t.quantization.zero_point.empty() ? 0 : t.quantization.zero_point[0]));
+    text += q;
+  }
+  return text;
+}
+
+int Info(const std::string& path) {
+  Result<model::Model> read = model::ReadTfliteFile(path);
+  if (!read.ok()) return Fail(read.error());
+  const model::Model& m = *read;
+  const std::vector<model::LayerInfo> layers = model::AnalyseLayers(m);
+  const model::ArenaPlan arena = model::PlanArena(m);
+  int64_t macs = 0, weights = 0;
+  for (const model::LayerInfo& l : layers) macs += l.macs, weights += l.weight_bytes;
+  std::printf("%s: TFLite schema version %u, %zu layers, %zu tensors\n", path.c_str(), m.version,
+              layers.size(), m.tensors.size());
+  for (int32_t input : m.inputs) std::printf("  input  %s\n", TensorText(m, input).c_str());
+  for (int32_t output : m.outputs) std::printf("  output %s\n", TensorText(m, output).c_str());
+  std::printf("\n  %-5s %-18s %-16s %-16s %12s %10s  %s\n", "layer", "op", "input", "output",
+              "MACs", "weights", "output tensor");
+  for (const model::LayerInfo& l : layers) {
+    std::printf("  %-5zu %-18s %-16s %-16s %12lld %10lld  %s\n", l.index, l.op.c_str(),
+                model::ShapeText(l.input_shape).c_str(), model::ShapeText(l.output_shape).c_str(),
+                static_cast<long long>(l.macs), static_cast<long long>(l.weight_bytes),
+                l.output_name.c_str());
+  }
+  std::printf("\n  total: %lld MACs, %lld weight bytes, %lld arena bytes for activations\n",
+              static_cast<long long>(macs), static_cast<long long>(weights),
+              static_cast<long long>(arena.bytes));
+  return kExitOk;
+}
+
+Result<std::vector<uint8_t>> ReadFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return ConfigurationError("cannot read " + path);
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(file)),
+                              std::istreambuf_iterator<char>());
+}
+
+Result<std::unique_ptr<model::LoweredModel>> Load(const std::string& path) {
+  Result<model::Model> read = model::ReadTfliteFile(path);
+  if (!read.ok()) return read.error();
+  Result<std::unique_ptr<model::LoweredModel>> lowered =
+      model::Lower(*read, std::filesystem::path(path).stem().string());
+  if (!lowered.ok()) return lowered.error().WithContext(path);
+  return lowered;
+}
+
+size_t ArgMax(const std::vector<int8_t>& values) {
+  size_t best = 0;
+  for (size_t i = 1; i < values.size(); ++i) {
+    if (values[i] > values[best]) best = i;
+  }
+  return best;
+}
+
+struct RunArguments {
+  std::string model, input, dataset;
+  bool json = false;
+};
+
+int Run(const RunArguments& arguments) {
+  Result<std::unique_ptr<model::LoweredModel>> lowered = Load(arguments.model);
+  if (!lowered.ok()) return Fail(lowered.error());
+  const model::LoweredModel& m = **lowered;
+  if (!arguments.input.empty()) {
+    Result<std::vector<uint8_t>> input = ReadFile(arguments.input);
+    if (!input.ok()) return Fail(input.error());
+    Result<std::vector<int8_t>> output = model::RunReference(m, *input);
+    if (!output.ok()) return Fail(output.error().WithContext(arguments.input));
+    if (arguments.json) {
+      std::printf("{\"model\": \"%s\", \"input\": \"%s\", \"int8\": [", arguments.model.c_str(),
+                  arguments.input.c_str());
+      for (size_t i = 0; i < output->size(); ++i) std::printf("%s%d", i ? ", " : "", (*output)[i]);
+      std::printf("], \"values\": [");
+      for (size_t i = 0; i < output->size(); ++i) {
+        std::printf("%s%.6g", i ? ", " : "", ((*output)[i] - m.output_zero_point) * m.output_scale);
+      }
+      std::printf("], \"top1\": %zu}\n", ArgMax(*output));
+    } else {
+      std::printf("%s on %s (reference kernels):\n  int8  ", arguments.model.c_str(),
+                  arguments.input.c_str());
+      for (int8_t v : *output) std::printf(" %4d", v);
+      std::printf("\n  value ");
+      for (int8_t v : *output) std::printf(" %.3f", (v - m.output_zero_point) * m.output_scale);
+      std::printf("\n  top-1: class %zu\n", ArgMax(*output));
+    }
+    return kExitOk;
+  }
+  // A dataset: files and y_labels.csv (file,classes,label).
+  const std::filesystem::path folder = arguments.dataset;
+  std::ifstream labels(folder / "y_labels.csv");
+  if (!labels)
+    return Fail(ConfigurationError(arguments.dataset + ": no y_labels.csv (file,classes,label)"));
+  size_t total = 0, correct = 0, line_number = 0;
+  std::string line;
+  while (std::getline(labels, line)) {
+    ++line_number;
+    if (line.empty()) continue;
+    std::stringstream fields(line);
+    std::string file, classes, label;
+    if (!std::getline(fields, file, ',') || !std::getline(fields, classes, ',') ||
+        !std::getline(fields, label)) {
+      return Fail(ConfigurationError((folder / "y_labels.csv").string() + ":" +
+                                     std::to_string(line_number) +
+                                     ": expected file,classes,label"));
+    }
+    Result<std::vector<uint8_t>> input = ReadFile((folder / file).string());
+    if (!input.ok()) return Fail(input.error());
+    Result<std::vector<int8_t>> output = model::RunReference(m, *input);
+    if (!output.ok()) return Fail(output.error().WithContext(file));
+    ++total;
+    correct += ArgMax(*output) == static_cast<size_t>(std::stoul(label));
+  }
+  std::printf("%s on %s: top-1 accuracy %.1f %% (%zu of %zu, reference kernels)\n",
+              arguments.model.c_str(), arguments.dataset.c_str(),
+              total ? 100.0 * correct / total : 0.0, correct, total);
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddModelCommand(CLI::App& app, int& exit_code) {
+  CLI::App* model =
+      app.add_subcommand("model",
+                         "TensorFlow Lite models: what hil's compiler and runtime see in them.\n\n"
+                         "Examples:\n"
+                         "  hil model info ../shared/models/kws_ref_model.tflite");
+  model->require_subcommand(1);
+  auto path = std::make_shared<std::string>();
+  CLI::App* info = model->add_subcommand(
+      "info",
+      "Layers, ops, shapes, multiply-accumulates, weight bytes and the activation\n"
+      "arena of a .tflite model.\n\n"
+      "Exit codes: 0 read, 2 not a model hil can run (the message names the layer).");
+  info->add_option("model", *path, "The .tflite file")->required();
+  info->callback([path, &exit_code] { exit_code = Info(*path); });
+
+  auto run = std::make_shared<RunArguments>();
+  CLI::App* run_command = model->add_subcommand(
+      "run",
+      "Run a model on the host with the NN runtime's reference kernels: the output the\n"
+      "DUT's must equal bit for bit. With --dataset, the top-1 accuracy over a folder\n"
+      "of inputs and its y_labels.csv (file,classes,label).\n\n"
+      "Examples:\n"
+      "  hil model run ../shared/models/kws_ref_model.tflite --input "
+      "../shared/datasets/kws01/tst_000000_Stop_7.bin\n"
+      "  hil model run ../shared/models/kws_ref_model.tflite --dataset ../shared/datasets/kws01\n\n"
+      "Exit codes: 0 ran, 2 a model, input or dataset hil cannot use.");
+  run_command->add_option("model", run->model, "The .tflite file")->required();
+  CLI::Option* input =
+      run_command->add_option("--input", run->input, "One input tensor (raw int8 bytes)");
+  CLI::Option* dataset =
+      run_command->add_option("--dataset", run->dataset, "A folder with y_labels.csv");
+  input->excludes(dataset);
+  run_command->add_flag("--json", run->json, "With --input: print the outputs as JSON");
+  run_command->callback([run, input, dataset, &exit_code] {
+    if (input->count() == 0 && dataset->count() == 0) {
+      std::fprintf(stderr, "hil model run: give --input FILE or --dataset DIR\n");
+      exit_code = 2;
+      return;
+    }
+    exit_code = Run(*run);
+  });
+}
+
+}  // namespace hil::cli

@@ -1,0 +1,138 @@
+// The TFLite reader on the real MLPerf Tiny models, and on broken ones: a
+// truncated or corrupted file is an error naming the problem, an unknown
+// operator is named with its layer.
+#include "hil/model/tflite_reader.h"
+
+#include <flatbuffers/flatbuffers.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <random>
+
+#include "hil/model/analysis.h"
+
+namespace hil::model {
+namespace {
+
+std::vector<uint8_t> Bytes(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  EXPECT_TRUE(file.good()) << "missing " << path;
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(file)),
+                              std::istreambuf_iterator<char>());
+}
+
+const std::string kKws = std::string(HIL_SHARED_DIR) + "/models/kws_ref_model.tflite";
+const std::string kAd = std::string(HIL_SHARED_DIR) + "/models/ad01_int8.tflite";
+
+TEST(TfliteReader, ReadsTheKeywordSpottingModel) {
+  Result<Model> model = ReadTfliteFile(kKws);
+  ASSERT_TRUE(model.ok()) << model.error().ToString();
+  ASSERT_EQ(model->inputs.size(), 1u);
+  const Tensor& input = model->tensors[model->inputs[0]];
+  EXPECT_EQ(input.type, TensorType::kInt8);
+  EXPECT_EQ(input.shape, (std::vector<int32_t>{1, 49, 10, 1}));
+  EXPECT_EQ(input.bytes(), 490) << "the size of every kws01 input tensor";
+  const Tensor& output = model->tensors[model->outputs[0]];
+  EXPECT_EQ(output.shape, (std::vector<int32_t>{1, 12}));
+  ASSERT_EQ(model->operators.size(), 13u);
+  const Operator& first = model->operators[0];
+  EXPECT_EQ(first.kind, OpKind::kConv2D);
+  EXPECT_EQ(first.stride_w, 2);
+  EXPECT_EQ(first.stride_h, 2);
+  EXPECT_EQ(first.activation, Activation::kRelu);
+  // Per-channel quantised filter: one scale per output channel, axis 0.
+  const Tensor& filter = model->tensors[first.inputs[1]];
+  EXPECT_TRUE(filter.constant());
+  EXPECT_EQ(filter.quantization.scale.size(), 64u);
+  EXPECT_EQ(filter.quantization.axis, 0);
+  EXPECT_EQ(model->operators[1].kind, OpKind::kDepthwiseConv2D);
+  EXPECT_EQ(model->operators[9].kind, OpKind::kAveragePool2D);
+  EXPECT_EQ(model->operators[12].kind, OpKind::kSoftmax);
+  EXPECT_FLOAT_EQ(model->operators[12].beta, 1.0f);
+  int64_t macs = 0;
+  for (const LayerInfo& layer : AnalyseLayers(*model)) macs += layer.macs;
+  EXPECT_EQ(macs, 2656768) << "DS-CNN small: about 2.7 M MACs";
+}
+
+TEST(TfliteReader, ReadsTheAnomalyDetectionModel) {
+  Result<Model> model = ReadTfliteFile(kAd);
+  ASSERT_TRUE(model.ok()) << model.error().ToString();
+  ASSERT_EQ(model->operators.size(), 10u);
+  for (const Operator& op : model->operators) EXPECT_EQ(op.kind, OpKind::kFullyConnected);
+  EXPECT_EQ(model->tensors[model->inputs[0]].shape, (std::vector<int32_t>{1, 640}));
+}
+
+TEST(TfliteReader, TheArenaNeverOverlapsTensorsAliveTogether) {
+  Result<Model> model = ReadTfliteFile(kKws);
+  ASSERT_TRUE(model.ok());
+  const ArenaPlan plan = PlanArena(*model);
+  // Two 25x5x64 int8 activations (8000 bytes) are alive at once at most.
+  EXPECT_EQ(plan.bytes, 16000);
+  for (const Operator& op : model->operators) {
+    for (int32_t a : op.inputs) {
+      for (int32_t b : op.outputs) {
+        if (a < 0 || model->tensors[a].constant() || a == b) continue;
+        const int64_t a0 = plan.offset[a], a1 = a0 + model->tensors[a].bytes();
+        const int64_t b0 = plan.offset[b], b1 = b0 + model->tensors[b].bytes();
+        EXPECT_TRUE(a1 <= b0 || b1 <= a0) << "an op's input and output share bytes";
+      }
+    }
+  }
+}
+
+TEST(TfliteReader, AnUnsupportedOperatorIsNamedWithItsLayer) {
+  std::vector<uint8_t> bytes = Bytes(kKws);
+  // Turn the first operator code (CONV_2D) into SQUARED_DIFFERENCE (99).
+  struct Root : flatbuffers::Table {};
+  const auto* root = flatbuffers::GetRoot<flatbuffers::Table>(bytes.data());
+  const auto* codes =
+      root->GetPointer<const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::Table>>*>(6);
+  ASSERT_NE(codes, nullptr);
+  const flatbuffers::Table* conv = codes->Get(0);
+  const uint8_t* deprecated = conv->GetAddressOf(4);
+  const uint8_t* builtin = conv->GetAddressOf(10);
+  ASSERT_TRUE(deprecated != nullptr || builtin != nullptr);
+  if (deprecated != nullptr) bytes[deprecated - bytes.data()] = 99;
+  if (builtin != nullptr) {
+    const int32_t code = 99;
+    std::memcpy(&bytes[builtin - bytes.data()], &code, 4);
+  }
+  Result<Model> model = ReadTflite(bytes, "kws.tflite");
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.error().kind(), ErrorKind::kConfiguration);
+  EXPECT_NE(model.error().message().find("kws.tflite: layer 0 ('functional_1/activation/Relu;"),
+            std::string::npos)
+      << model.error().message();
+  EXPECT_NE(model.error().message().find("operator SQUARED_DIFFERENCE is not supported"),
+            std::string::npos)
+      << model.error().message();
+}
+
+TEST(TfliteReader, TruncatedAndCorruptedFilesAreErrorsNotCrashes) {
+  const std::vector<uint8_t> good = Bytes(kKws);
+  for (size_t size : {size_t{0}, size_t{7}, size_t{100}, good.size() / 2, good.size() - 1}) {
+    Result<Model> model = ReadTflite({good.data(), size}, "cut.tflite");
+    ASSERT_FALSE(model.ok()) << size;
+    EXPECT_NE(model.error().message().find("cut.tflite: not a valid TensorFlow Lite model"),
+              std::string::npos)
+        << model.error().message();
+  }
+  std::vector<uint8_t> renamed = good;
+  renamed[4] = 'X';
+  EXPECT_NE(ReadTflite(renamed, "x").error().message().find("no TFL3 identifier"),
+            std::string::npos);
+  // Random byte flips: every outcome is a model or an error.
+  std::mt19937 random(5);
+  size_t errors = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    std::vector<uint8_t> bytes = good;
+    for (int flip = 0; flip < 8; ++flip)
+      bytes[random() % bytes.size()] = static_cast<uint8_t>(random());
+    errors += !ReadTflite(bytes, "flipped").ok();
+  }
+  std::printf("%zu of 300 corrupted files refused\n", errors);
+}
+
+}  // namespace
+}  // namespace hil::model
