@@ -79,6 +79,13 @@ static void print_results(void) {
     out_float3(the_workload.output(i));
   }
   out_line("]");
+  if (the_workload.output_raw == 0) return;
+  out_text("m-hil-raw-[");
+  for (uint32_t i = 0; i < the_workload.output_count; ++i) {
+    if (i != 0) out_text(",");
+    out_i32(the_workload.output_raw(i));
+  }
+  out_line("]");
 }
 
 static void command_name(char **tokens, size_t count) {

@@ -25,6 +25,9 @@ struct workload {
   void (*run_layer)(uint32_t layer);
   /* Output value i of the last inference, dequantised. */
   float (*output)(uint32_t index);
+  /* Optional: output value i as the network computed it (int8), so the
+   * host can compare bits rather than three decimals (m-hil-raw-[...]). */
+  int32_t (*output_raw)(uint32_t index);
 };
 
 /* Provided by exactly one workload linked into the firmware. */

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "hil/model/analysis.h"
+#include "hil/model/emit_c.h"
 #include "hil/model/lowering.h"
 #include "hil/model/tflite_reader.h"
 
@@ -80,6 +81,21 @@ size_t ArgMax(const std::vector<int8_t>& values) {
     if (values[i] > values[best]) best = i;
   }
   return best;
+}
+
+int Compile(const std::string& path, const std::string& out) {
+  Result<std::unique_ptr<model::LoweredModel>> lowered = Load(path);
+  if (!lowered.ok()) return Fail(lowered.error());
+  const Status written = model::EmitC(**lowered, out);
+  if (!written.ok()) return Fail(written.error());
+  int64_t weights = 0;
+  for (const auto& blob : (*lowered)->weights) weights += static_cast<int64_t>(blob.size());
+  for (const auto& blob : (*lowered)->words) weights += static_cast<int64_t>(4 * blob.size());
+  std::printf(
+      "%s -> %s/model_data.c, model_data.h: %zu layers, %lld constant bytes, %lld arena bytes\n",
+      path.c_str(), out.c_str(), (*lowered)->layers.size(), static_cast<long long>(weights),
+      static_cast<long long>((*lowered)->arena.bytes));
+  return kExitOk;
 }
 
 struct RunArguments {
@@ -163,6 +179,23 @@ void AddModelCommand(CLI::App& app, int& exit_code) {
       "Exit codes: 0 read, 2 not a model hil can run (the message names the layer).");
   info->add_option("model", *path, "The .tflite file")->required();
   info->callback([path, &exit_code] { exit_code = Info(*path); });
+
+  auto compile_model = std::make_shared<std::string>();
+  auto compile_out = std::make_shared<std::string>();
+  CLI::App* compile = model->add_subcommand(
+      "compile",
+      "Lower a .tflite model for the DUT: C sources (weights and requantisation as const\n"
+      "arrays, the layer table, the arena) that the harness firmware links.\n\n"
+      "Examples:\n"
+      "  hil model compile ../shared/models/kws_ref_model.tflite --out build/kws\n\n"
+      "Exit codes: 0 written, 2 a model hil cannot run (the message names the layer),\n"
+      "3 the files cannot be written.");
+  compile->add_option("model", *compile_model, "The .tflite file")->required();
+  compile->add_option("--out", *compile_out, "Folder for model_data.c and model_data.h")
+      ->required();
+  compile->callback([compile_model, compile_out, &exit_code] {
+    exit_code = Compile(*compile_model, *compile_out);
+  });
 
   auto run = std::make_shared<RunArguments>();
   CLI::App* run_command = model->add_subcommand(
