@@ -254,6 +254,19 @@ Result<InferenceRun> ParseInference(const Reply& reply, uint32_t inferences, uin
   Result<std::vector<float>> results = ParseResults(reply);
   if (!results.ok()) return results.error();
   run.results = std::move(*results);
+  // hil extension: the outputs as the network computed them.
+  for (const std::string& chunk : reply.AllBracketed("m-hil-raw-")) {
+    for (std::string_view part : SplitCommas(chunk)) {
+      std::optional<int32_t> value = ParseInteger<int32_t>(part);
+      if (!value)
+        return Malformed(reply, "raw output '" + std::string(part) + "' is not an integer");
+      run.raw.push_back(*value);
+    }
+  }
+  if (!run.raw.empty() && run.raw.size() != run.results.size()) {
+    return Malformed(reply, std::to_string(run.raw.size()) + " raw outputs for " +
+                                std::to_string(run.results.size()) + " results");
+  }
   return run;
 }
 

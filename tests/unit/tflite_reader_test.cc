@@ -67,8 +67,17 @@ TEST(TfliteReader, TheArenaNeverOverlapsTensorsAliveTogether) {
   Result<Model> model = ReadTfliteFile(kKws);
   ASSERT_TRUE(model.ok());
   const ArenaPlan plan = PlanArena(*model);
-  // Two 25x5x64 int8 activations (8000 bytes) are alive at once at most.
-  EXPECT_EQ(plan.bytes, 16000);
+  // Two 25x5x64 int8 activations (8000 bytes) are alive at once at most,
+  // and the 490-byte input (496 aligned) stays for the whole inference.
+  EXPECT_EQ(plan.bytes, 16496);
+  for (const Operator& op : model->operators) {
+    for (int32_t t : op.outputs) {
+      const int32_t input = model->inputs[0];
+      EXPECT_TRUE(plan.offset[t] >= plan.offset[input] + 496 ||
+                  plan.offset[t] + model->tensors[t].bytes() <= plan.offset[input])
+          << "a layer writes over the input";
+    }
+  }
   for (const Operator& op : model->operators) {
     for (int32_t a : op.inputs) {
       for (int32_t b : op.outputs) {

@@ -39,6 +39,7 @@ nlohmann::ordered_json WindowJson(const Window& window) {
   }
   json["layers"] = layers;
   json["valid"] = window.valid();
+  if (!window.layer_problem.empty()) json["layer_problem"] = window.layer_problem;
   json["problems"] = window.problems;
   return json;
 }
@@ -64,7 +65,8 @@ nlohmann::ordered_json CaseFiguresJson(const CaseFigures& figures) {
   json["windows"] = {{"seen", figures.windows},
                      {"used", figures.used},
                      {"warmup", figures.warmup},
-                     {"invalid", figures.invalid.size()}};
+                     {"invalid", figures.invalid.size()},
+                     {"layers_unresolved", figures.layers_unresolved}};
   nlohmann::ordered_json invalid = nlohmann::ordered_json::array();
   for (const InvalidWindow& window : figures.invalid) {
     invalid.push_back({{"window", window.window}, {"problems", window.problems}});

@@ -171,12 +171,16 @@ void Measurement::CheckLayers() {
   for (Window& window : windows()) {
     if (window.kind != WindowKind::kInference || window.layers.empty()) continue;
     if (window.layers.size() != layers_expected_) {
-      window.problems.push_back(
-          std::to_string(window.layers.size()) + " layer segments where " +
-          std::to_string(layers_expected_) +
-          (from_majority ? " were seen in most inferences" : " were expected") +
-          (window.layers.size() > layers_expected_ ? " (an extra layer-pin edge)"
-                                                   : " (a missing layer-pin edge)"));
+      const std::string text = std::to_string(window.layers.size()) + " layer segments where " +
+                               std::to_string(layers_expected_) +
+                               (from_majority ? " were seen in most inferences" : " were expected");
+      if (window.layers.size() > layers_expected_) {
+        window.problems.push_back(text + " (an extra layer-pin edge)");
+      } else {
+        window.layer_problem = text +
+                               " (a missing layer-pin edge: layers shorter than a sample "
+                               "period merge; the inference's own figures stand)";
+      }
     }
     if (window.layer_sum_error_pct > options_.layer_sum_tolerance_pct) {
       char text[160];

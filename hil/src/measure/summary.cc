@@ -56,6 +56,10 @@ CaseFigures Summarize(std::span<const Window> windows, const Baseline& baseline,
     used_index.push_back(window.index);
     figures.max_layer_sum_error_pct =
         std::max(figures.max_layer_sum_error_pct, window.layer_sum_error_pct);
+    if (!window.layer_problem.empty()) {
+      ++figures.layers_unresolved;
+      continue;
+    }
     if (window.layers.size() > layer_latency.size()) {
       layer_latency.resize(window.layers.size());
       layer_energy.resize(window.layers.size());

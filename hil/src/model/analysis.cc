@@ -82,6 +82,9 @@ ArenaPlan PlanArena(const Model& model) {
     }
   }
   for (int32_t output : model.outputs) last[output] = end;  // read after the run
+  // The input is loaded once and must survive every inference of a run
+  // (warm-ups and measured ones alike), so nothing may overwrite it.
+  for (int32_t input : model.inputs) last[input] = end;
   std::vector<size_t> order;
   for (size_t t = 0; t < n; ++t) {
     if (first[t] >= 0 && !model.tensors[t].constant()) order.push_back(t);

@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "hil/boards.h"
+#include "hil/model/lowering.h"
+#include "hil/model/tflite_reader.h"
 
 namespace hil::plan {
 namespace {
@@ -208,6 +210,15 @@ class Reader {
     fs::path file = text;
     if (file.is_relative()) file = fs::path(directory_) / file;
     std::error_code error;
+    if (fs::is_directory(file, error) && what.size() >= 8 &&
+        what.substr(what.size() - 8) == ".dataset") {
+      file /= "y_labels.csv";
+      if (!fs::is_regular_file(file, error)) {
+        Problem(node, what + ": " + Quote(text) + " has no y_labels.csv (file,classes,label)");
+        return {};
+      }
+      return fs::absolute(file.parent_path()).lexically_normal().string();
+    }
     if (!fs::is_regular_file(file, error)) {
       Problem(node,
               what + ": no such file " + Quote(text) +
@@ -301,13 +312,33 @@ void ReadNetworks(Reader& reader, const YAML::Node& node, std::vector<Network>& 
       continue;
     }
     const YAML::Node settings = entry.second;
-    if (!reader.Mapping(settings, where, {"workload", "input"})) continue;
+    if (!reader.Mapping(settings, where, {"workload", "model", "input", "dataset"})) continue;
     const std::vector<std::string> workloads = Workloads();
-    reader.Choice(settings, "workload", where, workloads, network.workload);
-    if (!settings["workload"])
-      reader.Problem(settings, where + " needs 'workload', one of " + Join(workloads));
+    if (settings["workload"] && settings["model"]) {
+      reader.Problem(settings["model"], where + " has both 'workload' and 'model'; give one");
+    } else if (const YAML::Node model = settings["model"]) {
+      network.model = reader.ExistingFile(model, where + ".model");
+      network.workload = "model";
+      if (!network.model.empty()) {
+        // The model must be one the runtime can run: found now, not on the bench.
+        Result<hil::model::Model> read = hil::model::ReadTfliteFile(network.model);
+        Result<std::unique_ptr<hil::model::LoweredModel>> lowered =
+            read.ok() ? hil::model::Lower(*read, network.name)
+                      : Result<std::unique_ptr<hil::model::LoweredModel>>(read.error());
+        if (!lowered.ok()) reader.Problem(model, where + ".model: " + lowered.error().message());
+      }
+    } else {
+      reader.Choice(settings, "workload", where, workloads, network.workload);
+      if (!settings["workload"]) {
+        reader.Problem(settings, where + " needs 'workload' (one of " + Join(workloads) +
+                                     ") or 'model' (a .tflite file)");
+      }
+    }
     if (const YAML::Node input = settings["input"]) {
       network.input = reader.ExistingFile(input, where + ".input");
+    }
+    if (const YAML::Node dataset = settings["dataset"]) {
+      network.dataset = reader.ExistingFile(dataset, where + ".dataset");
     }
     networks.push_back(std::move(network));
   }

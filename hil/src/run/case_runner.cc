@@ -17,6 +17,8 @@
 #include "hil/boards.h"
 #include "hil/measure/measurement.h"
 #include "hil/measure/verification.h"
+#include "hil/model/lowering.h"
+#include "hil/model/tflite_reader.h"
 #include "hil/virtual_dut.h"
 #include "probes/probe_factory.h"
 
@@ -53,6 +55,32 @@ measure::TriggerWiring Wiring(const plan::Trigger& trigger, const std::string& p
   // sample; the others sample their inputs.
   wiring.source = probe == "lpm01a" ? measure::EdgeSource::kEvents : measure::EdgeSource::kSampled;
   return wiring;
+}
+
+// y_labels.csv: file,classes,label per line.
+Result<std::vector<std::pair<std::string, size_t>>> ReadLabels(const std::string& folder) {
+  const std::string path = (fs::path(folder) / "y_labels.csv").string();
+  std::ifstream file(path);
+  if (!file) return ConfigurationError("cannot read " + path);
+  std::vector<std::pair<std::string, size_t>> entries;
+  std::string line;
+  size_t number = 0;
+  while (std::getline(file, line)) {
+    ++number;
+    if (line.empty()) continue;
+    const size_t first = line.find(','), last = line.rfind(',');
+    if (first == std::string::npos || first == last) {
+      return ConfigurationError(path + ":" + std::to_string(number) +
+                                ": expected file,classes,label");
+    }
+    try {
+      entries.emplace_back(line.substr(0, first), std::stoul(line.substr(last + 1)));
+    } catch (const std::exception&) {
+      return ConfigurationError(path + ":" + std::to_string(number) +
+                                ": the label is not a number");
+    }
+  }
+  return entries;
 }
 
 Result<std::vector<uint8_t>> ReadInput(const std::string& path) {
@@ -268,6 +296,9 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   step("opening the virtual " + plan.bench.probe);
   HIL_RETURN_IF_ERROR(probe.Open());
 
+  Result<std::vector<dut::Layer>> layers = dut.link->Layers();
+  if (!layers.ok()) return dut.Explain(layers.error());
+  for (const dut::Layer& layer : *layers) result.layer_ops.push_back(layer.op);
   measure::MeasureOptions measure_options;
   measure_options.sample_rate_hz = probe.info().sample_rate_hz;
   measure_options.triggers[0] = Wiring(plan.bench.inference, plan.bench.probe);
@@ -278,6 +309,8 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   }
   measure_options.guard_s = plan.measurement.guard_us * 1e-6;
   measure_options.layer_sum_tolerance_pct = plan.verification.layer_sum_pct;
+  // The harness says how many layers an inference has: the edges must agree.
+  if (!layers->empty()) measure_options.expected_layers = layers->size();
   Result<std::unique_ptr<measure::Measurement>> engine =
       measure::Measurement::Create(measure_options);
   if (!engine.ok()) return engine.error();
@@ -285,9 +318,6 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   const bool timestamp_style = plan.measurement.window == "timestamp";
 
   if (timestamp_style) HIL_RETURN_IF_ERROR(dut.link->SetWindowStyle(dut::WindowStyle::kTimestamp));
-  Result<std::vector<dut::Layer>> layers = dut.link->Layers();
-  if (!layers.ok()) return dut.Explain(layers.error());
-  for (const dut::Layer& layer : *layers) result.layer_ops.push_back(layer.op);
   if (!c.network->input.empty()) {
     Result<std::vector<uint8_t>> input = ReadInput(c.network->input);
     if (!input.ok()) return input.error();
@@ -335,6 +365,55 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   const ProbeStats stats = probe.stats();
   result.verification.samples_lost = stats.lost_samples + stats.overflow_samples;
 
+  // Outputs against the host's reference, bit for bit: the measured run's,
+  // then every input of the dataset (outside the measurement).
+  if (!c.network->model.empty()) {
+    Result<model::Model> read = model::ReadTfliteFile(c.network->model);
+    if (!read.ok()) return read.error();
+    Result<std::unique_ptr<model::LoweredModel>> reference = model::Lower(*read, c.network->name);
+    if (!reference.ok()) return reference.error();
+    const auto same = [](const std::vector<int8_t>& host, const std::vector<int32_t>& device) {
+      return host.size() == device.size() && std::equal(host.begin(), host.end(), device.begin());
+    };
+    if (!c.network->input.empty()) {
+      Result<std::vector<uint8_t>> input = ReadInput(c.network->input);
+      if (!input.ok()) return input.error();
+      Result<std::vector<int8_t>> expected = model::RunReference(**reference, *input);
+      if (!expected.ok()) return expected.error().WithContext(c.network->input);
+      result.verification.outputs_match = same(*expected, run->raw);
+    }
+    if (!c.network->dataset.empty()) {
+      Result<std::vector<std::pair<std::string, size_t>>> entries = ReadLabels(c.network->dataset);
+      if (!entries.ok()) return entries.error();
+      DatasetResult dataset;
+      for (size_t k = 0; k < entries->size(); ++k) {
+        const auto& [file, label] = (*entries)[k];
+        step("dataset " + std::to_string(k + 1) + "/" + std::to_string(entries->size()));
+        Result<std::vector<uint8_t>> input =
+            ReadInput((fs::path(c.network->dataset) / file).string());
+        if (!input.ok()) return input.error();
+        Status loaded = dut.link->LoadBuffer(*input);
+        if (!loaded.ok()) return dut.Explain(loaded.error());
+        Result<dut::InferenceRun> one = dut.link->Infer(1, 0, milliseconds(120000));
+        if (!one.ok()) return dut.Explain(one.error());
+        Result<std::vector<int8_t>> expected = model::RunReference(**reference, *input);
+        if (!expected.ok()) return expected.error().WithContext(file);
+        ++dataset.inputs;
+        if (same(*expected, one->raw)) {
+          ++dataset.matched;
+        } else if (dataset.first_mismatch.empty()) {
+          dataset.first_mismatch = file;
+        }
+        const size_t top = static_cast<size_t>(std::max_element(one->raw.begin(), one->raw.end()) -
+                                               one->raw.begin());
+        dataset.correct += !one->raw.empty() && top == label;
+      }
+      result.verification.outputs_match =
+          dataset.matched == dataset.inputs && result.verification.outputs_match.value_or(true);
+      result.dataset = dataset;
+    }
+  }
+
   step("verifying");
   dut.machine->Stop();  // the plugin has written every record
   std::vector<measure::Window>& windows = measurement.windows();
@@ -345,8 +424,20 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   truth_options.sample_rate_hz = measure_options.sample_rate_hz;
   truth_options.energy_tolerance_pct = plan.verification.ground_truth_energy_pct;
   truth_options.latency_tolerance_pct = plan.verification.ground_truth_latency_pct;
+  // Only the measured run's windows: the dataset's inferences came after.
+  std::vector<measure::TruthWindow> measured_truth;
+  size_t inference_windows = 0, timestamp_windows = 0;
+  for (const measure::TruthWindow& t : *truth) {
+    if (t.kind == measure::WindowKind::kInference && !timestamp_style &&
+        inference_windows++ < plan.measurement.runs) {
+      measured_truth.push_back(t);
+    } else if (t.kind == measure::WindowKind::kTimestamp && timestamp_style &&
+               timestamp_windows++ < 1) {
+      measured_truth.push_back(t);
+    }
+  }
   const measure::TruthCheck truth_check =
-      measure::CompareWithGroundTruth(windows, *truth, truth_options);
+      measure::CompareWithGroundTruth(windows, measured_truth, truth_options);
   std::vector<std::string> problems = truth_check.problems;
   if (!timestamp_style) {
     measure::CrossCheckOptions timer;

@@ -75,6 +75,18 @@ void Classify(CaseResult& result) {
     result.error = "measurement invalid: " + invalid;
     return;
   }
+  if (result.verification.outputs_match == false) {
+    result.status = "fail";
+    result.error_kind = ErrorKind::kTestFailure;
+    result.error =
+        "outputs differ from the host reference" +
+        (result.dataset
+             ? " on " + std::to_string(result.dataset->inputs - result.dataset->matched) + " of " +
+                   std::to_string(result.dataset->inputs) +
+                   " dataset inputs (first: " + result.dataset->first_mismatch + ")"
+             : std::string());
+    return;
+  }
   for (const ExpectationResult& e : result.expectations) {
     if (!e.ok) {
       result.status = "fail";
@@ -163,6 +175,7 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
     request.optimisation = c.configuration->optimisation;
     request.defines = c.configuration->defines;
     request.prebuilt = c.configuration->firmware;
+    request.model = c.network->model;
     progress("firmware");
     Result<Firmware> firmware = builder.Provide(request, progress);
     if (!firmware.ok()) {

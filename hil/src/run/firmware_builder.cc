@@ -15,6 +15,9 @@
 
 #include "drivers/flash/elf_image.h"
 #include "hil/boards.h"
+#include "hil/model/emit_c.h"
+#include "hil/model/lowering.h"
+#include "hil/model/tflite_reader.h"
 
 extern char** environ;
 
@@ -59,8 +62,9 @@ std::string Tail(const std::string& path, size_t lines) {
 
 // A directory name for a configuration: readable, and unique per flags and
 // per firmware source tree (two checkouts must not share a CMake cache).
-std::string ConfigurationKey(const FirmwareRequest& request) {
+std::string ConfigurationKey(const FirmwareRequest& request, const std::string& model_digest) {
   std::string key = request.optimisation.substr(request.optimisation.find_first_not_of('-'));
+  if (!model_digest.empty()) key = model_digest.substr(0, 12) + "_" + key;
   for (const std::string& define : request.defines) key += "_" + define;
   std::string safe;
   for (char c : key) safe += std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? c : '-';
@@ -107,8 +111,25 @@ FirmwareBuilder::FirmwareBuilder(std::string cache_dir) : cache_dir_(std::move(c
 
 Result<std::string> FirmwareBuilder::Build(
     const FirmwareRequest& request, const std::function<void(const std::string&)>& progress) {
+  // A model is compiled once per file content, into the cache.
+  std::string model_digest, model_dir;
+  if (!request.model.empty()) {
+    Result<std::string> digest = Sha256OfFile(request.model);
+    if (!digest.ok()) return digest.error();
+    model_digest = *digest;
+    model_dir = (fs::path(cache_dir_) / "models" / model_digest.substr(0, 16)).string();
+    if (!fs::exists(fs::path(model_dir) / "model_data.c")) {
+      if (progress) progress("compiling " + request.model);
+      Result<model::Model> read = model::ReadTfliteFile(request.model);
+      if (!read.ok()) return read.error();
+      Result<std::unique_ptr<model::LoweredModel>> lowered =
+          model::Lower(*read, fs::path(request.model).stem().string());
+      if (!lowered.ok()) return lowered.error().WithContext(request.model);
+      HIL_RETURN_IF_ERROR(model::EmitC(**lowered, model_dir));
+    }
+  }
   const fs::path dir =
-      fs::path(cache_dir_) / "firmware" / ConfigurationKey(request) / request.board;
+      fs::path(cache_dir_) / "firmware" / ConfigurationKey(request, model_digest) / request.board;
   std::error_code error;
   fs::create_directories(dir, error);
   if (error) return InfrastructureError("cannot create " + dir.string() + ": " + error.message());
@@ -120,13 +141,13 @@ Result<std::string> FirmwareBuilder::Build(
   const std::string target = request.board + "-" + request.workload;
   if (progress)
     progress("building " + target + " with " + request.optimisation + " (log " + log + ")");
-  Result<int> configured =
-      RunLogged({"cmake", "-S", HIL_FIRMWARE_SOURCE_DIR, "-B", dir.string(), "-G", "Ninja",
-                 "-DCMAKE_TOOLCHAIN_FILE=" HIL_FIRMWARE_SOURCE_DIR "/toolchain/arm-none-eabi.cmake",
-                 "-DCMAKE_BUILD_TYPE=Release", "-DHIL_FW_OPT=" + request.optimisation,
-                 "-DHIL_FW_DEFINES=" + defines, "-DHIL_FW_QEMU_BOARDS=" + request.board,
-                 "-DHIL_FW_HARDWARE_BOARDS=", "-DHIL_FW_SCALING_BOARDS="},
-                log);
+  Result<int> configured = RunLogged(
+      {"cmake", "-S", HIL_FIRMWARE_SOURCE_DIR, "-B", dir.string(), "-G", "Ninja",
+       "-DCMAKE_TOOLCHAIN_FILE=" HIL_FIRMWARE_SOURCE_DIR "/toolchain/arm-none-eabi.cmake",
+       "-DCMAKE_BUILD_TYPE=Release", "-DHIL_FW_OPT=" + request.optimisation,
+       "-DHIL_FW_DEFINES=" + defines, "-DHIL_FW_QEMU_BOARDS=" + request.board,
+       "-DHIL_FW_MODEL_DIR=" + model_dir, "-DHIL_FW_HARDWARE_BOARDS=", "-DHIL_FW_SCALING_BOARDS="},
+      log);
   if (!configured.ok()) return configured.error();
   if (*configured != 0) {
     return InfrastructureError("configuring the firmware build failed (" + log +
@@ -149,7 +170,7 @@ Result<Firmware> FirmwareBuilder::Provide(const FirmwareRequest& request,
   Firmware firmware;
   if (!request.prebuilt.empty()) {
     firmware.elf = request.prebuilt;
-  } else if (request.optimisation == "-O2" && request.defines.empty()) {
+  } else if (request.model.empty() && request.optimisation == "-O2" && request.defines.empty()) {
     firmware.elf = HarnessImagePath(request.board, request.workload);
     if (!fs::exists(firmware.elf)) {
       return ConfigurationError("no firmware image " + firmware.elf +

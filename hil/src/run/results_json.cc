@@ -74,6 +74,14 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
                                                   {"energy_error_pct", v.truth_energy_error_pct}}
                          : nlohmann::ordered_json(nullptr);
   json["verification"] = verification;
+  if (r.dataset) {
+    json["dataset"] = {{"inputs", r.dataset->inputs},
+                       {"top1_accuracy", r.dataset->top1()},
+                       {"outputs_matching_reference", r.dataset->matched},
+                       {"first_mismatch", r.dataset->first_mismatch.empty()
+                                              ? nlohmann::ordered_json(nullptr)
+                                              : nlohmann::ordered_json(r.dataset->first_mismatch)}};
+  }
   nlohmann::ordered_json expectations = nlohmann::ordered_json::array();
   for (const ExpectationResult& e : r.expectations) {
     expectations.push_back({{"what", e.what}, {"ok", e.ok}, {"detail", e.detail}});

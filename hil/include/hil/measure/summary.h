@@ -50,6 +50,9 @@ struct CaseFigures {
   Stats latency_us, energy_uj, net_energy_uj, power_mw;
   std::vector<LayerFigures> layers;
   size_t windows = 0, used = 0, warmup = 0;
+  // Valid windows whose layer split could not be used (and is left out of
+  // the per-layer figures).
+  size_t layers_unresolved = 0;
   std::vector<InvalidWindow> invalid;
   std::vector<Outlier> outliers;
   // Problems with the case as a whole (too few windows, windows too short).

@@ -37,6 +37,10 @@ struct Window {
   std::vector<LayerSpan> layers;  // inference windows with a layer line
   // |sum of layer energies - window energy| / window energy, in percent.
   double layer_sum_error_pct = 0;
+  // Why the layer split cannot be used, when the window's own figures can:
+  // fewer layer edges than layers (layers shorter than a sample period
+  // merge on a sampled pin). An extra edge is a problem of the window.
+  std::string layer_problem;
   // Why the figures cannot be trusted; empty when they can.
   std::vector<std::string> problems;
 

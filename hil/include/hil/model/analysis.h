@@ -20,7 +20,9 @@ struct LayerInfo {
 };
 
 // Where each activation tensor lives in one shared arena: tensors whose
-// lifetimes (producer to last consumer) overlap never share bytes.
+// lifetimes (producer to last consumer) overlap never share bytes. Graph
+// inputs and outputs live for the whole inference: an input is loaded once
+// and run many times.
 struct ArenaPlan {
   int64_t bytes = 0;
   std::vector<int64_t> offset;  // per tensor; -1 for constants and unused tensors

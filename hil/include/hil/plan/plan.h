@@ -33,8 +33,10 @@ struct Bench {
 
 struct Network {
   std::string name;
-  std::string workload;  // a harness workload built into the firmware
+  std::string workload;  // a harness workload built into the firmware; "model" for a .tflite
+  std::string model;     // a .tflite file (absolute), compiled for the DUT
   std::string input;     // input tensor file (absolute after parsing)
+  std::string dataset;   // a folder of inputs with y_labels.csv: accuracy and bit-exactness
   Position at;
 };
 

@@ -41,6 +41,14 @@ struct TraceSnippet {
   bool empty() const { return time_s.empty(); }
 };
 
+// A dataset run through the DUT: top-1 against the labels, and the outputs
+// against the host's reference bit for bit.
+struct DatasetResult {
+  size_t inputs = 0, correct = 0, matched = 0;
+  std::string first_mismatch;  // file, when some output differed
+  double top1() const { return inputs ? static_cast<double>(correct) / inputs : 0; }
+};
+
 struct CaseResult {
   std::string id, network, configuration, board;
   // pass: measured, verified, every expectation met. fail: an expectation
@@ -59,6 +67,7 @@ struct CaseResult {
   TraceSnippet trace;
   std::vector<float> outputs;
   Verification verification;
+  std::optional<DatasetResult> dataset;
   std::vector<ExpectationResult> expectations;
 };
 

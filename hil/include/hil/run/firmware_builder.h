@@ -18,6 +18,7 @@ struct FirmwareRequest {
   std::string optimisation = "-O2";
   std::vector<std::string> defines;
   std::string prebuilt;  // used as is when set
+  std::string model;     // a .tflite file: compiled, and linked as the "model" workload
 };
 
 struct Firmware {

@@ -83,6 +83,9 @@ struct InferenceRun {
   // Per-inference durations by the firmware timer (hil extension).
   std::vector<uint32_t> inference_us;
   std::vector<float> results;
+  // The same outputs as the network computed them (m-hil-raw-[...], int8
+  // values), when the workload reports them.
+  std::vector<int32_t> raw;
 };
 
 // Parsers of each command's reply. A reply that does not follow the protocol
