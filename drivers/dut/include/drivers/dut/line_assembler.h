@@ -15,7 +15,10 @@ namespace hil::dut {
 
 class LineAssembler {
  public:
-  explicit LineAssembler(size_t max_line_length = 4096) : max_line_length_(max_line_length) {}
+  // The longest protocol line is m-results-[...] of a network with many
+  // outputs (an autoencoder's 640 values take ~5 KB): 64 KiB leaves room,
+  // and still drops a runaway stream of garbage.
+  explicit LineAssembler(size_t max_line_length = 65536) : max_line_length_(max_line_length) {}
 
   // Appends complete lines (without "\r\n") to lines.
   void Push(std::span<const uint8_t> bytes, std::vector<std::string>& lines);
