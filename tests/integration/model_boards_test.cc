@@ -1,0 +1,67 @@
+// The MLPerf Tiny models compiled for the DUT on every emulated board: each
+// runs through "hil run", every kws01 output equals the host reference bit
+// for bit, and the top-1 accuracy is reported.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cli_runner.h"
+#include "virtual_bench.h"
+
+namespace hil::testing {
+namespace {
+
+TEST(ModelBoards, KeywordSpottingAndAnomalyDetectionRunOnEveryBoardBitExact) {
+  ScratchFolder scratch;
+  const std::string plan = scratch.File("models.yaml");
+  std::ofstream(plan) << "plan: models\n"
+                         "networks:\n"
+                         "  kws:\n"
+                         "    model: " HIL_SHARED_DIR
+                         "/models/kws_ref_model.tflite\n"
+                         "    input: " HIL_SHARED_DIR
+                         "/datasets/kws01/tst_000003_Up_8.bin\n"
+                         "    dataset: " HIL_SHARED_DIR
+                         "/datasets/kws01\n"
+                         "  ad:\n"
+                         "    model: " HIL_SHARED_DIR
+                         "/models/ad01_int8.tflite\n"
+                         "matrix:\n"
+                         "  boards: [mps2-an386, mps2-an500, mps3-an547]\n"
+                         "measurement: {warmup: 1, runs: 2}\n";
+  const CliRun run = RunHil("run " + plan + " --out " + scratch.File("out") + " --firmware-cache " +
+                            scratch.File("cache"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  std::ifstream file(scratch.File("out") + "/results.json");
+  const nlohmann::json results = nlohmann::json::parse(file);
+  ASSERT_EQ(results["cases"].size(), 6u);
+  for (const nlohmann::json& c : results["cases"]) {
+    SCOPED_TRACE(c["id"].get<std::string>());
+    EXPECT_EQ(c["status"], "pass") << c["error"];
+    if (c["network"] == "kws") {
+      EXPECT_EQ(c["dataset"]["inputs"], 100);
+      EXPECT_EQ(c["dataset"]["outputs_matching_reference"], 100);
+      EXPECT_GE(c["dataset"]["top1_accuracy"].get<double>(), 0.9);
+      EXPECT_EQ(c["verification"]["outputs_match"], true);
+      EXPECT_EQ(c["layers"].size(), 13u);
+      EXPECT_EQ(c["layers"][0]["op"], "CONV_2D");
+      std::printf("%s: top-1 %.2f, %d/100 bit-exact, %.0f us, %.1f uJ per inference\n",
+                  c["id"].get<std::string>().c_str(), c["dataset"]["top1_accuracy"].get<double>(),
+                  c["dataset"]["outputs_matching_reference"].get<int>(),
+                  c["latency_us"]["median"].get<double>(), c["energy_uJ"]["median"].get<double>());
+    } else {
+      // Ten fully connected layers; the smallest last a few microseconds,
+      // under a 10 us sample, so a window may not resolve them all. Either
+      // the split is there in full, or every window says why it is not.
+      if (c["layers"].empty()) {
+        EXPECT_EQ(c["windows"]["layers_unresolved"], c["windows"]["used"]);
+      } else {
+        EXPECT_EQ(c["layers"].size(), 10u);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hil::testing
