@@ -10,18 +10,31 @@ void nn_ref_average_pool(const struct nn_layer *l, const int8_t *in, int8_t *out
 void nn_ref_max_pool(const struct nn_layer *l, const int8_t *in, int8_t *out);
 void nn_ref_softmax(const struct nn_layer *l, const int8_t *in, int8_t *out);
 
+#ifdef NN_KERNELS_SIMD
+void nn_simd_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
+void nn_simd_fully_connected(const struct nn_layer *l, const int8_t *in, int8_t *out);
+void nn_simd_depthwise_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
+#define CONV_2D nn_simd_conv2d
+#define DEPTHWISE_CONV_2D nn_simd_depthwise_conv2d
+#define FULLY_CONNECTED nn_simd_fully_connected
+#else
+#define CONV_2D nn_ref_conv2d
+#define DEPTHWISE_CONV_2D nn_ref_depthwise_conv2d
+#define FULLY_CONNECTED nn_ref_fully_connected
+#endif
+
 void nn_run_layer(const struct nn_layer *l, uint8_t *arena) {
   const int8_t *in = (const int8_t *)&arena[l->input];
   int8_t *out = (int8_t *)&arena[l->output];
   switch (l->op) {
     case NN_CONV_2D:
-      nn_ref_conv2d(l, in, out);
+      CONV_2D(l, in, out);
       break;
     case NN_DEPTHWISE_CONV_2D:
-      nn_ref_depthwise_conv2d(l, in, out);
+      DEPTHWISE_CONV_2D(l, in, out);
       break;
     case NN_FULLY_CONNECTED:
-      nn_ref_fully_connected(l, in, out);
+      FULLY_CONNECTED(l, in, out);
       break;
     case NN_AVERAGE_POOL_2D:
       nn_ref_average_pool(l, in, out);

@@ -104,7 +104,7 @@ TEST_F(RunCliTest, QuickstartProducesEveryOutputAndAgreesWithTheEmulator) {
     EXPECT_LT(std::abs(latency - truth_latency), 10 + 0.001 * truth_latency);
     EXPECT_EQ(c["verification"]["samples_lost"], 0);
   }
-  // Two optimisation levels give two different images of the same workload.
+  // Two kernel sets give two different images of the same network.
   EXPECT_NE(results["cases"][0]["firmware"]["sha256"], results["cases"][1]["firmware"]["sha256"]);
 
   const std::string csv = Text(out / "results.csv");

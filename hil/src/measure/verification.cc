@@ -65,6 +65,7 @@ Result<std::vector<TruthWindow>> ReadGroundTruth(const std::string& path) {
       window.index = record.at("index").get<uint64_t>();
       window.duration_s = record.at("duration_ns").get<double>() * 1e-9;
       window.energy_j = record.at("energy_nJ").get<double>() * 1e-9;
+      window.instructions = record.value("instructions", uint64_t{0});
       if (record.contains("layers")) {
         for (const auto& layer : record["layers"]) {
           window.layers.push_back(LayerSpan{layer.at("duration_ns").get<double>() * 1e-9,
@@ -105,6 +106,7 @@ TruthCheck CompareWithGroundTruth(std::span<Window> windows, std::span<const Tru
       ++check.compared;
       check.mean_latency_s += t.duration_s;
       check.mean_energy_j += t.energy_j;
+      check.mean_instructions += static_cast<double>(t.instructions);
       const double energy_error = 100 * std::abs(window.energy_j - t.energy_j) / t.energy_j;
       const double latency_error = std::abs(window.duration_s - t.duration_s);
       check.max_energy_error_pct = std::max(check.max_energy_error_pct, energy_error);
@@ -133,6 +135,7 @@ TruthCheck CompareWithGroundTruth(std::span<Window> windows, std::span<const Tru
   if (check.compared > 0) {
     check.mean_latency_s /= static_cast<double>(check.compared);
     check.mean_energy_j /= static_cast<double>(check.compared);
+    check.mean_instructions /= static_cast<double>(check.compared);
   }
   return check;
 }

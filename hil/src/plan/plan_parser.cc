@@ -368,7 +368,9 @@ void ReadConfigurations(Reader& reader, const YAML::Node& node,
       configurations.push_back(std::move(configuration));
       continue;
     }
-    if (!reader.Mapping(settings, where, {"optimisation", "defines", "firmware"})) continue;
+    if (!reader.Mapping(settings, where, {"optimisation", "kernels", "defines", "firmware"}))
+      continue;
+    reader.Choice(settings, "kernels", where, {"reference", "simd"}, configuration.kernels);
     reader.Choice(settings, "optimisation", where, {"-O0", "-O1", "-O2", "-O3", "-Os", "-Og"},
                   configuration.optimisation);
     std::vector<Position> define_at;
@@ -551,7 +553,10 @@ void ReadPlan(Reader& reader, const YAML::Node& root, Plan& plan) {
   if (root["configurations"]) {
     ReadConfigurations(reader, root["configurations"], plan.configurations);
   } else {
-    plan.configurations.push_back(Configuration{"default", "-O2", {}, "", At(root)});
+    Configuration defaults;
+    defaults.name = "default";
+    defaults.at = At(root);
+    plan.configurations.push_back(defaults);
   }
   if (root["matrix"]) {
     ReadMatrix(reader, root["matrix"], plan);

@@ -465,6 +465,7 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   const double per = static_cast<double>(summary.inferences_per_window);
   v.truth_latency_us = truth_check.mean_latency_s / per * 1e6;
   v.truth_energy_uj = truth_check.mean_energy_j / per * 1e6;
+  v.truth_instructions = truth_check.mean_instructions / per;
   v.truth_latency_error_pct = truth_check.max_latency_error_pct;
   v.truth_energy_error_pct = truth_check.max_energy_error_pct;
   return OkStatus();

@@ -176,6 +176,7 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
     request.defines = c.configuration->defines;
     request.prebuilt = c.configuration->firmware;
     request.model = c.network->model;
+    request.kernels = c.configuration->kernels;
     progress("firmware");
     Result<Firmware> firmware = builder.Provide(request, progress);
     if (!firmware.ok()) {

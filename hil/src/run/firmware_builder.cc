@@ -64,7 +64,7 @@ std::string Tail(const std::string& path, size_t lines) {
 // per firmware source tree (two checkouts must not share a CMake cache).
 std::string ConfigurationKey(const FirmwareRequest& request, const std::string& model_digest) {
   std::string key = request.optimisation.substr(request.optimisation.find_first_not_of('-'));
-  if (!model_digest.empty()) key = model_digest.substr(0, 12) + "_" + key;
+  if (!model_digest.empty()) key = model_digest.substr(0, 12) + "_" + request.kernels + "_" + key;
   for (const std::string& define : request.defines) key += "_" + define;
   std::string safe;
   for (char c : key) safe += std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? c : '-';
@@ -141,13 +141,14 @@ Result<std::string> FirmwareBuilder::Build(
   const std::string target = request.board + "-" + request.workload;
   if (progress)
     progress("building " + target + " with " + request.optimisation + " (log " + log + ")");
-  Result<int> configured = RunLogged(
-      {"cmake", "-S", HIL_FIRMWARE_SOURCE_DIR, "-B", dir.string(), "-G", "Ninja",
-       "-DCMAKE_TOOLCHAIN_FILE=" HIL_FIRMWARE_SOURCE_DIR "/toolchain/arm-none-eabi.cmake",
-       "-DCMAKE_BUILD_TYPE=Release", "-DHIL_FW_OPT=" + request.optimisation,
-       "-DHIL_FW_DEFINES=" + defines, "-DHIL_FW_QEMU_BOARDS=" + request.board,
-       "-DHIL_FW_MODEL_DIR=" + model_dir, "-DHIL_FW_HARDWARE_BOARDS=", "-DHIL_FW_SCALING_BOARDS="},
-      log);
+  Result<int> configured =
+      RunLogged({"cmake", "-S", HIL_FIRMWARE_SOURCE_DIR, "-B", dir.string(), "-G", "Ninja",
+                 "-DCMAKE_TOOLCHAIN_FILE=" HIL_FIRMWARE_SOURCE_DIR "/toolchain/arm-none-eabi.cmake",
+                 "-DCMAKE_BUILD_TYPE=Release", "-DHIL_FW_OPT=" + request.optimisation,
+                 "-DHIL_FW_DEFINES=" + defines, "-DHIL_FW_QEMU_BOARDS=" + request.board,
+                 "-DHIL_FW_MODEL_DIR=" + model_dir, "-DHIL_FW_KERNELS=" + request.kernels,
+                 "-DHIL_FW_HARDWARE_BOARDS=", "-DHIL_FW_SCALING_BOARDS="},
+                log);
   if (!configured.ok()) return configured.error();
   if (*configured != 0) {
     return InfrastructureError("configuring the firmware build failed (" + log +

@@ -70,6 +70,7 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
   verification["ground_truth"] =
       v.has_ground_truth ? nlohmann::ordered_json{{"latency_us", v.truth_latency_us},
                                                   {"energy_uJ", v.truth_energy_uj},
+                                                  {"instructions", v.truth_instructions},
                                                   {"latency_error_pct", v.truth_latency_error_pct},
                                                   {"energy_error_pct", v.truth_energy_error_pct}}
                          : nlohmann::ordered_json(nullptr);

@@ -38,6 +38,7 @@ struct TruthWindow {
   uint64_t index = 0;
   double duration_s = 0;
   double energy_j = 0;
+  uint64_t instructions = 0;
   std::vector<LayerSpan> layers;
 };
 
@@ -58,6 +59,7 @@ struct TruthCheck {
   size_t compared = 0;
   double max_energy_error_pct = 0, max_latency_error_pct = 0;
   double mean_latency_s = 0, mean_energy_j = 0;  // of the truth windows compared
+  double mean_instructions = 0;
   std::vector<std::string> problems;
 };
 

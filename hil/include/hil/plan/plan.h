@@ -42,9 +42,10 @@ struct Network {
 
 struct Configuration {
   std::string name;
-  std::string optimisation = "-O2";  // the firmware's optimisation flags
-  std::vector<std::string> defines;  // extra -D definitions
-  std::string firmware;              // a prebuilt ELF (absolute), instead of building
+  std::string optimisation = "-O2";   // the firmware's optimisation flags
+  std::string kernels = "reference";  // NN kernels for model networks: reference | simd
+  std::vector<std::string> defines;   // extra -D definitions
+  std::string firmware;               // a prebuilt ELF (absolute), instead of building
   Position at;
 };
 

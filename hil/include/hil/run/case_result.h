@@ -27,7 +27,7 @@ struct Verification {
   double layer_sum_error_pct = 0;
   double latency_crosscheck_error_pct = 0;
   bool has_ground_truth = false;
-  double truth_latency_us = 0, truth_energy_uj = 0;
+  double truth_latency_us = 0, truth_energy_uj = 0, truth_instructions = 0;
   double truth_latency_error_pct = 0, truth_energy_error_pct = 0;
 };
 

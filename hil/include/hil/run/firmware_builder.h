@@ -19,6 +19,7 @@ struct FirmwareRequest {
   std::vector<std::string> defines;
   std::string prebuilt;  // used as is when set
   std::string model;     // a .tflite file: compiled, and linked as the "model" workload
+  std::string kernels = "reference";  // the NN kernel set a model is built with
 };
 
 struct Firmware {
