@@ -92,8 +92,15 @@ TEST_F(RunCliTest, QuickstartProducesEveryOutputAndAgreesWithTheEmulator) {
                             "latency_crosscheck_error_pct", "ground_truth"}) {
       EXPECT_TRUE(c["verification"].contains(key)) << key;
     }
-    ASSERT_FALSE(c["layers"].empty());
-    EXPECT_TRUE(c["layers"][0].contains("op"));
+    // A layer split is reported only from windows that resolved every layer
+    // edge; keyword spotting's RESHAPE lasts under a microsecond, so at 10 us
+    // per sample most windows cannot. Either the split is there, named, or
+    // every window says why it is not.
+    if (c["layers"].empty()) {
+      EXPECT_EQ(c["windows"]["layers_unresolved"], c["windows"]["used"]);
+    } else {
+      EXPECT_FALSE(c["layers"][0]["op"].get<std::string>().empty());
+    }
     EXPECT_EQ(c["status"], "pass");
     // On the virtual bench: energy within 0.5 %, latency within one sample
     // period (10 us) + 0.1 % of the emulator's exact figures.

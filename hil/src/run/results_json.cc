@@ -92,8 +92,10 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
   json["net_energy_uJ"] = measure::StatsJson(r.figures.net_energy_uj);
   json["baseline_power_mW"] =
       r.figures.baseline.available() ? Number(r.figures.baseline.power_w * 1e3) : nullptr;
-  json["windows"] = {
-      {"seen", r.figures.windows}, {"used", r.figures.used}, {"invalid", r.figures.invalid.size()}};
+  json["windows"] = {{"seen", r.figures.windows},
+                     {"used", r.figures.used},
+                     {"invalid", r.figures.invalid.size()},
+                     {"layers_unresolved", r.figures.layers_unresolved}};
   nlohmann::ordered_json problems = r.figures.problems;
   for (const measure::InvalidWindow& w : r.figures.invalid) {
     for (const std::string& p : w.problems)
