@@ -4,23 +4,12 @@
 
 #include "nn.h"
 #include "nn_fixedpoint.h"
+#include "nn_kernels.h"
 #include "nn_softmax.h"
 
 #ifndef NN_KERNELS_SIMD
 const char nn_kernels[] = "reference";
 #endif
-
-static int32_t channel_multiplier(const struct nn_layer *l, int32_t c) {
-  return l->multiplier[l->per_channel ? c : 0];
-}
-static int32_t channel_shift(const struct nn_layer *l, int32_t c) {
-  return l->shift[l->per_channel ? c : 0];
-}
-
-static int8_t finish(const struct nn_layer *l, int32_t acc, int32_t c) {
-  acc = nn_requantize(acc, channel_multiplier(l, c), channel_shift(l, c));
-  return (int8_t)nn_clamp(acc + l->output_zero_point, l->act_min, l->act_max);
-}
 
 void nn_ref_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out) {
   const int32_t offset = -l->input_zero_point;
@@ -43,7 +32,7 @@ void nn_ref_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out) {
             }
           }
           if (l->bias) acc += l->bias[oc];
-          out[((b * l->out.h + oy) * l->out.w + ox) * l->out.c + oc] = finish(l, acc, oc);
+          out[((b * l->out.h + oy) * l->out.w + ox) * l->out.c + oc] = nn_output(l, acc, oc);
         }
       }
     }
@@ -71,7 +60,7 @@ void nn_ref_depthwise_conv2d(const struct nn_layer *l, const int8_t *in, int8_t 
               }
             }
             if (l->bias) acc += l->bias[oc];
-            out[((b * l->out.h + oy) * l->out.w + ox) * l->out.c + oc] = finish(l, acc, oc);
+            out[((b * l->out.h + oy) * l->out.w + ox) * l->out.c + oc] = nn_output(l, acc, oc);
           }
         }
       }
@@ -88,7 +77,7 @@ void nn_ref_fully_connected(const struct nn_layer *l, const int8_t *in, int8_t *
       for (int32_t i = 0; i < depth; ++i)
         acc += (in[b * depth + i] + offset) * l->weights[o * depth + i];
       if (l->bias) acc += l->bias[o];
-      out[b * units + o] = finish(l, acc, o);
+      out[b * units + o] = nn_output(l, acc, o);
     }
   }
 }

@@ -10,16 +10,13 @@
 
 #include "nn.h"
 #include "nn_fixedpoint.h"
+#include "nn_kernels.h"
 
 #if !defined(__ARM_FEATURE_DSP)
 #error "the simd kernels need a Cortex-M with the DSP extension"
 #endif
 
 const char nn_kernels[] = "simd";
-
-void nn_ref_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
-void nn_ref_fully_connected(const struct nn_layer *l, const int8_t *in, int8_t *out);
-void nn_ref_depthwise_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
 
 #define NN_COLUMN_CAPACITY 4096
 static int16_t column[NN_COLUMN_CAPACITY] __attribute__((aligned(4)));
@@ -31,6 +28,11 @@ static inline uint32_t load32(const void *p) {
 }
 
 static inline uint32_t rotate8(uint32_t v) { return (v >> 8) | (v << 24); }
+
+/* The input offset in both halfwords, for SXTAB16. */
+static inline uint32_t offset_pair(int32_t offset) {
+  return ((uint32_t)(offset & 0xFFFF) << 16) | (uint32_t)(offset & 0xFFFF);
+}
 
 /* Stores value k of a column of n: whole groups of four as x0 x2 x1 x3 (so
  * one load gives the pair SXTB16 makes of weights 0 and 2, the next the
@@ -75,12 +77,6 @@ static void dot2(const int8_t *wa, const int8_t *wb, int32_t n, int32_t *a, int3
   *b = acc_b;
 }
 
-static int8_t finish(const struct nn_layer *l, int32_t acc, int32_t c) {
-  const int32_t i = l->per_channel ? c : 0;
-  acc = nn_requantize(acc, l->multiplier[i], l->shift[i]);
-  return (int8_t)nn_clamp(acc + l->output_zero_point, l->act_min, l->act_max);
-}
-
 void nn_simd_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out) {
   const int32_t n = l->kernel_h * l->kernel_w * l->in.c;
   if (n > NN_COLUMN_CAPACITY) {
@@ -88,7 +84,7 @@ void nn_simd_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out) {
     return;
   }
   const int32_t offset = -l->input_zero_point;
-  const uint32_t offset_pair = ((uint32_t)(offset & 0xFFFF) << 16) | (uint32_t)(offset & 0xFFFF);
+  const uint32_t offsets = offset_pair(offset);
   for (int32_t b = 0; b < l->out.n; ++b) {
     for (int32_t oy = 0; oy < l->out.h; ++oy) {
       for (int32_t ox = 0; ox < l->out.w; ++ox) {
@@ -106,8 +102,7 @@ void nn_simd_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out) {
                * exactly the column's x0 x2 / x1 x3 order. */
               for (; ic < l->in.c; ic += 4, k += 4) {
                 const uint32_t x = load32(&pixel[ic]);
-                const uint32_t pairs[2] = {__sxtab16(offset_pair, x),
-                                           __sxtab16(offset_pair, rotate8(x))};
+                const uint32_t pairs[2] = {__sxtab16(offsets, x), __sxtab16(offsets, rotate8(x))};
                 __builtin_memcpy(&column[k], pairs, 8);
               }
             }
@@ -121,13 +116,13 @@ void nn_simd_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out) {
           dot2(&l->weights[oc * n], &l->weights[(oc + 1) * n], n, &acc[0], &acc[1]);
           for (int32_t j = 0; j < 2; ++j) {
             if (l->bias) acc[j] += l->bias[oc + j];
-            result[oc + j] = finish(l, acc[j], oc + j);
+            result[oc + j] = nn_output(l, acc[j], oc + j);
           }
         }
         for (; oc < l->out.c; ++oc) {
           int32_t acc = dot(&l->weights[oc * n], n);
           if (l->bias) acc += l->bias[oc];
-          result[oc] = finish(l, acc, oc);
+          result[oc] = nn_output(l, acc, oc);
         }
       }
     }
@@ -146,7 +141,7 @@ void nn_simd_fully_connected(const struct nn_layer *l, const int8_t *in, int8_t 
     for (int32_t o = 0; o < units; ++o) {
       int32_t acc = dot(&l->weights[o * depth], depth);
       if (l->bias) acc += l->bias[o];
-      out[b * units + o] = finish(l, acc, o);
+      out[b * units + o] = nn_output(l, acc, o);
     }
   }
 }
@@ -164,7 +159,7 @@ void nn_simd_depthwise_conv2d(const struct nn_layer *l, const int8_t *in, int8_t
     return;
   }
   const int32_t offset = -l->input_zero_point;
-  const uint32_t offset_pair = ((uint32_t)(offset & 0xFFFF) << 16) | (uint32_t)(offset & 0xFFFF);
+  const uint32_t offsets = offset_pair(offset);
   for (int32_t b = 0; b < l->out.n; ++b) {
     for (int32_t oy = 0; oy < l->out.h; ++oy) {
       for (int32_t ox = 0; ox < l->out.w; ++ox) {
@@ -180,8 +175,7 @@ void nn_simd_depthwise_conv2d(const struct nn_layer *l, const int8_t *in, int8_t
             const int8_t *taps = &l->weights[(ky * l->kernel_w + kx) * channels];
             for (int32_t c = 0; c < channels; c += 4) {
               const uint32_t x = load32(&pixel[c]), w = load32(&taps[c]);
-              const uint32_t x02 = __sxtab16(offset_pair, x),
-                             x13 = __sxtab16(offset_pair, rotate8(x));
+              const uint32_t x02 = __sxtab16(offsets, x), x13 = __sxtab16(offsets, rotate8(x));
               const uint32_t w02 = __sxtb16(w), w13 = __sxtb16(rotate8(w));
               accumulators[c] = __smlabb(x02, w02, accumulators[c]);
               accumulators[c + 2] = __smlatt(x02, w02, accumulators[c + 2]);
@@ -191,7 +185,7 @@ void nn_simd_depthwise_conv2d(const struct nn_layer *l, const int8_t *in, int8_t
           }
         }
         int8_t *result = &out[((b * l->out.h + oy) * l->out.w + ox) * channels];
-        for (int32_t c = 0; c < channels; ++c) result[c] = finish(l, accumulators[c], c);
+        for (int32_t c = 0; c < channels; ++c) result[c] = nn_output(l, accumulators[c], c);
       }
     }
   }

@@ -2,18 +2,9 @@
 #include <string.h>
 
 #include "nn.h"
-
-void nn_ref_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
-void nn_ref_depthwise_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
-void nn_ref_fully_connected(const struct nn_layer *l, const int8_t *in, int8_t *out);
-void nn_ref_average_pool(const struct nn_layer *l, const int8_t *in, int8_t *out);
-void nn_ref_max_pool(const struct nn_layer *l, const int8_t *in, int8_t *out);
-void nn_ref_softmax(const struct nn_layer *l, const int8_t *in, int8_t *out);
+#include "nn_kernels.h"
 
 #ifdef NN_KERNELS_SIMD
-void nn_simd_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
-void nn_simd_fully_connected(const struct nn_layer *l, const int8_t *in, int8_t *out);
-void nn_simd_depthwise_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
 #define CONV_2D nn_simd_conv2d
 #define DEPTHWISE_CONV_2D nn_simd_depthwise_conv2d
 #define FULLY_CONNECTED nn_simd_fully_connected

@@ -1,0 +1,29 @@
+/* The kernels behind nn_run_layer, and what every kernel set shares: the
+ * last step of each output (requantise, add the zero point, clamp). */
+#ifndef HIL_NN_KERNELS_H
+#define HIL_NN_KERNELS_H
+
+#include <stdint.h>
+
+#include "nn.h"
+#include "nn_fixedpoint.h"
+
+void nn_ref_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
+void nn_ref_depthwise_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
+void nn_ref_fully_connected(const struct nn_layer *l, const int8_t *in, int8_t *out);
+void nn_ref_average_pool(const struct nn_layer *l, const int8_t *in, int8_t *out);
+void nn_ref_max_pool(const struct nn_layer *l, const int8_t *in, int8_t *out);
+void nn_ref_softmax(const struct nn_layer *l, const int8_t *in, int8_t *out);
+
+void nn_simd_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
+void nn_simd_depthwise_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
+void nn_simd_fully_connected(const struct nn_layer *l, const int8_t *in, int8_t *out);
+
+/* An accumulator of output channel c as the layer's int8 output. */
+static inline int8_t nn_output(const struct nn_layer *l, int32_t acc, int32_t c) {
+  const int32_t i = l->per_channel ? c : 0;
+  acc = nn_requantize(acc, l->multiplier[i], l->shift[i]);
+  return (int8_t)nn_clamp(acc + l->output_zero_point, l->act_min, l->act_max);
+}
+
+#endif
