@@ -1,26 +1,49 @@
 #include "hil/measure/figures_json.h"
 
 #include <cmath>
+#include <limits>
 
 namespace hil::measure {
-namespace {
-
-nlohmann::ordered_json Number(double value) {
+nlohmann::ordered_json NumberJson(double value) {
   return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
 }
 
-}  // namespace
+Stats StatsFromJson(const nlohmann::ordered_json& json) {
+  Stats stats;
+  if (!json.is_object()) return stats;
+  const auto number = [&](const char* key) {
+    return json.contains(key) && json[key].is_number() ? json[key].get<double>()
+                                                       : std::numeric_limits<double>::quiet_NaN();
+  };
+  stats.n = json.contains("n") && json["n"].is_number() ? json["n"].get<size_t>() : 0;
+  stats.mean = number("mean"), stats.median = number("median"), stats.std = number("std");
+  stats.min = number("min"), stats.max = number("max"), stats.p95 = number("p95");
+  if (json.contains("ci95") && json["ci95"].is_array() && json["ci95"].size() == 2) {
+    const auto& ci = json["ci95"];
+    if (ci[0].is_number()) stats.ci95_low = ci[0].get<double>();
+    if (ci[1].is_number()) stats.ci95_high = ci[1].get<double>();
+  }
+  return stats;
+}
+
+nlohmann::ordered_json WindowCountsJson(const CaseFigures& figures) {
+  return {{"seen", figures.windows},
+          {"used", figures.used},
+          {"warmup", figures.warmup},
+          {"invalid", figures.invalid.size()},
+          {"layers_unresolved", figures.layers_unresolved}};
+}
 
 nlohmann::ordered_json StatsJson(const Stats& stats) {
   nlohmann::ordered_json json;
   json["n"] = stats.n;
-  json["mean"] = Number(stats.mean);
-  json["median"] = Number(stats.median);
-  json["std"] = Number(stats.std);
-  json["min"] = Number(stats.min);
-  json["max"] = Number(stats.max);
-  json["p95"] = Number(stats.p95);
-  json["ci95"] = {Number(stats.ci95_low), Number(stats.ci95_high)};
+  json["mean"] = NumberJson(stats.mean);
+  json["median"] = NumberJson(stats.median);
+  json["std"] = NumberJson(stats.std);
+  json["min"] = NumberJson(stats.min);
+  json["max"] = NumberJson(stats.max);
+  json["p95"] = NumberJson(stats.p95);
+  json["ci95"] = {NumberJson(stats.ci95_low), NumberJson(stats.ci95_high)};
   return json;
 }
 
@@ -28,14 +51,14 @@ nlohmann::ordered_json WindowJson(const Window& window) {
   nlohmann::ordered_json json;
   json["kind"] = WindowKindName(window.kind);
   json["index"] = window.index;
-  json["start_s"] = Number(window.start_s);
-  json["duration_us"] = Number(window.duration_s * 1e6);
-  json["energy_uJ"] = Number(window.energy_j * 1e6);
+  json["start_s"] = NumberJson(window.start_s);
+  json["duration_us"] = NumberJson(window.duration_s * 1e6);
+  json["energy_uJ"] = NumberJson(window.energy_j * 1e6);
   json["lost_samples"] = window.lost_samples;
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   for (const LayerSpan& layer : window.layers) {
-    layers.push_back({{"duration_us", Number(layer.duration_s * 1e6)},
-                      {"energy_uJ", Number(layer.energy_j * 1e6)}});
+    layers.push_back({{"duration_us", NumberJson(layer.duration_s * 1e6)},
+                      {"energy_uJ", NumberJson(layer.energy_j * 1e6)}});
   }
   json["layers"] = layers;
   json["valid"] = window.valid();
@@ -62,11 +85,7 @@ nlohmann::ordered_json CaseFiguresJson(const CaseFigures& figures) {
                                                   {"seconds", figures.baseline.seconds},
                                                   {"segments", figures.baseline.segments}}
                          : nlohmann::ordered_json(nullptr);
-  json["windows"] = {{"seen", figures.windows},
-                     {"used", figures.used},
-                     {"warmup", figures.warmup},
-                     {"invalid", figures.invalid.size()},
-                     {"layers_unresolved", figures.layers_unresolved}};
+  json["windows"] = WindowCountsJson(figures);
   nlohmann::ordered_json invalid = nlohmann::ordered_json::array();
   for (const InvalidWindow& window : figures.invalid) {
     invalid.push_back({{"window", window.window}, {"problems", window.problems}});
@@ -81,8 +100,8 @@ nlohmann::ordered_json CaseFiguresJson(const CaseFigures& figures) {
   json["layer_sum_error_pct"] = figures.max_layer_sum_error_pct;
   json["problems"] = figures.problems;
   if (figures.mlperf_latency_us != 0 || figures.mlperf_energy_uj != 0) {
-    json["mlperf"] = {{"latency_us", Number(figures.mlperf_latency_us)},
-                      {"energy_uJ", Number(figures.mlperf_energy_uj)}};
+    json["mlperf"] = {{"latency_us", NumberJson(figures.mlperf_latency_us)},
+                      {"energy_uJ", NumberJson(figures.mlperf_energy_uj)}};
   }
   return json;
 }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "hil/measure/figures_json.h"
 #include "hil/measure/statistics.h"
 #include "hil/run/results_store.h"
 
@@ -13,20 +14,6 @@ namespace hil::run {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-struct Moments {
-  double n = 0, mean = NAN, std = NAN;
-};
-
-Moments MomentsOf(const Json& c, const char* figure) {
-  Moments m;
-  if (!c.contains(figure) || !c[figure].is_object()) return m;
-  const Json& stats = c[figure];
-  if (stats.contains("n") && stats["n"].is_number()) m.n = stats["n"].get<double>();
-  if (stats.contains("mean") && stats["mean"].is_number()) m.mean = stats["mean"].get<double>();
-  if (stats.contains("std") && stats["std"].is_number()) m.std = stats["std"].get<double>();
-  return m;
-}
 
 }  // namespace
 
@@ -45,7 +32,9 @@ std::vector<CaseChange> CompareRuns(const RunRecord& before, const RunRecord& af
       continue;
     }
     for (const char* figure : {"latency_us", "energy_uJ", "power_mW"}) {
-      const Moments a = MomentsOf(*found->second, figure), b = MomentsOf(c, figure);
+      const measure::Stats a = measure::StatsFromJson(found->second->value(figure, Json()));
+      const measure::Stats b = measure::StatsFromJson(c.value(figure, Json()));
+      const double na = static_cast<double>(a.n), nb = static_cast<double>(b.n);
       if (!std::isfinite(a.mean) || !std::isfinite(b.mean)) {
         change.note = std::string("no ") + figure + " in one of the runs";
         continue;
@@ -57,13 +46,13 @@ std::vector<CaseChange> CompareRuns(const RunRecord& before, const RunRecord& af
       f.difference = b.mean - a.mean;
       f.percent = 100 * f.difference / a.mean;
       // Welch: unequal variances, Satterthwaite's degrees of freedom.
-      const double va = a.n > 1 && std::isfinite(a.std) ? a.std * a.std / a.n : 0;
-      const double vb = b.n > 1 && std::isfinite(b.std) ? b.std * b.std / b.n : 0;
+      const double va = na > 1 && std::isfinite(a.std) ? a.std * a.std / na : 0;
+      const double vb = nb > 1 && std::isfinite(b.std) ? b.std * b.std / nb : 0;
       const double se = std::sqrt(va + vb);
       double df = 1;
       if (va + vb > 0) {
         const double denominator =
-            (a.n > 1 ? va * va / (a.n - 1) : 0) + (b.n > 1 ? vb * vb / (b.n - 1) : 0);
+            (na > 1 ? va * va / (na - 1) : 0) + (nb > 1 ? vb * vb / (nb - 1) : 0);
         df = denominator > 0 ? (va + vb) * (va + vb) / denominator : 1;
       }
       const double half =

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 
+#include "hil/measure/figures_json.h"
 #include "hil/run/case_runner.h"
 #include "hil/run/firmware_builder.h"
 #include "hil/run/html_report.h"
@@ -16,6 +17,7 @@ namespace hil::run {
 namespace {
 
 namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point start) {
@@ -34,20 +36,10 @@ std::map<std::string, CaseResult> BaselineCases(ResultsStore& store, const plan:
   for (const StoredCase& c : *stored) {
     if (c.status != "pass" && c.status != "fail") continue;
     CaseResult result;
-    const auto stats = [&](const char* key, measure::Stats& out) {
-      if (!c.result.contains(key)) return;
-      const auto& j = c.result[key];
-      const auto number = [&](const char* k) {
-        return j.contains(k) && j[k].is_number() ? j[k].get<double>() : std::nan("");
-      };
-      out.n = j.value("n", size_t{0});
-      out.mean = number("mean"), out.median = number("median"), out.std = number("std");
-      out.min = number("min"), out.max = number("max"), out.p95 = number("p95");
-    };
-    stats("latency_us", result.figures.latency_us);
-    stats("energy_uJ", result.figures.energy_uj);
-    stats("net_energy_uJ", result.figures.net_energy_uj);
-    stats("power_mW", result.figures.power_mw);
+    result.figures.latency_us = measure::StatsFromJson(c.result.value("latency_us", Json()));
+    result.figures.energy_uj = measure::StatsFromJson(c.result.value("energy_uJ", Json()));
+    result.figures.net_energy_uj = measure::StatsFromJson(c.result.value("net_energy_uJ", Json()));
+    result.figures.power_mw = measure::StatsFromJson(c.result.value("power_mW", Json()));
     cases.emplace(c.case_id, std::move(result));
   }
   return cases;

@@ -8,20 +8,6 @@
 namespace hil::run {
 namespace {
 
-Status WriteAtomically(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    if (!file) return InfrastructureError("cannot write " + temporary);
-    file << text;
-    if (!file.flush()) return InfrastructureError("cannot write " + temporary);
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) return InfrastructureError("cannot replace " + path + ": " + error.message());
-  return OkStatus();
-}
-
 std::string Xml(const std::string& text) {
   std::string out;
   for (char c : text) {
@@ -78,6 +64,20 @@ const nlohmann::ordered_json& At(const nlohmann::ordered_json& json, const char*
 }
 
 }  // namespace
+
+Status WriteAtomically(const std::string& path, const std::string& text) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    if (!file) return InfrastructureError("cannot write " + temporary);
+    file << text;
+    if (!file.flush()) return InfrastructureError("cannot write " + temporary);
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) return InfrastructureError("cannot replace " + path + ": " + error.message());
+  return OkStatus();
+}
 
 Status WriteResultsJson(const RunRecord& run, const std::string& path) {
   nlohmann::ordered_json json;

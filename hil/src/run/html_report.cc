@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -421,17 +419,7 @@ std::string HtmlReport(const RunRecord& run, const RunRecord* baseline) {
 }
 
 Status WriteHtmlReport(const RunRecord& run, const RunRecord* baseline, const std::string& path) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream file(temporary, std::ios::trunc);
-    if (!file) return InfrastructureError("cannot write " + temporary);
-    file << HtmlReport(run, baseline);
-    if (!file.flush()) return InfrastructureError("cannot write " + temporary);
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) return InfrastructureError("cannot replace " + path + ": " + error.message());
-  return OkStatus();
+  return WriteAtomically(path, HtmlReport(run, baseline));
 }
 
 }  // namespace hil::run

@@ -7,13 +7,6 @@
 #include "hil/measure/figures_json.h"
 
 namespace hil::run {
-namespace {
-
-nlohmann::ordered_json Number(double value) {
-  return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
-}
-
-}  // namespace
 
 std::string NowIso8601() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -90,12 +83,10 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
   json["expectations"] = expectations;
   // Beyond the contract: what a person or a report needs next.
   json["net_energy_uJ"] = measure::StatsJson(r.figures.net_energy_uj);
-  json["baseline_power_mW"] =
-      r.figures.baseline.available() ? Number(r.figures.baseline.power_w * 1e3) : nullptr;
-  json["windows"] = {{"seen", r.figures.windows},
-                     {"used", r.figures.used},
-                     {"invalid", r.figures.invalid.size()},
-                     {"layers_unresolved", r.figures.layers_unresolved}};
+  json["baseline_power_mW"] = r.figures.baseline.available()
+                                  ? measure::NumberJson(r.figures.baseline.power_w * 1e3)
+                                  : nullptr;
+  json["windows"] = measure::WindowCountsJson(r.figures);
   nlohmann::ordered_json problems = r.figures.problems;
   for (const measure::InvalidWindow& w : r.figures.invalid) {
     for (const std::string& p : w.problems)

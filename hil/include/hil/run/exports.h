@@ -18,8 +18,11 @@ struct RunRecord {
   std::vector<nlohmann::ordered_json> cases;  // as results.json has them
 };
 
-// Each writes to a temporary file and renames it over the target, so a
-// reader never sees half a file. Errors: infrastructure.
+// Writes text to a temporary file and renames it over path, so a reader
+// never sees half a file. Errors: infrastructure.
+Status WriteAtomically(const std::string& path, const std::string& text);
+
+// Each writes atomically, as above. Errors: infrastructure.
 Status WriteResultsJson(const RunRecord& run, const std::string& path);
 Status WriteResultsCsv(const RunRecord& run, const std::string& path);
 // Failures (an expectation, an invalid measurement) and errors (the bench,
