@@ -67,10 +67,8 @@ Result<std::vector<uint8_t>> ReadFile(const std::string& path) {
 }
 
 Result<std::unique_ptr<model::LoweredModel>> Load(const std::string& path) {
-  Result<model::Model> read = model::ReadTfliteFile(path);
-  if (!read.ok()) return read.error();
   Result<std::unique_ptr<model::LoweredModel>> lowered =
-      model::Lower(*read, std::filesystem::path(path).stem().string());
+      model::LowerFile(path, std::filesystem::path(path).stem().string());
   if (!lowered.ok()) return lowered.error().WithContext(path);
   return lowered;
 }

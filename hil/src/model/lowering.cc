@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "hil/model/tflite_reader.h"
+
 namespace hil::model {
 namespace {
 
@@ -291,6 +293,12 @@ Result<std::unique_ptr<LoweredModel>> Lower(const Model& model, const std::strin
   out.output_scale = static_cast<float>(Scale(output));
   out.output_zero_point = ZeroPoint(output);
   return lowered;
+}
+
+Result<std::unique_ptr<LoweredModel>> LowerFile(const std::string& path, const std::string& id) {
+  Result<Model> model = ReadTfliteFile(path);
+  if (!model.ok()) return model.error();
+  return Lower(*model, id);
 }
 
 Result<std::vector<int8_t>> RunReference(const LoweredModel& lowered,

@@ -12,7 +12,6 @@
 
 #include "hil/boards.h"
 #include "hil/model/lowering.h"
-#include "hil/model/tflite_reader.h"
 
 namespace hil::plan {
 namespace {
@@ -321,10 +320,8 @@ void ReadNetworks(Reader& reader, const YAML::Node& node, std::vector<Network>& 
       network.workload = "model";
       if (!network.model.empty()) {
         // The model must be one the runtime can run: found now, not on the bench.
-        Result<hil::model::Model> read = hil::model::ReadTfliteFile(network.model);
         Result<std::unique_ptr<hil::model::LoweredModel>> lowered =
-            read.ok() ? hil::model::Lower(*read, network.name)
-                      : Result<std::unique_ptr<hil::model::LoweredModel>>(read.error());
+            hil::model::LowerFile(network.model, network.name);
         if (!lowered.ok()) reader.Problem(model, where + ".model: " + lowered.error().message());
       }
     } else {

@@ -18,7 +18,6 @@
 #include "hil/measure/measurement.h"
 #include "hil/measure/verification.h"
 #include "hil/model/lowering.h"
-#include "hil/model/tflite_reader.h"
 #include "hil/virtual_dut.h"
 #include "probes/probe_factory.h"
 
@@ -318,11 +317,13 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   const bool timestamp_style = plan.measurement.window == "timestamp";
 
   if (timestamp_style) HIL_RETURN_IF_ERROR(dut.link->SetWindowStyle(dut::WindowStyle::kTimestamp));
+  std::vector<uint8_t> input;  // kept for the reference output below
   if (!c.network->input.empty()) {
-    Result<std::vector<uint8_t>> input = ReadInput(c.network->input);
-    if (!input.ok()) return input.error();
+    Result<std::vector<uint8_t>> read = ReadInput(c.network->input);
+    if (!read.ok()) return read.error();
+    input = std::move(*read);
     step("loading the input tensor");
-    Status loaded = dut.link->LoadBuffer(*input);
+    Status loaded = dut.link->LoadBuffer(input);
     if (!loaded.ok()) return dut.Explain(loaded.error());
   }
 
@@ -368,17 +369,14 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   // Outputs against the host's reference, bit for bit: the measured run's,
   // then every input of the dataset (outside the measurement).
   if (!c.network->model.empty()) {
-    Result<model::Model> read = model::ReadTfliteFile(c.network->model);
-    if (!read.ok()) return read.error();
-    Result<std::unique_ptr<model::LoweredModel>> reference = model::Lower(*read, c.network->name);
+    Result<std::unique_ptr<model::LoweredModel>> reference =
+        model::LowerFile(c.network->model, c.network->name);
     if (!reference.ok()) return reference.error();
     const auto same = [](const std::vector<int8_t>& host, const std::vector<int32_t>& device) {
       return host.size() == device.size() && std::equal(host.begin(), host.end(), device.begin());
     };
     if (!c.network->input.empty()) {
-      Result<std::vector<uint8_t>> input = ReadInput(c.network->input);
-      if (!input.ok()) return input.error();
-      Result<std::vector<int8_t>> expected = model::RunReference(**reference, *input);
+      Result<std::vector<int8_t>> expected = model::RunReference(**reference, input);
       if (!expected.ok()) return expected.error().WithContext(c.network->input);
       result.verification.outputs_match = same(*expected, run->raw);
     }
@@ -389,14 +387,14 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
       for (size_t k = 0; k < entries->size(); ++k) {
         const auto& [file, label] = (*entries)[k];
         step("dataset " + std::to_string(k + 1) + "/" + std::to_string(entries->size()));
-        Result<std::vector<uint8_t>> input =
+        Result<std::vector<uint8_t>> sample =
             ReadInput((fs::path(c.network->dataset) / file).string());
-        if (!input.ok()) return input.error();
-        Status loaded = dut.link->LoadBuffer(*input);
+        if (!sample.ok()) return sample.error();
+        Status loaded = dut.link->LoadBuffer(*sample);
         if (!loaded.ok()) return dut.Explain(loaded.error());
         Result<dut::InferenceRun> one = dut.link->Infer(1, 0, milliseconds(120000));
         if (!one.ok()) return dut.Explain(one.error());
-        Result<std::vector<int8_t>> expected = model::RunReference(**reference, *input);
+        Result<std::vector<int8_t>> expected = model::RunReference(**reference, *sample);
         if (!expected.ok()) return expected.error().WithContext(file);
         ++dataset.inputs;
         if (same(*expected, one->raw)) {

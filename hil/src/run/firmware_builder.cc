@@ -17,7 +17,6 @@
 #include "hil/boards.h"
 #include "hil/model/emit_c.h"
 #include "hil/model/lowering.h"
-#include "hil/model/tflite_reader.h"
 
 extern char** environ;
 
@@ -120,10 +119,8 @@ Result<std::string> FirmwareBuilder::Build(
     model_dir = (fs::path(cache_dir_) / "models" / model_digest.substr(0, 16)).string();
     if (!fs::exists(fs::path(model_dir) / "model_data.c")) {
       if (progress) progress("compiling " + request.model);
-      Result<model::Model> read = model::ReadTfliteFile(request.model);
-      if (!read.ok()) return read.error();
       Result<std::unique_ptr<model::LoweredModel>> lowered =
-          model::Lower(*read, fs::path(request.model).stem().string());
+          model::LowerFile(request.model, fs::path(request.model).stem().string());
       if (!lowered.ok()) return lowered.error().WithContext(request.model);
       HIL_RETURN_IF_ERROR(model::EmitC(**lowered, model_dir));
     }

@@ -38,6 +38,10 @@ struct LoweredModel {
 // not take: float32 models, non-symmetric filters, ...).
 Result<std::unique_ptr<LoweredModel>> Lower(const Model& model, const std::string& id);
 
+// Reads a .tflite file and lowers it. Errors: as ReadTfliteFile, and as
+// Lower (those without the file's name: callers add what context they want).
+Result<std::unique_ptr<LoweredModel>> LowerFile(const std::string& path, const std::string& id);
+
 // Q31 multiplier and power-of-two exponent of a real scale (TFLite's rule:
 // frexp, round to 31 bits, a mantissa of exactly 1 moves to the exponent).
 void QuantizeMultiplier(double scale, int32_t& multiplier, int32_t& shift);
