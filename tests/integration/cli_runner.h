@@ -1,11 +1,16 @@
 // Runs the hil command line as a user would, for the CLI tests.
 #pragma once
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
 #include <string>
+#include <vector>
+
+extern char** environ;
 
 namespace hil::testing {
 
@@ -27,6 +32,23 @@ inline CliRun RunHil(const std::string& arguments) {
   int status = ::pclose(pipe);
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
+}
+
+// Starts hil with these arguments in the background, its output discarded;
+// returns its pid, or -1. The caller waits for it (waitpid).
+inline pid_t SpawnHil(std::vector<std::string> arguments) {
+  arguments.insert(arguments.begin(), HIL_CLI_PATH);
+  std::vector<char*> args;
+  for (std::string& arg : arguments) args.push_back(arg.data());
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int error = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return error == 0 ? pid : -1;
 }
 
 }  // namespace hil::testing

@@ -1,10 +1,8 @@
 // "hil measure" on a trace captured from the virtual bench with
 // "hil capture": the figures against the emulator's ground truth, and the
 // exit codes for bad input.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <filesystem>
@@ -13,8 +11,6 @@
 
 #include "cli_runner.h"
 #include "virtual_bench.h"
-
-extern char** environ;
 
 namespace hil::testing {
 namespace {
@@ -40,19 +36,10 @@ TEST_F(MeasureCliTest, MeasuresACapturedTraceWithinTheGroundTruthTolerance) {
   // the wall clock, so a fixed number of samples could end before the
   // inferences begin.
   const std::string trace = scratch_.File("t.hiltrace");
-  std::vector<std::string> argv = {
-      HIL_CLI_PATH, "capture", "--probe", "ppk2", "--connect", "unix:" + scratch_.File("ppk2.sock"),
-      "--seconds",  "100000",  "--out",   trace};
-  std::vector<char*> args;
-  for (std::string& arg : argv) args.push_back(arg.data());
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
+  const pid_t pid =
+      SpawnHil({"capture", "--probe", "ppk2", "--connect", "unix:" + scratch_.File("ppk2.sock"),
+                "--seconds", "100000", "--out", trace});
+  ASSERT_GT(pid, 0);
   // The trace file appears once the probe is open; streaming starts next.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!std::filesystem::exists(trace) && std::chrono::steady_clock::now() < deadline) {

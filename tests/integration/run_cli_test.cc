@@ -2,10 +2,8 @@
 // and their agreement with the emulator, a probe pulled out from under one
 // case, a run killed mid-plan, baselines, and plans refused before any
 // device is touched.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <fstream>
@@ -15,8 +13,6 @@
 #include "cli_runner.h"
 #include "hil/run/results_store.h"
 #include "virtual_bench.h"
-
-extern char** environ;
 
 namespace hil::testing {
 namespace {
@@ -142,22 +138,6 @@ TEST_F(RunCliTest, AProbeThatDisconnectsIsRetriedThenAnErrorWhileTheOtherCasesPa
   EXPECT_NE(junit.find("failures=\"0\""), std::string::npos) << "a bench error is no test failure";
 }
 
-// Starts "hil run PLAN --out OUT" in the background, output discarded.
-pid_t StartRun(const std::string& plan, const std::string& out) {
-  std::vector<std::string> argv = {HIL_CLI_PATH, "run", plan, "--out", out};
-  std::vector<char*> args;
-  for (std::string& arg : argv) args.push_back(arg.data());
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int error = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  return error == 0 ? pid : -1;
-}
-
 // Waits until results.json lists `cases` finished cases; returns how many it saw.
 size_t WaitForCases(const std::string& out, size_t cases) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -175,7 +155,7 @@ TEST_F(RunCliTest, KillingTheRunMidPlanLosesNoFinishedCase) {
                "boards: [mps2-an386, mps2-an500, mps3-an547]");
   const std::string plan = WritePlan("killed", body);
   const std::string out = Out("killed");
-  const pid_t pid = StartRun(plan, out);
+  const pid_t pid = SpawnHil({"run", plan, "--out", out});
   ASSERT_GT(pid, 0);
   // Wait for two finished cases, then kill without warning.
   const size_t finished = WaitForCases(out, 2);
@@ -207,7 +187,7 @@ TEST_F(RunCliTest, CtrlCStopsAfterTheCaseInProgressAndKeepsEveryFinishedOne) {
                "boards: [mps2-an386, mps2-an500, mps3-an547]");
   const std::string plan = WritePlan("interrupted", body);
   const std::string out = Out("interrupted");
-  const pid_t pid = StartRun(plan, out);
+  const pid_t pid = SpawnHil({"run", plan, "--out", out});
   ASSERT_GT(pid, 0);
   ASSERT_GE(WaitForCases(out, 1), 1u);
   ::kill(pid, SIGINT);
