@@ -15,6 +15,27 @@ void nn_ref_average_pool(const struct nn_layer *l, const int8_t *in, int8_t *out
 void nn_ref_max_pool(const struct nn_layer *l, const int8_t *in, int8_t *out);
 void nn_ref_softmax(const struct nn_layer *l, const int8_t *in, int8_t *out);
 
+/* Shared by both int8 sets (nn_kernels_elementwise.c). */
+void nn_add_int8(const struct nn_layer *l, const int8_t *a, const int8_t *b, int8_t *out);
+void nn_mul_int8(const struct nn_layer *l, const int8_t *a, const int8_t *b, int8_t *out);
+void nn_lookup_int8(const struct nn_layer *l, const int8_t *in, int8_t *out);
+void nn_concatenation(const struct nn_layer *l, uint8_t *arena, uint8_t *out);
+void nn_pad(const struct nn_layer *l, const uint8_t *in, uint8_t *out);
+void nn_reshape(const struct nn_layer *l, const uint8_t *in, uint8_t *out);
+
+/* float32 (nn_kernels_float.c). */
+float nn_expf(float x);
+void nn_conv2d_float(const struct nn_layer *l, const float *in, float *out);
+void nn_depthwise_conv2d_float(const struct nn_layer *l, const float *in, float *out);
+void nn_fully_connected_float(const struct nn_layer *l, const float *in, float *out);
+void nn_pool_float(const struct nn_layer *l, const float *in, float *out);
+void nn_softmax_float(const struct nn_layer *l, const float *in, float *out);
+void nn_add_float(const struct nn_layer *l, const float *a, const float *b, float *out);
+void nn_mul_float(const struct nn_layer *l, const float *a, const float *b, float *out);
+void nn_unary_float(const struct nn_layer *l, const float *in, float *out);
+void nn_dequantize(const struct nn_layer *l, const int8_t *in, float *out);
+void nn_quantize(const struct nn_layer *l, const float *in, int8_t *out);
+
 void nn_simd_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
 void nn_simd_depthwise_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
 void nn_simd_fully_connected(const struct nn_layer *l, const int8_t *in, int8_t *out);

@@ -1,6 +1,4 @@
 /* Runs a layer with the kernel set this build was compiled with. */
-#include <string.h>
-
 #include "nn.h"
 #include "nn_kernels.h"
 
@@ -14,9 +12,70 @@
 #define FULLY_CONNECTED nn_ref_fully_connected
 #endif
 
+static void run_float(const struct nn_layer *l, uint8_t *arena) {
+  const float *in = (const float *)(void *)&arena[l->input];
+  const float *in2 = (const float *)(void *)&arena[l->input2];
+  float *out = (float *)(void *)&arena[l->output];
+  switch (l->op) {
+    case NN_CONV_2D:
+      nn_conv2d_float(l, in, out);
+      break;
+    case NN_DEPTHWISE_CONV_2D:
+      nn_depthwise_conv2d_float(l, in, out);
+      break;
+    case NN_FULLY_CONNECTED:
+      nn_fully_connected_float(l, in, out);
+      break;
+    case NN_AVERAGE_POOL_2D:
+    case NN_MAX_POOL_2D:
+      nn_pool_float(l, in, out);
+      break;
+    case NN_SOFTMAX:
+      nn_softmax_float(l, in, out);
+      break;
+    case NN_ADD:
+      nn_add_float(l, in, in2, out);
+      break;
+    case NN_MUL:
+      nn_mul_float(l, in, in2, out);
+      break;
+    case NN_LOGISTIC:
+    case NN_TANH:
+    case NN_LOOKUP: /* in float, a standalone RELU / RELU6 clamp */
+      nn_unary_float(l, in, out);
+      break;
+    default:
+      break;
+  }
+}
+
 void nn_run_layer(const struct nn_layer *l, uint8_t *arena) {
   const int8_t *in = (const int8_t *)&arena[l->input];
   int8_t *out = (int8_t *)&arena[l->output];
+  /* Byte movers and the steps between int8 and float32. */
+  switch (l->op) {
+    case NN_RESHAPE:
+      nn_reshape(l, &arena[l->input], &arena[l->output]);
+      return;
+    case NN_PAD:
+      nn_pad(l, &arena[l->input], &arena[l->output]);
+      return;
+    case NN_CONCATENATION:
+      nn_concatenation(l, arena, &arena[l->output]);
+      return;
+    case NN_DEQUANTIZE:
+      nn_dequantize(l, in, (float *)(void *)&arena[l->output]);
+      return;
+    case NN_QUANTIZE:
+      nn_quantize(l, (const float *)(void *)&arena[l->input], out);
+      return;
+    default:
+      break;
+  }
+  if (l->number == NN_FLOAT32) {
+    run_float(l, arena);
+    return;
+  }
   switch (l->op) {
     case NN_CONV_2D:
       CONV_2D(l, in, out);
@@ -33,13 +92,17 @@ void nn_run_layer(const struct nn_layer *l, uint8_t *arena) {
     case NN_MAX_POOL_2D:
       nn_ref_max_pool(l, in, out);
       break;
-    case NN_RESHAPE:
-      /* Same bytes, another shape: move them only if the planner put the
-       * output elsewhere. */
-      if (in != out) memmove(out, in, (size_t)(l->in.n * l->in.h * l->in.w * l->in.c));
-      break;
     case NN_SOFTMAX:
       nn_ref_softmax(l, in, out);
+      break;
+    case NN_ADD:
+      nn_add_int8(l, in, (const int8_t *)&arena[l->input2], out);
+      break;
+    case NN_MUL:
+      nn_mul_int8(l, in, (const int8_t *)&arena[l->input2], out);
+      break;
+    case NN_LOOKUP:
+      nn_lookup_int8(l, in, out);
       break;
     default:
       break;

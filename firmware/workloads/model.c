@@ -22,11 +22,23 @@ static void model_run_layer(uint32_t layer) {
   nn_run_layer(&hil_model.layers[layer], hil_model_arena);
 }
 
+/* An int8 output as its value, a float32 one as its bits: the host
+ * compares either bit for bit with its reference. */
 static int32_t model_output_raw(uint32_t index) {
+  if (hil_model.output_number == NN_FLOAT32) {
+    int32_t bits;
+    memcpy(&bits, &hil_model_arena[hil_model.output + 4 * index], sizeof bits);
+    return bits;
+  }
   return ((const int8_t *)&hil_model_arena[hil_model.output])[index];
 }
 
 static float model_output(uint32_t index) {
+  if (hil_model.output_number == NN_FLOAT32) {
+    float value;
+    memcpy(&value, &hil_model_arena[hil_model.output + 4 * index], sizeof value);
+    return value;
+  }
   return (float)(model_output_raw(index) - hil_model.output_zero_point) * hil_model.output_scale;
 }
 

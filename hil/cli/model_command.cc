@@ -73,7 +73,7 @@ Result<std::unique_ptr<model::LoweredModel>> Load(const std::string& path) {
   return lowered;
 }
 
-size_t ArgMax(const std::vector<int8_t>& values) {
+size_t ArgMax(const std::vector<float>& values) {
   size_t best = 0;
   for (size_t i = 1; i < values.size(); ++i) {
     if (values[i] > values[best]) best = i;
@@ -108,24 +108,29 @@ int Run(const RunArguments& arguments) {
   if (!arguments.input.empty()) {
     Result<std::vector<uint8_t>> input = ReadFile(arguments.input);
     if (!input.ok()) return Fail(input.error());
-    Result<std::vector<int8_t>> output = model::RunReference(m, *input);
+    Result<model::ModelOutput> output = model::RunReference(m, *input);
     if (!output.ok()) return Fail(output.error().WithContext(arguments.input));
+    const char* kind = m.output_float ? "float32 bits" : "int8";
     if (arguments.json) {
-      std::printf("{\"model\": \"%s\", \"input\": \"%s\", \"int8\": [", arguments.model.c_str(),
+      std::printf("{\"model\": \"%s\", \"input\": \"%s\", \"raw\": [", arguments.model.c_str(),
                   arguments.input.c_str());
-      for (size_t i = 0; i < output->size(); ++i) std::printf("%s%d", i ? ", " : "", (*output)[i]);
-      std::printf("], \"values\": [");
-      for (size_t i = 0; i < output->size(); ++i) {
-        std::printf("%s%.6g", i ? ", " : "", ((*output)[i] - m.output_zero_point) * m.output_scale);
-      }
-      std::printf("], \"top1\": %zu}\n", ArgMax(*output));
+      for (size_t i = 0; i < output->raw.size(); ++i)
+        std::printf("%s%d", i ? ", " : "", output->raw[i]);
+      std::printf("], \"raw_kind\": \"%s\", \"values\": [", kind);
+      for (size_t i = 0; i < output->values.size(); ++i)
+        std::printf("%s%.9g", i ? ", " : "", static_cast<double>(output->values[i]));
+      std::printf("], \"top1\": %zu}\n", ArgMax(output->values));
     } else {
-      std::printf("%s on %s (reference kernels):\n  int8  ", arguments.model.c_str(),
+      std::printf("%s on %s (reference kernels):\n", arguments.model.c_str(),
                   arguments.input.c_str());
-      for (int8_t v : *output) std::printf(" %4d", v);
-      std::printf("\n  value ");
-      for (int8_t v : *output) std::printf(" %.3f", (v - m.output_zero_point) * m.output_scale);
-      std::printf("\n  top-1: class %zu\n", ArgMax(*output));
+      if (!m.output_float) {
+        std::printf("  int8  ");
+        for (int32_t v : output->raw) std::printf(" %4d", v);
+        std::printf("\n");
+      }
+      std::printf("  value ");
+      for (float v : output->values) std::printf(" %.4g", static_cast<double>(v));
+      std::printf("\n  top-1: class %zu\n", ArgMax(output->values));
     }
     return kExitOk;
   }
@@ -149,10 +154,10 @@ int Run(const RunArguments& arguments) {
     }
     Result<std::vector<uint8_t>> input = ReadFile((folder / file).string());
     if (!input.ok()) return Fail(input.error());
-    Result<std::vector<int8_t>> output = model::RunReference(m, *input);
+    Result<model::ModelOutput> output = model::RunReference(m, *input);
     if (!output.ok()) return Fail(output.error().WithContext(file));
     ++total;
-    correct += ArgMax(*output) == static_cast<size_t>(std::stoul(label));
+    correct += ArgMax(output->values) == static_cast<size_t>(std::stoul(label));
   }
   std::printf("%s on %s: top-1 accuracy %.1f %% (%zu of %zu, reference kernels)\n",
               arguments.model.c_str(), arguments.dataset.c_str(),

@@ -68,14 +68,13 @@ TEST(NnReference, KeywordSpottingClassifiesTheDataset) {
     std::getline(fields, file, ',');
     std::getline(fields, classes, ',');
     std::getline(fields, label);
-    Result<std::vector<int8_t>> out =
-        RunReference(*kws, Bytes(kShared + "/datasets/kws01/" + file));
+    Result<ModelOutput> out = RunReference(*kws, Bytes(kShared + "/datasets/kws01/" + file));
     ASSERT_TRUE(out.ok()) << out.error().ToString();
     // Softmax outputs are probabilities in 1/256: they sum to about 1.
     int sum = 0;
-    for (int8_t v : *out) sum += v + 128;
+    for (int32_t v : out->raw) sum += v + 128;
     EXPECT_NEAR(sum, 256, 12) << file;
-    const size_t top = std::max_element(out->begin(), out->end()) - out->begin();
+    const size_t top = std::max_element(out->raw.begin(), out->raw.end()) - out->raw.begin();
     correct += top == std::stoul(label);
     ++total;
   }
@@ -90,13 +89,13 @@ TEST(NnReference, TheSameInputGivesTheSameBitsAndAWrongSizeIsRefused) {
   ASSERT_NE(ad, nullptr);
   std::vector<uint8_t> input(640);
   for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<uint8_t>(i * 37);
-  Result<std::vector<int8_t>> first = RunReference(*ad, input);
-  Result<std::vector<int8_t>> second = RunReference(*ad, input);
+  Result<ModelOutput> first = RunReference(*ad, input);
+  Result<ModelOutput> second = RunReference(*ad, input);
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(*first, *second);
-  EXPECT_EQ(first->size(), 640u);
+  EXPECT_EQ(first->raw, second->raw);
+  EXPECT_EQ(first->raw.size(), 640u);
   input.pop_back();
-  Result<std::vector<int8_t>> short_input = RunReference(*ad, input);
+  Result<ModelOutput> short_input = RunReference(*ad, input);
   ASSERT_FALSE(short_input.ok());
   EXPECT_NE(short_input.error().message().find("639 bytes; the model takes 640"),
             std::string::npos);

@@ -6,6 +6,7 @@
 #include <flatbuffers/flatbuffers.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -141,6 +142,55 @@ TEST(TfliteReader, TruncatedAndCorruptedFilesAreErrorsNotCrashes) {
     errors += !ReadTflite(bytes, "flipped").ok();
   }
   std::printf("%zu of 300 corrupted files refused\n", errors);
+}
+
+// Moves the first tensor's zero_point vector to the end of the file so its
+// int64 elements sit 4 bytes off 8-byte alignment: a layout the flatbuffers
+// verifier accepts, so the reader must still read those elements safely.
+std::vector<uint8_t> WithMisalignedZeroPoints(std::vector<uint8_t> bytes,
+                                              std::vector<int64_t>& moved) {
+  namespace fb = flatbuffers;
+  const auto slot = [](int id) { return static_cast<fb::voffset_t>(4 + 2 * id); };
+  const auto* model = fb::GetRoot<fb::Table>(bytes.data());
+  const auto* graph =
+      model->GetPointer<const fb::Vector<fb::Offset<fb::Table>>*>(slot(2))->Get(0);
+  const auto* tensors = graph->GetPointer<const fb::Vector<fb::Offset<fb::Table>>*>(slot(0));
+  for (fb::uoffset_t i = 0; i < tensors->size(); ++i) {
+    const fb::Table* quantization = tensors->Get(i)->GetPointer<const fb::Table*>(slot(4));
+    if (quantization == nullptr) continue;
+    const auto* zero_points = quantization->GetPointer<const fb::Vector<int64_t>*>(slot(3));
+    if (zero_points == nullptr || zero_points->size() == 0) continue;
+    moved.assign(zero_points->begin(), zero_points->end());
+    const size_t field = quantization->GetAddressOf(slot(3)) - bytes.data();
+    const auto count = static_cast<uint32_t>(moved.size());
+    while (bytes.size() % 8 != 0) bytes.push_back(0);  // the length word lands 8-aligned...
+    const size_t vector = bytes.size();
+    bytes.resize(vector + 4 + 8 * moved.size());  // ...so the elements start 4 bytes off
+    std::memcpy(bytes.data() + vector, &count, 4);
+    std::memcpy(bytes.data() + vector + 4, moved.data(), 8 * moved.size());
+    const auto offset = static_cast<uint32_t>(vector - field);
+    std::memcpy(bytes.data() + field, &offset, 4);
+    return bytes;
+  }
+  ADD_FAILURE() << "no tensor with zero points";
+  return bytes;
+}
+
+TEST(TfliteReader, ReadsMisalignedEightByteValuesAndBuffersAtAnyAddress) {
+  std::vector<int64_t> moved;
+  const std::vector<uint8_t> bytes = WithMisalignedZeroPoints(Bytes(kKws), moved);
+  ASSERT_FALSE(moved.empty());
+  Result<Model> model = ReadTflite(bytes, "moved.tflite");
+  ASSERT_TRUE(model.ok()) << model.error().ToString();
+  bool found = false;
+  for (const Tensor& tensor : model->tensors) found |= tensor.quantization.zero_point == moved;
+  EXPECT_TRUE(found);
+  // The same file one byte into a buffer: every scalar read would be misaligned.
+  std::vector<uint8_t> shifted(bytes.size() + 1);
+  std::memcpy(shifted.data() + 1, bytes.data(), bytes.size());
+  Result<Model> again = ReadTflite({shifted.data() + 1, bytes.size()}, "shifted.tflite");
+  ASSERT_TRUE(again.ok()) << again.error().ToString();
+  EXPECT_EQ(again->tensors.size(), model->tensors.size());
 }
 
 }  // namespace

@@ -21,6 +21,21 @@ void Array(std::ostringstream& c, const char* type, const std::string& name,
   c << "\n};\n";
 }
 
+std::string FloatLiteral(float value) {
+  char text[40];
+  std::snprintf(text, sizeof text, "%af", static_cast<double>(value));  // exact in hex
+  return text;
+}
+
+void FloatArray(std::ostringstream& c, const std::string& name, const std::vector<float>& values) {
+  c << "static const float " << name << "[" << values.size() << "] __attribute__((aligned(4))) = {";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i % 8 == 0) c << "\n   ";
+    c << " " << FloatLiteral(values[i]) << ",";
+  }
+  c << "\n};\n";
+}
+
 std::string Quoted(const std::string& text) {
   std::string out = "\"";
   for (char ch : text) {
@@ -72,6 +87,12 @@ Status EmitC(const LoweredModel& m, const std::string& dir) {
     names[blob.data()] = name;
     Array(c, "int32_t", name, blob);
   }
+  next = 0;
+  for (const std::vector<float>& blob : m.floats) {
+    const std::string name = "floats" + std::to_string(next++);
+    names[blob.data()] = name;
+    FloatArray(c, name, blob);
+  }
   const auto ref = [&](const void* pointer) -> std::string {
     if (pointer == nullptr) return "0";
     const auto found = names.find(pointer);
@@ -83,20 +104,26 @@ Status EmitC(const LoweredModel& m, const std::string& dir) {
   for (uint32_t macs : m.macs) c << macs << "u, ";
   c << "};\n\nstatic const struct nn_layer layers[" << m.layers.size() << "] = {\n";
   for (const nn_layer& l : m.layers) {
-    c << "  {.op = " << int{l.op} << ", .per_channel = " << int{l.per_channel}
-      << ", .kernel_h = " << int{l.kernel_h} << ", .kernel_w = " << int{l.kernel_w}
-      << ", .stride_h = " << int{l.stride_h} << ", .stride_w = " << int{l.stride_w}
-      << ", .dilation_h = " << int{l.dilation_h} << ", .dilation_w = " << int{l.dilation_w}
+    c << "  {.op = " << int{l.op} << ", .number = " << int{l.number}
+      << ", .per_channel = " << int{l.per_channel} << ", .kernel_h = " << int{l.kernel_h}
+      << ", .kernel_w = " << int{l.kernel_w} << ", .stride_h = " << int{l.stride_h}
+      << ", .stride_w = " << int{l.stride_w} << ", .dilation_h = " << int{l.dilation_h}
+      << ", .dilation_w = " << int{l.dilation_w}
       << ", .depth_multiplier = " << int{l.depth_multiplier} << ", .pad_top = " << l.pad_top
-      << ", .pad_left = " << l.pad_left << ",\n   .input = " << l.input
-      << "u, .output = " << l.output << "u, .in = {" << l.in.n << ", " << l.in.h << ", " << l.in.w
-      << ", " << l.in.c << "}, .out = {" << l.out.n << ", " << l.out.h << ", " << l.out.w << ", "
-      << l.out.c << "},\n   .weights = " << ref(l.weights) << ", .bias = " << ref(l.bias)
+      << ", .pad_left = " << l.pad_left << ", .pad_channel = " << l.pad_channel
+      << ",\n   .input = " << l.input << "u, .output = " << l.output << "u, .input2 = " << l.input2
+      << "u, .in = {" << l.in.n << ", " << l.in.h << ", " << l.in.w << ", " << l.in.c
+      << "}, .out = {" << l.out.n << ", " << l.out.h << ", " << l.out.w << ", " << l.out.c
+      << "},\n   .weights = " << ref(l.weights) << ", .bias = " << ref(l.bias)
       << ", .multiplier = " << ref(l.multiplier) << ", .shift = " << ref(l.shift)
       << ",\n   .input_zero_point = " << l.input_zero_point
       << ", .output_zero_point = " << l.output_zero_point << ", .act_min = " << l.act_min
       << ", .act_max = " << l.act_max << ", .softmax_multiplier = " << l.softmax_multiplier
       << ", .softmax_shift = " << l.softmax_shift << ", .softmax_diff_min = " << l.softmax_diff_min
+      << ",\n   .input2_zero_point = " << l.input2_zero_point << ", .parts = " << ref(l.parts)
+      << ", .part_count = " << l.part_count << "u, .fweights = " << ref(l.fweights)
+      << ", .fbias = " << ref(l.fbias) << ", .fact_min = " << FloatLiteral(l.fact_min)
+      << ", .fact_max = " << FloatLiteral(l.fact_max) << ", .scale = " << FloatLiteral(l.scale)
       << "},\n";
   }
   char scale[40];
@@ -108,7 +135,8 @@ Status EmitC(const LoweredModel& m, const std::string& dir) {
     << "  .arena_bytes = HIL_MODEL_ARENA_BYTES,\n  .input = " << m.input << "u,\n"
     << "  .input_bytes = HIL_MODEL_INPUT_BYTES,\n  .output = " << m.output << "u,\n"
     << "  .output_count = HIL_MODEL_OUTPUT_COUNT,\n  .output_scale = " << scale << ",\n"
-    << "  .output_zero_point = " << m.output_zero_point << ",\n};\n";
+    << "  .output_zero_point = " << m.output_zero_point << ",\n"
+    << "  .output_number = " << (m.output_float ? "NN_FLOAT32" : "NN_INT8") << ",\n};\n";
   HIL_RETURN_IF_ERROR(Write(std::filesystem::path(dir) / "model_data.h", h.str()));
   return Write(std::filesystem::path(dir) / "model_data.c", c.str());
 }

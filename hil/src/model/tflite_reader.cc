@@ -2,6 +2,7 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -213,6 +214,14 @@ std::vector<int32_t> Ints(const fb::Vector<int32_t>* vector) {
                            : std::vector<int32_t>(vector->begin(), vector->end());
 }
 
+// The verifier only checks a vector's length word is 4-aligned, so 8-byte
+// elements may sit 4 bytes off; copying them byte-wise reads them safely.
+std::vector<int64_t> Int64s(const fb::Vector<int64_t>* vector) {
+  std::vector<int64_t> values(vector->size());
+  if (!values.empty()) std::memcpy(values.data(), vector->Data(), values.size() * sizeof(int64_t));
+  return values;
+}
+
 // Reads an operator's options table, verifying each field as it goes.
 class Options {
  public:
@@ -354,6 +363,14 @@ Result<Model> ReadTflite(std::span<const uint8_t> bytes, const std::string& name
   if (!fb::BufferHasIdentifier(bytes.data(), "TFL3")) {
     return malformed("no TFL3 identifier at byte 4");
   }
+  // flatbuffers reads scalars in place and its verifier checks alignment
+  // relative to the buffer's start, so the start itself must be 8-aligned.
+  std::vector<uint64_t> aligned;
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(uint64_t) != 0) {
+    aligned.resize((bytes.size() + 7) / 8);
+    std::memcpy(aligned.data(), bytes.data(), bytes.size());
+    bytes = {reinterpret_cast<const uint8_t*>(aligned.data()), bytes.size()};
+  }
   fb::Verifier verifier(bytes.data(), bytes.size());
   if (!verifier.VerifyBuffer<ModelView>("TFL3")) {
     return malformed(
@@ -386,9 +403,7 @@ Result<Model> ReadTflite(std::span<const uint8_t> bytes, const std::string& name
     if (const QuantizationView* q = t->quantization()) {
       if (q->scale() != nullptr)
         tensor.quantization.scale.assign(q->scale()->begin(), q->scale()->end());
-      if (q->zero_point() != nullptr) {
-        tensor.quantization.zero_point.assign(q->zero_point()->begin(), q->zero_point()->end());
-      }
+      if (q->zero_point() != nullptr) tensor.quantization.zero_point = Int64s(q->zero_point());
       tensor.quantization.axis = q->quantized_dimension();
       if (tensor.quantization.scale.size() != tensor.quantization.zero_point.size() &&
           !tensor.quantization.zero_point.empty()) {

@@ -372,11 +372,11 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
     Result<std::unique_ptr<model::LoweredModel>> reference =
         model::LowerFile(c.network->model, c.network->name);
     if (!reference.ok()) return reference.error();
-    const auto same = [](const std::vector<int8_t>& host, const std::vector<int32_t>& device) {
-      return host.size() == device.size() && std::equal(host.begin(), host.end(), device.begin());
+    const auto same = [](const model::ModelOutput& host, const std::vector<int32_t>& device) {
+      return host.raw == device;
     };
     if (!c.network->input.empty()) {
-      Result<std::vector<int8_t>> expected = model::RunReference(**reference, input);
+      Result<model::ModelOutput> expected = model::RunReference(**reference, input);
       if (!expected.ok()) return expected.error().WithContext(c.network->input);
       result.verification.outputs_match = same(*expected, run->raw);
     }
@@ -394,7 +394,7 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
         if (!loaded.ok()) return dut.Explain(loaded.error());
         Result<dut::InferenceRun> one = dut.link->Infer(1, 0, milliseconds(120000));
         if (!one.ok()) return dut.Explain(one.error());
-        Result<std::vector<int8_t>> expected = model::RunReference(**reference, *sample);
+        Result<model::ModelOutput> expected = model::RunReference(**reference, *sample);
         if (!expected.ok()) return expected.error().WithContext(file);
         ++dataset.inputs;
         if (same(*expected, one->raw)) {
@@ -402,8 +402,11 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
         } else if (dataset.first_mismatch.empty()) {
           dataset.first_mismatch = file;
         }
-        const size_t top = static_cast<size_t>(std::max_element(one->raw.begin(), one->raw.end()) -
-                                               one->raw.begin());
+        // The class the DUT chose, from its outputs' real values.
+        size_t top = 0;
+        for (size_t i = 1; i < one->raw.size(); ++i) {
+          if ((*reference)->Value(one->raw[i]) > (*reference)->Value(one->raw[top])) top = i;
+        }
         dataset.correct += !one->raw.empty() && top == label;
       }
       result.verification.outputs_match =

@@ -29,9 +29,21 @@ struct LoweredModel {
   uint32_t output = 0, output_count = 0;
   float input_scale = 1, output_scale = 1;
   int32_t input_zero_point = 0, output_zero_point = 0;
+  bool output_float = false;  // float32 output; else int8 with the scale above
   // The constant data the layers point into; a deque keeps addresses fixed.
   std::deque<std::vector<int8_t>> weights;
   std::deque<std::vector<int32_t>> words;
+  std::deque<std::vector<float>> floats;
+
+  // An output element as a real number, from its raw value as the DUT
+  // reports it (m-hil-raw): an int8 value, or a float32's bits.
+  float Value(int32_t raw) const;
+};
+
+// One inference's output, raw (as the DUT reports it) and as real numbers.
+struct ModelOutput {
+  std::vector<int32_t> raw;
+  std::vector<float> values;
 };
 
 // Errors: configuration, naming the layer (a type or shape the runtime does
@@ -48,7 +60,6 @@ void QuantizeMultiplier(double scale, int32_t& multiplier, int32_t& shift);
 
 // Runs the lowered model on one input with the reference kernels. Errors:
 // configuration (the input's size is not the model's).
-Result<std::vector<int8_t>> RunReference(const LoweredModel& lowered,
-                                         std::span<const uint8_t> input);
+Result<ModelOutput> RunReference(const LoweredModel& lowered, std::span<const uint8_t> input);
 
 }  // namespace hil::model
