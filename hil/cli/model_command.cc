@@ -66,9 +66,14 @@ Result<std::vector<uint8_t>> ReadFile(const std::string& path) {
                               std::istreambuf_iterator<char>());
 }
 
-Result<std::unique_ptr<model::LoweredModel>> Load(const std::string& path) {
-  Result<std::unique_ptr<model::LoweredModel>> lowered =
-      model::LowerFile(path, std::filesystem::path(path).stem().string());
+model::NumberFormat FormatNamed(const std::string& name) {
+  return name == "float32" ? model::NumberFormat::kFloat32 : model::NumberFormat::kInt8;
+}
+
+Result<std::unique_ptr<model::LoweredModel>> Load(const std::string& path,
+                                                  const std::string& number_format = "int8") {
+  Result<std::unique_ptr<model::LoweredModel>> lowered = model::LowerFile(
+      path, std::filesystem::path(path).stem().string(), FormatNamed(number_format));
   if (!lowered.ok()) return lowered.error().WithContext(path);
   return lowered;
 }
@@ -81,14 +86,15 @@ size_t ArgMax(const std::vector<float>& values) {
   return best;
 }
 
-int Compile(const std::string& path, const std::string& out) {
-  Result<std::unique_ptr<model::LoweredModel>> lowered = Load(path);
+int Compile(const std::string& path, const std::string& out, const std::string& number_format) {
+  Result<std::unique_ptr<model::LoweredModel>> lowered = Load(path, number_format);
   if (!lowered.ok()) return Fail(lowered.error());
   const Status written = model::EmitC(**lowered, out);
   if (!written.ok()) return Fail(written.error());
   int64_t weights = 0;
   for (const auto& blob : (*lowered)->weights) weights += static_cast<int64_t>(blob.size());
   for (const auto& blob : (*lowered)->words) weights += static_cast<int64_t>(4 * blob.size());
+  for (const auto& blob : (*lowered)->floats) weights += static_cast<int64_t>(4 * blob.size());
   std::printf(
       "%s -> %s/model_data.c, model_data.h: %zu layers, %lld constant bytes, %lld arena bytes\n",
       path.c_str(), out.c_str(), (*lowered)->layers.size(), static_cast<long long>(weights),
@@ -97,12 +103,13 @@ int Compile(const std::string& path, const std::string& out) {
 }
 
 struct RunArguments {
-  std::string model, input, dataset;
+  std::string model, input, dataset, number_format = "int8";
   bool json = false;
 };
 
 int Run(const RunArguments& arguments) {
-  Result<std::unique_ptr<model::LoweredModel>> lowered = Load(arguments.model);
+  Result<std::unique_ptr<model::LoweredModel>> lowered =
+      Load(arguments.model, arguments.number_format);
   if (!lowered.ok()) return Fail(lowered.error());
   const model::LoweredModel& m = **lowered;
   if (!arguments.input.empty()) {
@@ -121,8 +128,8 @@ int Run(const RunArguments& arguments) {
         std::printf("%s%.9g", i ? ", " : "", static_cast<double>(output->values[i]));
       std::printf("], \"top1\": %zu}\n", ArgMax(output->values));
     } else {
-      std::printf("%s on %s (reference kernels):\n", arguments.model.c_str(),
-                  arguments.input.c_str());
+      std::printf("%s on %s (%s kernels):\n", arguments.model.c_str(), arguments.input.c_str(),
+                  m.output_float ? "float32" : "reference");
       if (!m.output_float) {
         std::printf("  int8  ");
         for (int32_t v : output->raw) std::printf(" %4d", v);
@@ -159,13 +166,23 @@ int Run(const RunArguments& arguments) {
     ++total;
     correct += ArgMax(output->values) == static_cast<size_t>(std::stoul(label));
   }
-  std::printf("%s on %s: top-1 accuracy %.1f %% (%zu of %zu, reference kernels)\n",
+  std::printf("%s on %s: top-1 accuracy %.1f %% (%zu of %zu, %s kernels)\n",
               arguments.model.c_str(), arguments.dataset.c_str(),
-              total ? 100.0 * correct / total : 0.0, correct, total);
+              total ? 100.0 * correct / total : 0.0, correct, total,
+              m.output_float ? "float32" : "reference");
   return kExitOk;
 }
 
 }  // namespace
+
+void AddNumberFormat(CLI::App* command, std::string& format) {
+  command
+      ->add_option("--number-format", format,
+                   "int8 runs the model as quantised; float32 runs its float twin (weights\n"
+                   "dequantised, float32 activations, the same int8 input)")
+      ->check(CLI::IsMember({"int8", "float32"}))
+      ->capture_default_str();
+}
 
 void AddModelCommand(CLI::App& app, int& exit_code) {
   CLI::App* model =
@@ -196,8 +213,10 @@ void AddModelCommand(CLI::App& app, int& exit_code) {
   compile->add_option("model", *compile_model, "The .tflite file")->required();
   compile->add_option("--out", *compile_out, "Folder for model_data.c and model_data.h")
       ->required();
-  compile->callback([compile_model, compile_out, &exit_code] {
-    exit_code = Compile(*compile_model, *compile_out);
+  auto compile_format = std::make_shared<std::string>("int8");
+  AddNumberFormat(compile, *compile_format);
+  compile->callback([compile_model, compile_out, compile_format, &exit_code] {
+    exit_code = Compile(*compile_model, *compile_out, *compile_format);
   });
 
   auto run = std::make_shared<RunArguments>();
@@ -209,7 +228,9 @@ void AddModelCommand(CLI::App& app, int& exit_code) {
       "Examples:\n"
       "  hil model run ../shared/models/kws_ref_model.tflite --input "
       "../shared/datasets/kws01/tst_000000_Stop_7.bin\n"
-      "  hil model run ../shared/models/kws_ref_model.tflite --dataset ../shared/datasets/kws01\n\n"
+      "  hil model run ../shared/models/kws_ref_model.tflite --dataset ../shared/datasets/kws01\n"
+      "  hil model run ../shared/models/kws_ref_model.tflite --dataset ../shared/datasets/kws01 "
+      "--number-format float32\n\n"
       "Exit codes: 0 ran, 2 a model, input or dataset hil cannot use.");
   run_command->add_option("model", run->model, "The .tflite file")->required();
   CLI::Option* input =
@@ -218,6 +239,7 @@ void AddModelCommand(CLI::App& app, int& exit_code) {
       run_command->add_option("--dataset", run->dataset, "A folder with y_labels.csv");
   input->excludes(dataset);
   run_command->add_flag("--json", run->json, "With --input: print the outputs as JSON");
+  AddNumberFormat(run_command, run->number_format);
   run_command->callback([run, input, dataset, &exit_code] {
     if (input->count() == 0 && dataset->count() == 0) {
       std::fprintf(stderr, "hil model run: give --input FILE or --dataset DIR\n");

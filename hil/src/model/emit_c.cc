@@ -126,15 +126,14 @@ Status EmitC(const LoweredModel& m, const std::string& dir) {
       << ", .fact_max = " << FloatLiteral(l.fact_max) << ", .scale = " << FloatLiteral(l.scale)
       << "},\n";
   }
-  char scale[40];
-  std::snprintf(scale, sizeof scale, "%.9gf", static_cast<double>(m.output_scale));
   c << "};\n\nuint8_t hil_model_arena[" << m.arena.bytes + 16
     << "] __attribute__((aligned(16)));\n\n"
     << "const struct nn_model hil_model = {\n  .id = HIL_MODEL_ID,\n  .layers = layers,\n"
     << "  .layer_names = names,\n  .layer_macs = macs,\n  .layer_count = HIL_MODEL_LAYERS,\n"
     << "  .arena_bytes = HIL_MODEL_ARENA_BYTES,\n  .input = " << m.input << "u,\n"
     << "  .input_bytes = HIL_MODEL_INPUT_BYTES,\n  .output = " << m.output << "u,\n"
-    << "  .output_count = HIL_MODEL_OUTPUT_COUNT,\n  .output_scale = " << scale << ",\n"
+    << "  .output_count = HIL_MODEL_OUTPUT_COUNT,\n  .output_scale = "
+    << FloatLiteral(m.output_scale) << ",\n"
     << "  .output_zero_point = " << m.output_zero_point << ",\n"
     << "  .output_number = " << (m.output_float ? "NN_FLOAT32" : "NN_INT8") << ",\n};\n";
   HIL_RETURN_IF_ERROR(Write(std::filesystem::path(dir) / "model_data.h", h.str()));

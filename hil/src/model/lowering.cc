@@ -558,9 +558,11 @@ Result<std::unique_ptr<LoweredModel>> Lower(const Model& model, const std::strin
   return lowered;
 }
 
-Result<std::unique_ptr<LoweredModel>> LowerFile(const std::string& path, const std::string& id) {
+Result<std::unique_ptr<LoweredModel>> LowerFile(const std::string& path, const std::string& id,
+                                                NumberFormat format) {
   Result<Model> model = ReadTfliteFile(path);
   if (!model.ok()) return model.error();
+  if (format == NumberFormat::kFloat32) return Lower(ToFloat32(*model), id);
   return Lower(*model, id);
 }
 

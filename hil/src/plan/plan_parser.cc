@@ -365,9 +365,21 @@ void ReadConfigurations(Reader& reader, const YAML::Node& node,
       configurations.push_back(std::move(configuration));
       continue;
     }
-    if (!reader.Mapping(settings, where, {"optimisation", "kernels", "defines", "firmware"}))
+    if (!reader.Mapping(settings, where,
+                        {"optimisation", "kernels", "number_format", "fpu", "defines", "firmware"}))
       continue;
     reader.Choice(settings, "kernels", where, {"reference", "simd"}, configuration.kernels);
+    reader.Choice(settings, "number_format", where, {"int8", "float32"},
+                  configuration.number_format);
+    std::string fpu = "on";
+    reader.Choice(settings, "fpu", where, {"on", "off"}, fpu);
+    configuration.fpu = fpu == "on";
+    if (configuration.number_format == "float32" && configuration.kernels == "simd") {
+      reader.Problem(settings["kernels"],
+                     where +
+                         ".kernels: the simd kernels are int8 only; a float32 configuration "
+                         "runs the portable float kernels (remove kernels, or use int8)");
+    }
     reader.Choice(settings, "optimisation", where, {"-O0", "-O1", "-O2", "-O3", "-Os", "-Og"},
                   configuration.optimisation);
     std::vector<Position> define_at;

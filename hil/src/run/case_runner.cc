@@ -370,7 +370,9 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   // then every input of the dataset (outside the measurement).
   if (!c.network->model.empty()) {
     Result<std::unique_ptr<model::LoweredModel>> reference =
-        model::LowerFile(c.network->model, c.network->name);
+        model::LowerFile(c.network->model, c.network->name,
+                         c.configuration->number_format == "float32" ? model::NumberFormat::kFloat32
+                                                                     : model::NumberFormat::kInt8);
     if (!reference.ok()) return reference.error();
     const auto same = [](const model::ModelOutput& host, const std::vector<int32_t>& device) {
       return host.raw == device;

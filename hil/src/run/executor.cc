@@ -169,6 +169,8 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
     request.prebuilt = c.configuration->firmware;
     request.model = c.network->model;
     request.kernels = c.configuration->kernels;
+    request.number_format = c.configuration->number_format;
+    request.fpu = c.configuration->fpu;
     progress("firmware");
     Result<Firmware> firmware = builder.Provide(request, progress);
     if (!firmware.ok()) {

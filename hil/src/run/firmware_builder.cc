@@ -63,7 +63,11 @@ std::string Tail(const std::string& path, size_t lines) {
 // per firmware source tree (two checkouts must not share a CMake cache).
 std::string ConfigurationKey(const FirmwareRequest& request, const std::string& model_digest) {
   std::string key = request.optimisation.substr(request.optimisation.find_first_not_of('-'));
-  if (!model_digest.empty()) key = model_digest.substr(0, 12) + "_" + request.kernels + "_" + key;
+  if (!model_digest.empty()) {
+    key = model_digest.substr(0, 12) + "_" + request.kernels + "_" + request.number_format + "_" +
+          key;
+  }
+  if (!request.fpu) key += "_softfp";
   for (const std::string& define : request.defines) key += "_" + define;
   std::string safe;
   for (char c : key) safe += std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? c : '-';
@@ -116,11 +120,18 @@ Result<std::string> FirmwareBuilder::Build(
     Result<std::string> digest = Sha256OfFile(request.model);
     if (!digest.ok()) return digest.error();
     model_digest = *digest;
-    model_dir = (fs::path(cache_dir_) / "models" / model_digest.substr(0, 16)).string();
+    // Keyed by content, number format and the compiler's output format, so
+    // a newer hil never links sources an older one emitted.
+    const bool as_float = request.number_format == "float32";
+    model_dir = (fs::path(cache_dir_) / "models" /
+                 (model_digest.substr(0, 16) + (as_float ? "-float32" : "-int8") + "-v" +
+                  std::to_string(model::kEmitFormatVersion)))
+                    .string();
     if (!fs::exists(fs::path(model_dir) / "model_data.c")) {
       if (progress) progress("compiling " + request.model);
       Result<std::unique_ptr<model::LoweredModel>> lowered =
-          model::LowerFile(request.model, fs::path(request.model).stem().string());
+          model::LowerFile(request.model, fs::path(request.model).stem().string(),
+                           as_float ? model::NumberFormat::kFloat32 : model::NumberFormat::kInt8);
       if (!lowered.ok()) return lowered.error().WithContext(request.model);
       HIL_RETURN_IF_ERROR(model::EmitC(**lowered, model_dir));
     }
@@ -144,6 +155,7 @@ Result<std::string> FirmwareBuilder::Build(
                  "-DCMAKE_BUILD_TYPE=Release", "-DHIL_FW_OPT=" + request.optimisation,
                  "-DHIL_FW_DEFINES=" + defines, "-DHIL_FW_QEMU_BOARDS=" + request.board,
                  "-DHIL_FW_MODEL_DIR=" + model_dir, "-DHIL_FW_KERNELS=" + request.kernels,
+                 std::string("-DHIL_FW_FPU=") + (request.fpu ? "ON" : "OFF"),
                  "-DHIL_FW_HARDWARE_BOARDS=", "-DHIL_FW_SCALING_BOARDS="},
                 log);
   if (!configured.ok()) return configured.error();
@@ -168,7 +180,8 @@ Result<Firmware> FirmwareBuilder::Provide(const FirmwareRequest& request,
   Firmware firmware;
   if (!request.prebuilt.empty()) {
     firmware.elf = request.prebuilt;
-  } else if (request.model.empty() && request.optimisation == "-O2" && request.defines.empty()) {
+  } else if (request.model.empty() && request.optimisation == "-O2" && request.defines.empty() &&
+             request.fpu) {
     firmware.elf = HarnessImagePath(request.board, request.workload);
     if (!fs::exists(firmware.elf)) {
       return ConfigurationError("no firmware image " + firmware.elf +

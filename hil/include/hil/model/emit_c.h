@@ -10,6 +10,10 @@
 
 namespace hil::model {
 
+// Raised whenever struct nn_layer or the emitted sources change: caches of
+// compiled models are keyed by it.
+inline constexpr int kEmitFormatVersion = 2;
+
 // Writes DIR/model_data.c and DIR/model_data.h. Errors: infrastructure
 // (cannot write).
 Status EmitC(const LoweredModel& model, const std::string& dir);

@@ -15,6 +15,7 @@
 #include "hil/error.h"
 #include "hil/model/analysis.h"
 #include "hil/model/model.h"
+#include "hil/model/to_float.h"
 #include "nn.h"
 
 namespace hil::model {
@@ -50,9 +51,11 @@ struct ModelOutput {
 // not take: float32 models, non-symmetric filters, ...).
 Result<std::unique_ptr<LoweredModel>> Lower(const Model& model, const std::string& id);
 
-// Reads a .tflite file and lowers it. Errors: as ReadTfliteFile, and as
-// Lower (those without the file's name: callers add what context they want).
-Result<std::unique_ptr<LoweredModel>> LowerFile(const std::string& path, const std::string& id);
+// Reads a .tflite file and lowers it, as its float32 twin (ToFloat32) when
+// asked. Errors: as ReadTfliteFile, and as Lower (those without the file's
+// name: callers add what context they want).
+Result<std::unique_ptr<LoweredModel>> LowerFile(const std::string& path, const std::string& id,
+                                                NumberFormat format = NumberFormat::kInt8);
 
 // Q31 multiplier and power-of-two exponent of a real scale (TFLite's rule:
 // frexp, round to 31 bits, a mantissa of exactly 1 moves to the exponent).

@@ -42,10 +42,12 @@ struct Network {
 
 struct Configuration {
   std::string name;
-  std::string optimisation = "-O2";   // the firmware's optimisation flags
-  std::string kernels = "reference";  // NN kernels for model networks: reference | simd
-  std::vector<std::string> defines;   // extra -D definitions
-  std::string firmware;               // a prebuilt ELF (absolute), instead of building
+  std::string optimisation = "-O2";    // the firmware's optimisation flags
+  std::string kernels = "reference";   // NN kernels for model networks: reference | simd
+  std::string number_format = "int8";  // int8 | float32 (the model's float twin)
+  bool fpu = true;                     // off: every board built with -mfloat-abi=soft
+  std::vector<std::string> defines;    // extra -D definitions
+  std::string firmware;                // a prebuilt ELF (absolute), instead of building
   Position at;
 };
 

@@ -19,7 +19,9 @@ struct FirmwareRequest {
   std::vector<std::string> defines;
   std::string prebuilt;  // used as is when set
   std::string model;     // a .tflite file: compiled, and linked as the "model" workload
-  std::string kernels = "reference";  // the NN kernel set a model is built with
+  std::string kernels = "reference";   // the NN kernel set a model is built with
+  std::string number_format = "int8";  // int8, or float32: the model's float twin
+  bool fpu = true;                     // false: built with -mfloat-abi=soft
 };
 
 struct Firmware {
