@@ -8,6 +8,10 @@
 #include "nn.h"
 #include "nn_fixedpoint.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 void nn_ref_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
 void nn_ref_depthwise_conv2d(const struct nn_layer *l, const int8_t *in, int8_t *out);
 void nn_ref_fully_connected(const struct nn_layer *l, const int8_t *in, int8_t *out);
@@ -46,5 +50,9 @@ static inline int8_t nn_output(const struct nn_layer *l, int32_t acc, int32_t c)
   acc = nn_requantize(acc, l->multiplier[i], l->shift[i]);
   return (int8_t)nn_clamp(acc + l->output_zero_point, l->act_min, l->act_max);
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
