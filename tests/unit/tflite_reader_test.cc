@@ -152,8 +152,7 @@ std::vector<uint8_t> WithMisalignedZeroPoints(std::vector<uint8_t> bytes,
   namespace fb = flatbuffers;
   const auto slot = [](int id) { return static_cast<fb::voffset_t>(4 + 2 * id); };
   const auto* model = fb::GetRoot<fb::Table>(bytes.data());
-  const auto* graph =
-      model->GetPointer<const fb::Vector<fb::Offset<fb::Table>>*>(slot(2))->Get(0);
+  const auto* graph = model->GetPointer<const fb::Vector<fb::Offset<fb::Table>>*>(slot(2))->Get(0);
   const auto* tensors = graph->GetPointer<const fb::Vector<fb::Offset<fb::Table>>*>(slot(0));
   for (fb::uoffset_t i = 0; i < tensors->size(); ++i) {
     const fb::Table* quantization = tensors->Get(i)->GetPointer<const fb::Table*>(slot(4));
@@ -174,6 +173,28 @@ std::vector<uint8_t> WithMisalignedZeroPoints(std::vector<uint8_t> bytes,
   }
   ADD_FAILURE() << "no tensor with zero points";
   return bytes;
+}
+
+// libFuzzer found shapes whose element count overflowed int64.
+TEST(TfliteReader, AShapeTooLargeForAnyMicrocontrollerIsRefused) {
+  namespace fb = flatbuffers;
+  std::vector<uint8_t> bytes = Bytes(kKws);
+  const auto slot = [](int id) { return static_cast<fb::voffset_t>(4 + 2 * id); };
+  const auto* model = fb::GetRoot<fb::Table>(bytes.data());
+  const auto* graph = model->GetPointer<const fb::Vector<fb::Offset<fb::Table>>*>(slot(2))->Get(0);
+  const auto* tensor = graph->GetPointer<const fb::Vector<fb::Offset<fb::Table>>*>(slot(0))->Get(0);
+  const auto* shape = tensor->GetPointer<const fb::Vector<int32_t>*>(slot(0));
+  ASSERT_GE(shape->size(), 2u);
+  auto* dims = const_cast<uint8_t*>(shape->Data());
+  const int32_t huge = 786439;  // x 786439 x ... overflows 64 bits with four such
+  for (fb::uoffset_t d = 0; d < shape->size(); ++d) std::memcpy(dims + 4 * d, &huge, 4);
+  Result<Model> read = ReadTflite(bytes, "huge.tflite");
+  ASSERT_FALSE(read.ok());
+  EXPECT_NE(read.error().message().find("over 2^31 elements"), std::string::npos)
+      << read.error().message();
+  Tensor t;
+  t.shape = {786439, 786439, 786439, 786439};
+  EXPECT_EQ(t.elements(), kMaxTensorElements) << "saturates instead of overflowing";
 }
 
 TEST(TfliteReader, ReadsMisalignedEightByteValuesAndBuffersAtAnyAddress) {

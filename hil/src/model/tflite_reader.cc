@@ -7,6 +7,8 @@
 #include <iterator>
 #include <map>
 
+#include "hil/model/analysis.h"
+
 namespace hil::model {
 namespace {
 
@@ -267,8 +269,13 @@ Result<Activation> ActivationOf(int8_t code, const std::string& layer) {
 }  // namespace
 
 int64_t Tensor::elements() const {
+  // Saturates rather than overflows; the reader refuses such tensors anyway.
   int64_t n = 1;
-  for (int32_t d : shape) n *= d;
+  for (int32_t d : shape) {
+    if (d < 0) return 0;
+    if (d != 0 && n > kMaxTensorElements / d) return kMaxTensorElements;
+    n *= d;
+  }
   return n;
 }
 
@@ -394,9 +401,15 @@ Result<Model> ReadTflite(std::span<const uint8_t> bytes, const std::string& name
     Tensor tensor;
     tensor.name = t->name() != nullptr ? t->name()->str() : "tensor " + std::to_string(i);
     tensor.shape = Ints(t->shape());
+    int64_t elements = 1;
     for (int32_t d : tensor.shape) {
       if (d < 0)
         return malformed("tensor '" + tensor.name + "' has a dynamic or negative dimension");
+      elements = d == 0 || elements <= kMaxTensorElements / d ? elements * d : kMaxTensorElements;
+    }
+    if (elements >= kMaxTensorElements) {
+      return malformed("tensor '" + tensor.name + "' has shape " + ShapeText(tensor.shape) +
+                       ", over 2^31 elements: no microcontroller holds it");
     }
     Result<TensorType> type = TypeOf(t->type());
     tensor.type = *type;

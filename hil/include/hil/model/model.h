@@ -21,6 +21,10 @@ struct Quantization {
   bool present() const { return !scale.empty(); }
 };
 
+// The most elements a tensor may have (2^31): more than any MCU holds, and
+// small enough that byte counts never overflow.
+inline constexpr int64_t kMaxTensorElements = int64_t{1} << 31;
+
 struct Tensor {
   std::string name;
   TensorType type = TensorType::kOther;
