@@ -87,6 +87,31 @@ TEST_F(PlanParserTest, AGoodPlanReadsIntoTheModel) {
                                            "dense/O2/mps2-an386", "dense/Os/mps2-an386"}));
 }
 
+TEST_F(PlanParserTest, NumberFormatAndFpuDefaultToInt8WithTheFpu) {
+  Result<Plan> plan = Parse(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
+      "configurations:\n  plain:\n  float: {number_format: float32}\n"
+      "  soft: {number_format: float32, fpu: off}\n");
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  ASSERT_EQ(plan->configurations.size(), 3u);
+  EXPECT_EQ(plan->configurations[0].number_format, "int8");
+  EXPECT_TRUE(plan->configurations[0].fpu);
+  EXPECT_EQ(plan->configurations[1].number_format, "float32");
+  EXPECT_TRUE(plan->configurations[1].fpu);
+  EXPECT_FALSE(plan->configurations[2].fpu);
+}
+
+TEST_F(PlanParserTest, SimdKernelsWithFloat32AreRefusedAtTheKernelsKey) {
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
+      "configurations:\n  f: {number_format: float32, kernels: simd}\n",
+      5, 40, "the simd kernels are int8 only");
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
+      "configurations:\n  f: {number_format: float16}\n",
+      5, 22, "must be one of int8, float32 (did you mean 'float32'?)");
+}
+
 // Ten kinds of malformed plan, each at its exact position.
 
 TEST_F(PlanParserTest, BadYaml) {
