@@ -16,6 +16,7 @@ static float clampf(float x, float low, float high) { return x < low ? low : x >
 /* e^x from +, -, * and bit operations only: x = k ln2 + r with |r| <= ln2/2,
  * e^r by its Taylor series to r^7 (relative error below 2e-7), times 2^k. */
 float nn_expf(float x) {
+  if (x != x) return x; /* NaN stays NaN (and never reaches the int cast) */
   if (x > 88.0f) x = 88.0f;
   if (x < -87.0f) return 0.0f;
   const float inv_ln2 = 1.44269504f, ln2_hi = 0.693145752f, ln2_lo = 1.42860677e-6f;
@@ -189,6 +190,7 @@ void nn_quantize(const struct nn_layer *l, const float *in, int8_t *out) {
   const int32_t n = count(&l->out);
   for (int32_t i = 0; i < n; ++i) {
     float q = in[i] / l->scale;
+    if (q != q) q = 0.0f;   /* NaN: the zero point */
     if (q > 1e6f) q = 1e6f; /* far outside int8 either way; keeps the cast defined */
     if (q < -1e6f) q = -1e6f;
     int32_t whole = (int32_t)q; /* toward zero; the fraction below is exact */

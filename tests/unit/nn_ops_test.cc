@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -148,7 +149,32 @@ TEST(NnOps, KeywordSpottingsFloatTwinClassifiesTheDataset) {
   std::printf("kws01 top-1 with the float32 twin: %d of %d\n", correct, total);
 }
 
+// Found by libFuzzer: a bias near 2^31 overflowed the accumulator, which C
+// leaves undefined (the host and the DUT could then differ).
+TEST(NnOps, ALayerWhoseArithmeticCouldOverflowIsRefused) {
+  testing::TfliteWriter w;
+  const int32_t input = w.Activation("in", {1, 4}, 0.1f, 0);
+  const int32_t weights =
+      w.Tensor({"w", {2, 4}, testing::kInt8, {0.01f}, {0}, 0, std::vector<uint8_t>(8, 100)});
+  std::vector<uint8_t> bias(8);
+  const int32_t huge = 2147483000;
+  std::memcpy(bias.data(), &huge, 4);
+  const int32_t b = w.Tensor({"b", {2}, testing::kInt32, {0.001f}, {0}, 0, bias});
+  const int32_t out = w.Activation("out", {1, 2}, 0.5f, 0);
+  w.Op(testing::kFullyConnected, {input, weights, b}, {out}, testing::kFullyConnectedOptions,
+       {testing::TfliteWriter::Byte(0, testing::kNone), testing::TfliteWriter::Byte(1, 0)});
+  Result<Model> model = ReadTflite(w.Finish({input}, {out}), "big-bias.tflite");
+  ASSERT_TRUE(model.ok()) << model.error().ToString();
+  Result<std::unique_ptr<LoweredModel>> lowered = Lower(*model, "big-bias");
+  ASSERT_FALSE(lowered.ok());
+  EXPECT_NE(lowered.error().message().find("layer 0 (FULLY_CONNECTED): its accumulator could "
+                                           "overflow 32 bits"),
+            std::string::npos)
+      << lowered.error().message();
+}
+
 TEST(NnOps, HilsExponentialIsWithinAFewUlpOfTheLibrarys) {
+  EXPECT_TRUE(std::isnan(nn_expf(std::nanf("")))) << "NaN in, NaN out (found by libFuzzer)";
   double worst = 0;
   for (float x = -87.0f; x <= 88.0f; x += 0.0137f) {
     const double exact = std::exp(static_cast<double>(x));

@@ -100,7 +100,7 @@ const float* Floats(LoweredModel& out, const std::vector<uint8_t>& bytes) {
 }  // namespace
 
 void QuantizeMultiplier(double scale, int32_t& multiplier, int32_t& shift) {
-  if (scale == 0) {
+  if (scale == 0 || !std::isfinite(scale)) {  // nothing a converter writes; no overflow
     multiplier = 0, shift = 0;
     return;
   }
@@ -134,6 +134,9 @@ Result<std::unique_ptr<LoweredModel>> Lower(const Model& model, const std::strin
     const Tensor& output = model.tensors[op.outputs[0]];
     if (input.constant())
       return ConfigurationError(layer + ": a constant first input is not supported");
+    if (input.shape.size() > 4 || output.shape.size() > 4) {
+      return ConfigurationError(layer + ": tensors of more than 4 dimensions are not supported");
+    }
     // The arithmetic follows the first input, except QUANTIZE (float in).
     const bool is_float =
         op.kind == OpKind::kDequantize ? false : input.type == TensorType::kFloat32;
@@ -141,6 +144,20 @@ Result<std::unique_ptr<LoweredModel>> Lower(const Model& model, const std::strin
       const Tensor& t = model.tensors[index];
       if (want_float ? t.type == TensorType::kFloat32
                      : t.type == TensorType::kInt8 && t.quantization.present()) {
+        for (int64_t zero : t.quantization.zero_point) {
+          if (zero < -128 || zero > 127) {
+            return ConfigurationError(layer + ": the " + what + " '" + t.name +
+                                      "' has zero point " + std::to_string(zero) +
+                                      ", outside int8");
+          }
+        }
+        for (float scale : t.quantization.scale) {
+          if (!(scale > 0) || !std::isfinite(scale)) {
+            return ConfigurationError(layer + ": the " + what + " '" + t.name + "' has scale " +
+                                      std::to_string(scale) +
+                                      "; scales must be positive and finite");
+          }
+        }
         return OkStatus();
       }
       return ConfigurationError(
@@ -170,6 +187,17 @@ Result<std::unique_ptr<LoweredModel>> Lower(const Model& model, const std::strin
     }
     FloatRange(op.activation, l.fact_min, l.fact_max);
 
+    // int32 arithmetic must not overflow (in C that is undefined, and the
+    // DUT and the host could differ): |x| <= bound, shifted left by shift.
+    const auto fits = [&](int64_t bound, int32_t shift, const char* what) -> Status {
+      const int64_t limit = std::numeric_limits<int32_t>::max();
+      if (bound <= limit && (shift <= 0 || (shift < 31 && bound <= (limit >> shift)))) {
+        return OkStatus();
+      }
+      return ConfigurationError(layer + ": its " + what +
+                                " could overflow 32 bits (the scales or the bias are far from "
+                                "what a converter writes)");
+    };
     // A second activation input of the same shape (ADD, MUL).
     const auto second_input = [&]() -> Status {
       if (op.inputs.size() != 2 || op.inputs[1] < 0)
@@ -267,6 +295,16 @@ Result<std::unique_ptr<LoweredModel>> Lower(const Model& model, const std::strin
         QuantizeMultiplier(Scale(input) * Scale(filter, c) / Scale(output), multipliers[c],
                            shifts[c]);
       }
+      // Each tap adds at most |input - zero point| x |weight| <= 255 x 128.
+      int64_t bias_max = 0;
+      if (l.bias != nullptr) {
+        for (int32_t c = 0; c < channels; ++c)
+          bias_max = std::max<int64_t>(bias_max, std::abs(int64_t{l.bias[c]}));
+      }
+      const int64_t taps = channels > 0 ? filter.elements() / channels : 0;
+      const int64_t bound = taps * 255 * 128 + bias_max;
+      for (size_t c = 0; c < scales; ++c)
+        HIL_RETURN_IF_ERROR(fits(bound, shifts[c], "accumulator"));
       l.multiplier = words(std::move(multipliers));
       l.shift = words(std::move(shifts));
       return OkStatus();
@@ -300,6 +338,33 @@ Result<std::unique_ptr<LoweredModel>> Lower(const Model& model, const std::strin
       return is_float || (Scale(a) == Scale(b) && ZeroPoint(a) == ZeroPoint(b));
     };
 
+    // What the kernels rely on: spatial ops keep the batch (pooling also
+    // the channels), and ops that map element to element keep the count.
+    switch (op.kind) {
+      case OpKind::kAveragePool2D:
+      case OpKind::kMaxPool2D:
+        if (l.in.c != l.out.c) return ConfigurationError(layer + ": pooling changes the channels");
+        [[fallthrough]];
+      case OpKind::kConv2D:
+      case OpKind::kDepthwiseConv2D:
+      case OpKind::kPad:
+        if (l.in.n != l.out.n) return ConfigurationError(layer + ": the batch size changes");
+        break;
+      case OpKind::kSoftmax:
+      case OpKind::kLogistic:
+      case OpKind::kTanh:
+      case OpKind::kRelu:
+      case OpKind::kRelu6:
+      case OpKind::kQuantize:
+      case OpKind::kDequantize:
+        if (input.elements() != output.elements() || l.in.c != l.out.c) {
+          return ConfigurationError(layer + ": input " + ShapeText(input.shape) + " and output " +
+                                    ShapeText(output.shape) + " differ");
+        }
+        break;
+      default:
+        break;
+    }
     switch (op.kind) {
       case OpKind::kConv2D: {
         HIL_RETURN_IF_ERROR(weighted(NN_CONV_2D));
@@ -387,6 +452,8 @@ Result<std::unique_ptr<LoweredModel>> Lower(const Model& model, const std::strin
         QuantizeMultiplier(Scale(input) / twice_max, multipliers[0], shifts[0]);
         QuantizeMultiplier(Scale(other) / twice_max, multipliers[1], shifts[1]);
         QuantizeMultiplier(twice_max / ((1 << 20) * Scale(output)), multipliers[2], shifts[2]);
+        // Each input scaled by at most 1/2, so their sum stays under 255 x 2^20.
+        for (int k = 0; k < 3; ++k) HIL_RETURN_IF_ERROR(fits(255 << 20, shifts[k], "sum"));
         l.multiplier = words(std::move(multipliers));
         l.shift = words(std::move(shifts));
         break;
@@ -398,6 +465,7 @@ Result<std::unique_ptr<LoweredModel>> Lower(const Model& model, const std::strin
         const Tensor& other = model.tensors[op.inputs[1]];
         std::vector<int32_t> multiplier(1), shift(1);
         QuantizeMultiplier(Scale(input) * Scale(other) / Scale(output), multiplier[0], shift[0]);
+        HIL_RETURN_IF_ERROR(fits(255 * 255, shift[0], "product"));
         l.multiplier = words(std::move(multiplier));
         l.shift = words(std::move(shift));
         break;
@@ -508,6 +576,7 @@ Result<std::unique_ptr<LoweredModel>> Lower(const Model& model, const std::strin
         // TFLite's int8 RELU: requantise to the output, then clamp.
         int32_t multiplier = 0, shift = 0, low = 0, high = 0;
         QuantizeMultiplier(Scale(input) / Scale(output), multiplier, shift);
+        HIL_RETURN_IF_ERROR(fits(255, shift, "rescaled input"));
         ActivationRange(clamp, output, low, high);
         const int32_t in_zero = ZeroPoint(input), out_zero = ZeroPoint(output);
         lookup([&](int32_t q) {
@@ -524,6 +593,7 @@ Result<std::unique_ptr<LoweredModel>> Lower(const Model& model, const std::strin
         // int8 -> int8: TFLite's requantisation, tabulated.
         int32_t multiplier = 0, shift = 0;
         QuantizeMultiplier(Scale(input) / Scale(output), multiplier, shift);
+        HIL_RETURN_IF_ERROR(fits(255, shift, "rescaled input"));
         const int32_t in_zero = ZeroPoint(input), out_zero = ZeroPoint(output);
         lookup([&](int32_t q) { return out_zero + nn_requantize(q - in_zero, multiplier, shift); });
         break;
