@@ -12,6 +12,7 @@
 #include "probes_command.h"
 #include "report_command.h"
 #include "run_command.h"
+#include "submit_command.h"
 #include "validate_command.h"
 
 #ifndef HIL_VERSION
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   hil::cli::AddReportCommand(app, exit_code);
   hil::cli::AddCompareCommand(app, exit_code);
   hil::cli::AddRunCommand(app, exit_code);
+  hil::cli::AddDaemonCommands(app, exit_code);
   hil::cli::AddValidateCommand(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -138,8 +138,10 @@ gboolean HandleIoctl(UMockdevIoctlBase*, UMockdevIoctlClient* client, gpointer) 
           device.streaming = setup[8 + 12] & 1;  // our settings layout: byte 12
         }
         const size_t n = std::min<size_t>(reply.size(), urb->buffer_length - 8);
-        std::memcpy(buffer->data + 8, reply.data(), n);
-        std::memcpy(static_cast<uint8_t*>(urb->buffer) + 8, reply.data(), n);
+        if (n > 0) {  // an empty reply has no data pointer to copy from
+          std::memcpy(buffer->data + 8, reply.data(), n);
+          std::memcpy(static_cast<uint8_t*>(urb->buffer) + 8, reply.data(), n);
+        }
         urb->actual_length = static_cast<int>(type & 0x80 ? n : urb->buffer_length - 8);
         urb->status = 0;
         device.done.push_back(urb_data);

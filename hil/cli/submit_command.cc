@@ -1,0 +1,246 @@
+#include "submit_command.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "hil/error.h"
+
+namespace hil::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Connection {
+  std::string daemon;  // unix:PATH or tcp:HOST:PORT
+  std::string token_file;
+};
+
+std::string DefaultDaemon() {
+  const char* address = std::getenv("HILD_ADDRESS");
+  return address != nullptr && *address != '\0' ? address : "unix:/run/hild/hild.sock";
+}
+
+// A client for the daemon's address, with the bearer token on TCP.
+Result<std::unique_ptr<httplib::Client>> Connect(const Connection& connection) {
+  std::unique_ptr<httplib::Client> client;
+  if (connection.daemon.rfind("unix:", 0) == 0) {
+    client = std::make_unique<httplib::Client>(connection.daemon.substr(5));
+    client->set_address_family(AF_UNIX);
+  } else if (connection.daemon.rfind("tcp:", 0) == 0) {
+    const std::string rest = connection.daemon.substr(4);
+    const size_t colon = rest.rfind(':');
+    if (colon == std::string::npos) {
+      return ConfigurationError("--daemon " + connection.daemon + ": expected tcp:HOST:PORT");
+    }
+    client = std::make_unique<httplib::Client>(rest.substr(0, colon),
+                                               std::atoi(rest.substr(colon + 1).c_str()));
+    std::string token;
+    if (const char* env = std::getenv("HILD_TOKEN"); env != nullptr) token = env;
+    if (!connection.token_file.empty()) {
+      std::ifstream in(connection.token_file);
+      if (!in || !std::getline(in, token))
+        return ConfigurationError("cannot read the token file " + connection.token_file);
+    }
+    if (token.empty()) {
+      return ConfigurationError("TCP needs a token: --token-file FILE or $HILD_TOKEN");
+    }
+    client->set_bearer_token_auth(token);
+  } else {
+    return ConfigurationError("--daemon " + connection.daemon +
+                              ": expected unix:PATH or tcp:HOST:PORT");
+  }
+  client->set_read_timeout(std::chrono::hours(24));
+  return client;
+}
+
+// The reply's JSON, or the error the daemon or the transport gave.
+Result<json> Call(httplib::Client& client, const Connection& connection,
+                  const httplib::Result& result) {
+  (void)client;
+  if (!result) {
+    return InfrastructureError("cannot reach hild at " + connection.daemon + " (" +
+                               httplib::to_string(result.error()) + "); is it running?");
+  }
+  json body = json::parse(result->body, nullptr, false);
+  if (result->status >= 400) {
+    const std::string message = body.is_object() && body.contains("error")
+                                    ? body["error"].get<std::string>()
+                                    : result->body;
+    const int code = body.is_object() ? body.value("exit_code", 3) : 3;
+    return Error(code == 2 ? ErrorKind::kConfiguration : ErrorKind::kInfrastructure, message);
+  }
+  if (body.is_discarded()) return InfrastructureError("hild sent something that is not JSON");
+  return body;
+}
+
+int Fail(const Error& error, const char* command) {
+  std::fprintf(stderr, "hil %s: %s\n", command, error.message().c_str());
+  return ExitCodeFor(error.kind());
+}
+
+struct SubmitArguments {
+  std::string plan, bench, out;
+  bool wait = false;
+};
+
+int Submit(const SubmitArguments& arguments, const Connection& connection) {
+  std::ifstream file(arguments.plan);
+  if (!file) return Fail(ConfigurationError("cannot read the plan " + arguments.plan), "submit");
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  Result<std::unique_ptr<httplib::Client>> client = Connect(connection);
+  if (!client.ok()) return Fail(client.error(), "submit");
+  json request = {{"plan", text},
+                  {"plan_path", arguments.plan},
+                  {"base_dir", fs::absolute(arguments.plan).parent_path().string()}};
+  if (!arguments.bench.empty()) request["bench"] = arguments.bench;
+  if (!arguments.out.empty()) request["out"] = fs::absolute(arguments.out).string();
+  Result<json> reply =
+      Call(**client, connection, (*client)->Post("/jobs", request.dump(), "application/json"));
+  if (!reply.ok()) return Fail(reply.error(), "submit");
+  const int64_t id = (*reply)["id"].get<int64_t>();
+  std::printf("job %lld on bench %s (outputs in %s)\n", static_cast<long long>(id),
+              (*reply)["bench"].get<std::string>().c_str(),
+              (*reply)["out"].get<std::string>().c_str());
+  std::fflush(stdout);
+  if (!arguments.wait) return 0;
+
+  // Follow the event stream until the job ends.
+  std::string buffer;
+  int exit_code = -1;
+  const std::string path = "/jobs/" + std::to_string(id) + "/events";
+  httplib::Result streamed = (*client)->Get(path, [&](const char* data, size_t length) {
+    buffer.append(data, length);
+    size_t end = 0;
+    while ((end = buffer.find("\n\n")) != std::string::npos) {
+      const std::string event = buffer.substr(0, end);
+      buffer.erase(0, end + 2);
+      if (event.rfind("data: ", 0) != 0) continue;
+      const json line = json::parse(event.substr(6), nullptr, false);
+      if (!line.is_object()) continue;
+      const std::string kind = line.value("event", "");
+      if (kind == "progress") {
+        std::fprintf(stderr, "[%d/%d] %s: %s\n", line.value("case", 0), line.value("cases", 0),
+                     line.value("id", "").c_str(), line.value("step", "").c_str());
+      } else if (kind == "started") {
+        std::fprintf(stderr, "job %lld started on %s (attempt %d)\n", static_cast<long long>(id),
+                     line.value("bench", "").c_str(), line.value("attempt", 1));
+      } else if (kind == "finished") {
+        exit_code = line.value("exit_code", 3);
+        return false;  // the job ended: stop reading
+      }
+    }
+    return true;
+  });
+  if (exit_code < 0) {
+    return Fail(
+        InfrastructureError("the event stream of job " + std::to_string(id) + " ended early (" +
+                            (streamed ? "hild is stopping" : httplib::to_string(streamed.error())) +
+                            "); 'hil jobs' shows its state"),
+        "submit");
+  }
+  Result<json> job = Call(**client, connection, (*client)->Get("/jobs/" + std::to_string(id)));
+  if (!job.ok()) return Fail(job.error(), "submit");
+  const std::string summary = (*job).value("summary", "");
+  if (!summary.empty()) std::printf("\n%s", summary.c_str());
+  if (!(*job).value("message", "").empty())
+    std::fprintf(stderr, "job %lld: %s\n", static_cast<long long>(id),
+                 (*job)["message"].get<std::string>().c_str());
+  std::printf("\njob %lld %s; results: %s/report.html, results.json, results.csv, junit.xml\n",
+              static_cast<long long>(id), (*job)["state"].get<std::string>().c_str(),
+              (*job)["out"].get<std::string>().c_str());
+  return exit_code;
+}
+
+int Jobs(const Connection& connection) {
+  Result<std::unique_ptr<httplib::Client>> client = Connect(connection);
+  if (!client.ok()) return Fail(client.error(), "jobs");
+  Result<json> reply = Call(**client, connection, (*client)->Get("/jobs"));
+  if (!reply.ok()) return Fail(reply.error(), "jobs");
+  std::printf("%-6s %-16s %-20s %-10s %-5s %-24s %s\n", "job", "bench", "plan", "state", "exit",
+              "submitted", "message");
+  for (const json& job : (*reply)["jobs"]) {
+    const std::string exit =
+        job["exit_code"].is_null() ? "-" : std::to_string(job["exit_code"].get<int>());
+    std::printf("%-6lld %-16s %-20s %-10s %-5s %-24s %s\n",
+                static_cast<long long>(job["id"].get<int64_t>()),
+                job["bench"].get<std::string>().c_str(), job["plan"].get<std::string>().c_str(),
+                job["state"].get<std::string>().c_str(), exit.c_str(),
+                job["submitted"].get<std::string>().c_str(),
+                job["message"].get<std::string>().c_str());
+  }
+  return 0;
+}
+
+int Cancel(int64_t id, const Connection& connection) {
+  Result<std::unique_ptr<httplib::Client>> client = Connect(connection);
+  if (!client.ok()) return Fail(client.error(), "cancel");
+  Result<json> reply =
+      Call(**client, connection, (*client)->Post("/jobs/" + std::to_string(id) + "/cancel"));
+  if (!reply.ok()) return Fail(reply.error(), "cancel");
+  std::printf("job %lld: %s\n", static_cast<long long>(id),
+              (*reply)["state"].get<std::string>().c_str());
+  return 0;
+}
+
+void AddConnection(CLI::App* command, Connection& connection) {
+  connection.daemon = DefaultDaemon();
+  command->add_option("--daemon", connection.daemon,
+                      "hild's address: unix:PATH or tcp:HOST:PORT (default $HILD_ADDRESS, else "
+                      "unix:/run/hild/hild.sock)");
+  command->add_option("--token-file", connection.token_file,
+                      "The bearer token for TCP (default $HILD_TOKEN)");
+}
+
+}  // namespace
+
+void AddDaemonCommands(CLI::App& app, int& exit_code) {
+  auto connection = std::make_shared<Connection>();
+  auto submit = std::make_shared<SubmitArguments>();
+  CLI::App* submit_command = app.add_subcommand(
+      "submit",
+      "Queue a plan on hild, the bench daemon; with --wait, follow its progress and end\n"
+      "as 'hil run' would (the summary table and the same exit code). Files the plan\n"
+      "names are read by hild on its own host, from the plan's folder.\n\n"
+      "Examples:\n"
+      "  hil submit testplans/quickstart.yaml --wait\n"
+      "  hil submit testplans/nightly.yaml --bench lab-m4 --daemon tcp:127.0.0.1:8470 \\\n"
+      "      --token-file ~/.config/hil/token\n\n"
+      "Exit codes: without --wait 0 queued, 2 the plan is wrong, 3 hild cannot be\n"
+      "reached; with --wait those of 'hil run'.");
+  submit_command->add_option("plan", submit->plan, "The plan (YAML)")->required();
+  submit_command->add_option("--bench", submit->bench,
+                             "The bench to run on (default: the least busy of the plan's kind)");
+  submit_command->add_option("--out", submit->out,
+                             "Output folder on hild's host (default: hild's state folder)");
+  submit_command->add_flag("--wait", submit->wait, "Follow the job until it ends");
+  AddConnection(submit_command, *connection);
+  submit_command->callback(
+      [submit, connection, &exit_code] { exit_code = Submit(*submit, *connection); });
+
+  auto jobs_connection = std::make_shared<Connection>();
+  CLI::App* jobs_command = app.add_subcommand(
+      "jobs", "List hild's jobs: bench, plan, state, exit code.\n\nExamples:\n  hil jobs");
+  AddConnection(jobs_command, *jobs_connection);
+  jobs_command->callback([jobs_connection, &exit_code] { exit_code = Jobs(*jobs_connection); });
+
+  auto cancel_connection = std::make_shared<Connection>();
+  auto cancel_id = std::make_shared<int64_t>(0);
+  CLI::App* cancel_command = app.add_subcommand(
+      "cancel",
+      "Cancel a job: a queued one never starts, a running one stops after its current\n"
+      "case (finished cases are kept).\n\nExamples:\n  hil cancel 12");
+  cancel_command->add_option("job", *cancel_id, "The job's number")->required();
+  AddConnection(cancel_command, *cancel_connection);
+  cancel_command->callback([cancel_id, cancel_connection, &exit_code] {
+    exit_code = Cancel(*cancel_id, *cancel_connection);
+  });
+}
+
+}  // namespace hil::cli
