@@ -34,21 +34,28 @@ inline CliRun RunHil(const std::string& arguments) {
   return run;
 }
 
-// Starts hil with these arguments in the background, its output discarded;
-// returns its pid, or -1. The caller waits for it (waitpid).
-inline pid_t SpawnHil(std::vector<std::string> arguments) {
-  arguments.insert(arguments.begin(), HIL_CLI_PATH);
+// Starts a program in the background, its output to log_path (or
+// discarded); returns its pid, or -1. The caller waits for it (waitpid).
+inline pid_t SpawnProgram(const std::string& program, std::vector<std::string> arguments,
+                          const std::string& log_path = "/dev/null") {
+  arguments.insert(arguments.begin(), program);
   std::vector<char*> args;
   for (std::string& arg : arguments) args.push_back(arg.data());
   args.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
   pid_t pid = 0;
   const int error = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   return error == 0 ? pid : -1;
+}
+
+// Starts hil with these arguments in the background, its output discarded.
+inline pid_t SpawnHil(std::vector<std::string> arguments) {
+  return SpawnProgram(HIL_CLI_PATH, std::move(arguments));
 }
 
 }  // namespace hil::testing

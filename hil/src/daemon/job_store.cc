@@ -142,11 +142,14 @@ Result<std::optional<Job>> JobStore::ClaimNext(const std::string& bench) {
 
 Status JobStore::Finish(int64_t id, const std::string& state, int exit_code,
                         const std::string& message, const std::string& summary) {
+  // A run that ends without news keeps the note of an earlier interruption.
   Statement update(db_,
-                   "UPDATE jobs SET state = ?, exit_code = ?, message = ?, summary = ?, "
-                   "finished = ? WHERE id = ?");
-  update.Bind(1, state).Bind(2, int64_t{exit_code}).Bind(3, message).Bind(4, summary);
-  update.Bind(5, state == "queued" ? std::string() : NowMilliseconds()).Bind(6, id);
+                   "UPDATE jobs SET state = ?, exit_code = ?, message = CASE WHEN ? = '' THEN "
+                   "message ELSE ? END, summary = ?, finished = ? WHERE id = ?");
+  update.Bind(1, state).Bind(2, int64_t{exit_code}).Bind(3, message).Bind(4, message);
+  update.Bind(5, summary)
+      .Bind(6, state == "queued" ? std::string() : NowMilliseconds())
+      .Bind(7, id);
   if (update.Step() != SQLITE_DONE) return StoreError(db_, "finishing job " + std::to_string(id));
   return OkStatus();
 }

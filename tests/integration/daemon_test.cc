@@ -1,0 +1,285 @@
+// hild as its users meet it: a bench file, plans submitted over the API,
+// two virtual benches working in parallel but never two jobs on one, a
+// TCP port that refuses requests without the token, and a kill -9 in the
+// middle of a job that loses no finished case.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "cli_runner.h"
+#include "virtual_bench.h"
+
+namespace hil::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// A hild process on a scratch bench file; killed (SIGKILL) if still alive
+// at the end of the test.
+class Hild {
+ public:
+  Hild(const ScratchFolder& scratch, const std::string& bench_file)
+      : scratch_(scratch), bench_file_(bench_file) {}
+  ~Hild() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  void Start() {
+    pid_ = SpawnProgram(HILD_PATH, {"--config", bench_file_}, scratch_.File("hild.log"));
+    ASSERT_GT(pid_, 0);
+    for (int i = 0; i < 200 && !Client().Get("/health"); ++i) std::this_thread::sleep_for(50ms);
+    ASSERT_TRUE(Client().Get("/health")) << Log();
+  }
+  int Signal(int signal) {
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+  httplib::Client Client() const {
+    httplib::Client client(scratch_.File("state/hild.sock"));
+    client.set_address_family(AF_UNIX);
+    client.set_read_timeout(60s);
+    return client;
+  }
+  json Get(const std::string& path) const {
+    httplib::Result result = Client().Get(path);
+    if (!result) return json();
+    return json::parse(result->body, nullptr, false);
+  }
+  int64_t Submit(const std::string& plan_file, const std::string& bench = "") {
+    std::ifstream in(plan_file);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    json body = {{"plan", text}, {"plan_path", plan_file}, {"base_dir", scratch_.File("")}};
+    if (!bench.empty()) body["bench"] = bench;
+    httplib::Result result = Client().Post("/jobs", body.dump(), "application/json");
+    if (!result || result->status != 201) {
+      ADD_FAILURE() << (result ? result->body : "no reply");
+      return -1;
+    }
+    return json::parse(result->body)["id"].get<int64_t>();
+  }
+  // Waits until no job is queued or running; returns the jobs.
+  json WaitForAll(std::chrono::seconds limit) const {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    json jobs;
+    while (std::chrono::steady_clock::now() < end) {
+      jobs = Get("/jobs")["jobs"];
+      bool busy = false;
+      for (const json& job : jobs) busy |= job["state"] == "queued" || job["state"] == "running";
+      if (!busy) return jobs;
+      std::this_thread::sleep_for(200ms);
+    }
+    ADD_FAILURE() << "jobs still busy: " << jobs.dump(1);
+    return jobs;
+  }
+  std::string Log() const {
+    std::ifstream in(scratch_.File("hild.log"));
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+
+ private:
+  const ScratchFolder& scratch_;
+  std::string bench_file_;
+  pid_t pid_ = -1;
+};
+
+void WritePlan(const std::string& path, const std::string& name, int boards) {
+  std::ofstream(path) << "plan: " << name
+                      << "\n"
+                         "networks:\n"
+                         "  conv: {workload: mb-conv1x1}\n"
+                         "matrix: {boards: ["
+                      << (boards == 1 ? "mps2-an386" : "mps2-an386, mps2-an500, mps3-an547")
+                      << "]}\n"
+                         "measurement: {warmup: 0, runs: 2}\n";
+}
+
+TEST(Daemon, TenJobsOnTwoBenchesNeverShareABenchAndAllComplete) {
+  ScratchFolder scratch;
+  std::ofstream(scratch.File("benches.yaml")) << "benches:\n"
+                                                 "  - {name: virtual-a, kind: virtual}\n"
+                                                 "  - {name: virtual-b, kind: virtual}\n"
+                                                 "state_dir: state\n";
+  Hild hild(scratch, scratch.File("benches.yaml"));
+  ASSERT_NO_FATAL_FAILURE(hild.Start());
+  struct stat socket_stat {};
+  ASSERT_EQ(::stat(scratch.File("state/hild.sock").c_str(), &socket_stat), 0);
+  EXPECT_EQ(socket_stat.st_mode & 0777, 0660u) << "the unix socket's mode";
+  EXPECT_TRUE(S_ISSOCK(socket_stat.st_mode));
+
+  for (int i = 0; i < 10; ++i) {
+    const std::string plan = scratch.File("plan" + std::to_string(i) + ".yaml");
+    WritePlan(plan, "tiny" + std::to_string(i), 1);
+    // Half name their bench, half let hild pick the least busy one.
+    EXPECT_GT(hild.Submit(plan, i % 4 == 0 ? "virtual-b" : ""), 0);
+  }
+  const json health = hild.Get("/health");
+  ASSERT_EQ(health["benches"].size(), 2u) << health.dump();
+  const json jobs = hild.WaitForAll(300s);
+  ASSERT_EQ(jobs.size(), 10u);
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> spans;
+  for (const json& job : jobs) {
+    SCOPED_TRACE(job.dump());
+    EXPECT_EQ(job["state"], "done");
+    EXPECT_EQ(job["exit_code"], 0);
+    EXPECT_EQ(job["attempts"], 1);
+    spans[job["bench"]].emplace_back(job["started"], job["finished"]);
+    // Every job's results are complete and readable over the API.
+    const json results = hild.Get("/jobs/" + std::to_string(job["id"].get<int>()) + "/results");
+    ASSERT_TRUE(results.is_object());
+    ASSERT_EQ(results["cases"].size(), 1u);
+    EXPECT_EQ(results["cases"][0]["status"], "pass");
+  }
+  EXPECT_EQ(spans.size(), 2u) << "both benches were used";
+  for (auto& [bench, list] : spans) {
+    // ISO 8601 with milliseconds sorts as time: each job starts after the
+    // one before it on the same bench finished.
+    std::sort(list.begin(), list.end());
+    for (size_t i = 1; i < list.size(); ++i) {
+      EXPECT_GE(list[i].first, list[i - 1].second) << bench << ": two jobs at once";
+    }
+  }
+  // SIGTERM: a graceful stop.
+  const int status = hild.Signal(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << hild.Log();
+}
+
+TEST(Daemon, SubmitWaitEndsAsHilRunWould) {
+  ScratchFolder scratch;
+  std::ofstream(scratch.File("benches.yaml")) << "benches:\n  - {name: virtual-a}\n"
+                                                 "state_dir: state\n";
+  Hild hild(scratch, scratch.File("benches.yaml"));
+  ASSERT_NO_FATAL_FAILURE(hild.Start());
+  const std::string daemon = " --daemon unix:" + scratch.File("state/hild.sock");
+  WritePlan(scratch.File("good.yaml"), "good", 1);
+  const CliRun good = RunHil("submit " + scratch.File("good.yaml") + " --wait" + daemon);
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_NE(good.output.find("conv/default/mps2-an386"), std::string::npos) << good.output;
+  EXPECT_NE(good.output.find("[1/1] conv/default/mps2-an386: pass"), std::string::npos)
+      << "progress is streamed: " << good.output;
+  // An expectation no case can meet: exit 1, as hil run.
+  std::ofstream(scratch.File("strict.yaml")) << "plan: strict\nnetworks:\n"
+                                                "  conv: {workload: mb-conv1x1}\n"
+                                                "matrix: {boards: [mps2-an386]}\n"
+                                                "measurement: {warmup: 0, runs: 2}\n"
+                                                "expectations: [latency_us.median < 1]\n";
+  const CliRun strict = RunHil("submit " + scratch.File("strict.yaml") + " --wait" + daemon);
+  EXPECT_EQ(strict.exit_code, 1) << strict.output;
+  // A malformed plan is refused at submission, at its position, exit 2.
+  std::ofstream(scratch.File("bad.yaml")) << "plan: bad\nnetworks:\n"
+                                             "  conv: {workload: mb-conv1x1}\n"
+                                             "matrix: {boards: [mps2-an386]}\n"
+                                             "measurment: {runs: 2}\n";
+  const CliRun bad = RunHil("submit " + scratch.File("bad.yaml") + daemon);
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("bad.yaml:5:1: unknown key 'measurment'"), std::string::npos)
+      << bad.output;
+  // Nothing listening: an infrastructure error.
+  const CliRun away = RunHil("jobs --daemon unix:" + scratch.File("nowhere.sock"));
+  EXPECT_EQ(away.exit_code, 3) << away.output;
+  EXPECT_NE(away.output.find("is it running?"), std::string::npos) << away.output;
+}
+
+TEST(Daemon, TcpRefusesRequestsWithoutTheRightToken) {
+  ScratchFolder scratch;
+  // A free port: bind to 0, read it back, release it.
+  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const int port = ntohs(address.sin_port);
+  ::close(probe);
+  std::ofstream(scratch.File("token")) << "s3cret-token-of-32-characters-xx\n";
+  std::ofstream(scratch.File("benches.yaml"))
+      << "benches:\n  - {name: virtual-a}\nstate_dir: state\ntcp: {port: " << port
+      << ", token_file: token}\n";
+  Hild hild(scratch, scratch.File("benches.yaml"));
+  ASSERT_NO_FATAL_FAILURE(hild.Start());
+  httplib::Client client("127.0.0.1", port);
+  httplib::Result none = client.Get("/health");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  client.set_bearer_token_auth("s3cret-token-of-32-characters-xy");
+  httplib::Result wrong = client.Get("/jobs");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  client.set_bearer_token_auth("s3cret-token-of-32-characters-xx");
+  httplib::Result right = client.Get("/health");
+  ASSERT_TRUE(right);
+  EXPECT_EQ(right->status, 200);
+  // The CLI with and without the token file.
+  const std::string daemon = "--daemon tcp:127.0.0.1:" + std::to_string(port);
+  const CliRun refused = RunHil("jobs " + daemon + " --token-file /dev/null");
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  const CliRun listed = RunHil("jobs " + daemon + " --token-file " + scratch.File("token"));
+  EXPECT_EQ(listed.exit_code, 0) << listed.output;
+}
+
+TEST(Daemon, KillNineDuringAJobLosesNoFinishedCaseAndTheJobRunsAgain) {
+  ScratchFolder scratch;
+  std::ofstream(scratch.File("benches.yaml")) << "benches:\n  - {name: virtual-a}\n"
+                                                 "state_dir: state\n";
+  WritePlan(scratch.File("three.yaml"), "three", 3);
+  Hild hild(scratch, scratch.File("benches.yaml"));
+  ASSERT_NO_FATAL_FAILURE(hild.Start());
+  const int64_t id = hild.Submit(scratch.File("three.yaml"));
+  ASSERT_GT(id, 0);
+  // Kill hild once the first case is stored.
+  const std::string db = scratch.File("state/jobs/" + std::to_string(id) + "/results.db");
+  const auto stored_cases = [&db] {
+    sqlite3* handle = nullptr;
+    int count = -1;
+    if (sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+      sqlite3_stmt* statement = nullptr;
+      if (sqlite3_prepare_v2(handle, "SELECT COUNT(*) FROM cases", -1, &statement, nullptr) ==
+              SQLITE_OK &&
+          sqlite3_step(statement) == SQLITE_ROW) {
+        count = sqlite3_column_int(statement, 0);
+      }
+      sqlite3_finalize(statement);
+    }
+    sqlite3_close(handle);
+    return count;
+  };
+  for (int i = 0; i < 1200 && stored_cases() < 1; ++i) std::this_thread::sleep_for(50ms);
+  ASSERT_GE(stored_cases(), 1) << hild.Log();
+  hild.Signal(SIGKILL);
+  const int before = stored_cases();
+  ASSERT_LT(before, 3) << "killed too late to test anything";
+
+  Hild again(scratch, scratch.File("benches.yaml"));
+  ASSERT_NO_FATAL_FAILURE(again.Start());
+  const json jobs = again.WaitForAll(300s);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["state"], "done") << jobs.dump(1);
+  EXPECT_EQ(jobs[0]["attempts"], 2) << "queued again after the restart";
+  EXPECT_NE(jobs[0]["message"].get<std::string>().find("interrupted"), std::string::npos)
+      << jobs.dump(1);
+  // The first attempt's finished cases are still there, next to the second
+  // attempt's complete run.
+  EXPECT_EQ(stored_cases(), before + 3);
+  EXPECT_NE(again.Log().find("1 interrupted job(s) queued again"), std::string::npos)
+      << again.Log();
+}
+
+}  // namespace
+}  // namespace hil::testing
