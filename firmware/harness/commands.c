@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "board.h"
+#include "device_test.h"
 #include "inference.h"
 #include "output.h"
 #include "workload.h"
@@ -303,6 +304,21 @@ static void command_fault(char **tokens, size_t count) {
   __asm__ volatile("udf #0");
 }
 
+static void command_tests(char **tokens, size_t count) {
+  (void)tokens;
+  (void)count;
+  device_tests_list();
+}
+
+static void command_test(char **tokens, size_t count) {
+  uint32_t index = 0;
+  if (count != 2 || !parse_u32(tokens[1], &index)) {
+    out_error("hil-test: expected 'hil-test N' (hil-tests lists them)");
+    return;
+  }
+  device_tests_run(index);
+}
+
 struct command {
   const char *name;
   void (*run)(char **tokens, size_t count);
@@ -324,6 +340,8 @@ static const struct command kCommands[] = {
      "hil-window [per-inference|timestamp] : show or choose the window style"},
     {"hil-fault", command_fault,
      "hil-fault   : crash on purpose (tests the host's fault handling)"},
+    {"hil-tests", command_tests, "hil-tests   : list the on-device test cases"},
+    {"hil-test", command_test, "hil-test N  : run on-device test case N"},
 };
 
 static void command_help(char **tokens, size_t count) {

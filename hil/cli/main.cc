@@ -5,6 +5,7 @@
 #include "bench_command.h"
 #include "boards_command.h"
 #include "capture_command.h"
+#include "device_test_command.h"
 #include "dut_command.h"
 #include "hil/error.h"
 #include "measure_command.h"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   hil::cli::AddBoardsCommand(app, exit_code);
   hil::cli::AddCaptureCommand(app, exit_code);
   hil::cli::AddDutCommand(app, exit_code);
+  hil::cli::AddDeviceTestCommand(app, exit_code);
   hil::cli::AddMeasureCommand(app, exit_code);
   hil::cli::AddModelCommand(app, exit_code);
   hil::cli::AddProbesCommand(app, exit_code);

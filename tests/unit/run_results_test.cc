@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "hil/run/compare.h"
+#include "hil/run/device_tests.h"
 #include "hil/run/exports.h"
 #include "hil/run/results_store.h"
 
@@ -118,6 +119,23 @@ TEST(RunExports, JUnitAndCsvEscapeWhatTheyCarry) {
       csv.find(",\"expectation not met: latency_us.median < 5 (measured \"\"10\"\", a, b)\"\n"),
       std::string::npos)
       << csv;
+}
+
+}  // namespace
+}  // namespace hil::run
+
+namespace hil::run {
+namespace {
+
+TEST(DeviceTestFilter, FollowsGoogletestsPatterns) {
+  EXPECT_TRUE(MatchesFilter("Float.Exp", ""));
+  EXPECT_TRUE(MatchesFilter("Float.Exp", "Float.*"));
+  EXPECT_FALSE(MatchesFilter("Int8.Add", "Float.*"));
+  EXPECT_TRUE(MatchesFilter("Int8.Add", "Float.*:Int8.*"));
+  EXPECT_TRUE(MatchesFilter("Int8.Add", "Int?.A*d"));
+  EXPECT_FALSE(MatchesFilter("Float.Exp", "*-Float.*"));
+  EXPECT_TRUE(MatchesFilter("Int8.Add", "*-Float.*"));
+  EXPECT_FALSE(MatchesFilter("Int8.Add", "-Int8.Add"));
 }
 
 }  // namespace

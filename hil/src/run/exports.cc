@@ -8,7 +8,33 @@
 namespace hil::run {
 namespace {
 
-std::string Xml(const std::string& text) {
+std::string Csv(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string Cell(const nlohmann::ordered_json& value) {
+  if (value.is_null()) return "";
+  if (value.is_number_float()) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.6g", value.get<double>());
+    return text;
+  }
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump();
+}
+
+const nlohmann::ordered_json& At(const nlohmann::ordered_json& json, const char* a, const char* b) {
+  static const nlohmann::ordered_json null;
+  if (!json.contains(a) || !json[a].is_object() || !json[a].contains(b)) return null;
+  return json[a][b];
+}
+
+}  // namespace
+
+std::string XmlEscaped(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
@@ -38,32 +64,6 @@ std::string Xml(const std::string& text) {
   }
   return out;
 }
-
-std::string Csv(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-std::string Cell(const nlohmann::ordered_json& value) {
-  if (value.is_null()) return "";
-  if (value.is_number_float()) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.6g", value.get<double>());
-    return text;
-  }
-  if (value.is_string()) return value.get<std::string>();
-  return value.dump();
-}
-
-const nlohmann::ordered_json& At(const nlohmann::ordered_json& json, const char* a, const char* b) {
-  static const nlohmann::ordered_json null;
-  if (!json.contains(a) || !json[a].is_object() || !json[a].contains(b)) return null;
-  return json[a][b];
-}
-
-}  // namespace
 
 Status WriteAtomically(const std::string& path, const std::string& text) {
   const std::string temporary = path + ".tmp";
@@ -121,13 +121,13 @@ Status WriteJUnit(const RunRecord& run, const std::string& path) {
   xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   xml << "<testsuites name=\"hil\" tests=\"" << run.cases.size() << "\" failures=\"" << failures
       << "\" errors=\"" << errors << "\" time=\"" << seconds << "\">\n";
-  xml << "  <testsuite name=\"" << Xml(run.plan) << "\" tests=\"" << run.cases.size()
+  xml << "  <testsuite name=\"" << XmlEscaped(run.plan) << "\" tests=\"" << run.cases.size()
       << "\" failures=\"" << failures << "\" errors=\"" << errors << "\" time=\"" << seconds
-      << "\" timestamp=\"" << Xml(run.started) << "\">\n";
+      << "\" timestamp=\"" << XmlEscaped(run.started) << "\">\n";
   for (const nlohmann::ordered_json& c : run.cases) {
     const std::string status = c.value("status", "");
-    xml << "    <testcase classname=\"" << Xml(run.plan + "." + c.value("network", ""))
-        << "\" name=\"" << Xml(c.value("id", "")) << "\" time=\"" << c.value("seconds", 0.0)
+    xml << "    <testcase classname=\"" << XmlEscaped(run.plan + "." + c.value("network", ""))
+        << "\" name=\"" << XmlEscaped(c.value("id", "")) << "\" time=\"" << c.value("seconds", 0.0)
         << "\"";
     std::string details;
     for (const nlohmann::ordered_json& e :
@@ -140,11 +140,11 @@ Status WriteJUnit(const RunRecord& run, const std::string& path) {
     }
     const std::string message = c["error"].is_string() ? c["error"].get<std::string>() : "";
     if (status == "pass") {
-      xml << ">\n      <system-out>" << Xml(details) << "</system-out>\n    </testcase>\n";
+      xml << ">\n      <system-out>" << XmlEscaped(details) << "</system-out>\n    </testcase>\n";
     } else {
       const char* element = status == "fail" ? "failure" : "error";
-      xml << ">\n      <" << element << " message=\"" << Xml(message) << "\" type=\"" << element
-          << "\">" << Xml(details) << "</" << element << ">\n    </testcase>\n";
+      xml << ">\n      <" << element << " message=\"" << XmlEscaped(message) << "\" type=\""
+          << element << "\">" << XmlEscaped(details) << "</" << element << ">\n    </testcase>\n";
     }
   }
   xml << "  </testsuite>\n</testsuites>\n";

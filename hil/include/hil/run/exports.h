@@ -18,6 +18,9 @@ struct RunRecord {
   std::vector<nlohmann::ordered_json> cases;  // as results.json has them
 };
 
+// Text with &, <, > and quotes escaped for XML attributes and content.
+std::string XmlEscaped(const std::string& text);
+
 // Writes text to a temporary file and renames it over path, so a reader
 // never sees half a file. Errors: infrastructure.
 Status WriteAtomically(const std::string& path, const std::string& text);

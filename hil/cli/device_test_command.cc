@@ -1,0 +1,99 @@
+#include "device_test_command.h"
+
+#include <cstdio>
+#include <optional>
+
+#include "drivers/transport/byte_stream.h"
+#include "hil/boards.h"
+#include "hil/run/device_tests.h"
+#include "hil/run/exports.h"
+#include "hil/virtual_dut.h"
+
+namespace hil::cli {
+namespace {
+
+struct DeviceTestArguments {
+  std::string board = "mps2-an386";
+  std::string firmware, connect, filter, junit;
+  bool also_run_disabled = false;
+};
+
+int Fail(const Error& error) {
+  std::fprintf(stderr, "hil device-test: %s\n", error.ToString().c_str());
+  return ExitCodeFor(error.kind());
+}
+
+int RunDeviceTestCommand(const DeviceTestArguments& arguments) {
+  std::optional<VirtualDut> virtual_dut;
+  std::unique_ptr<dut::DutLink> connected;
+  dut::DutLink* link = nullptr;
+  if (!arguments.connect.empty()) {
+    Result<std::unique_ptr<transport::ByteStream>> stream =
+        transport::OpenByteStream(arguments.connect);
+    if (!stream.ok()) return Fail(stream.error());
+    connected = std::make_unique<dut::DutLink>(std::move(*stream));
+    Status synced = connected->Resync(std::chrono::milliseconds(5000));
+    if (!synced.ok()) return Fail(synced.error());
+    link = connected.get();
+  } else {
+    Result<const BoardSpec*> board = FindBoard(arguments.board);
+    if (!board.ok()) return Fail(board.error());
+    const std::string firmware = arguments.firmware.empty()
+                                     ? HarnessImagePath(arguments.board, "device-tests")
+                                     : arguments.firmware;
+    std::fprintf(stderr, "hil device-test: booting %s on %s\n", firmware.c_str(),
+                 arguments.board.c_str());
+    Result<VirtualDut> booted = BootVirtualDut(**board, firmware);
+    if (!booted.ok()) return Fail(booted.error());
+    virtual_dut = std::move(*booted);
+    link = virtual_dut->link.get();
+  }
+  Result<std::vector<run::DeviceTestResult>> results =
+      run::RunDeviceTests(*link, arguments.filter, arguments.also_run_disabled);
+  if (!results.ok())
+    return Fail(virtual_dut ? virtual_dut->Explain(results.error()) : results.error());
+  std::printf("%s", run::DeviceTestReport(*results).c_str());
+  if (!arguments.junit.empty()) {
+    const Status written = run::WriteAtomically(
+        arguments.junit,
+        run::DeviceTestJUnit(*results,
+                             arguments.connect.empty() ? arguments.board : arguments.connect));
+    if (!written.ok()) return Fail(written.error());
+  }
+  for (const run::DeviceTestResult& r : *results) {
+    if (r.run && !r.passed) return ExitCodeFor(ErrorKind::kTestFailure);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddDeviceTestCommand(CLI::App& app, int& exit_code) {
+  auto arguments = std::make_shared<DeviceTestArguments>();
+  CLI::App* command = app.add_subcommand(
+      "device-test",
+      "Run the on-device test cases of a harness image (HIL_TEST in\n"
+      "firmware/harness/device_test.h) and report them as googletest does, with the\n"
+      "DUT's failure messages and lines; --junit writes them as JUnit XML.\n\n"
+      "Examples:\n"
+      "  hil device-test                                  the NN runtime's tests on the M4\n"
+      "  hil device-test --board mps3-an547 --filter 'Float.*'\n"
+      "  hil device-test --also-run-disabled --junit device.xml\n"
+      "  hil device-test --connect serial:/dev/ttyACM0@115200   a real board\n\n"
+      "Exit codes: 0 every test passed, 1 a test failed, 2 a bad board or image,\n"
+      "3 the DUT or its link failed.");
+  command->add_option("--board", arguments->board, "Board to boot (see 'hil boards')")
+      ->capture_default_str();
+  command->add_option("--firmware", arguments->firmware,
+                      "ELF with HIL_TEST cases (default: the build's harness-device-tests.elf)");
+  command->add_option("--connect", arguments->connect,
+                      "A DUT that already runs such an image, e.g. serial:/dev/ttyACM0@115200");
+  command->add_option("--filter", arguments->filter,
+                      "googletest filter: 'Suite.*', 'A.*:B.*', '*-Float.*'");
+  command->add_flag("--also-run-disabled", arguments->also_run_disabled,
+                    "Also run tests whose name starts with DISABLED_");
+  command->add_option("--junit", arguments->junit, "Write JUnit XML here");
+  command->callback([arguments, &exit_code] { exit_code = RunDeviceTestCommand(*arguments); });
+}
+
+}  // namespace hil::cli
