@@ -1,0 +1,84 @@
+// hil::testing as its users meet it: the example device-test suite passes
+// on the virtual bench; tightening one limit fails exactly that test with
+// the measured and the expected value; and an installed hil is found by
+// another CMake project, which builds and runs the example against it.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "cli_runner.h"
+#include "virtual_bench.h"
+
+namespace hil::testing {
+namespace {
+
+CliRun RunCommand(const std::string& command) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  CliRun run{-1, ""};
+  if (pipe == nullptr) return run;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    run.output.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+TEST(GtestLibrary, TheExampleSuitePassesOnTheVirtualBench) {
+  const CliRun run = RunCommand(HIL_EXAMPLE_PATH);
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("[  PASSED  ] 4 tests."), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("measuring on the virtual bench"), std::string::npos) << run.output;
+}
+
+TEST(GtestLibrary, TighteningOneLimitFailsExactlyThatTestWithBothValues) {
+  const CliRun run = RunCommand("HIL_EXAMPLE_LATENCY_LIMIT_US=1000 " HIL_EXAMPLE_PATH);
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_NE(run.output.find("[  FAILED  ] 1 test, listed below:"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("[  FAILED  ] AnomalyDetectionTest.RunsWithinItsLatencyBudget"),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("has a median latency below 1000 us"), std::string::npos)
+      << "the expected value: " << run.output;
+  EXPECT_NE(run.output.find("Actual: ad/config/mps2-an386 (pass, median latency 5"),
+            std::string::npos)
+      << "the measured value: " << run.output;
+  // And the energy matcher, the same way.
+  const CliRun energy =
+      RunCommand("HIL_EXAMPLE_ENERGY_PERCENT=0.0001 " HIL_EXAMPLE_PATH " --gtest_filter=*Energy*");
+  EXPECT_EQ(energy.exit_code, 1) << energy.output;
+  EXPECT_NE(energy.output.find("[  FAILED  ] AnomalyDetectionTest.StaysNearItsEnergyBaseline"),
+            std::string::npos)
+      << energy.output;
+  EXPECT_NE(energy.output.find("[       OK ] AnomalyDetectionTest.SimdUsesLessEnergyThanReference"),
+            std::string::npos)
+      << energy.output;
+}
+
+TEST(GtestLibrary, AnInstalledHilIsFoundByAnotherProject) {
+  ScratchFolder scratch;
+  const std::string prefix = scratch.File("prefix");
+  const CliRun installed = RunCommand("cmake --install " CMAKE_BINARY_DIR " --prefix " + prefix);
+  ASSERT_EQ(installed.exit_code, 0) << installed.output;
+  const std::string build = scratch.File("example");
+  // A sanitized hil links only into a program built the same way.
+  const std::string sanitize = HIL_SANITIZE_FLAGS;
+  const std::string flags =
+      sanitize.empty() ? ""
+                       : " -DCMAKE_CXX_FLAGS=" + sanitize + " -DCMAKE_EXE_LINKER_FLAGS=" + sanitize;
+  const CliRun configured = RunCommand("cmake -S " CMAKE_SOURCE_DIR "/examples/device_tests -B " +
+                                       build + " -G Ninja -DCMAKE_PREFIX_PATH=" + prefix +
+                                       " -DHIL_EXAMPLE_SHARED_DIR=" HIL_SHARED_DIR + flags);
+  ASSERT_EQ(configured.exit_code, 0) << configured.output;
+  const CliRun built = RunCommand("cmake --build " + build);
+  ASSERT_EQ(built.exit_code, 0) << built.output;
+  // The installed hil measures: the case runs on the virtual bench.
+  const CliRun run = RunCommand("HIL_CLI=" + prefix + "/bin/hil " + build +
+                                "/anomaly_detection_test --gtest_filter=*Outputs*");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("[  PASSED  ] 1 test."), std::string::npos) << run.output;
+}
+
+}  // namespace
+}  // namespace hil::testing
