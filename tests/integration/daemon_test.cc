@@ -196,6 +196,41 @@ TEST(Daemon, SubmitWaitEndsAsHilRunWould) {
   EXPECT_NE(away.output.find("is it running?"), std::string::npos) << away.output;
 }
 
+TEST(Daemon, CancelStopsAQueuedJobAtOnceAndARunningOneAfterItsCase) {
+  ScratchFolder scratch;
+  std::ofstream(scratch.File("benches.yaml")) << "benches:\n  - {name: virtual-a}\n"
+                                                 "state_dir: state\n";
+  WritePlan(scratch.File("three.yaml"), "three", 3);
+  Hild hild(scratch, scratch.File("benches.yaml"));
+  ASSERT_NO_FATAL_FAILURE(hild.Start());
+  const int64_t running = hild.Submit(scratch.File("three.yaml"));
+  const int64_t queued = hild.Submit(scratch.File("three.yaml"));
+  for (int i = 0; i < 600 && hild.Get("/jobs/" + std::to_string(running))["state"] != "running";
+       ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  const std::string daemon = " --daemon unix:" + scratch.File("state/hild.sock");
+  const CliRun cancel_queued = RunHil("cancel " + std::to_string(queued) + daemon);
+  EXPECT_EQ(cancel_queued.exit_code, 0) << cancel_queued.output;
+  EXPECT_NE(cancel_queued.output.find("cancelled"), std::string::npos) << cancel_queued.output;
+  const CliRun cancel_running = RunHil("cancel " + std::to_string(running) + daemon);
+  EXPECT_EQ(cancel_running.exit_code, 0) << cancel_running.output;
+  EXPECT_NE(cancel_running.output.find("cancelling"), std::string::npos) << cancel_running.output;
+  const json jobs = hild.WaitForAll(120s);
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0]["state"], "cancelled") << jobs.dump(1);
+  EXPECT_EQ(jobs[0]["exit_code"], 3) << "interrupted, as hil run after Ctrl-C";
+  EXPECT_EQ(jobs[1]["state"], "cancelled");
+  EXPECT_EQ(jobs[1]["attempts"], 0) << "the queued job never started";
+  // The running job's finished cases are kept; it stopped before the third.
+  const json results = hild.Get("/jobs/" + std::to_string(running) + "/results");
+  ASSERT_TRUE(results.is_object()) << results.dump();
+  EXPECT_GE(results["cases"].size(), 1u);
+  EXPECT_LT(results["cases"].size(), 3u);
+  const CliRun again = RunHil("cancel " + std::to_string(queued) + daemon);
+  EXPECT_EQ(again.exit_code, 2) << "nothing left to cancel: " << again.output;
+}
+
 TEST(Daemon, TcpRefusesRequestsWithoutTheRightToken) {
   ScratchFolder scratch;
   // A free port: bind to 0, read it back, release it.
