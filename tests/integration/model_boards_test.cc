@@ -14,6 +14,18 @@
 namespace hil::testing {
 namespace {
 
+// Runs a plan with hil run into the scratch folder; its results.json, or
+// null (and a test failure) when hil run does not end with exit 0.
+nlohmann::json RunPlan(const ScratchFolder& scratch, const std::string& plan) {
+  const CliRun run = RunHil("run " + plan + " --out " + scratch.File("out") + " --firmware-cache " +
+                            scratch.File("cache"));
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  std::ifstream file(scratch.File("out") + "/results.json");
+  if (run.exit_code != 0 || !file)
+    return nlohmann::json::object({{"cases", nlohmann::json::array()}});
+  return nlohmann::json::parse(file);
+}
+
 TEST(ModelBoards, KeywordSpottingAndAnomalyDetectionRunOnEveryBoardBitExact) {
   ScratchFolder scratch;
   const std::string plan = scratch.File("models.yaml");
@@ -35,11 +47,7 @@ TEST(ModelBoards, KeywordSpottingAndAnomalyDetectionRunOnEveryBoardBitExact) {
                          "matrix:\n"
                          "  boards: [mps2-an386, mps2-an500, mps3-an547]\n"
                          "measurement: {warmup: 1, runs: 2}\n";
-  const CliRun run = RunHil("run " + plan + " --out " + scratch.File("out") + " --firmware-cache " +
-                            scratch.File("cache"));
-  ASSERT_EQ(run.exit_code, 0) << run.output;
-  std::ifstream file(scratch.File("out") + "/results.json");
-  const nlohmann::json results = nlohmann::json::parse(file);
+  const nlohmann::json results = RunPlan(scratch, plan);
   ASSERT_EQ(results["cases"].size(), 12u);
   std::map<std::string, double> instructions;  // per case id, from the emulator
   for (const nlohmann::json& c : results["cases"]) {
@@ -108,11 +116,7 @@ TEST(ModelBoards, EveryOpRunsBitExactInEveryConfigurationOnEveryBoard) {
                          "matrix:\n"
                          "  boards: [mps2-an386, mps2-an500, mps3-an547]\n"
                          "measurement: {warmup: 0, runs: 2}\n";
-  const CliRun run = RunHil("run " + plan + " --out " + scratch.File("out") + " --firmware-cache " +
-                            scratch.File("cache"));
-  ASSERT_EQ(run.exit_code, 0) << run.output;
-  std::ifstream file(scratch.File("out") + "/results.json");
-  const nlohmann::json results = nlohmann::json::parse(file);
+  const nlohmann::json results = RunPlan(scratch, plan);
   ASSERT_EQ(results["cases"].size(), 12u);
   std::map<std::string, double> instructions;
   for (const nlohmann::json& c : results["cases"]) {
@@ -146,11 +150,7 @@ TEST(ModelBoards, KeywordSpottingInFloat32IsBitExactOnTheFpu) {
                          "matrix:\n"
                          "  boards: [mps2-an386]\n"
                          "measurement: {warmup: 0, runs: 2}\n";
-  const CliRun run = RunHil("run " + plan + " --out " + scratch.File("out") + " --firmware-cache " +
-                            scratch.File("cache"));
-  ASSERT_EQ(run.exit_code, 0) << run.output;
-  std::ifstream file(scratch.File("out") + "/results.json");
-  const nlohmann::json results = nlohmann::json::parse(file);
+  const nlohmann::json results = RunPlan(scratch, plan);
   ASSERT_EQ(results["cases"].size(), 1u);
   const nlohmann::json& c = results["cases"][0];
   EXPECT_EQ(c["status"], "pass") << c["error"];

@@ -13,6 +13,7 @@
 #include "every_op_model.h"
 #include "hil/model/lowering.h"
 #include "hil/model/tflite_reader.h"
+#include "kws01.h"
 #include "nn_kernels.h"
 
 namespace hil::model {
@@ -125,23 +126,13 @@ TEST(NnOps, KeywordSpottingsFloatTwinClassifiesTheDataset) {
   Result<std::unique_ptr<LoweredModel>> twin =
       LowerFile(shared + "/models/kws_ref_model.tflite", "kws", NumberFormat::kFloat32);
   ASSERT_TRUE(twin.ok()) << twin.error().ToString();
-  std::ifstream labels(shared + "/datasets/kws01/y_labels.csv");
-  std::string line;
   int total = 0, correct = 0;
-  while (std::getline(labels, line)) {
-    std::stringstream fields(line);
-    std::string file, classes, label;
-    std::getline(fields, file, ',');
-    std::getline(fields, classes, ',');
-    std::getline(fields, label);
-    std::ifstream in(shared + "/datasets/kws01/" + file, std::ios::binary);
-    const std::vector<uint8_t> input((std::istreambuf_iterator<char>(in)),
-                                     std::istreambuf_iterator<char>());
-    Result<ModelOutput> out = RunReference(**twin, input);
+  for (const testing::LabelledInput& sample : testing::Kws01()) {
+    Result<ModelOutput> out = RunReference(**twin, sample.bytes);
     ASSERT_TRUE(out.ok()) << out.error().ToString();
     const size_t top =
         std::max_element(out->values.begin(), out->values.end()) - out->values.begin();
-    correct += top == std::stoul(label);
+    correct += top == sample.label;
     ++total;
   }
   EXPECT_EQ(total, 100);

@@ -10,18 +10,13 @@
 
 #include "hil/model/lowering.h"
 #include "hil/model/tflite_reader.h"
+#include "kws01.h"
 #include "nn_fixedpoint.h"
 
 namespace hil::model {
 namespace {
 
 const std::string kShared = HIL_SHARED_DIR;
-
-std::vector<uint8_t> Bytes(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(file)),
-                              std::istreambuf_iterator<char>());
-}
 
 std::unique_ptr<LoweredModel> LowerFile(const std::string& path) {
   Result<Model> model = ReadTfliteFile(path);
@@ -58,24 +53,17 @@ TEST(NnReference, KeywordSpottingClassifiesTheDataset) {
   EXPECT_EQ(kws->layers.size(), 13u);
   EXPECT_EQ(kws->input_bytes, 490u);
   EXPECT_EQ(kws->output_count, 12u);
-  std::ifstream labels(kShared + "/datasets/kws01/y_labels.csv");
-  ASSERT_TRUE(labels.good());
-  std::string line;
   size_t total = 0, correct = 0;
-  while (std::getline(labels, line)) {
-    std::stringstream fields(line);
-    std::string file, classes, label;
-    std::getline(fields, file, ',');
-    std::getline(fields, classes, ',');
-    std::getline(fields, label);
-    Result<ModelOutput> out = RunReference(*kws, Bytes(kShared + "/datasets/kws01/" + file));
+  for (const testing::LabelledInput& sample : testing::Kws01()) {
+    const std::string& file = sample.file;
+    Result<ModelOutput> out = RunReference(*kws, sample.bytes);
     ASSERT_TRUE(out.ok()) << out.error().ToString();
     // Softmax outputs are probabilities in 1/256: they sum to about 1.
     int sum = 0;
     for (int32_t v : out->raw) sum += v + 128;
     EXPECT_NEAR(sum, 256, 12) << file;
     const size_t top = std::max_element(out->raw.begin(), out->raw.end()) - out->raw.begin();
-    correct += top == std::stoul(label);
+    correct += top == sample.label;
     ++total;
   }
   EXPECT_EQ(total, 100u);
