@@ -477,18 +477,22 @@ void Daemon::Routes(httplib::Server& server) {
                response.set_chunked_content_provider(
                    "text/event-stream",
                    [events, sent = size_t{0}, this](size_t, httplib::DataSink& sink) mutable {
-                     std::unique_lock<std::mutex> lock(events->mutex);
-                     events->changed.wait_for(lock, std::chrono::seconds(1), [&] {
-                       return events->lines.size() > sent || events->done || stopping_;
-                     });
-                     while (sent < events->lines.size()) {
-                       const std::string chunk = "data: " + events->lines[sent++] + "\n\n";
-                       if (!sink.write(chunk.data(), chunk.size())) return false;
+                     // Copy under the lock, write without it: a slow client
+                     // must never hold up the job that publishes.
+                     std::string chunk;
+                     bool ended = false;
+                     {
+                       std::unique_lock<std::mutex> lock(events->mutex);
+                       events->changed.wait_for(lock, std::chrono::seconds(1), [&] {
+                         return events->lines.size() > sent || events->done || stopping_;
+                       });
+                       while (sent < events->lines.size()) {
+                         chunk += "data: " + events->lines[sent++] + "\n\n";
+                       }
+                       ended = events->done || stopping_;
                      }
-                     if (events->done || stopping_) {
-                       sink.done();
-                       return true;
-                     }
+                     if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
+                     if (ended) sink.done();
                      return true;
                    });
              });
