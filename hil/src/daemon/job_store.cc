@@ -1,9 +1,6 @@
 #include "hil/daemon/job_store.h"
 
-#include <chrono>
-#include <cstdio>
-#include <ctime>
-
+#include "hil/run/results_json.h"
 #include "hil/run/sqlite_statement.h"
 
 namespace hil::daemon {
@@ -62,20 +59,6 @@ Error StoreError(sqlite3* db, const std::string& what) {
 
 }  // namespace
 
-std::string NowMilliseconds() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[96];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<int>(ms.count()));
-  return text;
-}
-
 Result<std::unique_ptr<JobStore>> JobStore::Open(const std::string& path) {
   sqlite3* db = nullptr;
   if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
@@ -110,7 +93,7 @@ Result<int64_t> JobStore::Submit(const Job& job) {
                    "INSERT INTO jobs (bench, plan_name, plan_path, plan_text, base_dir, out_dir, "
                    "state, submitted) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)");
   insert.Bind(1, job.bench).Bind(2, job.plan_name).Bind(3, job.plan_path).Bind(4, job.plan_text);
-  insert.Bind(5, job.base_dir).Bind(6, job.out_dir).Bind(7, NowMilliseconds());
+  insert.Bind(5, job.base_dir).Bind(6, job.out_dir).Bind(7, run::NowIso8601(true));
   if (insert.Step() != SQLITE_DONE) return StoreError(db_, "adding a job");
   return static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
 }
@@ -131,7 +114,7 @@ Result<std::optional<Job>> JobStore::ClaimNext(const std::string& bench) {
                           kColumns;
   Statement claim(db_, sql.c_str());
   if (!claim.ok()) return StoreError(db_, "claiming a job");
-  claim.Bind(1, NowMilliseconds()).Bind(2, bench);
+  claim.Bind(1, run::NowIso8601(true)).Bind(2, bench);
   const int step = claim.Step();
   if (step == SQLITE_DONE) return std::optional<Job>();
   if (step != SQLITE_ROW) return StoreError(db_, "claiming a job");
@@ -148,7 +131,7 @@ Status JobStore::Finish(int64_t id, const std::string& state, int exit_code,
                    "message ELSE ? END, summary = ?, finished = ? WHERE id = ?");
   update.Bind(1, state).Bind(2, int64_t{exit_code}).Bind(3, message).Bind(4, message);
   update.Bind(5, summary)
-      .Bind(6, state == "queued" ? std::string() : NowMilliseconds())
+      .Bind(6, state == "queued" ? std::string() : run::NowIso8601(true))
       .Bind(7, id);
   if (update.Step() != SQLITE_DONE) return StoreError(db_, "finishing job " + std::to_string(id));
   return OkStatus();
@@ -158,7 +141,7 @@ Result<bool> JobStore::CancelQueued(int64_t id) {
   Statement update(db_,
                    "UPDATE jobs SET state = 'cancelled', exit_code = 3, message = 'cancelled "
                    "before it started', finished = ? WHERE id = ? AND state = 'queued'");
-  update.Bind(1, NowMilliseconds()).Bind(2, id);
+  update.Bind(1, run::NowIso8601(true)).Bind(2, id);
   if (update.Step() != SQLITE_DONE) return StoreError(db_, "cancelling a job");
   return sqlite3_changes(db_) > 0;
 }

@@ -61,8 +61,4 @@ class JobStore {
   sqlite3* db_;
 };
 
-// Now as ISO 8601 UTC with milliseconds, so jobs on one bench can be
-// checked for overlap.
-std::string NowMilliseconds();
-
 }  // namespace hil::daemon

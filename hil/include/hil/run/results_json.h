@@ -12,7 +12,8 @@ namespace hil::run {
 nlohmann::ordered_json CaseJson(const CaseResult& result);
 nlohmann::ordered_json BenchJson(const plan::Plan& plan);
 
-// ISO 8601 UTC of now, to the second.
-std::string NowIso8601();
+// ISO 8601 UTC of now, to the second, or to the millisecond (hild orders
+// the jobs of a bench by it).
+std::string NowIso8601(bool with_milliseconds = false);
 
 }  // namespace hil::run
