@@ -19,9 +19,9 @@ struct CliRun {
   std::string output;  // stdout and stderr together
 };
 
-inline CliRun RunHil(const std::string& arguments) {
-  const std::string command = std::string(HIL_CLI_PATH) + " " + arguments + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
+// Runs a shell command line; its exit code and its output.
+inline CliRun RunCommand(const std::string& command) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
   CliRun run{-1, ""};
   if (pipe == nullptr) return run;
   std::array<char, 4096> buffer;
@@ -32,6 +32,10 @@ inline CliRun RunHil(const std::string& arguments) {
   int status = ::pclose(pipe);
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
+}
+
+inline CliRun RunHil(const std::string& arguments) {
+  return RunCommand(std::string(HIL_CLI_PATH) + " " + arguments);
 }
 
 // Starts a program in the background, its output to log_path (or

@@ -12,19 +12,6 @@
 namespace hil::testing {
 namespace {
 
-CliRun RunCommand(const std::string& command) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  CliRun run{-1, ""};
-  if (pipe == nullptr) return run;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    run.output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
-
 TEST(GtestLibrary, TheExampleSuitePassesOnTheVirtualBench) {
   const CliRun run = RunCommand(HIL_EXAMPLE_PATH);
   EXPECT_EQ(run.exit_code, 0) << run.output;
