@@ -3,11 +3,11 @@
 #include <cstdio>
 #include <optional>
 
-#include "drivers/transport/byte_stream.h"
 #include "hil/boards.h"
 #include "hil/run/device_tests.h"
 #include "hil/run/exports.h"
 #include "hil/virtual_dut.h"
+#include "running_dut.h"
 
 namespace hil::cli {
 namespace {
@@ -28,12 +28,9 @@ int RunDeviceTestCommand(const DeviceTestArguments& arguments) {
   std::unique_ptr<dut::DutLink> connected;
   dut::DutLink* link = nullptr;
   if (!arguments.connect.empty()) {
-    Result<std::unique_ptr<transport::ByteStream>> stream =
-        transport::OpenByteStream(arguments.connect);
-    if (!stream.ok()) return Fail(stream.error());
-    connected = std::make_unique<dut::DutLink>(std::move(*stream));
-    Status synced = connected->Resync(std::chrono::milliseconds(5000));
-    if (!synced.ok()) return Fail(synced.error());
+    Result<std::unique_ptr<dut::DutLink>> opened = ConnectRunningDut(arguments.connect);
+    if (!opened.ok()) return Fail(opened.error());
+    connected = std::move(*opened);
     link = connected.get();
   } else {
     Result<const BoardSpec*> board = FindBoard(arguments.board);

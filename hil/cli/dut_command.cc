@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "drivers/dut/dut_link.h"
-#include "drivers/transport/byte_stream.h"
 #include "hil/boards.h"
 #include "hil/virtual_dut.h"
 #include "nlohmann/json.hpp"
+#include "running_dut.h"
 
 namespace hil::cli {
 namespace {
@@ -164,13 +164,9 @@ int RunDut(const DutArguments& arguments) {
   dut::DutLink* link = nullptr;
 
   if (!arguments.connect.empty()) {
-    Result<std::unique_ptr<transport::ByteStream>> stream =
-        transport::OpenByteStream(arguments.connect);
-    if (!stream.ok()) return Fail(stream.error());
-    connected_link = std::make_unique<dut::DutLink>(std::move(*stream));
-    // The DUT booted before we came: bring it to a command boundary.
-    Status synced = connected_link->Resync(std::chrono::milliseconds(5000));
-    if (!synced.ok()) return Fail(synced.error());
+    Result<std::unique_ptr<dut::DutLink>> connected = ConnectRunningDut(arguments.connect);
+    if (!connected.ok()) return Fail(connected.error());
+    connected_link = std::move(*connected);
     link = connected_link.get();
   } else {
     Result<const BoardSpec*> board = FindBoard(arguments.board);
