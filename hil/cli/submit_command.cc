@@ -1,7 +1,6 @@
 #include "submit_command.h"
 
 #include <httplib.h>
-#include <sys/socket.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "hil/daemon/daemon_client.h"
 #include "hil/error.h"
 
 namespace hil::cli {
@@ -29,18 +29,12 @@ std::string DefaultDaemon() {
 
 // A client for the daemon's address, with the bearer token on TCP.
 Result<std::unique_ptr<httplib::Client>> Connect(const Connection& connection) {
-  std::unique_ptr<httplib::Client> client;
-  if (connection.daemon.rfind("unix:", 0) == 0) {
-    client = std::make_unique<httplib::Client>(connection.daemon.substr(5));
-    client->set_address_family(AF_UNIX);
-  } else if (connection.daemon.rfind("tcp:", 0) == 0) {
-    const std::string rest = connection.daemon.substr(4);
-    const size_t colon = rest.rfind(':');
-    if (colon == std::string::npos) {
-      return ConfigurationError("--daemon " + connection.daemon + ": expected tcp:HOST:PORT");
-    }
-    client = std::make_unique<httplib::Client>(rest.substr(0, colon),
-                                               std::atoi(rest.substr(colon + 1).c_str()));
+  std::unique_ptr<httplib::Client> client = daemon::DaemonClient(connection.daemon);
+  if (!client) {
+    return ConfigurationError("--daemon " + connection.daemon +
+                              ": expected unix:PATH or tcp:HOST:PORT");
+  }
+  if (connection.daemon.rfind("tcp:", 0) == 0) {
     std::string token;
     if (const char* env = std::getenv("HILD_TOKEN"); env != nullptr) token = env;
     if (!connection.token_file.empty()) {
@@ -52,9 +46,6 @@ Result<std::unique_ptr<httplib::Client>> Connect(const Connection& connection) {
       return ConfigurationError("TCP needs a token: --token-file FILE or $HILD_TOKEN");
     }
     client->set_bearer_token_auth(token);
-  } else {
-    return ConfigurationError("--daemon " + connection.daemon +
-                              ": expected unix:PATH or tcp:HOST:PORT");
   }
   client->set_read_timeout(std::chrono::hours(24));
   return client;

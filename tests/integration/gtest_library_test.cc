@@ -3,8 +3,14 @@
 // the measured and the expected value; and an installed hil is found by
 // another CMake project, which builds and runs the example against it.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include "cli_runner.h"
 #include "virtual_bench.h"
@@ -41,6 +47,28 @@ TEST(GtestLibrary, TighteningOneLimitFailsExactlyThatTestWithBothValues) {
   EXPECT_NE(energy.output.find("[       OK ] AnomalyDetectionTest.SimdUsesLessEnergyThanReference"),
             std::string::npos)
       << energy.output;
+}
+
+TEST(GtestLibrary, TheExampleSuiteAlsoMeasuresThroughHild) {
+  ScratchFolder scratch;
+  std::ofstream(scratch.File("benches.yaml")) << "benches:\n  - {name: virtual-a}\n"
+                                                 "state_dir: state\n";
+  const pid_t hild =
+      SpawnProgram(HILD_PATH, {"--config", scratch.File("benches.yaml")}, scratch.File("hild.log"));
+  ASSERT_GT(hild, 0);
+  const std::string socket = scratch.File("state/hild.sock");
+  for (int i = 0; i < 200 && !std::filesystem::exists(socket); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const CliRun run =
+      RunCommand(std::string(HIL_EXAMPLE_PATH) + " --hil_bench=daemon:unix:" + socket +
+                 " --gtest_filter=*Outputs*:*Latency*");
+  ::kill(hild, SIGTERM);
+  ::waitpid(hild, nullptr, 0);
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("measuring on hild at unix:" + socket), std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("[  PASSED  ] 2 tests."), std::string::npos) << run.output;
 }
 
 TEST(GtestLibrary, AnInstalledHilIsFoundByAnotherProject) {

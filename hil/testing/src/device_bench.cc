@@ -1,7 +1,6 @@
 #include "hil/testing/device_bench.h"
 
 #include <httplib.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +12,8 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "hil/daemon/daemon_client.h"
 
 namespace hil::testing {
 namespace {
@@ -163,20 +164,11 @@ class DaemonBench : public DeviceBench {
 
  private:
   std::unique_ptr<httplib::Client> Client() const {
-    std::unique_ptr<httplib::Client> client;
-    if (address_.rfind("unix:", 0) == 0) {
-      client = std::make_unique<httplib::Client>(address_.substr(5));
-      client->set_address_family(AF_UNIX);
-    } else if (address_.rfind("tcp:", 0) == 0) {
-      const std::string rest = address_.substr(4);
-      const size_t colon = rest.rfind(':');
-      if (colon == std::string::npos) return nullptr;
-      client = std::make_unique<httplib::Client>(rest.substr(0, colon),
-                                                 std::atoi(rest.substr(colon + 1).c_str()));
-      if (const char* token = std::getenv("HILD_TOKEN")) client->set_bearer_token_auth(token);
-    } else {
-      return nullptr;
-    }
+    std::unique_ptr<httplib::Client> client = daemon::DaemonClient(address_);
+    if (!client) return nullptr;
+    if (const char* token = std::getenv("HILD_TOKEN");
+        token != nullptr && address_.rfind("tcp:", 0) == 0)
+      client->set_bearer_token_auth(token);
     client->set_read_timeout(std::chrono::minutes(10));
     return client;
   }
