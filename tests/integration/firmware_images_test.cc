@@ -6,8 +6,10 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "drivers/flash/elf_image.h"
+#include "hil/boards.h"
 #include "virtual_bench.h"
 
 namespace hil::testing {
@@ -17,28 +19,19 @@ using flash::ElfImage;
 using flash::ElfSymbol;
 using flash::ReadElfImage;
 
-struct ImageLayout {
-  const char* board;
-  uint32_t flash_base;
-  uint32_t flash_size;
-  uint32_t ram_base;
-  uint32_t ram_size;
-};
+// Every board profile: its memory (from the datasheet) must be where the
+// board's memory.ld put the image.
+std::vector<const BoardSpec*> Profiles() {
+  std::vector<const BoardSpec*> boards;
+  for (const BoardSpec& board : AllBoards()) boards.push_back(&board);
+  return boards;
+}
 
-// From each board's memory.ld and datasheet.
-constexpr ImageLayout kLayouts[] = {
-    {"mps2-an386", 0x00000000, 4u << 20, 0x20000000, 4u << 20},
-    {"mps2-an500", 0x00000000, 4u << 20, 0x20000000, 4u << 20},
-    {"mps3-an547", 0x00000000, 512u << 10, 0x20000000, 512u << 10},
-    {"nucleo-l4r5zi", 0x08000000, 2u << 20, 0x20000000, 640u << 10},
-    {"nrf52840dk", 0x00000000, 1u << 20, 0x20000000, 256u << 10},
-};
-
-class FirmwareImageTest : public ::testing::TestWithParam<ImageLayout> {};
+class FirmwareImageTest : public ::testing::TestWithParam<const BoardSpec*> {};
 
 TEST_P(FirmwareImageTest, IsAThumbElfWithAVectorTableInFlash) {
-  const ImageLayout& layout = GetParam();
-  const std::string path = BuiltImage(layout.board, "mb-conv3x3");
+  const BoardSpec& layout = *GetParam();
+  const std::string path = BuiltImage(std::string(layout.name), "mb-conv3x3");
   std::ifstream file(path, std::ios::binary);
   ASSERT_TRUE(file.good()) << "not built: " << path;
   std::stringstream content;
@@ -53,7 +46,7 @@ TEST_P(FirmwareImageTest, IsAThumbElfWithAVectorTableInFlash) {
   // Thumb entry point (bit 0 set) inside the board's flash.
   EXPECT_EQ(header.e_entry & 1u, 1u);
   EXPECT_GE(header.e_entry, layout.flash_base);
-  EXPECT_LT(header.e_entry, layout.flash_base + layout.flash_size);
+  EXPECT_LT(header.e_entry, layout.flash_base + layout.flash_bytes);
 
   // The first loadable segment starts at the flash base with the vector
   // table: initial stack pointer at the top of RAM, then the reset handler.
@@ -65,7 +58,7 @@ TEST_P(FirmwareImageTest, IsAThumbElfWithAVectorTableInFlash) {
     found = true;
     uint32_t vectors[2];
     std::memcpy(vectors, bytes.data() + segment.p_offset, sizeof(vectors));
-    EXPECT_EQ(vectors[0], layout.ram_base + layout.ram_size);
+    EXPECT_EQ(vectors[0], layout.ram_base + layout.ram_bytes);
     EXPECT_EQ(vectors[1], header.e_entry);
   }
   EXPECT_TRUE(found) << "no loadable segment at the flash base";
@@ -76,7 +69,7 @@ TEST_P(FirmwareImageTest, AppearsInTheBuildSizeTable) {
   ASSERT_TRUE(table.good());
   std::string line;
   bool listed = false;
-  const std::string image = std::string("/") + GetParam().board + "/harness-mb-conv3x3.elf";
+  const std::string image = "/" + std::string(GetParam()->name) + "/harness-mb-conv3x3.elf";
   while (std::getline(table, line)) {
     if (line.find(image) == std::string::npos) continue;
     std::istringstream fields(line);
@@ -90,7 +83,7 @@ TEST_P(FirmwareImageTest, AppearsInTheBuildSizeTable) {
 }
 
 TEST_P(FirmwareImageTest, ElfReaderAgreesWithTheBuildSizeTableAndFindsSymbols) {
-  const std::string image = BuiltImage(GetParam().board, "mb-conv3x3");
+  const std::string image = BuiltImage(std::string(GetParam()->name), "mb-conv3x3");
   Result<ElfImage> elf = ReadElfImage(image);
   ASSERT_TRUE(elf.ok()) << elf.error().ToString();
   std::ifstream table(std::string(HIL_FIRMWARE_BUILD_DIR) + "/sizes.txt");
@@ -113,9 +106,9 @@ TEST_P(FirmwareImageTest, ElfReaderAgreesWithTheBuildSizeTableAndFindsSymbols) {
   EXPECT_EQ(main_function->address & 1u, 0u);  // Thumb bit removed
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBoards, FirmwareImageTest, ::testing::ValuesIn(kLayouts),
-                         [](const ::testing::TestParamInfo<ImageLayout>& param) {
-                           std::string name = param.param.board;
+INSTANTIATE_TEST_SUITE_P(AllBoards, FirmwareImageTest, ::testing::ValuesIn(Profiles()),
+                         [](const ::testing::TestParamInfo<const BoardSpec*>& param) {
+                           std::string name(param.param->name);
                            for (char& c : name) c = c == '-' ? '_' : c;
                            return name;
                          });

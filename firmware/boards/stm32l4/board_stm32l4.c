@@ -1,15 +1,27 @@
-/* Board layer of the NUCLEO-L4R5ZI (STM32L4R5ZI).
+/* Board layer of the STM32L4 Nucleo-144 boards: NUCLEO-L4R5ZI (STM32L4R5ZI,
+ * 120 MHz) and NUCLEO-L496ZG (STM32L496ZG, 80 MHz). The board's board.cmake
+ * sets the differences: STM32L4_PLLN, STM32L4_FLASH_WAIT_STATES and
+ * STM32L4_BOOST.
  *
- * Clock: the 4 MHz MSI feeds the PLL (M = 1, N = 60, R = 2) for 120 MHz,
- * which needs voltage range 1 in boost mode and five flash wait states
- * (RM0432, "Dynamic voltage scaling management" and "Read access latency").
+ * Clock: the 4 MHz MSI feeds the PLL (M = 1, N, R = 2) for 2 * N MHz. Above
+ * 80 MHz (the L4+ parts only) voltage range 1 must be in boost mode (RM0432,
+ * "Dynamic voltage scaling management"); the flash wait states follow the
+ * clock ("Read access latency").
  * UART: LPUART1 on PG7 (TX) and PG8 (RX), wired to the ST-LINK virtual COM
- * port; port G is powered from VDDIO2, which must be declared valid first.
- * Trigger pins: PC8 (inference), PC9 (layer), PC10 (timestamp), driven
- * through the port's set/reset register. */
+ * port on both boards; port G is powered from VDDIO2, which must be declared
+ * valid first.
+ * Trigger pins: PC8 (inference), PC9 (layer), PC10 (timestamp) on CN8,
+ * driven through the port's set/reset register. */
 #include "board.h"
 
 #include "systick_timer.h"
+
+#if !defined(STM32L4_PLLN) || !defined(STM32L4_FLASH_WAIT_STATES) || !defined(STM32L4_BOOST)
+#error "board.cmake defines STM32L4_PLLN, STM32L4_FLASH_WAIT_STATES and STM32L4_BOOST"
+#endif
+#if BOARD_CLOCK_HZ != STM32L4_PLLN * 2000000u
+#error "BOARD_CLOCK_HZ must be 4 MHz * STM32L4_PLLN / 2"
+#endif
 
 #define REG(address) (*(volatile uint32_t *)(address))
 
@@ -50,38 +62,42 @@
 static const uint32_t kPinNumbers[BOARD_PIN_COUNT] = {8u, 9u, 10u};
 
 const struct board_info board_info = {
-    .name = "nucleo-l4r5zi",
+    .name = BOARD_NAME,
     .core = "cortex-m4",
     .clock_hz = BOARD_CLOCK_HZ,
 };
 
-static void clock_init_120mhz(void) {
-  RCC_APB1ENR1 |= 1u << 28; /* PWREN */
+static void clock_init(void) {
+  RCC_APB1ENR1 |= 1u << 28;                     /* PWREN */
+  PWR_CR1 = (PWR_CR1 & ~(3u << 9)) | (1u << 9); /* VOS = range 1 */
+  while (PWR_SR2 & (1u << 10)) {                /* VOSF */
+  }
+#if STM32L4_BOOST
   /* Above 80 MHz: range 1 boost (R1MODE = 0), entered with HCLK halved. */
   RCC_CFGR = (RCC_CFGR & ~(0xFu << 4)) | (0x8u << 4); /* HPRE = /2 */
-  PWR_CR1 = (PWR_CR1 & ~(3u << 9)) | (1u << 9);       /* VOS = range 1 */
-  while (PWR_SR2 & (1u << 10)) {                      /* VOSF */
-  }
-  PWR_CR5 &= ~(1u << 8); /* R1MODE = 0: boost */
-  FLASH_ACR = (FLASH_ACR & ~0xFu) | 5u;
-  while ((FLASH_ACR & 0xFu) != 5u) {
+  PWR_CR5 &= ~(1u << 8);                              /* R1MODE = 0: boost */
+#endif
+  FLASH_ACR = (FLASH_ACR & ~0xFu) | STM32L4_FLASH_WAIT_STATES;
+  while ((FLASH_ACR & 0xFu) != STM32L4_FLASH_WAIT_STATES) {
   }
 
-  RCC_PLLCFGR = (1u << 0)     /* PLLSRC = MSI */
-                | (0u << 4)   /* PLLM = 1 */
-                | (60u << 8)  /* PLLN = 60: VCO 240 MHz */
-                | (0u << 25)  /* PLLR = 2 */
-                | (1u << 24); /* PLLREN */
-  RCC_CR |= 1u << 24;         /* PLLON */
+  RCC_PLLCFGR = (1u << 0)               /* PLLSRC = MSI */
+                | (0u << 4)             /* PLLM = 1 */
+                | (STM32L4_PLLN << 8)   /* VCO = 4 MHz * N */
+                | (0u << 25)            /* PLLR = 2 */
+                | (1u << 24);           /* PLLREN */
+  RCC_CR |= 1u << 24;                   /* PLLON */
   while (!(RCC_CR & (1u << 25))) {
   }
   RCC_CFGR = (RCC_CFGR & ~3u) | 3u; /* SW = PLL */
   while (((RCC_CFGR >> 2) & 3u) != 3u) {
   }
+#if STM32L4_BOOST
   /* Wait at least 1 us at the halved clock before full speed. */
   for (volatile uint32_t i = 0; i < 100u; ++i) {
   }
   RCC_CFGR &= ~(0xFu << 4); /* HPRE = /1 */
+#endif
 }
 
 static void uart_init(void) {
@@ -108,7 +124,7 @@ static void pins_init(void) {
 }
 
 void board_init(void) {
-  clock_init_120mhz();
+  clock_init();
   uart_init();
   pins_init();
   board_pin_write(BOARD_PIN_INFERENCE, 0);
