@@ -233,16 +233,8 @@ TEST(Daemon, CancelStopsAQueuedJobAtOnceAndARunningOneAfterItsCase) {
 
 TEST(Daemon, TcpRefusesRequestsWithoutTheRightToken) {
   ScratchFolder scratch;
-  // A free port: bind to 0, read it back, release it.
-  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  const int port = ntohs(address.sin_port);
-  ::close(probe);
+  const int port = FreeTcpPort();
+  ASSERT_GT(port, 0);
   std::ofstream(scratch.File("token")) << "s3cret-token-of-32-characters-xx\n";
   std::ofstream(scratch.File("benches.yaml"))
       << "benches:\n  - {name: virtual-a}\nstate_dir: state\ntcp: {port: " << port

@@ -79,35 +79,10 @@ Result<DaemonConfig> ReadDaemonConfig(const std::string& path) {
   const fs::path base = fs::absolute(path).parent_path();
   const auto resolve = [&](const std::string& p) { return (base / p).lexically_normal().string(); };
   DaemonConfig config;
+  Result<std::vector<BenchSpec>> benches = bench::ReadBenchFile(path);
+  if (!benches.ok()) return benches.error();
+  config.benches = std::move(*benches);
   try {
-    if (!root.IsMap()) return ConfigurationError(path + ": expected a mapping with 'benches'");
-    for (const auto& entry : root) {
-      const std::string key = entry.first.as<std::string>();
-      if (key != "benches" && key != "state_dir" && key != "socket" && key != "tcp" &&
-          key != "firmware_cache") {
-        return ConfigurationError(Where(path, entry.first) + "unknown key '" + key +
-                                  "' (benches, state_dir, socket, tcp, firmware_cache)");
-      }
-    }
-    const YAML::Node benches = root["benches"];
-    if (!benches || !benches.IsSequence() || benches.size() == 0) {
-      return ConfigurationError(path + ": 'benches' must list at least one bench");
-    }
-    for (const YAML::Node& bench : benches) {
-      BenchSpec spec;
-      if (!bench["name"]) return ConfigurationError(Where(path, bench) + "a bench needs a name");
-      spec.name = bench["name"].as<std::string>();
-      if (bench["kind"]) spec.kind = bench["kind"].as<std::string>();
-      if (spec.kind != "virtual" && spec.kind != "real") {
-        return ConfigurationError(Where(path, bench["kind"]) + "kind is '" + spec.kind +
-                                  "'; it must be virtual or real");
-      }
-      for (const BenchSpec& other : config.benches) {
-        if (other.name == spec.name)
-          return ConfigurationError(Where(path, bench) + "bench '" + spec.name + "' twice");
-      }
-      config.benches.push_back(spec);
-    }
     config.state_dir = resolve(root["state_dir"] ? root["state_dir"].as<std::string>() : "hild");
     config.socket_path = root["socket"] ? resolve(root["socket"].as<std::string>())
                                         : (fs::path(config.state_dir) / "hild.sock").string();

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "hil/bench/bench_spec.h"
 #include "hil/daemon/job_store.h"
 #include "hil/error.h"
 
@@ -22,10 +23,7 @@ class Server;
 
 namespace hil::daemon {
 
-struct BenchSpec {
-  std::string name;
-  std::string kind = "virtual";  // virtual | real
-};
+using bench::BenchSpec;
 
 struct DaemonConfig {
   std::vector<BenchSpec> benches;

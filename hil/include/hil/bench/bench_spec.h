@@ -1,0 +1,73 @@
+// A bench: one DUT board and everything that reaches it (debug probe,
+// UART, power monitor, trigger wiring, host GPIO). A bench file lists the
+// benches of a host; hild serves them and `hil bench check` checks them.
+// hil/BENCHES.md documents every key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "drivers/flash/openocd.h"
+#include "hil/boards.h"
+#include "hil/error.h"
+
+namespace hil::bench {
+
+// How OpenOCD reaches the board: the board profile's configs unless
+// overridden, and the serial number that picks this bench's probe.
+struct DebugSpec {
+  std::string adapter_serial;    // empty: the only probe attached
+  std::string interface_config;  // empty: the board profile's
+  std::string transport;         // empty: the board profile's
+  std::string target_config;     // empty: the board profile's
+  uint32_t speed_khz = 0;        // 0: the board profile's
+  int tcl_port = 0;              // a long-lived OpenOCD's RPC port; 0: none
+  std::vector<std::string> extra_commands;  // e.g. "reset_config srst_only"
+};
+
+struct ProbeSpec {
+  std::string kind = "ppk2";  // ppk2 | lpm01a | js110
+  std::string connect;        // serial:/dev/ttyACM0, usb[:SERIAL] (js110); virtual: unused
+};
+
+// Host GPIO (libgpiod): trigger inputs when the DUT's pins are not wired to
+// the probe's logic inputs, and outputs that drive the DUT.
+struct GpioSpec {
+  std::string chip;  // /dev/gpiochipN or its name
+  // Line names or offsets; empty: not wired to the host.
+  std::string inference, layer, timestamp;  // inputs, both edges
+  std::string reset;                        // output, drives the DUT's NRST (active low)
+  bool configured() const { return !chip.empty(); }
+};
+
+struct BenchSpec {
+  std::string name;
+  std::string kind = "virtual";  // virtual | real
+  std::string board;             // a board profile (`hil boards`)
+  std::string uart;              // real: the DUT's UART connection string
+  uint32_t supply_mv = 3300;
+  DebugSpec debug;
+  ProbeSpec probe;
+  GpioSpec gpio;
+  // Where each trigger comes in: a probe logic input "D0".."D7", "gpio"
+  // (the GpioSpec line), or "none".
+  std::string inference_trigger = "D0", layer_trigger = "D1", timestamp_trigger = "D2";
+  int line = 0;  // in the bench file, for messages
+};
+
+// The keys a bench file may have at its top level (hild reads the rest).
+extern const char* const kBenchFileKeys[];
+
+// Reads the `benches` of a bench file and checks each against the board
+// profiles. Errors: configuration, with FILE:LINE:COL and the fix.
+Result<std::vector<BenchSpec>> ReadBenchFile(const std::string& path);
+
+// The virtual bench `hil bench check` checks when given no file.
+BenchSpec DefaultVirtualBench();
+
+// The OpenOCD configuration of a real bench: the board profile's interface
+// and target, with the bench's serial number and overrides.
+flash::OpenOcdConfig OpenOcdConfigFor(const BenchSpec& bench, const BoardSpec& board);
+
+}  // namespace hil::bench

@@ -1,0 +1,111 @@
+// Bench files: what a real and a virtual bench say, and the messages a
+// mistake gets.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "hil/bench/bench_spec.h"
+
+namespace hil::bench {
+namespace {
+
+class BenchFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (std::filesystem::temp_directory_path() /
+             ("hil-bench-" + std::to_string(::getpid()) + ".yaml"))
+                .string();
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+
+  Result<std::vector<BenchSpec>> Read(const std::string& text) {
+    std::ofstream(path_) << text;
+    return ReadBenchFile(path_);
+  }
+  // The error message of a file that must be refused.
+  std::string Refused(const std::string& text) {
+    Result<std::vector<BenchSpec>> benches = Read(text);
+    EXPECT_FALSE(benches.ok()) << text;
+    if (benches.ok()) return "";
+    EXPECT_EQ(benches.error().kind(), ErrorKind::kConfiguration);
+    return benches.error().message();
+  }
+  std::string path_;
+};
+
+constexpr const char* kLab =
+    "benches:\n"
+    "  - name: lab-l4r5\n"
+    "    kind: real\n"
+    "    board: nucleo-l4r5zi\n"
+    "    uart: serial:/dev/ttyACM0@115200\n"
+    "    supply_mv: 1800\n"
+    "    debug: {serial: 0026003A3438510B34313939, speed_khz: 1800, tcl_port: 6670}\n"
+    "    probe: {kind: ppk2, connect: 'serial:/dev/ttyACM1'}\n"
+    "    gpio: {chip: gpiochip0, inference: DUT_INFER, reset: DUT_NRST}\n"
+    "    triggers: {inference: gpio, layer: D1, timestamp: none}\n"
+    "  - name: virtual-a\n"
+    "state_dir: state\n";
+
+TEST_F(BenchFileTest, ReadsARealAndAVirtualBench) {
+  Result<std::vector<BenchSpec>> benches = Read(kLab);
+  ASSERT_TRUE(benches.ok()) << benches.error().ToString();
+  ASSERT_EQ(benches->size(), 2u);
+  const BenchSpec& lab = (*benches)[0];
+  EXPECT_EQ(lab.kind, "real");
+  EXPECT_EQ(lab.uart, "serial:/dev/ttyACM0@115200");
+  EXPECT_EQ(lab.supply_mv, 1800u);
+  EXPECT_EQ(lab.debug.adapter_serial, "0026003A3438510B34313939");
+  EXPECT_EQ(lab.probe.connect, "serial:/dev/ttyACM1");
+  EXPECT_EQ(lab.gpio.inference, "DUT_INFER");
+  EXPECT_EQ(lab.gpio.reset, "DUT_NRST");
+  EXPECT_EQ(lab.inference_trigger, "gpio");
+  EXPECT_EQ(lab.timestamp_trigger, "none");
+  const BenchSpec& virtual_bench = (*benches)[1];
+  EXPECT_EQ(virtual_bench.kind, "virtual");
+  EXPECT_EQ(virtual_bench.board, "mps2-an386");
+
+  // The board profile's OpenOCD files with the bench's serial and speed.
+  flash::OpenOcdConfig config = OpenOcdConfigFor(lab, **FindBoard("nucleo-l4r5zi"));
+  EXPECT_EQ(config.interface_config, "interface/stlink.cfg");
+  EXPECT_EQ(config.target_config, "target/stm32l4x.cfg");
+  EXPECT_EQ(config.adapter_serial, "0026003A3438510B34313939");
+  EXPECT_EQ(config.speed_khz, 1800u);
+  EXPECT_EQ(config.tcl_port, 6670);
+}
+
+TEST_F(BenchFileTest, MistakesNameTheLineAndTheFix) {
+  EXPECT_NE(Refused("benches:\n  - name: a\n    kind: real\n    board: nucleo-l4r5zi\n"
+                    "    probe: {connect: 'serial:/dev/ttyACM1'}\n")
+                .find(":2:5: real bench 'a' needs uart:"),
+            std::string::npos);
+  EXPECT_NE(Refused("benches:\n  - name: a\n    kind: real\n    board: nucleo-l4r5zi\n"
+                    "    uart: serial:/dev/ttyACM0\n")
+                .find("needs probe: connect:"),
+            std::string::npos);
+  EXPECT_NE(Refused("benches:\n  - name: a\n    boards: mps2-an386\n")
+                .find(":3:5: unknown key 'boards' in a bench (board, debug,"),
+            std::string::npos);
+  EXPECT_NE(Refused("benches:\n  - name: a\n    board: nucleo-f767zi\n")
+                .find("board nucleo-f767zi is not emulated: a bench with it is kind: real"),
+            std::string::npos);
+  EXPECT_NE(Refused("benches:\n  - name: a\n    board: stm32-nope\n").find("unknown board"),
+            std::string::npos);
+  EXPECT_NE(Refused("benches:\n  - name: a\n    kind: real\n    board: nucleo-l496zg\n"
+                    "    uart: serial:/dev/ttyACM0\n    probe: {connect: 'serial:/dev/x'}\n"
+                    "    triggers: {layer: gpio}\n")
+                .find("trigger layer comes through gpio, but gpio: names no layer line"),
+            std::string::npos);
+  EXPECT_NE(Refused("benches:\n  - name: a\n    triggers: {inference: D9}\n")
+                .find("use a probe logic input D0..D7"),
+            std::string::npos);
+  EXPECT_NE(Refused("benches:\n  - name: a\n  - name: a\n").find("bench 'a' twice"),
+            std::string::npos);
+  EXPECT_NE(Refused("bench: []\n").find("unknown key 'bench' in the bench file"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace hil::bench
