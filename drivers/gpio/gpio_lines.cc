@@ -85,6 +85,11 @@ Result<gpiod_line*> GpioChip::FindLine(const std::string& line) {
                             (named.empty() ? "" : " or a name: " + named));
 }
 
+Status GpioChip::HasLine(const std::string& line) {
+  Result<gpiod_line*> found = FindLine(line);
+  return found.ok() ? OkStatus() : Status(found.error());
+}
+
 Status GpioChip::WatchEdges(const std::vector<std::string>& lines) {
   for (const std::string& wanted : lines) {
     Result<gpiod_line*> line = FindLine(wanted);

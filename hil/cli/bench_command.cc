@@ -9,6 +9,9 @@
 #include <memory>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
+#include "hil/bench/bench_check.h"
 #include "hil/boards.h"
 #include "hil/virtual_dut.h"
 
@@ -115,10 +118,85 @@ int RunBenchUp(const BenchArguments& arguments) {
   return exit_code;
 }
 
+struct CheckArguments {
+  std::string bench_file;
+  std::string bench;
+  bool json = false;
+  double openocd_timeout_s = 20;
+};
+
+int RunBenchCheck(const CheckArguments& arguments) {
+  std::vector<bench::BenchSpec> benches;
+  if (arguments.bench_file.empty()) {
+    benches.push_back(bench::DefaultVirtualBench());
+  } else {
+    Result<std::vector<bench::BenchSpec>> read = bench::ReadBenchFile(arguments.bench_file);
+    if (!read.ok()) {
+      std::fprintf(stderr, "hil bench check: %s\n", read.error().ToString().c_str());
+      return ExitCodeFor(read.error().kind());
+    }
+    benches = std::move(*read);
+  }
+  if (!arguments.bench.empty()) {
+    std::string names;
+    std::vector<bench::BenchSpec> picked;
+    for (const bench::BenchSpec& spec : benches) {
+      names += (names.empty() ? "" : ", ") + spec.name;
+      if (spec.name == arguments.bench) picked.push_back(spec);
+    }
+    if (picked.empty()) {
+      std::fprintf(stderr, "hil bench check: no bench '%s' in %s (benches: %s)\n",
+                   arguments.bench.c_str(), arguments.bench_file.c_str(), names.c_str());
+      return ExitCodeFor(ErrorKind::kConfiguration);
+    }
+    benches = std::move(picked);
+  }
+  bench::CheckOptions options;
+  options.openocd_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(arguments.openocd_timeout_s * 1000));
+  if (!arguments.json) {
+    options.progress = [](const std::string& step) {
+      std::fprintf(stderr, "  ... %s\n", step.c_str());
+    };
+  }
+  bool all_healthy = true;
+  nlohmann::json report = nlohmann::json::array();
+  for (const bench::BenchSpec& spec : benches) {
+    if (!arguments.json) {
+      std::printf("bench %s (%s, %s)\n", spec.name.c_str(), spec.kind.c_str(), spec.board.c_str());
+      std::fflush(stdout);
+    }
+    const bench::BenchHealth health = bench::CheckBench(spec, options);
+    all_healthy = all_healthy && health.healthy();
+    nlohmann::json parts = nlohmann::json::array();
+    for (const bench::PartHealth& part : health.parts) {
+      parts.push_back({{"part", part.part}, {"healthy", part.healthy}, {"detail", part.detail}});
+      if (!arguments.json) {
+        std::printf("  %-14s %-8s %s\n", part.part.c_str(), part.healthy ? "ok" : "MISSING",
+                    part.detail.c_str());
+      }
+    }
+    report.push_back({{"bench", spec.name},
+                      {"kind", spec.kind},
+                      {"board", spec.board},
+                      {"healthy", health.healthy()},
+                      {"parts", parts}});
+    if (!arguments.json) {
+      std::printf("  => %s\n", health.healthy() ? "healthy"
+                                                 : ("not ready: " + health.MissingParts()).c_str());
+      std::fflush(stdout);
+    }
+  }
+  if (arguments.json) std::printf("%s\n", report.dump(2).c_str());
+  return all_healthy ? kExitOk : ExitCodeFor(ErrorKind::kInfrastructure);
+}
+
 }  // namespace
 
 void AddBenchCommand(CLI::App& app, int& exit_code) {
-  CLI::App* bench = app.add_subcommand("bench", "Benches: start a virtual one.");
+  CLI::App* bench =
+      app.add_subcommand("bench", "Benches: check that every part of one responds, or start a "
+                                  "virtual one.");
   bench->require_subcommand(1);
   auto arguments = std::make_shared<BenchArguments>();
   CLI::App* up = bench->add_subcommand(
@@ -145,6 +223,30 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
   up->add_option("--seconds", arguments->seconds, "Stop after this many seconds (0: never)")
       ->check(CLI::NonNegativeNumber);
   up->callback([arguments, &exit_code] { exit_code = RunBenchUp(*arguments); });
+
+  auto check_arguments = std::make_shared<CheckArguments>();
+  CLI::App* check = bench->add_subcommand(
+      "check",
+      "Check that each part of a bench responds: the board profile and its firmware, the debug\n"
+      "probe (OpenOCD examines the target), the DUT's UART (the harness answers name%), the\n"
+      "power monitor (its metadata) and the host GPIO lines. On a virtual bench: QEMU, the\n"
+      "harness and the virtual probe. Each part is checked on its own, so one missing part\n"
+      "does not hide the others. hild runs the same check before each job on a real bench.\n\n"
+      "Exit codes: 0 every part healthy, 3 a part missing, 2 a bad bench file.\n\n"
+      "Examples:\n"
+      "  hil bench check                       the default virtual bench\n"
+      "  hil bench check lab.yaml --bench l4r5 one bench of a bench file (hil/BENCHES.md)");
+  check->add_option("bench_file", check_arguments->bench_file,
+                    "Bench file (as hild reads); default: the virtual bench")
+      ->check(CLI::ExistingFile);
+  check->add_option("--bench", check_arguments->bench, "Check only this bench of the file");
+  check->add_flag("--json", check_arguments->json, "Print the report as JSON");
+  check->add_option("--openocd-timeout", check_arguments->openocd_timeout_s,
+                    "Seconds OpenOCD may take to examine the target")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  check->callback(
+      [check_arguments, &exit_code] { exit_code = RunBenchCheck(*check_arguments); });
 }
 
 }  // namespace hil::cli

@@ -3,11 +3,11 @@
 #include <cstdio>
 #include <optional>
 
+#include "drivers/dut/running_dut.h"
 #include "hil/boards.h"
 #include "hil/run/device_tests.h"
 #include "hil/run/exports.h"
 #include "hil/virtual_dut.h"
-#include "running_dut.h"
 
 namespace hil::cli {
 namespace {
@@ -28,7 +28,7 @@ int RunDeviceTestCommand(const DeviceTestArguments& arguments) {
   std::unique_ptr<dut::DutLink> connected;
   dut::DutLink* link = nullptr;
   if (!arguments.connect.empty()) {
-    Result<std::unique_ptr<dut::DutLink>> opened = ConnectRunningDut(arguments.connect);
+    Result<std::unique_ptr<dut::DutLink>> opened = dut::ConnectRunningDut(arguments.connect);
     if (!opened.ok()) return Fail(opened.error());
     connected = std::move(*opened);
     link = connected.get();

@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "drivers/dut/dut_link.h"
+#include "drivers/dut/running_dut.h"
 #include "hil/boards.h"
 #include "hil/virtual_dut.h"
 #include "nlohmann/json.hpp"
-#include "running_dut.h"
 
 namespace hil::cli {
 namespace {
@@ -164,7 +164,7 @@ int RunDut(const DutArguments& arguments) {
   dut::DutLink* link = nullptr;
 
   if (!arguments.connect.empty()) {
-    Result<std::unique_ptr<dut::DutLink>> connected = ConnectRunningDut(arguments.connect);
+    Result<std::unique_ptr<dut::DutLink>> connected = dut::ConnectRunningDut(arguments.connect);
     if (!connected.ok()) return Fail(connected.error());
     connected_link = std::move(*connected);
     link = connected_link.get();

@@ -44,6 +44,10 @@ class GpioChip {
   std::string label() const;
   unsigned line_count() const;
 
+  // Whether the chip has the line (a name or an offset), without requesting
+  // it. Errors as WatchEdges.
+  Status HasLine(const std::string& line);
+
   // Requests both-edge events on each line (a line name, or an offset).
   // Errors: configuration (no such line: lists the chip's named lines),
   // infrastructure (the kernel refused, e.g. the line is busy).

@@ -1,0 +1,182 @@
+#include "hil/bench/bench_check.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "drivers/dut/running_dut.h"
+#include "drivers/gpio/gpio_lines.h"
+#include "hil/virtual_dut.h"
+#include "probes/probe_factory.h"
+
+namespace hil::bench {
+namespace {
+
+PartHealth Healthy(const std::string& part, const std::string& detail) {
+  return {part, true, detail};
+}
+PartHealth Missing(const std::string& part, const Error& error) {
+  return {part, false, error.message()};
+}
+
+std::string Mhz(uint32_t hz) { return std::to_string(hz / 1'000'000u) + " MHz"; }
+
+PartHealth CheckBoard(const BoardSpec& board) {
+  const std::string image = HarnessImagePath(board.name, kDefaultWorkload);
+  const std::string about = std::string(board.name) + ": " + std::string(board.core) + " at " +
+                            Mhz(board.clock_hz);
+  if (!std::filesystem::exists(image)) {
+    return Missing("board", InfrastructureError(about + ", but its harness is not built (" +
+                                                image + "); build hil with the firmware"));
+  }
+  return Healthy("board", about + ", harness built");
+}
+
+// Opens the power monitor and reads what it says about itself.
+PartHealth CheckPowerMonitor(const probes::ProbeSettings& settings, const std::string& what) {
+  Result<std::unique_ptr<PowerProbe>> made = probes::MakeProbe(settings);
+  if (!made.ok()) return Missing("power monitor", made.error());
+  Status opened = (*made)->Open();
+  if (!opened.ok()) return Missing("power monitor", opened.error());
+  const ProbeInfo& info = (*made)->info();
+  std::ostringstream detail;
+  detail << what << " " << info.kind;
+  if (!info.model.empty()) detail << " (" << info.model << ")";
+  if (!info.serial.empty()) detail << " serial " << info.serial;
+  detail << " at " << info.uri << ", " << info.sample_rate_hz / 1000.0 << " kS/s";
+  return Healthy("power monitor", detail.str());
+}
+
+PartHealth CheckDutName(dut::DutLink& link, const std::string& where) {
+  Result<std::string> name = link.Name();
+  if (!name.ok()) return Missing("DUT UART", name.error());
+  return Healthy("DUT UART", "the harness at " + where + " answers name%: " + *name);
+}
+
+void CheckReal(const BenchSpec& bench, const BoardSpec& board, const CheckOptions& options,
+               BenchHealth& health) {
+  const auto step = [&](const std::string& text) {
+    if (options.progress) options.progress(text);
+  };
+  step("examining the target through OpenOCD");
+  flash::OpenOcdOptions openocd;
+  openocd.binary = options.openocd_binary;
+  openocd.timeout = options.openocd_timeout;
+  openocd.attempts = 1;
+  Result<std::unique_ptr<flash::OpenOcdFlasher>> flasher =
+      flash::OpenOcdFlasher::Create(OpenOcdConfigFor(bench, board), openocd);
+  if (!flasher.ok()) {
+    health.parts.push_back(Missing("debug probe", flasher.error()));
+  } else {
+    Result<std::string> examined = (*flasher)->Examine();
+    health.parts.push_back(examined.ok() ? Healthy("debug probe", *examined)
+                                         : Missing("debug probe", examined.error()));
+  }
+
+  step("asking the DUT for its name over " + bench.uart);
+  Result<std::unique_ptr<dut::DutLink>> link = dut::ConnectRunningDut(bench.uart, options.dut_timeout);
+  health.parts.push_back(link.ok() ? CheckDutName(**link, bench.uart)
+                                   : Missing("DUT UART", link.error()));
+
+  step("opening the " + bench.probe.kind);
+  probes::ProbeSettings settings;
+  settings.kind = bench.probe.kind;
+  settings.uri = bench.probe.connect;
+  settings.supply_mv = bench.supply_mv;
+  health.parts.push_back(CheckPowerMonitor(settings, "the"));
+
+  if (bench.gpio.configured()) {
+    step("opening GPIO chip " + bench.gpio.chip);
+    Result<std::unique_ptr<gpio::GpioChip>> chip = gpio::GpioChip::Open(bench.gpio.chip);
+    if (!chip.ok()) {
+      health.parts.push_back(Missing("host GPIO", chip.error()));
+      return;
+    }
+    std::string lines;
+    for (const std::string& line :
+         {bench.gpio.inference, bench.gpio.layer, bench.gpio.timestamp, bench.gpio.reset}) {
+      if (line.empty()) continue;
+      Status has = (*chip)->HasLine(line);
+      if (!has.ok()) {
+        health.parts.push_back(Missing("host GPIO", has.error()));
+        return;
+      }
+      lines += (lines.empty() ? "" : ", ") + line;
+    }
+    health.parts.push_back(
+        Healthy("host GPIO", (*chip)->name() + " (" + (*chip)->label() + ") has " + lines));
+  }
+}
+
+void CheckVirtual(const BenchSpec& bench, const BoardSpec& board, const CheckOptions& options,
+                  BenchHealth& health) {
+  std::string folder = (std::filesystem::temp_directory_path() / "hil-check-XXXXXX").string();
+  if (::mkdtemp(folder.data()) == nullptr) {
+    health.parts.push_back(Missing("QEMU", InfrastructureError("cannot create a temporary folder")));
+    return;
+  }
+  if (options.progress) options.progress("booting " + bench.board + " in QEMU");
+  VirtualDutOptions dut_options;
+  dut_options.energy.profile = bench.board;
+  dut_options.energy.truth_path = folder + "/truth.jsonl";
+  dut_options.energy.probe_kind = bench.probe.kind;
+  dut_options.energy.probe_socket = folder + "/probe.sock";
+  const std::string image = HarnessImagePath(board.name, kDefaultWorkload);
+  {
+    Result<VirtualDut> booted = BootVirtualDut(board, image, dut_options);
+    if (!booted.ok()) {
+      health.parts.push_back(Missing("QEMU", booted.error()));
+    } else {
+      health.parts.push_back(Healthy(
+          "QEMU", "qemu-system-arm -M " + std::string(board.qemu_machine) + " booted " + image +
+                      " with the energy model (pid " + std::to_string(booted->machine->pid()) +
+                      ")"));
+      health.parts.push_back(CheckDutName(*booted->link, booted->machine->uart_uri()));
+      probes::ProbeSettings settings;
+      settings.kind = bench.probe.kind;
+      settings.uri = "unix:" + dut_options.energy.probe_socket;
+      settings.supply_mv = bench.supply_mv;
+      settings.source_meter = bench.probe.kind == "ppk2";
+      health.parts.push_back(CheckPowerMonitor(settings, "the virtual"));
+    }
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(folder, ignored);
+}
+
+}  // namespace
+
+bool BenchHealth::healthy() const {
+  for (const PartHealth& part : parts) {
+    if (!part.healthy) return false;
+  }
+  return !parts.empty();
+}
+
+std::string BenchHealth::MissingParts() const {
+  std::string missing;
+  for (const PartHealth& part : parts) {
+    if (!part.healthy) missing += (missing.empty() ? "" : ", ") + part.part;
+  }
+  return missing;
+}
+
+BenchHealth CheckBench(const BenchSpec& bench, const CheckOptions& options) {
+  BenchHealth health{bench.name, bench.kind, bench.board, {}};
+  Result<const BoardSpec*> board = FindBoard(bench.board);
+  if (!board.ok()) {
+    health.parts.push_back(Missing("board", board.error()));
+    return health;
+  }
+  health.parts.push_back(CheckBoard(**board));
+  if (bench.kind == "real") {
+    CheckReal(bench, **board, options, health);
+  } else {
+    CheckVirtual(bench, **board, options, health);
+  }
+  return health;
+}
+
+}  // namespace hil::bench
