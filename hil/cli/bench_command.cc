@@ -129,6 +129,13 @@ int RunBenchCheck(const CheckArguments& arguments) {
   std::vector<bench::BenchSpec> benches;
   if (arguments.bench_file.empty()) {
     benches.push_back(bench::DefaultVirtualBench());
+  } else if (!arguments.bench.empty()) {
+    Result<bench::BenchSpec> named = bench::ReadNamedBench(arguments.bench_file, arguments.bench);
+    if (!named.ok()) {
+      std::fprintf(stderr, "hil bench check: %s\n", named.error().ToString().c_str());
+      return ExitCodeFor(named.error().kind());
+    }
+    benches.push_back(std::move(*named));
   } else {
     Result<std::vector<bench::BenchSpec>> read = bench::ReadBenchFile(arguments.bench_file);
     if (!read.ok()) {
@@ -136,20 +143,6 @@ int RunBenchCheck(const CheckArguments& arguments) {
       return ExitCodeFor(read.error().kind());
     }
     benches = std::move(*read);
-  }
-  if (!arguments.bench.empty()) {
-    std::string names;
-    std::vector<bench::BenchSpec> picked;
-    for (const bench::BenchSpec& spec : benches) {
-      names += (names.empty() ? "" : ", ") + spec.name;
-      if (spec.name == arguments.bench) picked.push_back(spec);
-    }
-    if (picked.empty()) {
-      std::fprintf(stderr, "hil bench check: no bench '%s' in %s (benches: %s)\n",
-                   arguments.bench.c_str(), arguments.bench_file.c_str(), names.c_str());
-      return ExitCodeFor(ErrorKind::kConfiguration);
-    }
-    benches = std::move(picked);
   }
   bench::CheckOptions options;
   options.openocd_timeout =

@@ -31,6 +31,8 @@ struct RunArguments {
   std::string plan;
   std::string out;
   std::string firmware_cache;
+  std::string bench_file;
+  std::string bench;
 };
 
 int Run(const RunArguments& arguments) {
@@ -43,6 +45,17 @@ int Run(const RunArguments& arguments) {
   options.out_dir = arguments.out.empty() ? "results/" + parsed->name : arguments.out;
   options.firmware_cache = arguments.firmware_cache;
   options.interrupted = &interrupted;
+  if (!arguments.bench_file.empty()) {
+    Result<bench::BenchSpec> named = bench::ReadNamedBench(arguments.bench_file, arguments.bench);
+    if (!named.ok()) {
+      std::fprintf(stderr, "hil run: %s\n", named.error().ToString().c_str());
+      return ExitCodeFor(named.error().kind());
+    }
+    options.bench = std::move(*named);
+  } else if (!arguments.bench.empty()) {
+    std::fprintf(stderr, "hil run: --bench names a bench of a --bench-file\n");
+    return ExitCodeFor(ErrorKind::kConfiguration);
+  }
   const bool terminal = ::isatty(STDERR_FILENO) != 0;
   options.progress = [terminal](size_t i, size_t n, const std::string& id, const std::string& step,
                                 double elapsed, double left) {
@@ -90,7 +103,8 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       "progress (twice: at once) and keeps every finished one.\n\n"
       "Examples:\n"
       "  hil run testplans/quickstart.yaml\n"
-      "  hil run testplans/nightly.yaml --out /srv/hil/nightly\n\n"
+      "  hil run testplans/nightly.yaml --out /srv/hil/nightly\n"
+      "  hil run lab-plan.yaml --bench-file lab.yaml --bench l4r5-ppk2   (a real bench)\n\n"
       "Exit codes: 0 every case passed, 1 an expectation failed or a measurement is\n"
       "invalid, 2 the plan (or a case's configuration) is wrong, 3 the bench failed\n"
       "after retries, or the run was interrupted.");
@@ -99,6 +113,12 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
   command->add_option("--firmware-cache", arguments->firmware_cache,
                       "Where firmware built for configurations is kept (default "
                       "$HIL_CACHE_DIR or ~/.cache/hil)");
+  command->add_option("--bench-file", arguments->bench_file,
+                      "Run on a bench of this bench file (hil/BENCHES.md) instead of the "
+                      "virtual bench the plan describes")
+      ->check(CLI::ExistingFile);
+  command->add_option("--bench", arguments->bench,
+                      "Which bench of --bench-file (needed when it has several)");
   command->callback([arguments, &exit_code] { exit_code = Run(*arguments); });
 }
 

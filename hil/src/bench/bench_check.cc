@@ -55,12 +55,9 @@ PartHealth CheckDutName(dut::DutLink& link, const std::string& where) {
   return Healthy("DUT UART", "the harness at " + where + " answers name%: " + *name);
 }
 
-void CheckReal(const BenchSpec& bench, const BoardSpec& board, const CheckOptions& options,
-               BenchHealth& health) {
-  const auto step = [&](const std::string& text) {
-    if (options.progress) options.progress(text);
-  };
-  step("examining the target through OpenOCD");
+void CheckDebugProbe(const BenchSpec& bench, const BoardSpec& board, const CheckOptions& options,
+                     BenchHealth& health) {
+  if (options.progress) options.progress("examining the target through OpenOCD");
   flash::OpenOcdOptions openocd;
   openocd.binary = options.openocd_binary;
   openocd.timeout = options.openocd_timeout;
@@ -73,6 +70,19 @@ void CheckReal(const BenchSpec& bench, const BoardSpec& board, const CheckOption
     Result<std::string> examined = (*flasher)->Examine();
     health.parts.push_back(examined.ok() ? Healthy("debug probe", *examined)
                                          : Missing("debug probe", examined.error()));
+  }
+
+}
+
+void CheckReal(const BenchSpec& bench, const BoardSpec& board, const CheckOptions& options,
+               BenchHealth& health) {
+  const auto step = [&](const std::string& text) {
+    if (options.progress) options.progress(text);
+  };
+  if (bench.flasher == "none") {
+    health.parts.push_back(Healthy("flasher", "none: the DUT is flashed outside hil"));
+  } else {
+    CheckDebugProbe(bench, board, options, health);
   }
 
   step("asking the DUT for its name over " + bench.uart);

@@ -55,8 +55,8 @@ Status ReadTrigger(const std::string& path, const YAML::Node& triggers, const ch
 
 Result<BenchSpec> ReadBench(const std::string& path, const YAML::Node& node) {
   HIL_RETURN_IF_ERROR(CheckKeys(path, node, "a bench",
-                                {"name", "kind", "board", "uart", "supply_mv", "debug", "probe",
-                                 "gpio", "triggers"}));
+                                {"name", "kind", "board", "flasher", "uart", "supply_mv", "debug",
+                                 "probe", "gpio", "triggers"}));
   BenchSpec bench;
   bench.line = node.Mark().line + 1;
   if (!node["name"]) return ConfigurationError(Where(path, node) + "a bench needs a name");
@@ -146,7 +146,16 @@ Result<BenchSpec> ReadBench(const std::string& path, const YAML::Node& node) {
       }
     }
   }
-  if (real && !(*board)->flashed_by_openocd() && bench.debug.interface_config.empty()) {
+  ReadString(node, "flasher", bench.flasher);
+  if (bench.flasher.empty()) bench.flasher = real ? "openocd" : "qemu";
+  const std::set<std::string> flashers =
+      real ? std::set<std::string>{"openocd", "none"} : std::set<std::string>{"qemu"};
+  if (flashers.count(bench.flasher) == 0) {
+    return ConfigurationError(Where(path, node["flasher"]) + "flasher '" + bench.flasher +
+                              "' on a " + bench.kind + " bench; use " + Join(flashers));
+  }
+  if (bench.flasher == "openocd" && !(*board)->flashed_by_openocd() &&
+      bench.debug.interface_config.empty()) {
     return ConfigurationError(Where(path, node) + "board " + bench.board +
                               " has no OpenOCD profile: give debug: interface: and target:");
   }
@@ -224,10 +233,24 @@ Result<std::vector<BenchSpec>> ReadBenchFile(const std::string& path) {
   return benches;
 }
 
+Result<BenchSpec> ReadNamedBench(const std::string& path, const std::string& name) {
+  Result<std::vector<BenchSpec>> benches = ReadBenchFile(path);
+  if (!benches.ok()) return benches.error();
+  std::string names;  // in the file's order
+  for (const BenchSpec& bench : *benches) {
+    if (bench.name == name || (name.empty() && benches->size() == 1)) return bench;
+    names += (names.empty() ? "" : ", ") + bench.name;
+  }
+  return ConfigurationError(
+      path + (name.empty() ? " has several benches; pick one with --bench (" + names + ")"
+                           : " has no bench '" + name + "' (benches: " + names + ")"));
+}
+
 BenchSpec DefaultVirtualBench() {
   BenchSpec bench;
   bench.name = "virtual";
   bench.board = "mps2-an386";
+  bench.flasher = "qemu";
   return bench;
 }
 

@@ -269,11 +269,6 @@ void ReadBench(Reader& reader, const YAML::Node& node, Bench& bench) {
   if (bench.kind == "virtual" && bench.probe == "js110" && node["probe"]) {
     reader.Problem(node["probe"], "the virtual bench has a PPK2 and an LPM01A, not a JS110");
   }
-  if (bench.kind == "real" && bench.connect.empty()) {
-    reader.Problem(node,
-                   "a real bench needs 'connect', the probe's connection string "
-                   "(for example serial:/dev/ttyACM0)");
-  }
   if (const YAML::Node triggers = node["triggers"]) {
     if (reader.Mapping(triggers, "bench.triggers", {"inference", "layer", "timestamp"})) {
       ReadTrigger(reader, triggers, "inference", bench.inference);

@@ -14,7 +14,9 @@
 #include <map>
 #include <thread>
 
+#include "case_bench.h"
 #include "hil/boards.h"
+#include "hil/measure/clock_sync.h"
 #include "hil/measure/measurement.h"
 #include "hil/measure/verification.h"
 #include "hil/model/lowering.h"
@@ -197,6 +199,24 @@ class TraceKeeper {
   bool done_ = false;
 };
 
+// Host GPIO edges read so far, on the probe's timeline. Every edge before
+// the read is in the kernel's queue by then, so the host clock advances to
+// the moment of the read.
+Status FeedHostEdges(CaseBench& bench, const measure::ClockSync& sync,
+                     measure::Measurement& measurement) {
+  if (!sync.ready()) return OkStatus();
+  const double read_at_s = static_cast<double>(gpio::MonotonicNowNs()) * 1e-9;
+  Result<std::vector<gpio::HostEdge>> edges = bench.host_gpio->ReadEdges(milliseconds(0));
+  if (!edges.ok()) return edges.error();
+  for (const gpio::HostEdge& edge : *edges) {
+    const double position = sync.ToPosition(static_cast<double>(edge.timestamp_ns) * 1e-9);
+    HIL_RETURN_IF_ERROR(
+        measurement.AddHostEdge(bench.host_roles.at(edge.input), edge.rising, position));
+  }
+  measurement.AdvanceHostClock(sync.ToPosition(read_at_s));
+  return OkStatus();
+}
+
 double StatOf(const measure::Stats& stats, const std::string& stat) {
   if (stat == "n") return static_cast<double>(stats.n);
   if (stat == "mean") return stats.mean;
@@ -291,18 +311,39 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   settings.source_meter = plan.bench.probe == "ppk2";
   Result<std::unique_ptr<PowerProbe>> made = probes::MakeProbe(settings);
   if (!made.ok()) return made.error();
-  PowerProbe& probe = **made;
   step("opening the virtual " + plan.bench.probe);
-  HIL_RETURN_IF_ERROR(probe.Open());
+  HIL_RETURN_IF_ERROR((*made)->Open());
 
+  CaseBench bench;
+  bench.link = dut.link.get();
+  bench.probe = made->get();
+  bench.triggers = {Wiring(plan.bench.inference, plan.bench.probe),
+                    Wiring(plan.bench.layer, plan.bench.probe),
+                    Wiring(plan.bench.timestamp, plan.bench.probe)};
+  bench.explain = [&dut](const Error& error) { return dut.Explain(error); };
+  bench.ground_truth = [&dut, &options] {
+    dut.machine->Stop();  // the plugin has written every record
+    return measure::ReadGroundTruth(options.energy.truth_path);
+  };
+  return MeasureCase(plan, c, bench, result, progress);
+}
+
+// Measures one case on a bench that is up: the DUT answers on `link`, the
+// probe is open. Runs the inferences with the probe streaming, checks the
+// outputs against the host's reference, and verifies the figures against
+// the firmware's timer and, where the bench has it, the ground truth.
+Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut,
+                   CaseResult& result, const Progress& progress) {
+  const auto step = [&](const std::string& text) {
+    if (progress) progress(text);
+  };
+  PowerProbe& probe = *dut.probe;
   Result<std::vector<dut::Layer>> layers = dut.link->Layers();
-  if (!layers.ok()) return dut.Explain(layers.error());
+  if (!layers.ok()) return dut.explain(layers.error());
   for (const dut::Layer& layer : *layers) result.layer_ops.push_back(layer.op);
   measure::MeasureOptions measure_options;
   measure_options.sample_rate_hz = probe.info().sample_rate_hz;
-  measure_options.triggers[0] = Wiring(plan.bench.inference, plan.bench.probe);
-  measure_options.triggers[1] = Wiring(plan.bench.layer, plan.bench.probe);
-  measure_options.triggers[2] = Wiring(plan.bench.timestamp, plan.bench.probe);
+  measure_options.triggers = dut.triggers;
   for (measure::TriggerWiring& wiring : measure_options.triggers) {
     wiring.min_pulse_s = plan.measurement.min_pulse_us * 1e-6;
   }
@@ -324,13 +365,15 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
     input = std::move(*read);
     step("loading the input tensor");
     Status loaded = dut.link->LoadBuffer(input);
-    if (!loaded.ok()) return dut.Explain(loaded.error());
+    if (!loaded.ok()) return dut.explain(loaded.error());
   }
 
   HIL_RETURN_IF_ERROR(probe.Start());
   // The engine takes the stream as it comes, on a thread of its own, so the
-  // probe's queue never fills while the DUT works.
+  // probe's queue never fills while the DUT works. Host GPIO edges join it
+  // there, placed on the probe's clock by the blocks' arrival times.
   Status fed = OkStatus();
+  measure::ClockSync clock_sync(measure_options.sample_rate_hz);
   TraceKeeper keeper(measure_options.sample_rate_hz);
   const measure::WindowKind kind =
       timestamp_style ? measure::WindowKind::kTimestamp : measure::WindowKind::kInference;
@@ -344,8 +387,14 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
       }
       if (*poll == PowerProbe::Poll::kEnd) return;
       if (*poll != PowerProbe::Poll::kBlock) continue;
+      const double arrived_s = static_cast<double>(gpio::MonotonicNowNs()) * 1e-9;
       keeper.Keep(block);
       if (Status status = measurement.Feed(block); !status.ok() && fed.ok()) fed = status;
+      if (dut.host_gpio != nullptr) {
+        clock_sync.Observe(arrived_s, block.first_index + block.size());
+        if (Status status = FeedHostEdges(dut, clock_sync, measurement); !status.ok() && fed.ok())
+          fed = status;
+      }
       keeper.Look(measurement.windows(), kind, result.trace);
     }
   });
@@ -357,8 +406,8 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   Result<std::string> name = run.ok() ? dut.link->Name() : Result<std::string>(std::string());
   Status stopped = probe.Stop();
   consumer.join();
-  if (!run.ok()) return dut.Explain(run.error());
-  if (!name.ok()) return dut.Explain(name.error());
+  if (!run.ok()) return dut.explain(run.error());
+  if (!name.ok()) return dut.explain(name.error());
   HIL_RETURN_IF_ERROR(stopped);
   HIL_RETURN_IF_ERROR(fed);
   measurement.Finish();
@@ -393,9 +442,9 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
             ReadInput((fs::path(c.network->dataset) / file).string());
         if (!sample.ok()) return sample.error();
         Status loaded = dut.link->LoadBuffer(*sample);
-        if (!loaded.ok()) return dut.Explain(loaded.error());
+        if (!loaded.ok()) return dut.explain(loaded.error());
         Result<dut::InferenceRun> one = dut.link->Infer(1, 0, milliseconds(120000));
-        if (!one.ok()) return dut.Explain(one.error());
+        if (!one.ok()) return dut.explain(one.error());
         Result<model::ModelOutput> expected = model::RunReference(**reference, *sample);
         if (!expected.ok()) return expected.error().WithContext(file);
         ++dataset.inputs;
@@ -418,10 +467,9 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   }
 
   step("verifying");
-  dut.machine->Stop();  // the plugin has written every record
   std::vector<measure::Window>& windows = measurement.windows();
-  Result<std::vector<measure::TruthWindow>> truth =
-      measure::ReadGroundTruth(options.energy.truth_path);
+  Result<std::vector<measure::TruthWindow>> truth = std::vector<measure::TruthWindow>();
+  if (dut.ground_truth) truth = dut.ground_truth();
   if (!truth.ok()) return truth.error();
   measure::TruthCheckOptions truth_options;
   truth_options.sample_rate_hz = measure_options.sample_rate_hz;
@@ -439,8 +487,11 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
       measured_truth.push_back(t);
     }
   }
+  // A real bench has no ground truth: its figures rest on the firmware's
+  // timer and the layer sums alone.
   const measure::TruthCheck truth_check =
-      measure::CompareWithGroundTruth(windows, measured_truth, truth_options);
+      dut.ground_truth ? measure::CompareWithGroundTruth(windows, measured_truth, truth_options)
+                       : measure::TruthCheck{};
   std::vector<std::string> problems = truth_check.problems;
   if (!timestamp_style) {
     measure::CrossCheckOptions timer;

@@ -93,10 +93,15 @@ void Classify(CaseResult& result) {
 }  // namespace
 
 Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options) {
-  if (plan.bench.kind != "virtual") {
-    return ConfigurationError(plan.path +
-                              ": this hil runs plans on the virtual bench only; the "
-                              "real bench (OpenOCD flashing, libgpiod triggers) is not built yet");
+  const std::string bench_kind = options.bench ? options.bench->kind : "virtual";
+  if (plan.bench.kind != bench_kind) {
+    return ConfigurationError(
+        plan.path + ": the plan is for a " + plan.bench.kind + " bench, but " +
+        (options.bench ? "bench " + options.bench->name + " is " + bench_kind
+                       : std::string("no bench was given")) +
+        (plan.bench.kind == "real" ? "; run it with --bench-file FILE --bench NAME "
+                                     "(hil/BENCHES.md), or submit it to hild"
+                                   : ""));
   }
   std::error_code fs_error;
   fs::create_directories(options.out_dir, fs_error);
@@ -115,6 +120,19 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
   record.started = NowIso8601();
   record.status = "running";
   record.bench = BenchJson(plan);
+  if (options.bench) {
+    // The bench file states the physical facts; the plan's are the virtual bench's.
+    const bench::BenchSpec& spec = *options.bench;
+    record.bench["name"] = spec.name;
+    record.bench["board"] = spec.board;
+    record.bench["flasher"] = spec.flasher;
+    record.bench["probe"] = spec.probe.kind;
+    if (!spec.probe.connect.empty()) record.bench["connect"] = spec.probe.connect;
+    record.bench["supply_mV"] = spec.supply_mv;
+    record.bench["triggers"] = {{"inference", spec.inference_trigger},
+                                {"layer", spec.layer_trigger},
+                                {"timestamp", spec.timestamp_trigger}};
+  }
   Result<int64_t> run_id =
       store.BeginRun(record.plan, record.plan_path, record.started, record.bench);
   if (!run_id.ok()) return run_id.error();
@@ -181,7 +199,9 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
       for (uint32_t attempt = 0; attempt <= plan.retries; ++attempt) {
         CaseResult tried = result;
         tried.attempts = static_cast<int>(attempt + 1);
-        Status ran = RunVirtualCase(plan, c, *firmware, tried, progress);
+        Status ran = options.bench && options.bench->kind == "real"
+                         ? RunRealCase(plan, c, *firmware, *options.bench, tried, progress)
+                         : RunVirtualCase(plan, c, *firmware, tried, progress);
         if (ran.ok()) {
           tried.error_kind.reset();
           tried.error.clear();

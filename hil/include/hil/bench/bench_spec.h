@@ -45,6 +45,10 @@ struct BenchSpec {
   std::string name;
   std::string kind = "virtual";  // virtual | real
   std::string board;             // a board profile (`hil boards`)
+  // How firmware gets onto the DUT: openocd (real), qemu (virtual), or none:
+  // the DUT already runs the harness, flashed outside hil (a vendor tool, a
+  // drag-and-drop bootloader), and hil only talks to it.
+  std::string flasher;
   std::string uart;              // real: the DUT's UART connection string
   uint32_t supply_mv = 3300;
   DebugSpec debug;
@@ -62,6 +66,10 @@ extern const char* const kBenchFileKeys[];
 // Reads the `benches` of a bench file and checks each against the board
 // profiles. Errors: configuration, with FILE:LINE:COL and the fix.
 Result<std::vector<BenchSpec>> ReadBenchFile(const std::string& path);
+
+// One bench of a bench file: the one named, or the file's only bench when
+// `name` is empty. Errors: configuration, listing the file's benches.
+Result<BenchSpec> ReadNamedBench(const std::string& path, const std::string& name);
 
 // The virtual bench `hil bench check` checks when given no file.
 BenchSpec DefaultVirtualBench();

@@ -6,8 +6,10 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 
+#include "hil/bench/bench_spec.h"
 #include "hil/error.h"
 #include "hil/plan/plan.h"
 #include "hil/run/exports.h"
@@ -16,6 +18,9 @@ namespace hil::run {
 
 struct RunOptions {
   std::string out_dir;
+  // The bench to run on, from a bench file. Empty: the virtual bench the
+  // plan describes. A plan with `bench: {kind: real}` needs a real one.
+  std::optional<bench::BenchSpec> bench;
   std::string firmware_cache;  // empty: FirmwareBuilder's default
   // Set from a signal handler: the run stops after the case in progress.
   const std::atomic<bool>* interrupted = nullptr;
