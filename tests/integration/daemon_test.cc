@@ -308,5 +308,32 @@ TEST(Daemon, KillNineDuringAJobLosesNoFinishedCaseAndTheJobRunsAgain) {
       << again.Log();
 }
 
+// A real bench is checked before each job; a missing part fails the job,
+// exit 3, saying which part and why.
+TEST(Daemon, RealBenchCheckedBeforeEachJob) {
+  ScratchFolder scratch;
+  std::ofstream(scratch.File("benches.yaml"))
+      << "benches:\n"
+         "  - name: lab\n    kind: real\n    board: nucleo-l496zg\n"
+         "    uart: serial:/dev/ttyACM7@115200\n"
+         "    debug: {serial: HIL0000NOSUCHPROBE}\n"
+         "    probe: {kind: ppk2, connect: 'serial:/dev/ttyACM8'}\n"
+         "state_dir: state\n";
+  Hild hild(scratch, scratch.File("benches.yaml"));
+  ASSERT_NO_FATAL_FAILURE(hild.Start());
+  std::ofstream(scratch.File("lab.yaml"))
+      << "plan: lab\nbench: {kind: real}\nnetworks: {conv: {workload: mb-conv3x3}}\n"
+         "matrix: {boards: [nucleo-l496zg]}\n";
+  const CliRun run = RunHil("submit " + scratch.File("lab.yaml") + " --wait --daemon unix:" +
+                            scratch.File("state/hild.sock"));
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  EXPECT_NE(run.output.find("bench lab is not ready (debug probe, DUT UART, power monitor)"),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("is the probe with serial HIL0000NOSUCHPROBE plugged in?"),
+            std::string::npos)
+      << run.output;
+}
+
 }  // namespace
 }  // namespace hil::testing

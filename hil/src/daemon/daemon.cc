@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "hil/bench/bench_check.h"
 #include "hil/plan/plan_parser.h"
 #include "hil/run/executor.h"
 
@@ -215,6 +216,21 @@ void Daemon::Work(Bench& bench) {
   }
 }
 
+std::optional<std::string> Daemon::CheckRealBench(Bench& bench, int64_t job_id) {
+  if (bench.spec.kind != "real") return std::nullopt;
+  const bench::BenchHealth health = bench::CheckBench(bench.spec);
+  json parts = json::array();
+  std::string details;
+  for (const bench::PartHealth& part : health.parts) {
+    parts.push_back({{"part", part.part}, {"healthy", part.healthy}, {"detail", part.detail}});
+    if (!part.healthy) details += "; " + part.part + ": " + part.detail;
+  }
+  Publish(job_id, json{{"event", "health"}, {"healthy", health.healthy()}, {"parts", parts}}.dump(),
+          false);
+  if (health.healthy()) return std::nullopt;
+  return "bench " + bench.spec.name + " is not ready (" + health.MissingParts() + ")" + details;
+}
+
 void Daemon::RunJob(Bench& bench, const Job& job) {
   bench.cancel = stopping_.load();
   bench.running_job = job.id;
@@ -228,9 +244,13 @@ void Daemon::RunJob(Bench& bench, const Job& job) {
     // It validated at submission; a file it names changed since.
     state = "failed", exit_code = ExitCodeFor(plan.error().kind()),
     message = plan.error().message();
+  } else if (std::optional<std::string> unready = CheckRealBench(bench, job.id)) {
+    // Not a test failure: the bench is not there. The job says what is missing.
+    state = "failed", exit_code = ExitCodeFor(ErrorKind::kInfrastructure), message = *unready;
   } else {
     run::RunOptions options;
     options.out_dir = job.out_dir;
+    if (bench.spec.kind == "real") options.bench = bench.spec;
     options.firmware_cache = config_.firmware_cache;
     options.interrupted = &bench.cancel;
     options.progress = [this, id = job.id](size_t i, size_t n, const std::string& case_id,

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -69,6 +70,9 @@ class Daemon {
   };
 
   void Work(Bench& bench);
+  // Before a job on a real bench: its health check, published as an event.
+  // The reason it is not ready, or nothing when it is (or is virtual).
+  std::optional<std::string> CheckRealBench(Bench& bench, int64_t job_id);
   void RunJob(Bench& bench, const Job& job);
   std::shared_ptr<JobEvents> EventsOf(int64_t id, bool create);
   void Publish(int64_t id, const std::string& json_line, bool done);
