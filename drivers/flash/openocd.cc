@@ -170,12 +170,14 @@ Error OpenOcdError(const OpenOcdDiagnosis& diagnosis, const std::string& what,
                        " plugged in? 'hil probes' lists attached debug probes";
       break;
     case OpenOcdFailure::kProbeAccess:
-      hint = "the probe is busy or not readable by this user: install OpenOCD's udev rules "
-             "(60-openocd.rules) or stop the other debugger";
+      hint =
+          "the probe is busy or not readable by this user: install OpenOCD's udev rules "
+          "(60-openocd.rules) or stop the other debugger";
       break;
     case OpenOcdFailure::kTargetNotResponding:
-      hint = "the probe answers but the MCU does not: check power, the SWD cable and the "
-             "board's jumpers, or lower the adapter speed";
+      hint =
+          "the probe answers but the MCU does not: check power, the SWD cable and the "
+          "board's jumpers, or lower the adapter speed";
       break;
     case OpenOcdFailure::kVerifyFailed:
       hint = "the flash does not read back as the image: the flash may be protected or worn";
@@ -208,8 +210,7 @@ Result<std::unique_ptr<OpenOcdFlasher>> OpenOcdFlasher::Create(OpenOcdConfig con
                                                                OpenOcdOptions options) {
   std::unique_ptr<OpenOcdFlasher> flasher(new OpenOcdFlasher(std::move(config), options));
   if (options.work_dir.empty()) {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "hil-openocd-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "hil-openocd-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
       return InfrastructureError("cannot create a folder for OpenOCD's files");
     }
@@ -301,13 +302,13 @@ Result<std::string> OpenOcdFlasher::Examine() {
     if (line.find(".cpu") != std::string::npos && line.find('*') != std::string::npos) {
       found = line;
     }
-    if (line.find("processor detected") != std::string::npos) found = line + (found.empty() ? "" : "; " + found);
+    if (line.find("processor detected") != std::string::npos)
+      found = line + (found.empty() ? "" : "; " + found);
   }
   return found.empty() ? std::string("target examined") : found;
 }
 
-Result<std::unique_ptr<OpenOcdRpc>> OpenOcdRpc::Connect(int port,
-                                                        std::chrono::milliseconds wait) {
+Result<std::unique_ptr<OpenOcdRpc>> OpenOcdRpc::Connect(int port, std::chrono::milliseconds wait) {
   const auto end = Clock::now() + wait;
   for (;;) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -367,9 +368,9 @@ Result<std::string> OpenOcdRpc::Command(const std::string& command,
 }
 
 Result<std::unique_ptr<OpenOcdSession>> OpenOcdSession::Start(const OpenOcdConfig& config,
-                                                               const std::string& work_dir,
-                                                               bool noinit,
-                                                               const std::string& binary) {
+                                                              const std::string& work_dir,
+                                                              bool noinit,
+                                                              const std::string& binary) {
   if (config.tcl_port == 0) {
     return ConfigurationError("an OpenOCD session needs a Tcl RPC port");
   }
@@ -398,8 +399,8 @@ Result<std::unique_ptr<OpenOcdSession>> OpenOcdSession::Start(const OpenOcdConfi
     }
   }
   return InfrastructureError("OpenOCD did not open its Tcl RPC port " +
-                             std::to_string(config.tcl_port) + " within 10 s; log: " +
-                             session->log_path_);
+                             std::to_string(config.tcl_port) +
+                             " within 10 s; log: " + session->log_path_);
 }
 
 OpenOcdSession::~OpenOcdSession() { Stop(); }

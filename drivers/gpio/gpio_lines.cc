@@ -47,8 +47,8 @@ Result<std::unique_ptr<GpioChip>> GpioChip::Open(const std::string& chip,
   opened->chip_ = ::gpiod_chip_open_lookup(chip.c_str());
   if (opened->chip_ == nullptr) {
     const int error = errno;
-    return InfrastructureError("cannot open GPIO chip '" + chip + "': " +
-                               (error != 0 ? std::strerror(error) : "not found") + " (" +
+    return InfrastructureError("cannot open GPIO chip '" + chip +
+                               "': " + (error != 0 ? std::strerror(error) : "not found") + " (" +
                                ChipsPresent() + ")");
   }
   return opened;
@@ -135,13 +135,13 @@ Result<std::vector<HostEdge>> GpioChip::ReadEdges(std::chrono::milliseconds time
       const int got = ::gpiod_line_event_read_fd_multiple(watched[i].fd, events, 16);
       if (got < 0) {
         if (errno == EAGAIN || errno == EINTR) continue;
-        return InfrastructureError("reading GPIO line '" + input_names_[i] + "': " +
-                                   std::strerror(errno));
+        return InfrastructureError("reading GPIO line '" + input_names_[i] +
+                                   "': " + std::strerror(errno));
       }
       for (int k = 0; k < got; ++k) {
-        edges.push_back({i, events[k].event_type == GPIOD_LINE_EVENT_RISING_EDGE,
-                         static_cast<int64_t>(events[k].ts.tv_sec) * 1'000'000'000 +
-                             events[k].ts.tv_nsec});
+        edges.push_back(
+            {i, events[k].event_type == GPIOD_LINE_EVENT_RISING_EDGE,
+             static_cast<int64_t>(events[k].ts.tv_sec) * 1'000'000'000 + events[k].ts.tv_nsec});
       }
     }
     if (!edges.empty() || std::chrono::steady_clock::now() >= end) return edges;

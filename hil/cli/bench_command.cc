@@ -7,9 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "hil/bench/bench_check.h"
 #include "hil/boards.h"
@@ -175,8 +174,8 @@ int RunBenchCheck(const CheckArguments& arguments) {
                       {"healthy", health.healthy()},
                       {"parts", parts}});
     if (!arguments.json) {
-      std::printf("  => %s\n", health.healthy() ? "healthy"
-                                                 : ("not ready: " + health.MissingParts()).c_str());
+      std::printf("  => %s\n",
+                  health.healthy() ? "healthy" : ("not ready: " + health.MissingParts()).c_str());
       std::fflush(stdout);
     }
   }
@@ -187,9 +186,9 @@ int RunBenchCheck(const CheckArguments& arguments) {
 }  // namespace
 
 void AddBenchCommand(CLI::App& app, int& exit_code) {
-  CLI::App* bench =
-      app.add_subcommand("bench", "Benches: check that every part of one responds, or start a "
-                                  "virtual one.");
+  CLI::App* bench = app.add_subcommand("bench",
+                                       "Benches: check that every part of one responds, or start a "
+                                       "virtual one.");
   bench->require_subcommand(1);
   auto arguments = std::make_shared<BenchArguments>();
   CLI::App* up = bench->add_subcommand(
@@ -229,17 +228,18 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
       "Examples:\n"
       "  hil bench check                       the default virtual bench\n"
       "  hil bench check lab.yaml --bench l4r5 one bench of a bench file (hil/BENCHES.md)");
-  check->add_option("bench_file", check_arguments->bench_file,
-                    "Bench file (as hild reads); default: the virtual bench")
+  check
+      ->add_option("bench_file", check_arguments->bench_file,
+                   "Bench file (as hild reads); default: the virtual bench")
       ->check(CLI::ExistingFile);
   check->add_option("--bench", check_arguments->bench, "Check only this bench of the file");
   check->add_flag("--json", check_arguments->json, "Print the report as JSON");
-  check->add_option("--openocd-timeout", check_arguments->openocd_timeout_s,
-                    "Seconds OpenOCD may take to examine the target")
+  check
+      ->add_option("--openocd-timeout", check_arguments->openocd_timeout_s,
+                   "Seconds OpenOCD may take to examine the target")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  check->callback(
-      [check_arguments, &exit_code] { exit_code = RunBenchCheck(*check_arguments); });
+  check->callback([check_arguments, &exit_code] { exit_code = RunBenchCheck(*check_arguments); });
 }
 
 }  // namespace hil::cli

@@ -7,6 +7,7 @@
 #include "capture_command.h"
 #include "device_test_command.h"
 #include "dut_command.h"
+#include "flash_command.h"
 #include "hil/error.h"
 #include "measure_command.h"
 #include "model_command.h"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   hil::cli::AddCaptureCommand(app, exit_code);
   hil::cli::AddDutCommand(app, exit_code);
   hil::cli::AddDeviceTestCommand(app, exit_code);
+  hil::cli::AddFlashCommand(app, exit_code);
   hil::cli::AddMeasureCommand(app, exit_code);
   hil::cli::AddModelCommand(app, exit_code);
   hil::cli::AddProbesCommand(app, exit_code);

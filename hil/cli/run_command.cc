@@ -113,9 +113,10 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
   command->add_option("--firmware-cache", arguments->firmware_cache,
                       "Where firmware built for configurations is kept (default "
                       "$HIL_CACHE_DIR or ~/.cache/hil)");
-  command->add_option("--bench-file", arguments->bench_file,
-                      "Run on a bench of this bench file (hil/BENCHES.md) instead of the "
-                      "virtual bench the plan describes")
+  command
+      ->add_option("--bench-file", arguments->bench_file,
+                   "Run on a bench of this bench file (hil/BENCHES.md) instead of the "
+                   "virtual bench the plan describes")
       ->check(CLI::ExistingFile);
   command->add_option("--bench", arguments->bench,
                       "Which bench of --bench-file (needed when it has several)");

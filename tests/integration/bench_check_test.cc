@@ -26,8 +26,9 @@ TEST(BenchCheck, EveryPartOfTheVirtualBenchIsHealthy) {
     EXPECT_TRUE(part["healthy"]) << part.dump();
   }
   EXPECT_EQ(parts, (std::vector<std::string>{"board", "QEMU", "DUT UART", "power monitor"}));
-  EXPECT_NE(report[0]["parts"][2]["detail"].get<std::string>().find("answers name%: hil-mps2-an386"),
-            std::string::npos);
+  EXPECT_NE(
+      report[0]["parts"][2]["detail"].get<std::string>().find("answers name%: hil-mps2-an386"),
+      std::string::npos);
   EXPECT_NE(report[0]["parts"][3]["detail"].get<std::string>().find("Power Profiler Kit II"),
             std::string::npos);
 }
@@ -66,7 +67,8 @@ TEST(BenchCheck, ABadBenchFileIsAConfigurationErrorWithItsLine) {
                                              "    board: nucleo-l496zg\n";
   const CliRun run = RunHil("bench check " + scratch.File("bad.yaml"));
   EXPECT_EQ(run.exit_code, 2) << run.output;
-  EXPECT_NE(run.output.find("bad.yaml:2:5: real bench 'lab' needs probe: connect:"), std::string::npos)
+  EXPECT_NE(run.output.find("bad.yaml:2:5: real bench 'lab' needs probe: connect:"),
+            std::string::npos)
       << run.output;
   const CliRun unknown = RunHil("bench check " + kLabBenches + " --bench nope");
   EXPECT_EQ(unknown.exit_code, 2);

@@ -324,8 +324,8 @@ TEST(Daemon, RealBenchCheckedBeforeEachJob) {
   std::ofstream(scratch.File("lab.yaml"))
       << "plan: lab\nbench: {kind: real}\nnetworks: {conv: {workload: mb-conv3x3}}\n"
          "matrix: {boards: [nucleo-l496zg]}\n";
-  const CliRun run = RunHil("submit " + scratch.File("lab.yaml") + " --wait --daemon unix:" +
-                            scratch.File("state/hild.sock"));
+  const CliRun run = RunHil("submit " + scratch.File("lab.yaml") +
+                            " --wait --daemon unix:" + scratch.File("state/hild.sock"));
   EXPECT_EQ(run.exit_code, 3) << run.output;
   EXPECT_NE(run.output.find("bench lab is not ready (debug probe, DUT UART, power monitor)"),
             std::string::npos)

@@ -107,7 +107,8 @@ TEST(OpenOcdFlasher, AHungOpenOcdIsKilledAtItsDeadlineWithItsChildren) {
   // An "openocd" that prints its banner, starts a child and hangs.
   const std::string fake = scratch.File("fake-openocd");
   std::ofstream(fake) << "#!/bin/sh\necho 'Open On-Chip Debugger 0.12.0'\n"
-                         "sleep 60 &\necho $! > " << scratch.File("child.pid") << "\nwait\n";
+                         "sleep 60 &\necho $! > "
+                      << scratch.File("child.pid") << "\nwait\n";
   std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
   const BoardSpec& board = **FindBoard("nucleo-f767zi");
   OpenOcdOptions options;

@@ -89,10 +89,9 @@ TEST(RealBench, WithNoDebugProbeEveryCaseIsAnInfrastructureError) {
   std::ofstream(scratch.File("plan.yaml"))
       << "plan: lab\nbench: {kind: real}\nnetworks: {conv: {workload: mb-conv3x3}}\n"
          "matrix: {boards: [nucleo-l4r5zi]}\nretries: 0\n";
-  const CliRun run = RunHil("run " + scratch.File("plan.yaml") + " --bench-file " +
-                            std::string(CMAKE_SOURCE_DIR) +
-                            "/testplans/benches/lab.yaml --bench l4r5-ppk2 --out " +
-                            scratch.File("out"));
+  const CliRun run =
+      RunHil("run " + scratch.File("plan.yaml") + " --bench-file " + std::string(CMAKE_SOURCE_DIR) +
+             "/testplans/benches/lab.yaml --bench l4r5-ppk2 --out " + scratch.File("out"));
   EXPECT_EQ(run.exit_code, 3) << run.output;
   const nlohmann::json results = nlohmann::json::parse(Slurp(scratch.File("out/results.json")));
   const nlohmann::json& c = results["cases"][0];
@@ -114,15 +113,30 @@ TEST(RealBench, ARealPlanNeedsARealBenchAndTheBenchItsBoard) {
                               "--bench-file FILE --bench NAME"),
             std::string::npos)
       << alone.output;
-  const CliRun other = RunHil("run " + scratch.File("plan.yaml") + " --bench-file " +
-                              std::string(CMAKE_SOURCE_DIR) +
-                              "/testplans/benches/lab.yaml --bench l4r5-ppk2 --out " +
-                              scratch.File("b"));
+  const CliRun other =
+      RunHil("run " + scratch.File("plan.yaml") + " --bench-file " + std::string(CMAKE_SOURCE_DIR) +
+             "/testplans/benches/lab.yaml --bench l4r5-ppk2 --out " + scratch.File("b"));
   EXPECT_EQ(other.exit_code, 2) << other.output;
   EXPECT_NE(other.output.find("is for board nucleo-f767zi, but bench l4r5-ppk2 has a "
                               "nucleo-l4r5zi"),
             std::string::npos)
       << other.output;
+}
+
+TEST(RealBench, HilFlashEndsAsTheContractSays) {
+  const CliRun missing = RunHil("flash --board nucleo-l4r5zi --serial HIL0000NOSUCHPROBE " +
+                                BuiltImage("nucleo-l4r5zi", "mb-conv3x3"));
+  EXPECT_EQ(missing.exit_code, 3) << missing.output;
+  EXPECT_NE(missing.output.find("no debug probe (\"Error: open failed\"); is the probe with "
+                                "serial HIL0000NOSUCHPROBE plugged in?"),
+            std::string::npos)
+      << missing.output;
+  const CliRun emulated =
+      RunHil("flash --board mps2-an386 " + BuiltImage("mps2-an386", "mb-conv3x3"));
+  EXPECT_EQ(emulated.exit_code, 0) << emulated.output;
+  EXPECT_NE(emulated.output.find("booted on mps2-an386 (QEMU)"), std::string::npos);
+  const CliRun no_board = RunHil("flash " + BuiltImage("mps2-an386", "mb-conv3x3"));
+  EXPECT_EQ(no_board.exit_code, 2) << no_board.output;
 }
 
 }  // namespace

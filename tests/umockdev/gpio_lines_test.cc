@@ -2,6 +2,8 @@
 // emulated in this process: umockdev hands libgpiod's ioctls and reads on
 // /dev/gpiochip0 and its line handles to the handlers below, which speak the
 // kernel's GPIO uAPI v1 (linux/gpio.h) as a chip of eight lines would.
+#include "drivers/gpio/gpio_lines.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/gpio.h>
@@ -14,8 +16,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "drivers/gpio/gpio_lines.h"
 
 namespace hil::gpio {
 namespace {
@@ -33,12 +33,12 @@ const char* const kLineNames[kLines] = {"LINE0", "DUT_INFER", "DUT_LAYER", "DUT_
 // perform its real read before the handler fills in the events.
 struct ChipState {
   std::mutex mutex;
-  std::deque<gpioevent_data> pending[kLines];  // edges waiting to be read
+  std::deque<gpioevent_data> pending[kLines];               // edges waiting to be read
   int doorbell[kLines] = {-1, -1, -1, -1, -1, -1, -1, -1};  // pty masters
   bool rung[kLines] = {};
-  uint32_t event_flags[kLines] = {};           // what each line was requested for
+  uint32_t event_flags[kLines] = {};  // what each line was requested for
   bool requested_output[kLines] = {};
-  std::vector<int> levels_written[kLines];     // every level an output was set to
+  std::vector<int> levels_written[kLines];  // every level an output was set to
   std::string consumer[kLines];
 };
 ChipState chip;
@@ -66,8 +66,7 @@ int OpenLineFd(int line) { return ::open(LineNode(line).c_str(), O_RDWR | O_CLOE
 
 template <typename T>
 T* Resolve(UMockdevIoctlClient* client, UMockdevIoctlData** data) {
-  *data = umockdev_ioctl_data_resolve(umockdev_ioctl_client_get_arg(client), 0, sizeof(T),
-                                      nullptr);
+  *data = umockdev_ioctl_data_resolve(umockdev_ioctl_client_get_arg(client), 0, sizeof(T), nullptr);
   return reinterpret_cast<T*>((*data)->data);
 }
 
@@ -217,11 +216,10 @@ class GpioLinesTest : public ::testing::Test {
                              GINT_TO_POINTER(line));
       g_signal_connect_after(handler, "handle-read", G_CALLBACK(HandleLineRead),
                              GINT_TO_POINTER(line));
-      ASSERT_TRUE(
-          umockdev_testbed_attach_ioctl(testbed_, LineNode(line).c_str(), handler, &error));
+      ASSERT_TRUE(umockdev_testbed_attach_ioctl(testbed_, LineNode(line).c_str(), handler, &error));
       const std::string node = "gpiochip0-line" + std::to_string(line);
-      const std::string description = "P: /devices/platform/gpio-sim.0/" + node + "\nN: " +
-                                      node + "\nE: SUBSYSTEM=gpio\nE: DEVNAME=" + LineNode(line) +
+      const std::string description = "P: /devices/platform/gpio-sim.0/" + node + "\nN: " + node +
+                                      "\nE: SUBSYSTEM=gpio\nE: DEVNAME=" + LineNode(line) +
                                       "\nE: MAJOR=254\nE: MINOR=" + std::to_string(line + 1) +
                                       "\nA: dev=254:" + std::to_string(line + 1) + "\\n\n";
       ASSERT_TRUE(umockdev_testbed_add_from_string(testbed_, description.c_str(), &error))
@@ -330,8 +328,7 @@ TEST_F(GpioLinesTest, UnknownLinesAndChipsAreNamed) {
   Result<std::unique_ptr<GpioChip>> missing = GpioChip::Open("gpiochip7");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().kind(), ErrorKind::kInfrastructure);
-  EXPECT_NE(missing.error().message().find("cannot open GPIO chip 'gpiochip7'"),
-            std::string::npos);
+  EXPECT_NE(missing.error().message().find("cannot open GPIO chip 'gpiochip7'"), std::string::npos);
 }
 
 }  // namespace

@@ -1,12 +1,12 @@
 // Bench files: what a real and a virtual bench say, and the messages a
 // mistake gets.
+#include "hil/bench/bench_spec.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include "hil/bench/bench_spec.h"
 
 namespace hil::bench {
 namespace {

@@ -98,10 +98,10 @@ TEST(OpenOcdDiagnosisTest, VerifyFailureCountsEvenWhenOpenOcdExitsZero) {
 }
 
 TEST(OpenOcdDiagnosisTest, PermissionsAreNotAMissingProbe) {
-  OpenOcdDiagnosis diagnosis =
-      DiagnoseOpenOcdOutput("Error: libusb_open() failed with LIBUSB_ERROR_ACCESS\n"
-                            "Error: open failed\n",
-                            false);
+  OpenOcdDiagnosis diagnosis = DiagnoseOpenOcdOutput(
+      "Error: libusb_open() failed with LIBUSB_ERROR_ACCESS\n"
+      "Error: open failed\n",
+      false);
   EXPECT_EQ(diagnosis.failure, OpenOcdFailure::kProbeAccess);
   EXPECT_NE(OpenOcdError(diagnosis, "x", {}, "").message().find("udev"), std::string::npos);
 }

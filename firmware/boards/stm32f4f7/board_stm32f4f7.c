@@ -10,7 +10,6 @@
  * with over-drive is entered before the switch (RM0386 and RM0410, "Entering
  * Over-drive mode"). APB1 is divided to stay within its limit. */
 #include "board.h"
-
 #include "systick_timer.h"
 
 #if !defined(STM32F_FAMILY) || !defined(STM32F_PLLM) || !defined(STM32F_TRIGGER_PINS)
@@ -44,9 +43,9 @@
 #if STM32F_FAMILY == 7
 #define UART_CR1 REG(STM32F_UART_BASE + 0x00u)
 #define UART_BRR REG(STM32F_UART_BASE + 0x0Cu)
-#define UART_STATUS REG(STM32F_UART_BASE + 0x1Cu) /* ISR */
-#define UART_RX REG(STM32F_UART_BASE + 0x24u)     /* RDR */
-#define UART_TX REG(STM32F_UART_BASE + 0x28u)     /* TDR */
+#define UART_STATUS REG(STM32F_UART_BASE + 0x1Cu)           /* ISR */
+#define UART_RX REG(STM32F_UART_BASE + 0x24u)               /* RDR */
+#define UART_TX REG(STM32F_UART_BASE + 0x28u)               /* TDR */
 #define UART_CR1_ENABLE ((1u << 3) | (1u << 2) | (1u << 0)) /* TE, RE, UE */
 #else
 #define UART_STATUS REG(STM32F_UART_BASE + 0x00u) /* SR */
@@ -89,12 +88,12 @@ static void clock_init(void) {
   RCC_CR |= (STM32F_HSE_BYPASS ? (1u << 18) : 0u) | (1u << 16); /* HSEBYP, HSEON */
   while (!(RCC_CR & (1u << 17))) {                              /* HSERDY */
   }
-  RCC_APB1ENR |= 1u << 28;         /* PWREN */
-  PWR_CR |= 3u << 14;              /* VOS = scale 1 */
+  RCC_APB1ENR |= 1u << 28; /* PWREN */
+  PWR_CR |= 3u << 14;      /* VOS = scale 1 */
   RCC_CFGR = (RCC_CFGR & ~((7u << 10) | (7u << 13) | (0xFu << 4))) |
              (apb_prescaler_bits(STM32F_APB1_DIVIDER) << 10) | (4u << 13); /* APB2 = /2 */
-  RCC_PLLCFGR = STM32F_PLLM | (STM32F_PLLN << 6) | (0u << 16) /* PLLP = 2 */
-                | (1u << 22)                                  /* PLLSRC = HSE */
+  RCC_PLLCFGR = STM32F_PLLM | (STM32F_PLLN << 6) | (0u << 16)              /* PLLP = 2 */
+                | (1u << 22)                                               /* PLLSRC = HSE */
                 | (STM32F_PLLQ << 24);
   RCC_CR |= 1u << 24; /* PLLON */
   while (!(RCC_CR & (1u << 25))) {
@@ -136,7 +135,7 @@ static void uart_init(void) {
 static void pins_init(void) {
   RCC_AHB1ENR |= 1u << STM32F_TRIGGER_PORT;
   for (int pin = 0; pin < BOARD_PIN_COUNT; ++pin) {
-    pin_mode(STM32F_TRIGGER_PORT, kPinNumbers[pin], 1u);        /* output */
+    pin_mode(STM32F_TRIGGER_PORT, kPinNumbers[pin], 1u);                /* output */
     GPIO_OSPEEDR(STM32F_TRIGGER_PORT) |= 3u << (2u * kPinNumbers[pin]); /* very high speed */
   }
 }

@@ -13,7 +13,6 @@
  * Trigger pins: PC8 (inference), PC9 (layer), PC10 (timestamp) on CN8,
  * driven through the port's set/reset register. */
 #include "board.h"
-
 #include "systick_timer.h"
 
 #if !defined(STM32L4_PLLN) || !defined(STM32L4_FLASH_WAIT_STATES) || !defined(STM32L4_BOOST)
@@ -81,12 +80,12 @@ static void clock_init(void) {
   while ((FLASH_ACR & 0xFu) != STM32L4_FLASH_WAIT_STATES) {
   }
 
-  RCC_PLLCFGR = (1u << 0)               /* PLLSRC = MSI */
-                | (0u << 4)             /* PLLM = 1 */
-                | (STM32L4_PLLN << 8)   /* VCO = 4 MHz * N */
-                | (0u << 25)            /* PLLR = 2 */
-                | (1u << 24);           /* PLLREN */
-  RCC_CR |= 1u << 24;                   /* PLLON */
+  RCC_PLLCFGR = (1u << 0)             /* PLLSRC = MSI */
+                | (0u << 4)           /* PLLM = 1 */
+                | (STM32L4_PLLN << 8) /* VCO = 4 MHz * N */
+                | (0u << 25)          /* PLLR = 2 */
+                | (1u << 24);         /* PLLREN */
+  RCC_CR |= 1u << 24;                 /* PLLON */
   while (!(RCC_CR & (1u << 25))) {
   }
   RCC_CFGR = (RCC_CFGR & ~3u) | 3u; /* SW = PLL */

@@ -25,11 +25,11 @@ std::string Mhz(uint32_t hz) { return std::to_string(hz / 1'000'000u) + " MHz"; 
 
 PartHealth CheckBoard(const BoardSpec& board) {
   const std::string image = HarnessImagePath(board.name, kDefaultWorkload);
-  const std::string about = std::string(board.name) + ": " + std::string(board.core) + " at " +
-                            Mhz(board.clock_hz);
+  const std::string about =
+      std::string(board.name) + ": " + std::string(board.core) + " at " + Mhz(board.clock_hz);
   if (!std::filesystem::exists(image)) {
-    return Missing("board", InfrastructureError(about + ", but its harness is not built (" +
-                                                image + "); build hil with the firmware"));
+    return Missing("board", InfrastructureError(about + ", but its harness is not built (" + image +
+                                                "); build hil with the firmware"));
   }
   return Healthy("board", about + ", harness built");
 }
@@ -71,7 +71,6 @@ void CheckDebugProbe(const BenchSpec& bench, const BoardSpec& board, const Check
     health.parts.push_back(examined.ok() ? Healthy("debug probe", *examined)
                                          : Missing("debug probe", examined.error()));
   }
-
 }
 
 void CheckReal(const BenchSpec& bench, const BoardSpec& board, const CheckOptions& options,
@@ -86,7 +85,8 @@ void CheckReal(const BenchSpec& bench, const BoardSpec& board, const CheckOption
   }
 
   step("asking the DUT for its name over " + bench.uart);
-  Result<std::unique_ptr<dut::DutLink>> link = dut::ConnectRunningDut(bench.uart, options.dut_timeout);
+  Result<std::unique_ptr<dut::DutLink>> link =
+      dut::ConnectRunningDut(bench.uart, options.dut_timeout);
   health.parts.push_back(link.ok() ? CheckDutName(**link, bench.uart)
                                    : Missing("DUT UART", link.error()));
 
@@ -124,7 +124,8 @@ void CheckVirtual(const BenchSpec& bench, const BoardSpec& board, const CheckOpt
                   BenchHealth& health) {
   std::string folder = (std::filesystem::temp_directory_path() / "hil-check-XXXXXX").string();
   if (::mkdtemp(folder.data()) == nullptr) {
-    health.parts.push_back(Missing("QEMU", InfrastructureError("cannot create a temporary folder")));
+    health.parts.push_back(
+        Missing("QEMU", InfrastructureError("cannot create a temporary folder")));
     return;
   }
   if (options.progress) options.progress("booting " + bench.board + " in QEMU");
@@ -139,10 +140,10 @@ void CheckVirtual(const BenchSpec& bench, const BoardSpec& board, const CheckOpt
     if (!booted.ok()) {
       health.parts.push_back(Missing("QEMU", booted.error()));
     } else {
-      health.parts.push_back(Healthy(
-          "QEMU", "qemu-system-arm -M " + std::string(board.qemu_machine) + " booted " + image +
-                      " with the energy model (pid " + std::to_string(booted->machine->pid()) +
-                      ")"));
+      health.parts.push_back(Healthy("QEMU", "qemu-system-arm -M " +
+                                                 std::string(board.qemu_machine) + " booted " +
+                                                 image + " with the energy model (pid " +
+                                                 std::to_string(booted->machine->pid()) + ")"));
       health.parts.push_back(CheckDutName(*booted->link, booted->machine->uart_uri()));
       probes::ProbeSettings settings;
       settings.kind = bench.probe.kind;

@@ -6,8 +6,8 @@
 
 namespace hil::bench {
 
-const char* const kBenchFileKeys[] = {"benches", "state_dir", "socket", "tcp", "firmware_cache",
-                                      nullptr};
+const char* const kBenchFileKeys[] = {"benches", "state_dir",      "socket",
+                                      "tcp",     "firmware_cache", nullptr};
 
 namespace {
 
@@ -29,8 +29,8 @@ Status CheckKeys(const std::string& path, const YAML::Node& node, const std::str
   for (const auto& entry : node) {
     const std::string key = entry.first.as<std::string>();
     if (known.count(key) == 0) {
-      return ConfigurationError(Where(path, entry.first) + "unknown key '" + key + "' in " +
-                                what + " (" + Join(known) + ")");
+      return ConfigurationError(Where(path, entry.first) + "unknown key '" + key + "' in " + what +
+                                " (" + Join(known) + ")");
     }
   }
   return OkStatus();
@@ -86,8 +86,8 @@ Result<BenchSpec> ReadBench(const std::string& path, const YAML::Node& node) {
   if (node["supply_mv"]) {
     const int mv = node["supply_mv"].as<int>();
     if (mv < 800 || mv > 5000) {
-      return ConfigurationError(Where(path, node["supply_mv"]) + "supply_mv " +
-                                std::to_string(mv) + " is outside 800..5000");
+      return ConfigurationError(Where(path, node["supply_mv"]) + "supply_mv " + std::to_string(mv) +
+                                " is outside 800..5000");
     }
     bench.supply_mv = static_cast<uint32_t>(mv);
   }
@@ -97,16 +97,16 @@ Result<BenchSpec> ReadBench(const std::string& path, const YAML::Node& node) {
     ReadString(probe, "kind", bench.probe.kind);
     ReadString(probe, "connect", bench.probe.connect);
   }
-  const std::set<std::string> probe_kinds =
-      real ? std::set<std::string>{"ppk2", "lpm01a", "js110"} : std::set<std::string>{"ppk2", "lpm01a"};
+  const std::set<std::string> probe_kinds = real ? std::set<std::string>{"ppk2", "lpm01a", "js110"}
+                                                 : std::set<std::string>{"ppk2", "lpm01a"};
   if (probe_kinds.count(bench.probe.kind) == 0) {
     return ConfigurationError(Where(path, node["probe"]) + "probe kind '" + bench.probe.kind +
                               "' on a " + bench.kind + " bench; use " + Join(probe_kinds));
   }
   if (real && bench.probe.connect.empty()) {
     if (bench.probe.kind != "js110") {
-      return ConfigurationError(Where(path, node["probe"] ? node["probe"] : node) +
-                                "real bench '" + bench.name +
+      return ConfigurationError(Where(path, node["probe"] ? node["probe"] : node) + "real bench '" +
+                                bench.name +
                                 "' needs probe: connect: (e.g. serial:/dev/ttyACM1; 'hil "
                                 "probes' lists attached probes)");
     }

@@ -332,8 +332,8 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
 // probe is open. Runs the inferences with the probe streaming, checks the
 // outputs against the host's reference, and verifies the figures against
 // the firmware's timer and, where the bench has it, the ground truth.
-Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut,
-                   CaseResult& result, const Progress& progress) {
+Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, CaseResult& result,
+                   const Progress& progress) {
   const auto step = [&](const std::string& text) {
     if (progress) progress(text);
   };

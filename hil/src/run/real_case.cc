@@ -75,8 +75,7 @@ Status RunRealCase(const plan::Plan& plan, const plan::Case& c, const Firmware& 
         {&bench.inference_trigger, measure::Role::kInference},
         {&bench.layer_trigger, measure::Role::kLayer},
         {&bench.timestamp_trigger, measure::Role::kTimestamp}};
-    const std::string* lines[] = {&bench.gpio.inference, &bench.gpio.layer,
-                                  &bench.gpio.timestamp};
+    const std::string* lines[] = {&bench.gpio.inference, &bench.gpio.layer, &bench.gpio.timestamp};
     for (size_t i = 0; i < 3; ++i) {
       if (*roles[i].first != "gpio") continue;
       watched.push_back(*lines[i]);

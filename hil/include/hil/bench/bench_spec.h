@@ -17,12 +17,12 @@ namespace hil::bench {
 // How OpenOCD reaches the board: the board profile's configs unless
 // overridden, and the serial number that picks this bench's probe.
 struct DebugSpec {
-  std::string adapter_serial;    // empty: the only probe attached
-  std::string interface_config;  // empty: the board profile's
-  std::string transport;         // empty: the board profile's
-  std::string target_config;     // empty: the board profile's
-  uint32_t speed_khz = 0;        // 0: the board profile's
-  int tcl_port = 0;              // a long-lived OpenOCD's RPC port; 0: none
+  std::string adapter_serial;               // empty: the only probe attached
+  std::string interface_config;             // empty: the board profile's
+  std::string transport;                    // empty: the board profile's
+  std::string target_config;                // empty: the board profile's
+  uint32_t speed_khz = 0;                   // 0: the board profile's
+  int tcl_port = 0;                         // a long-lived OpenOCD's RPC port; 0: none
   std::vector<std::string> extra_commands;  // e.g. "reset_config srst_only"
 };
 
@@ -49,7 +49,7 @@ struct BenchSpec {
   // the DUT already runs the harness, flashed outside hil (a vendor tool, a
   // drag-and-drop bootloader), and hil only talks to it.
   std::string flasher;
-  std::string uart;              // real: the DUT's UART connection string
+  std::string uart;  // real: the DUT's UART connection string
   uint32_t supply_mv = 3300;
   DebugSpec debug;
   ProbeSpec probe;

@@ -22,14 +22,14 @@ namespace hil::flash {
 // configs are looked up in OpenOCD's script library (`[find ...]`) unless
 // absolute.
 struct OpenOcdConfig {
-  std::string interface_config;   // e.g. "interface/stlink.cfg"
-  std::string transport;          // "swd", "jtag", or empty: the interface's default
-  std::string target_config;      // e.g. "target/stm32l4x.cfg"
-  uint32_t speed_khz = 0;         // 0: the target config's own
-  std::string adapter_serial;     // the probe's USB serial; empty: whichever is attached
-  int tcl_port = 0;               // 0: disabled (gdb and telnet are always disabled)
+  std::string interface_config;             // e.g. "interface/stlink.cfg"
+  std::string transport;                    // "swd", "jtag", or empty: the interface's default
+  std::string target_config;                // e.g. "target/stm32l4x.cfg"
+  uint32_t speed_khz = 0;                   // 0: the target config's own
+  std::string adapter_serial;               // the probe's USB serial; empty: whichever is attached
+  int tcl_port = 0;                         // 0: disabled (gdb and telnet are always disabled)
   std::vector<std::string> extra_commands;  // e.g. "reset_config srst_only"
-  std::string title;              // a comment line saying which bench and board
+  std::string title;                        // a comment line saying which bench and board
 };
 
 // The configuration file's text. Parallel benches never clash: gdb and
@@ -130,8 +130,7 @@ class OpenOcdSession {
   // connects. Errors: infrastructure (with OpenOCD's log when it exits at
   // once), configuration (OpenOCD rejected the configuration).
   static Result<std::unique_ptr<OpenOcdSession>> Start(const OpenOcdConfig& config,
-                                                       const std::string& work_dir,
-                                                       bool noinit,
+                                                       const std::string& work_dir, bool noinit,
                                                        const std::string& binary = "openocd");
   ~OpenOcdSession();
 

@@ -21,7 +21,7 @@ struct gpiod_line;
 namespace hil::gpio {
 
 struct HostEdge {
-  size_t input = 0;          // index into the inputs given to WatchEdges
+  size_t input = 0;  // index into the inputs given to WatchEdges
   bool rising = false;
   int64_t timestamp_ns = 0;  // the kernel's timestamp (CLOCK_MONOTONIC)
 };
