@@ -91,9 +91,13 @@ Result<std::unique_ptr<QemuMachine>> QemuMachine::Start(const QemuOptions& optio
       "socket,id=uart0,path=" + machine->uart_socket_.string() + ",server=on,wait=on",
       "-serial",
       "chardev:uart0",
-      "-kernel",
-      options.firmware.string(),
   };
+  if (options.load_firmware) {
+    arguments.insert(arguments.end(), {"-kernel", options.firmware.string()});
+  } else {
+    arguments.insert(arguments.end(),
+                     {"-S", "-gdb", "unix:" + machine->gdb_socket() + ",server=on,wait=off"});
+  }
   arguments.insert(arguments.end(), options.extra_arguments.begin(), options.extra_arguments.end());
   std::vector<char*> argv;
   for (std::string& argument : arguments) argv.push_back(argument.data());

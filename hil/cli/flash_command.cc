@@ -53,13 +53,18 @@ int Flash(const FlashArguments& arguments) {
   if (!board.ok()) return Fail(board.error());
 
   if ((*board)->emulated()) {
-    // The virtual bench has no flash that outlives QEMU: booting the image
-    // until the harness answers is what flashing proves there.
-    std::fprintf(stderr, "booting %s on %s in QEMU\n", arguments.image.c_str(), spec.board.c_str());
-    Result<VirtualDut> booted = BootVirtualDut(**board, arguments.image);
+    // The virtual bench has no flash that outlives QEMU: OpenOCD flashing
+    // the image through the virtual debug probe until the harness answers is
+    // what flashing proves there.
+    std::fprintf(stderr, "flashing %s onto %s in QEMU through OpenOCD\n", arguments.image.c_str(),
+                 spec.board.c_str());
+    VirtualDutOptions options;
+    options.openocd.timeout =
+        std::chrono::milliseconds(static_cast<int64_t>(arguments.timeout_s * 1000));
+    Result<VirtualDut> booted = BootVirtualDut(**board, arguments.image, options);
     if (!booted.ok()) return Fail(booted.error());
-    std::printf("%s booted on %s (QEMU), harness mode %s\n", arguments.image.c_str(),
-                spec.board.c_str(), booted->timestamp_mode.c_str());
+    std::printf("%s flashed to %s (QEMU) through OpenOCD, verified and started; harness mode %s\n",
+                arguments.image.c_str(), spec.board.c_str(), booted->timestamp_mode.c_str());
     return kExitOk;
   }
   if (spec.flasher == "none") {
@@ -86,8 +91,9 @@ void AddFlashCommand(CLI::App& app, int& exit_code) {
   CLI::App* command = app.add_subcommand(
       "flash",
       "Flash one image: OpenOCD writes, verifies and starts it on a hardware board (its\n"
-      "profile's interface and target configs, the probe picked by --serial); an emulated\n"
-      "board boots it in QEMU until the harness answers.\n\n"
+      "profile's interface and target configs, the probe picked by --serial); on an emulated\n"
+      "board, OpenOCD loads it into QEMU through the virtual debug probe and hil waits for\n"
+      "the harness to answer.\n\n"
       "Examples:\n"
       "  hil flash --board nucleo-l4r5zi --serial 0026003A3438510B34313939 fw.elf\n"
       "  hil flash --bench-file lab.yaml --bench l4r5-ppk2 fw.elf\n\n"

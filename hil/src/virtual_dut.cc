@@ -95,6 +95,43 @@ Error VirtualDut::Explain(const Error& error) {
                                  (log.empty() ? "" : "; QEMU said: " + log) + ")");
 }
 
+flash::OpenOcdConfig VirtualBoardOpenOcdConfig(const BoardSpec& board,
+                                               const virtual_bench::VirtualDebugProbe& probe) {
+  const std::string chip(board.name);
+  flash::OpenOcdConfig config;
+  // Port 0: the host is a Unix socket path.
+  config.interface_commands = {
+      "adapter driver remote_bitbang",
+      "remote_bitbang host " + (probe.port() == 0 ? probe.socket_path() : "127.0.0.1"),
+      "remote_bitbang port " + std::to_string(probe.port())};
+  // OpenOCD 0.12's remote_bitbang speaks JTAG only: the probe is a JTAG-DP.
+  config.transport = "jtag";
+  config.target_commands = {"jtag newtap " + chip + " cpu -irlen 4 -expected-id 0x4ba00477",
+                            "dap create " + chip + ".dap -chain-position " + chip + ".cpu",
+                            "target create " + chip + ".cpu cortex_m -dap " + chip + ".dap",
+                            "cortex_m reset_config sysresetreq"};
+  config.title = "virtual bench, board " + chip + " behind the virtual debug probe";
+  return config;
+}
+
+Error VirtualDut::ExplainFlash(const Error& error) {
+  // A flash error stands on its own, unless QEMU ended under it.
+  if (machine == nullptr || !machine->WaitForExit(std::chrono::milliseconds(100))) return error;
+  return Explain(error);
+}
+
+Status VirtualDut::Reflash(const std::string& firmware) {
+  if (flasher == nullptr) {
+    return ConfigurationError("this virtual board was started by QEMU (-kernel), not OpenOCD");
+  }
+  Status flashed = flasher->Flash(firmware);
+  if (!flashed.ok()) return ExplainFlash(flashed.error());
+  Result<std::string> mode = link->WaitForBoot();
+  if (!mode.ok()) return Explain(mode.error());
+  timestamp_mode = *mode;
+  return OkStatus();
+}
+
 Result<flash::QemuOptions> VirtualBoardQemuOptions(const BoardSpec& board,
                                                    const std::string& firmware,
                                                    const VirtualDutOptions& options) {
@@ -114,8 +151,13 @@ Result<flash::QemuOptions> VirtualBoardQemuOptions(const BoardSpec& board,
 
 Result<VirtualDut> BootVirtualDut(const BoardSpec& board, const std::string& firmware,
                                   VirtualDutOptions options) {
+  if (options.flasher != "openocd" && options.flasher != "qemu") {
+    return ConfigurationError("the virtual bench flashes with openocd or qemu, not '" +
+                              options.flasher + "'");
+  }
   Result<flash::QemuOptions> qemu = VirtualBoardQemuOptions(board, firmware, options);
   if (!qemu.ok()) return qemu.error();
+  qemu->load_firmware = options.flasher == "qemu";
   Result<std::unique_ptr<flash::QemuMachine>> machine = flash::QemuMachine::Start(*qemu);
   if (!machine.ok()) return machine.error();
 
@@ -130,6 +172,25 @@ Result<VirtualDut> BootVirtualDut(const BoardSpec& board, const std::string& fir
   }
   if (!stream.ok()) return dut.Explain(stream.error());
   dut.link = std::make_unique<dut::DutLink>(std::move(*stream), options.link);
+  if (options.flasher == "openocd") {
+    // QEMU opened its gdbstub once the UART had its client.
+    virtual_bench::DebugProbeOptions probe;
+    probe.gdb_socket = dut.machine->gdb_socket();
+    probe.faults = options.debug_faults;
+    probe.socket_path = dut.machine->work_dir() + "/debug-probe.sock";
+    Result<std::unique_ptr<virtual_bench::VirtualDebugProbe>> started =
+        virtual_bench::VirtualDebugProbe::Start(probe);
+    if (!started.ok()) return dut.ExplainFlash(started.error());
+    dut.debug_probe = std::move(*started);
+    flash::OpenOcdOptions openocd = options.openocd;
+    openocd.load_image = true;
+    Result<std::unique_ptr<flash::OpenOcdFlasher>> flasher =
+        flash::OpenOcdFlasher::Create(VirtualBoardOpenOcdConfig(board, *dut.debug_probe), openocd);
+    if (!flasher.ok()) return flasher.error();
+    dut.flasher = std::move(*flasher);
+    Status flashed = dut.flasher->Flash(firmware);
+    if (!flashed.ok()) return dut.ExplainFlash(flashed.error());
+  }
   Result<std::string> mode = dut.link->WaitForBoot();
   if (!mode.ok()) return dut.Explain(mode.error());
   dut.timestamp_mode = *mode;

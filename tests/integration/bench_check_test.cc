@@ -25,12 +25,15 @@ TEST(BenchCheck, EveryPartOfTheVirtualBenchIsHealthy) {
     parts.push_back(part["part"]);
     EXPECT_TRUE(part["healthy"]) << part.dump();
   }
-  EXPECT_EQ(parts, (std::vector<std::string>{"board", "QEMU", "DUT UART", "power monitor"}));
-  EXPECT_NE(
-      report[0]["parts"][2]["detail"].get<std::string>().find("answers name%: hil-mps2-an386"),
-      std::string::npos);
-  EXPECT_NE(report[0]["parts"][3]["detail"].get<std::string>().find("Power Profiler Kit II"),
-            std::string::npos);
+  EXPECT_EQ(parts, (std::vector<std::string>{"board", "QEMU", "debug probe", "DUT UART",
+                                             "power monitor"}));
+  const auto detail = [&](size_t i) { return report[0]["parts"][i]["detail"].get<std::string>(); };
+  EXPECT_NE(detail(2).find("OpenOCD examined the core through the virtual debug probe (Cortex-M4 "
+                           "r0p0 processor detected), loaded and verified"),
+            std::string::npos)
+      << detail(2);
+  EXPECT_NE(detail(3).find("answers name%: hil-mps2-an386"), std::string::npos);
+  EXPECT_NE(detail(4).find("Power Profiler Kit II"), std::string::npos);
 }
 
 TEST(BenchCheck, AbsentHardwareIsReportedPartByPart) {

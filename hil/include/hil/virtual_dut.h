@@ -6,9 +6,11 @@
 #include <string>
 
 #include "drivers/dut/dut_link.h"
+#include "drivers/flash/openocd.h"
 #include "drivers/flash/qemu_machine.h"
 #include "hil/boards.h"
 #include "hil/error.h"
+#include "probes/virtual/debug_probe/virtual_debug_probe.h"
 
 namespace hil {
 
@@ -16,10 +18,22 @@ struct VirtualDut {
   std::unique_ptr<flash::QemuMachine> machine;
   std::unique_ptr<dut::DutLink> link;
   std::string timestamp_mode;  // announced at boot: "performance" or "energy"
+  // With the OpenOCD flasher: the virtual debug probe in front of QEMU, and
+  // the flasher that talks to it.
+  std::unique_ptr<virtual_bench::VirtualDebugProbe> debug_probe;
+  std::unique_ptr<flash::OpenOcdFlasher> flasher;
 
   // Adds how QEMU ended (if it has) to an error from the link, so a crash
   // or fault is told apart from a hang.
   Error Explain(const Error& error);
+  // The same for a flashing error: only QEMU's end is worth adding.
+  Error ExplainFlash(const Error& error);
+
+  // Flashes another image onto the running board through OpenOCD, as on a
+  // real bench (QEMU keeps running), and waits for the harness to boot it.
+  // Errors: configuration (not started with the OpenOCD flasher), and as
+  // flash::OpenOcdError.
+  Status Reflash(const std::string& firmware);
 };
 
 // The energy model: QEMU runs with hil's TCG plugin, which writes the exact
@@ -45,7 +59,14 @@ struct EnergyModelOptions {
 };
 
 struct VirtualDutOptions {
-  flash::QemuOptions qemu;  // machine and firmware are filled in from the board
+  // How the image gets onto the board. "openocd" (the default): QEMU starts
+  // empty and halted, and the real OpenOCD examines the core and loads,
+  // verifies and starts the image through the virtual debug probe, as on a
+  // real bench. "qemu": QEMU loads it itself (-kernel).
+  std::string flasher = "openocd";
+  flash::OpenOcdOptions openocd;            // binary, timeout, attempts
+  virtual_bench::DebugFaults debug_faults;  // for tests: a verify that must fail
+  flash::QemuOptions qemu;                  // machine and firmware are filled in from the board
   dut::DutLinkOptions link;
   EnergyModelOptions energy;
 };
@@ -60,6 +81,12 @@ std::string EnergyProfilesPath();
 Result<flash::QemuOptions> VirtualBoardQemuOptions(const BoardSpec& board,
                                                    const std::string& firmware,
                                                    const VirtualDutOptions& options);
+
+// The OpenOCD configuration of an emulated board behind the virtual debug
+// probe: remote_bitbang (on the probe's Unix socket, or TCP port), JTAG,
+// the board's Cortex-M.
+flash::OpenOcdConfig VirtualBoardOpenOcdConfig(const BoardSpec& board,
+                                               const virtual_bench::VirtualDebugProbe& probe);
 
 // Boots firmware on an emulated board and waits for the harness's banner.
 // With an energy profile, QEMU's clock (icount shift) comes from the profile.

@@ -130,6 +130,7 @@ void CheckVirtual(const BenchSpec& bench, const BoardSpec& board, const CheckOpt
   }
   if (options.progress) options.progress("booting " + bench.board + " in QEMU");
   VirtualDutOptions dut_options;
+  dut_options.flasher = bench.flasher;
   dut_options.energy.profile = bench.board;
   dut_options.energy.truth_path = folder + "/truth.jsonl";
   dut_options.energy.probe_kind = bench.probe.kind;
@@ -141,9 +142,22 @@ void CheckVirtual(const BenchSpec& bench, const BoardSpec& board, const CheckOpt
       health.parts.push_back(Missing("QEMU", booted.error()));
     } else {
       health.parts.push_back(Healthy("QEMU", "qemu-system-arm -M " +
-                                                 std::string(board.qemu_machine) + " booted " +
-                                                 image + " with the energy model (pid " +
+                                                 std::string(board.qemu_machine) +
+                                                 " with the energy model (pid " +
                                                  std::to_string(booted->machine->pid()) + ")"));
+      if (booted->flasher != nullptr) {
+        // OpenOCD's own words on the core it examined.
+        const std::string log = booted->flasher->last_output();
+        const size_t at = log.find("processor detected");
+        const size_t from = at == std::string::npos ? 0 : log.rfind(']', at);
+        const std::string core = at == std::string::npos || from == std::string::npos
+                                     ? std::string()
+                                     : " (" + log.substr(from + 2, at + 18 - from - 2) + ")";
+        health.parts.push_back(Healthy("debug probe",
+                                       "OpenOCD examined the core through the virtual debug "
+                                       "probe" +
+                                           core + ", loaded and verified " + image));
+      }
       health.parts.push_back(CheckDutName(*booted->link, booted->machine->uart_uri()));
       probes::ProbeSettings settings;
       settings.kind = bench.probe.kind;

@@ -147,14 +147,14 @@ Result<BenchSpec> ReadBench(const std::string& path, const YAML::Node& node) {
     }
   }
   ReadString(node, "flasher", bench.flasher);
-  if (bench.flasher.empty()) bench.flasher = real ? "openocd" : "qemu";
+  if (bench.flasher.empty()) bench.flasher = "openocd";
   const std::set<std::string> flashers =
-      real ? std::set<std::string>{"openocd", "none"} : std::set<std::string>{"qemu"};
+      real ? std::set<std::string>{"openocd", "none"} : std::set<std::string>{"openocd", "qemu"};
   if (flashers.count(bench.flasher) == 0) {
     return ConfigurationError(Where(path, node["flasher"]) + "flasher '" + bench.flasher +
                               "' on a " + bench.kind + " bench; use " + Join(flashers));
   }
-  if (bench.flasher == "openocd" && !(*board)->flashed_by_openocd() &&
+  if (real && bench.flasher == "openocd" && !(*board)->flashed_by_openocd() &&
       bench.debug.interface_config.empty()) {
     return ConfigurationError(Where(path, node) + "board " + bench.board +
                               " has no OpenOCD profile: give debug: interface: and target:");
@@ -250,7 +250,7 @@ BenchSpec DefaultVirtualBench() {
   BenchSpec bench;
   bench.name = "virtual";
   bench.board = "mps2-an386";
-  bench.flasher = "qemu";
+  bench.flasher = "openocd";
   return bench;
 }
 

@@ -256,11 +256,14 @@ void ReadBench(Reader& reader, const YAML::Node& node, Bench& bench) {
           {"kind", "flasher", "probe", "connect", "supply_mv", "triggers", "energy_profile"}))
     return;
   reader.Choice(node, "kind", "bench", {"virtual", "real"}, bench.kind);
-  bench.flasher = bench.kind == "virtual" ? "qemu" : "openocd";
-  reader.Choice(node, "flasher", "bench", {"qemu", "openocd"}, bench.flasher);
-  if (node["flasher"] && (bench.kind == "virtual") != (bench.flasher == "qemu")) {
-    reader.Problem(node["flasher"], "the " + bench.kind + " bench flashes with " +
-                                        (bench.kind == "virtual" ? "qemu" : "openocd"));
+  // Both benches flash through OpenOCD by default; the virtual bench can
+  // also have QEMU load the image itself (-kernel).
+  bench.flasher = "openocd";
+  reader.Choice(node, "flasher", "bench", {"openocd", "qemu"}, bench.flasher);
+  if (node["flasher"] && bench.kind == "real" && bench.flasher == "qemu") {
+    reader.Problem(node["flasher"],
+                   "a real bench flashes with openocd (qemu is the virtual "
+                   "bench's -kernel shortcut)");
   }
   reader.Choice(node, "probe", "bench", {"ppk2", "lpm01a", "js110"}, bench.probe);
   reader.String(node, "connect", "bench", bench.connect);

@@ -291,8 +291,11 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   Result<const BoardSpec*> board = FindBoard(c.board);
   if (!board.ok()) return board.error();
 
-  step("booting " + c.board + " in QEMU");
+  step("booting " + c.board + " in QEMU" +
+       (plan.bench.flasher == "openocd" ? ", flashed through OpenOCD" : ""));
   VirtualDutOptions options;
+  options.flasher = plan.bench.flasher;
+  options.openocd.progress = step;
   options.energy.profile = plan.bench.energy_profile.empty() ? c.board : plan.bench.energy_profile;
   options.energy.truth_path = folder.File("truth.jsonl");
   options.energy.probe_kind = plan.bench.probe;

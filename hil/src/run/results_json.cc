@@ -30,6 +30,7 @@ std::string NowIso8601(bool with_milliseconds) {
 nlohmann::ordered_json BenchJson(const plan::Plan& plan) {
   nlohmann::ordered_json bench;
   bench["kind"] = plan.bench.kind;
+  bench["flasher"] = plan.bench.flasher;
   bench["probe"] = plan.bench.probe;
   if (!plan.bench.connect.empty()) bench["connect"] = plan.bench.connect;
   bench["supply_mV"] = plan.bench.supply_mv;

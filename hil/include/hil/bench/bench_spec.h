@@ -45,9 +45,10 @@ struct BenchSpec {
   std::string name;
   std::string kind = "virtual";  // virtual | real
   std::string board;             // a board profile (`hil boards`)
-  // How firmware gets onto the DUT: openocd (real), qemu (virtual), or none:
-  // the DUT already runs the harness, flashed outside hil (a vendor tool, a
-  // drag-and-drop bootloader), and hil only talks to it.
+  // How firmware gets onto the DUT: openocd (the default; on the virtual
+  // bench through its virtual debug probe), qemu (virtual only: QEMU's
+  // -kernel), or none (real only): the DUT already runs the harness, flashed
+  // outside hil (a vendor tool, a drag-and-drop bootloader).
   std::string flasher;
   std::string uart;  // real: the DUT's UART connection string
   uint32_t supply_mv = 3300;

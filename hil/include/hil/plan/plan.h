@@ -22,10 +22,10 @@ struct Trigger {
 };
 
 struct Bench {
-  std::string kind = "virtual";  // virtual | real
-  std::string flasher = "qemu";  // qemu (virtual bench) | openocd (real)
-  std::string probe = "ppk2";    // ppk2 | lpm01a | js110
-  std::string connect;           // real bench: the probe's connection string
+  std::string kind = "virtual";     // virtual | real
+  std::string flasher = "openocd";  // openocd | qemu (virtual bench only: QEMU's -kernel)
+  std::string probe = "ppk2";       // ppk2 | lpm01a | js110
+  std::string connect;              // real bench: the probe's connection string
   uint32_t supply_mv = 3300;
   Trigger inference{"D0", {}}, layer{"D1", {}}, timestamp{"D2", {}};
   std::string energy_profile;  // virtual bench: default is the board's own

@@ -22,14 +22,18 @@ namespace hil::flash {
 // configs are looked up in OpenOCD's script library (`[find ...]`) unless
 // absolute.
 struct OpenOcdConfig {
-  std::string interface_config;             // e.g. "interface/stlink.cfg"
-  std::string transport;                    // "swd", "jtag", or empty: the interface's default
-  std::string target_config;                // e.g. "target/stm32l4x.cfg"
-  uint32_t speed_khz = 0;                   // 0: the target config's own
-  std::string adapter_serial;               // the probe's USB serial; empty: whichever is attached
-  int tcl_port = 0;                         // 0: disabled (gdb and telnet are always disabled)
-  std::vector<std::string> extra_commands;  // e.g. "reset_config srst_only"
-  std::string title;                        // a comment line saying which bench and board
+  std::string interface_config;  // e.g. "interface/stlink.cfg"
+  // Instead of an interface config file: its commands (the virtual bench's
+  // remote_bitbang adapter).
+  std::vector<std::string> interface_commands;
+  std::string transport;                     // "swd", "jtag", or empty: the interface's default
+  std::string target_config;                 // e.g. "target/stm32l4x.cfg"
+  std::vector<std::string> target_commands;  // instead of a target config file
+  uint32_t speed_khz = 0;                    // 0: the target config's own
+  std::string adapter_serial;                // the probe's USB serial; empty: whichever is attached
+  int tcl_port = 0;                          // 0: disabled (gdb and telnet are always disabled)
+  std::vector<std::string> extra_commands;   // e.g. "reset_config srst_only"
+  std::string title;                         // a comment line saying which bench and board
 };
 
 // The configuration file's text. Parallel benches never clash: gdb and
@@ -65,6 +69,11 @@ Error OpenOcdError(const OpenOcdDiagnosis& diagnosis, const std::string& what,
 
 struct OpenOcdOptions {
   std::string binary = "openocd";
+  // false: `program ELF verify reset` (needs a flash bank: real boards).
+  // true: `halt`, `load_image`, `verify_image`, `reset run`: for targets
+  // whose image lives in RAM-like memory without a flash driver (QEMU's
+  // boards), with no work area, so verify reads the image back.
+  bool load_image = false;
   std::chrono::milliseconds timeout{60000};  // per attempt
   int attempts = 3;                          // for failures worth retrying
   std::string work_dir;                      // config and logs go here; empty: a temporary folder

@@ -25,6 +25,10 @@ struct QemuOptions {
   // following the wall clock.
   int icount_shift = 5;
   std::string qemu_binary = "qemu-system-arm";
+  // true: QEMU loads the ELF itself (-kernel). false: the board starts
+  // empty and stopped (-S) with its gdbstub on gdb_socket(), for a debugger
+  // to load the image, as on a real board.
+  bool load_firmware = true;
   // Extra arguments, e.g. a TCG plugin.
   std::vector<std::string> extra_arguments;
   // Time allowed for QEMU to create its UART socket.
@@ -60,6 +64,11 @@ class QemuMachine {
   // The connection string of the UART, e.g. "unix:/tmp/hil-qemu-XXXX/uart.sock".
   // Connect to it exactly once: QEMU serves one client.
   std::string uart_uri() const { return "unix:" + uart_socket_.string(); }
+  // The gdbstub's Unix socket (when started without loading the firmware).
+  // QEMU opens it once the UART has its client.
+  std::string gdb_socket() const { return (work_dir_ / "gdb.sock").string(); }
+  // A private folder for files that live as long as this QEMU.
+  std::string work_dir() const { return work_dir_.string(); }
 
   // Non-blocking: how QEMU ended, if it has.
   std::optional<QemuExit> Poll();
