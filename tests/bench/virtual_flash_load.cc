@@ -29,27 +29,27 @@ void WriteElf(const std::string& path, uint32_t address, const std::vector<uint8
   const auto put32 = [&](size_t at, uint32_t v) { std::memcpy(&file[at], &v, 4); };
   const uint8_t ident[] = {0x7F, 'E', 'L', 'F', 1 /*32-bit*/, 1 /*LE*/, 1 /*version*/};
   std::memcpy(file.data(), ident, sizeof ident);
-  put16(16, 2);         // ET_EXEC
-  put16(18, 40);        // EM_ARM
-  put32(20, 1);         // EV_CURRENT
-  put32(24, address);   // entry
-  put32(28, 52);        // program headers right after this header
+  put16(16, 2);           // ET_EXEC
+  put16(18, 40);          // EM_ARM
+  put32(20, 1);           // EV_CURRENT
+  put32(24, address);     // entry
+  put32(28, 52);          // program headers right after this header
   put32(36, 0x05000000);  // EABI version 5
-  put16(40, 52);        // header size
-  put16(42, 32);        // program header size
-  put16(44, 1);         // one program header
-  put16(46, 40);        // section header size (none follow)
-  put32(52, 1);         // PT_LOAD
-  put32(56, 0x1000);    // file offset
-  put32(60, address);   // virtual address
-  put32(64, address);   // physical address
+  put16(40, 52);          // header size
+  put16(42, 32);          // program header size
+  put16(44, 1);           // one program header
+  put16(46, 40);          // section header size (none follow)
+  put32(52, 1);           // PT_LOAD
+  put32(56, 0x1000);      // file offset
+  put32(60, address);     // virtual address
+  put32(64, address);     // physical address
   put32(68, static_cast<uint32_t>(bytes.size()));
   put32(72, static_cast<uint32_t>(bytes.size()));
-  put32(76, 7);         // read, write, execute
+  put32(76, 7);  // read, write, execute
   put32(80, 4);
   std::memcpy(&file[0x1000], bytes.data(), bytes.size());
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(file.data()),
-                                              static_cast<std::streamsize>(file.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(file.data()), static_cast<std::streamsize>(file.size()));
 }
 
 std::string Line(const std::string& log, const char* starting) {
@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
     return 3;
   }
   // QEMU opens its gdbstub once the UART has a client.
-  Result<std::unique_ptr<transport::ByteStream>> uart = transport::OpenByteStream((*machine)->uart_uri());
+  Result<std::unique_ptr<transport::ByteStream>> uart =
+      transport::OpenByteStream((*machine)->uart_uri());
   for (int i = 0; i < 100 && !uart.ok(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     uart = transport::OpenByteStream((*machine)->uart_uri());
@@ -103,7 +104,8 @@ int main(int argc, char** argv) {
   // Load alone (no reset: random words are no program), then the readback.
   const auto run = [&](const std::vector<std::string>& commands, double& seconds) {
     std::vector<std::string> command_line = {"openocd", "-f", config_path};
-    for (const std::string& command : commands) command_line.insert(command_line.end(), {"-c", command});
+    for (const std::string& command : commands)
+      command_line.insert(command_line.end(), {"-c", command});
     const auto start = std::chrono::steady_clock::now();
     Result<flash::ChildOutcome> outcome =
         flash::RunWithDeadline(command_line, std::chrono::seconds(300));
@@ -115,15 +117,18 @@ int main(int argc, char** argv) {
   const uint64_t load_chars = (*probe)->stats().characters;
   const std::string verified = run({"init", "halt", "verify_image " + elf, "shutdown"}, verify_s);
 
-  std::printf("virtual debug probe, %zu KiB image into mps2-an386 (OpenOCD 0.12, "
-              "remote_bitbang, JTAG):\n",
-              kib);
+  std::printf(
+      "virtual debug probe, %zu KiB image into mps2-an386 (OpenOCD 0.12, "
+      "remote_bitbang, JTAG):\n",
+      kib);
   std::printf("  load    %.2f s wall (OpenOCD: %s)\n", load_s, Line(loaded, "downloaded").c_str());
-  std::printf("  verify  %.2f s wall (OpenOCD: %s)\n", verify_s, Line(verified, "verified").c_str());
-  std::printf("  remote_bitbang characters for the load: %.1f per byte; memory written through "
-              "the gdbstub: %llu bytes\n",
-              static_cast<double>(load_chars) / static_cast<double>(image.size()),
-              static_cast<unsigned long long>((*probe)->stats().bytes_written));
+  std::printf("  verify  %.2f s wall (OpenOCD: %s)\n", verify_s,
+              Line(verified, "verified").c_str());
+  std::printf(
+      "  remote_bitbang characters for the load: %.1f per byte; memory written through "
+      "the gdbstub: %llu bytes\n",
+      static_cast<double>(load_chars) / static_cast<double>(image.size()),
+      static_cast<unsigned long long>((*probe)->stats().bytes_written));
   (*machine)->Stop();
   std::filesystem::remove_all(folder);
   const bool ok = loaded.find("downloaded") != std::string::npos &&

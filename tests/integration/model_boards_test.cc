@@ -29,7 +29,9 @@ nlohmann::json RunPlan(const ScratchFolder& scratch, const std::string& plan) {
 TEST(ModelBoards, KeywordSpottingAndAnomalyDetectionRunOnEveryBoardBitExact) {
   ScratchFolder scratch;
   const std::string plan = scratch.File("models.yaml");
-  std::ofstream(plan) << "plan: models\n"
+  // Numerics, not flashing (virtual_flash_test's): QEMU loads these large
+  // images itself.
+  std::ofstream(plan) << "plan: models\nbench: {flasher: qemu}\n"
                          "networks:\n"
                          "  kws:\n"
                          "    model: " HIL_SHARED_DIR
@@ -138,7 +140,7 @@ TEST(ModelBoards, EveryOpRunsBitExactInEveryConfigurationOnEveryBoard) {
 TEST(ModelBoards, KeywordSpottingInFloat32IsBitExactOnTheFpu) {
   ScratchFolder scratch;
   const std::string plan = scratch.File("float.yaml");
-  std::ofstream(plan) << "plan: float\n"
+  std::ofstream(plan) << "plan: float\nbench: {flasher: qemu}\n"
                          "networks:\n"
                          "  kws:\n"
                          "    model: " HIL_SHARED_DIR

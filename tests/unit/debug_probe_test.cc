@@ -112,7 +112,7 @@ class SwdHost {
     ack = static_cast<uint32_t>(ReadBits(3));
     const uint32_t value = static_cast<uint32_t>(ReadBits(32));
     parity_ok = Read() == (__builtin_parity(value) != 0);
-    Read();  // turnaround back
+    Read();           // turnaround back
     WriteBits(0, 2);  // idle cycles
     return value;
   }
@@ -230,10 +230,10 @@ class JtagHost {
     Clock(false);  // Run-Test/Idle
   }
   uint64_t Scan(bool ir, uint64_t out, int length) {
-    Clock(true);  // Select-DR
+    Clock(true);          // Select-DR
     if (ir) Clock(true);  // Select-IR
-    Clock(false);  // Capture
-    Clock(false);  // Shift
+    Clock(false);         // Capture
+    Clock(false);         // Shift
     uint64_t in = 0;
     for (int i = 0; i < length; ++i) {
       const bool last = i == length - 1;
@@ -256,8 +256,8 @@ TEST(JtagDpTest, IdcodeThenAPostedDpRead) {
   JtagHost host(tap);
   host.Reset();
   EXPECT_EQ(host.Scan(false, 0, 32), JtagDp::kIdcode);
-  EXPECT_EQ(host.Scan(true, 0xA, 4) & 0x3u, 0b01u);  // IR capture; now DPACC
-  host.Scan(false, (0x1ull << 1) | 1u, 35);  // read CTRL/STAT (A=0x4)
+  EXPECT_EQ(host.Scan(true, 0xA, 4) & 0x3u, 0b01u);                  // IR capture; now DPACC
+  host.Scan(false, (0x1ull << 1) | 1u, 35);                          // read CTRL/STAT (A=0x4)
   const uint64_t result = host.Scan(false, (0x3ull << 1) | 1u, 35);  // RDBUFF
   EXPECT_EQ(result & 0x7u, 0b010u) << "OK/FAULT";
   EXPECT_EQ(result >> 3, dap.ReadDp(0x4));
@@ -298,11 +298,11 @@ TEST(CortexMDebugTest, ContiguousWritesGoOutAsOneAndCoreRegistersPassThroughDcrs
   EXPECT_EQ(core.log, (std::vector<std::string>{"write 4096"}));
   EXPECT_EQ(Word(core, 0x100 + 4 * 1000), 1000u);
 
-  ASSERT_TRUE(debug.Write(0xE000EDF8, 4, 0x08000401).ok());          // DCRDR
-  ASSERT_TRUE(debug.Write(0xE000EDF4, 4, (1u << 16) | 15u).ok());    // write PC
+  ASSERT_TRUE(debug.Write(0xE000EDF8, 4, 0x08000401).ok());        // DCRDR
+  ASSERT_TRUE(debug.Write(0xE000EDF4, 4, (1u << 16) | 15u).ok());  // write PC
   EXPECT_EQ(core.registers[15], 0x08000401u);
-  core.registers[0x19] = 0x01000000;                                 // xPSR
-  ASSERT_TRUE(debug.Write(0xE000EDF4, 4, 16u).ok());                 // read xPSR
+  core.registers[0x19] = 0x01000000;                  // xPSR
+  ASSERT_TRUE(debug.Write(0xE000EDF4, 4, 16u).ok());  // read xPSR
   Result<uint32_t> xpsr = debug.Read(0xE000EDF8, 4);
   ASSERT_TRUE(xpsr.ok());
   EXPECT_EQ(*xpsr, 0x01000000u);

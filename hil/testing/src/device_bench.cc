@@ -30,7 +30,12 @@ std::unique_ptr<DeviceBench>& TheBench() {
 std::string PlanYaml(const CaseSpec& spec) {
   const auto quoted = [](const std::string& text) { return json(text).dump(); };
   std::ostringstream plan;
-  plan << "plan: device-test\nnetworks:\n  " << spec.network << ":\n";
+  plan << "plan: device-test\n";
+  std::string flasher = spec.flasher;
+  if (const char* env = std::getenv("HIL_FLASHER"); flasher.empty() && env != nullptr)
+    flasher = env;
+  if (!flasher.empty()) plan << "bench: {flasher: " << quoted(flasher) << "}\n";
+  plan << "networks:\n  " << spec.network << ":\n";
   if (!spec.model.empty()) plan << "    model: " << quoted(spec.model) << "\n";
   if (!spec.workload.empty()) plan << "    workload: " << quoted(spec.workload) << "\n";
   if (!spec.input.empty()) plan << "    input: " << quoted(spec.input) << "\n";
