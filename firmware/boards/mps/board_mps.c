@@ -35,8 +35,4 @@ int board_uart_read_byte(void) { return cmsdk_uart_read_byte(BOARD_UART_BASE); }
 
 void board_pin_write(enum board_pin pin, int level) { emulated_pins_write(pin, level); }
 
-void board_restart_timer_period(void) { systick_timer_restart_period(); }
-
-uint64_t board_time_us(void) { return systick_timer_us(); }
-
 void board_exit(int code) { semihosting_exit(code); }

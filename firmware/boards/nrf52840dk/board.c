@@ -96,12 +96,3 @@ void board_pin_write(enum board_pin pin, int level) {
     P0_OUTCLR = 1u << kPinNumbers[pin];
   }
 }
-
-void board_restart_timer_period(void) { systick_timer_restart_period(); }
-
-uint64_t board_time_us(void) { return systick_timer_us(); }
-
-void board_exit(int code) {
-  (void)code;
-  for (;;) __asm__ volatile("bkpt 0");
-}

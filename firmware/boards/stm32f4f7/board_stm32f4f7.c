@@ -167,12 +167,3 @@ void board_pin_write(enum board_pin pin, int level) {
   uint32_t bit = 1u << kPinNumbers[pin];
   GPIO_BSRR(STM32F_TRIGGER_PORT) = level ? bit : bit << 16;
 }
-
-void board_restart_timer_period(void) { systick_timer_restart_period(); }
-
-uint64_t board_time_us(void) { return systick_timer_us(); }
-
-void board_exit(int code) {
-  (void)code;
-  for (;;) __asm__ volatile("bkpt 0");
-}
