@@ -380,7 +380,12 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
   TraceKeeper keeper(measure_options.sample_rate_hz);
   const measure::WindowKind kind =
       timestamp_style ? measure::WindowKind::kTimestamp : measure::WindowKind::kInference;
+  std::atomic<bool> streaming{false}, consumer_done{false};
   std::thread consumer([&] {
+    struct Done {
+      std::atomic<bool>& flag;
+      ~Done() { flag = true; }
+    } done{consumer_done};
     for (;;) {
       SampleBlock block;
       Result<PowerProbe::Poll> poll = probe.Next(block, milliseconds(200));
@@ -393,6 +398,7 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
       const double arrived_s = static_cast<double>(gpio::MonotonicNowNs()) * 1e-9;
       keeper.Keep(block);
       if (Status status = measurement.Feed(block); !status.ok() && fed.ok()) fed = status;
+      streaming = true;
       if (dut.host_gpio != nullptr) {
         clock_sync.Observe(arrived_s, block.first_index + block.size());
         if (Status status = FeedHostEdges(dut, clock_sync, measurement); !status.ok() && fed.ok())
@@ -401,6 +407,19 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
       keeper.Look(measurement.windows(), kind, result.trace);
     }
   });
+  // The DUT is commanded only once samples flow: an inference that began
+  // before the stream would lose its rising edge (a busy host, a slow probe).
+  const auto stream_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!streaming && !consumer_done && std::chrono::steady_clock::now() < stream_deadline) {
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  if (!streaming) {
+    (void)probe.Stop();
+    consumer.join();
+    HIL_RETURN_IF_ERROR(fed);
+    return InfrastructureError("the " + probe.info().kind +
+                               " started but sent no samples within 10 s");
+  }
   step("running " + std::to_string(plan.measurement.warmup) + " warm-up and " +
        std::to_string(plan.measurement.runs) + " measured inferences");
   Result<dut::InferenceRun> run =
