@@ -68,22 +68,16 @@ bool SameSecret(const std::string& a, const std::string& b) {
 }
 
 Result<DaemonConfig> ReadDaemonConfig(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return ConfigurationError("cannot read the bench file " + path);
-  } catch (const YAML::Exception& e) {
-    return ConfigurationError(path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                              std::to_string(e.mark.column + 1) + ": not valid YAML: " + e.msg);
-  }
-  const fs::path base = fs::absolute(path).parent_path();
-  const auto resolve = [&](const std::string& p) { return (base / p).lexically_normal().string(); };
+  // The bench part reads and checks the file (and reports a bad one); the
+  // daemon's own keys are read from the same, now known good, YAML.
   DaemonConfig config;
   Result<std::vector<BenchSpec>> benches = bench::ReadBenchFile(path);
   if (!benches.ok()) return benches.error();
   config.benches = std::move(*benches);
+  const fs::path base = fs::absolute(path).parent_path();
+  const auto resolve = [&](const std::string& p) { return (base / p).lexically_normal().string(); };
   try {
+    const YAML::Node root = YAML::LoadFile(path);
     config.state_dir = resolve(root["state_dir"] ? root["state_dir"].as<std::string>() : "hild");
     config.socket_path = root["socket"] ? resolve(root["socket"].as<std::string>())
                                         : (fs::path(config.state_dir) / "hild.sock").string();
