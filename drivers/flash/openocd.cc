@@ -35,7 +35,7 @@ constexpr Pattern kPatterns[] = {
     {"LIBUSB_ERROR_ACCESS", OpenOcdFailure::kProbeAccess},
     {"LIBUSB_ERROR_BUSY", OpenOcdFailure::kProbeAccess},
     {"Permission denied", OpenOcdFailure::kProbeAccess},
-    // No probe (ST-LINK, J-Link, CMSIS-DAP, remote_bitbang).
+    // No probe (ST-LINK, J-Link, CMSIS-DAP, remote_bitbang, Bus Pirate).
     {"open failed", OpenOcdFailure::kNoProbe},
     {"No J-Link device found", OpenOcdFailure::kNoProbe},
     {"unable to find a matching CMSIS-DAP device", OpenOcdFailure::kNoProbe},
@@ -45,6 +45,9 @@ constexpr Pattern kPatterns[] = {
     {"remote_bitbang: connection", OpenOcdFailure::kNoProbe},
     {"Connection refused", OpenOcdFailure::kNoProbe},
     {"Error on socket", OpenOcdFailure::kNoProbe},  // remote_bitbang: its socket is gone
+    {"Could not open serial port", OpenOcdFailure::kNoProbe},  // buspirate
+    {"Buspirate error", OpenOcdFailure::kNoProbe},             // ...answers nothing
+    {"Buspirate did not", OpenOcdFailure::kNoProbe},
     // The image does not read back.
     {"Verify Failed", OpenOcdFailure::kVerifyFailed},
     {"verify failed", OpenOcdFailure::kVerifyFailed},

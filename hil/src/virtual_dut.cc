@@ -99,12 +99,19 @@ flash::OpenOcdConfig VirtualBoardOpenOcdConfig(const BoardSpec& board,
                                                const virtual_bench::VirtualDebugProbe& probe) {
   const std::string chip(board.name);
   flash::OpenOcdConfig config;
-  // Port 0: the host is a Unix socket path.
-  config.interface_commands = {
-      "adapter driver remote_bitbang",
-      "remote_bitbang host " + (probe.port() == 0 ? probe.socket_path() : "127.0.0.1"),
-      "remote_bitbang port " + std::to_string(probe.port())};
-  // OpenOCD 0.12's remote_bitbang speaks JTAG only: the probe is a JTAG-DP.
+  if (probe.adapter() == virtual_bench::DebugAdapter::kBusPirate) {
+    // Push-pull pins, as a Bus Pirate wired straight to a board's JTAG header.
+    config.interface_commands = {"adapter driver buspirate", "buspirate port " + probe.tty_path(),
+                                 "buspirate mode normal"};
+  } else {
+    // Port 0: the host is a Unix socket path.
+    config.interface_commands = {
+        "adapter driver remote_bitbang",
+        "remote_bitbang host " + (probe.port() == 0 ? probe.socket_path() : "127.0.0.1"),
+        "remote_bitbang port " + std::to_string(probe.port())};
+  }
+  // The probe's TAP is a JTAG-DP: OpenOCD 0.12 speaks only JTAG over
+  // remote_bitbang, and its Bus Pirate SWD (raw-wire) is not emulated.
   config.transport = "jtag";
   config.target_commands = {"jtag newtap " + chip + " cpu -irlen 4 -expected-id 0x4ba00477",
                             "dap create " + chip + ".dap -chain-position " + chip + ".cpu",
@@ -177,6 +184,7 @@ Result<VirtualDut> BootVirtualDut(const BoardSpec& board, const std::string& fir
     virtual_bench::DebugProbeOptions probe;
     probe.gdb_socket = dut.machine->gdb_socket();
     probe.faults = options.debug_faults;
+    probe.adapter = options.debug_adapter;
     probe.socket_path = dut.machine->work_dir() + "/debug-probe.sock";
     Result<std::unique_ptr<virtual_bench::VirtualDebugProbe>> started =
         virtual_bench::VirtualDebugProbe::Start(probe);

@@ -1,9 +1,9 @@
 // How fast the real OpenOCD loads and verifies an image through the virtual
 // debug probe: a 256 KiB image (random words, written as an ELF here) into
 // an empty, halted mps2-an386, then read back by verify_image. Prints
-// OpenOCD's own figures, the wall time and the remote_bitbang traffic.
+// OpenOCD's own figures, the wall time and the adapter's traffic.
 //
-//   ./build/tests/virtual_flash_load [KiB]
+//   ./build/tests/virtual_flash_load [KiB] [buspirate|remote_bitbang]
 #include <unistd.h>
 
 #include <chrono>
@@ -63,6 +63,11 @@ std::string Line(const std::string& log, const char* starting) {
 int main(int argc, char** argv) {
   using namespace hil;
   const size_t kib = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 256;
+  const std::string adapter_name = argc > 2 ? argv[2] : "buspirate";
+  if (kib == 0 || (adapter_name != "buspirate" && adapter_name != "remote_bitbang")) {
+    std::fprintf(stderr, "usage: virtual_flash_load [KiB] [buspirate|remote_bitbang]\n");
+    return 2;
+  }
   std::string folder = (std::filesystem::temp_directory_path() / "hil-load-XXXXXX").string();
   if (::mkdtemp(folder.data()) == nullptr) return 3;
   std::vector<uint8_t> image(kib * 1024);
@@ -91,6 +96,8 @@ int main(int argc, char** argv) {
   virtual_bench::DebugProbeOptions options;
   options.gdb_socket = (*machine)->gdb_socket();
   options.socket_path = folder + "/probe.sock";
+  options.adapter = adapter_name == "buspirate" ? virtual_bench::DebugAdapter::kBusPirate
+                                                : virtual_bench::DebugAdapter::kRemoteBitbang;
   Result<std::unique_ptr<virtual_bench::VirtualDebugProbe>> probe =
       virtual_bench::VirtualDebugProbe::Start(options);
   if (!uart.ok() || !probe.ok()) {
@@ -114,21 +121,21 @@ int main(int argc, char** argv) {
   };
   double load_s = 0, verify_s = 0;
   const std::string loaded = run({"init", "halt", "load_image " + elf, "shutdown"}, load_s);
-  const uint64_t load_chars = (*probe)->stats().characters;
+  const virtual_bench::DebugProbeStats load_stats = (*probe)->stats();
   const std::string verified = run({"init", "halt", "verify_image " + elf, "shutdown"}, verify_s);
 
   std::printf(
-      "virtual debug probe, %zu KiB image into mps2-an386 (OpenOCD 0.12, "
-      "remote_bitbang, JTAG):\n",
-      kib);
+      "virtual debug probe, %zu KiB image into mps2-an386 (OpenOCD 0.12, %s, JTAG):\n", kib,
+      adapter_name.c_str());
   std::printf("  load    %.2f s wall (OpenOCD: %s)\n", load_s, Line(loaded, "downloaded").c_str());
   std::printf("  verify  %.2f s wall (OpenOCD: %s)\n", verify_s,
               Line(verified, "verified").c_str());
   std::printf(
-      "  remote_bitbang characters for the load: %.1f per byte; memory written through "
-      "the gdbstub: %llu bytes\n",
-      static_cast<double>(load_chars) / static_cast<double>(image.size()),
-      static_cast<unsigned long long>((*probe)->stats().bytes_written));
+      "  the load: %.1f adapter bytes per image byte, %llu round trips; memory written "
+      "through the gdbstub: %llu bytes\n",
+      static_cast<double>(load_stats.bytes_received) / static_cast<double>(image.size()),
+      static_cast<unsigned long long>(load_stats.round_trips),
+      static_cast<unsigned long long>(load_stats.bytes_written));
   (*machine)->Stop();
   std::filesystem::remove_all(folder);
   const bool ok = loaded.find("downloaded") != std::string::npos &&

@@ -1,8 +1,8 @@
 // The virtual bench flashes through Debian's real openocd 0.12: QEMU starts
 // empty and halted, OpenOCD examines the core through the virtual debug
-// probe (remote_bitbang -> JTAG-DP -> MEM-AP -> QEMU's gdbstub), loads,
-// verifies and starts the harness, which then answers. Failures end
-// classified, as on a real bench.
+// probe (an emulated Bus Pirate on a pseudo-terminal, or remote_bitbang ->
+// JTAG-DP -> MEM-AP -> QEMU's gdbstub), loads, verifies and starts the
+// harness, which then answers. Failures end classified, as on a real bench.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -31,6 +31,7 @@ TEST_P(VirtualFlashTest, OpenOcdExaminesLoadsVerifiesAndStartsTheHarness) {
   ASSERT_TRUE(dut.ok()) << dut.error().ToString();
   ASSERT_NE(dut->flasher, nullptr);
   const std::string log = dut->flasher->last_output();
+  EXPECT_NE(log.find("Buspirate JTAG Interface ready!"), std::string::npos) << log;
   EXPECT_NE(log.find(core.detected), std::string::npos) << log;
   EXPECT_NE(log.find("verified"), std::string::npos) << log;
   // The only complaint: no work area, so verify reads the image back.
@@ -77,8 +78,16 @@ TEST(VirtualFlash, ARunningBoardIsReflashedWithoutRestartingQemu) {
   EXPECT_EQ(dut->debug_probe->stats().connections, 2u);
 }
 
-TEST(VirtualFlash, AProbeThatIsGoneIsAnInfrastructureErrorWithOpenOcdsMessage) {
+struct Unplugged {
+  virtual_bench::DebugAdapter adapter;
+  const char* openocd_says;  // OpenOCD's own line when the adapter is gone
+};
+
+class UnpluggedProbeTest : public ::testing::TestWithParam<Unplugged> {};
+
+TEST_P(UnpluggedProbeTest, IsAnInfrastructureErrorWithOpenOcdsMessage) {
   VirtualDutOptions options;
+  options.debug_adapter = GetParam().adapter;
   options.openocd.timeout = std::chrono::seconds(20);
   options.openocd.attempts = 2;
   Result<VirtualDut> dut =
@@ -92,9 +101,33 @@ TEST(VirtualFlash, AProbeThatIsGoneIsAnInfrastructureErrorWithOpenOcdsMessage) {
   EXPECT_EQ(reflashed.error().kind(), ErrorKind::kInfrastructure);
   const std::string message = reflashed.error().message();
   EXPECT_NE(message.find("no debug probe"), std::string::npos) << message;
-  EXPECT_NE(message.find("Error on socket 'connect'"), std::string::npos)
+  EXPECT_NE(message.find(GetParam().openocd_says), std::string::npos)
       << "OpenOCD's own line: " << message;
   EXPECT_LT(took, options.openocd.timeout * options.openocd.attempts);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Adapters, UnpluggedProbeTest,
+    ::testing::Values(Unplugged{virtual_bench::DebugAdapter::kBusPirate,
+                                "Error: Could not open serial port"},
+                      Unplugged{virtual_bench::DebugAdapter::kRemoteBitbang,
+                                "Error on socket 'connect'"}),
+    [](const ::testing::TestParamInfo<Unplugged>& param) {
+      return std::string(virtual_bench::DebugAdapterName(param.param.adapter));
+    });
+
+TEST(VirtualFlash, RemoteBitbangStillExaminesLoadsAndStartsTheHarness) {
+  VirtualDutOptions options;
+  options.debug_adapter = virtual_bench::DebugAdapter::kRemoteBitbang;
+  Result<VirtualDut> dut =
+      BootVirtualDut(**FindBoard("mps2-an386"), BuiltImage("mps2-an386", "mb-conv3x3"), options);
+  ASSERT_TRUE(dut.ok()) << dut.error().ToString();
+  const std::string log = dut->flasher->last_output();
+  EXPECT_NE(log.find("remote_bitbang driver initialized"), std::string::npos) << log;
+  EXPECT_NE(log.find("verified"), std::string::npos) << log;
+  Result<std::string> name = dut->link->Name();
+  ASSERT_TRUE(name.ok()) << name.error().ToString();
+  EXPECT_EQ(*name, "hil-mps2-an386");
 }
 
 TEST(VirtualFlash, AWordCorruptedAfterTheLoadFailsTheVerifyNeverASilentPass) {

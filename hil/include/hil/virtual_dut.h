@@ -65,6 +65,9 @@ struct VirtualDutOptions {
   // real bench. "qemu": QEMU loads it itself (-kernel).
   std::string flasher = "openocd";
   flash::OpenOcdOptions openocd;            // binary, timeout, attempts
+  // The emulated adapter OpenOCD drives: a Bus Pirate (fast, the default) or
+  // remote_bitbang.
+  virtual_bench::DebugAdapter debug_adapter = virtual_bench::DebugAdapter::kBusPirate;
   virtual_bench::DebugFaults debug_faults;  // for tests: a verify that must fail
   flash::QemuOptions qemu;                  // machine and firmware are filled in from the board
   dut::DutLinkOptions link;
@@ -83,8 +86,8 @@ Result<flash::QemuOptions> VirtualBoardQemuOptions(const BoardSpec& board,
                                                    const VirtualDutOptions& options);
 
 // The OpenOCD configuration of an emulated board behind the virtual debug
-// probe: remote_bitbang (on the probe's Unix socket, or TCP port), JTAG,
-// the board's Cortex-M.
+// probe: its adapter (a Bus Pirate on the probe's pseudo-terminal, or
+// remote_bitbang on its Unix socket or TCP port), JTAG, the board's Cortex-M.
 flash::OpenOcdConfig VirtualBoardOpenOcdConfig(const BoardSpec& board,
                                                const virtual_bench::VirtualDebugProbe& probe);
 

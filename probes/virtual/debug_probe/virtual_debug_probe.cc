@@ -1,11 +1,14 @@
 #include "probes/virtual/debug_probe/virtual_debug_probe.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,20 +16,42 @@
 #include <cstring>
 
 #include "probes/virtual/debug_probe/adi_dap.h"
+#include "probes/virtual/debug_probe/bus_pirate.h"
 #include "probes/virtual/debug_probe/gdb_core.h"
 #include "probes/virtual/debug_probe/wire.h"
 
 namespace hil::virtual_bench {
+namespace {
 
-// Everything behind the socket: the core, its debug block, the DAP and both
-// wire layers. One OpenOCD at a time talks to it.
+using Clock = std::chrono::steady_clock;
+
+// How long OpenOCD may be quiet before the core catches up (coalesced
+// writes go out, a held resume happens).
+constexpr int kIdlePollMs = 20;
+// A command cut off for this long belongs to a host that went away.
+constexpr auto kPartialCommandLifetime = std::chrono::seconds(1);
+
+}  // namespace
+
+const char* DebugAdapterName(DebugAdapter adapter) {
+  return adapter == DebugAdapter::kBusPirate ? "buspirate" : "remote_bitbang";
+}
+
+// Everything behind the adapter's port: the core, its debug block, the DAP,
+// both wire layers and the Bus Pirate's command layer. One OpenOCD at a time
+// talks to it.
 class VirtualDebugProbe::Session {
  public:
   Session(std::unique_ptr<GdbRemote> remote, DebugFaults faults)
-      : core_(std::move(remote)), debug_(core_, faults), dap_(debug_), jtag_(dap_), swd_(dap_) {}
+      : core_(std::move(remote)),
+        debug_(core_, faults),
+        dap_(debug_),
+        jtag_(dap_),
+        swd_(dap_),
+        bus_pirate_(jtag_) {}
 
-  // Handles a chunk of characters; appends the replies.
-  void Handle(const char* data, size_t length, std::string& replies) {
+  // remote_bitbang characters; appends the replies.
+  void HandleBitbang(const char* data, size_t length, std::string& replies) {
     for (size_t i = 0; i < length; ++i) {
       const char c = data[i];
       if (c >= '0' && c <= '7') {
@@ -34,6 +59,7 @@ class VirtualDebugProbe::Session {
         jtag_.SetPins((pins & 4) != 0, (pins & 2) != 0, (pins & 1) != 0);
       } else if (c == 'R') {
         replies += jtag_.Tdo() ? '1' : '0';
+        ++tdo_reads_;
       } else if (c >= 'd' && c <= 'g') {
         const int pins = c - 'd';
         swd_.SetPins((pins & 2) != 0, (pins & 1) != 0);
@@ -48,10 +74,16 @@ class VirtualDebugProbe::Session {
       // 'B'/'b' (LED) and 'O'/'o' (SWDIO direction) need nothing here.
     }
   }
+  BusPirateOcd& bus_pirate() { return bus_pirate_; }
   Status Idle() { return debug_.Idle(); }
   bool quit() const { return quit_; }
   void ResetQuit() { quit_ = false; }
-  uint64_t bytes_written() const { return debug_.bytes_written(); }
+
+  void Count(DebugProbeStats& stats) const {
+    stats.bytes_written = debug_.bytes_written();
+    stats.round_trips = tdo_reads_ + bus_pirate_.tap_shifts();
+    stats.protocol_errors = bus_pirate_.protocol_errors();
+  }
 
  private:
   GdbCore core_;
@@ -59,6 +91,8 @@ class VirtualDebugProbe::Session {
   AdiDap dap_;
   JtagDp jtag_;
   SwdDp swd_;
+  BusPirateOcd bus_pirate_;
+  uint64_t tdo_reads_ = 0;
   bool quit_ = false;
 };
 
@@ -69,62 +103,100 @@ Result<std::unique_ptr<VirtualDebugProbe>> VirtualDebugProbe::Start(
   if (!remote.ok()) return remote.error();
   std::unique_ptr<VirtualDebugProbe> probe(new VirtualDebugProbe());
   probe->session_ = std::make_unique<Session>(std::move(*remote), options.faults);
+  probe->adapter_ = options.adapter;
+  if (options.adapter == DebugAdapter::kBusPirate) {
+    HIL_RETURN_IF_ERROR(probe->OpenTty());
+    probe->thread_ = std::thread([p = probe.get()] { p->ServeTty(); });
+  } else {
+    HIL_RETURN_IF_ERROR(probe->Listen(options.socket_path));
+    probe->thread_ = std::thread([p = probe.get()] { p->ServeSockets(); });
+  }
+  return probe;
+}
 
-  if (!options.socket_path.empty()) {
+Status VirtualDebugProbe::OpenTty() {
+  tty_master_ = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  char name[128];
+  if (tty_master_ < 0 || ::grantpt(tty_master_) != 0 || ::unlockpt(tty_master_) != 0 ||
+      ::ptsname_r(tty_master_, name, sizeof name) != 0) {
+    return InfrastructureError(
+        std::string("the virtual debug probe cannot create a pseudo-terminal: ") +
+        std::strerror(errno));
+  }
+  tty_path_ = name;
+  // Raw from the start: a default terminal would echo the probe's replies
+  // back to it as commands before OpenOCD configures the port.
+  tty_slave_ = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  termios settings{};
+  if (tty_slave_ < 0 || ::tcgetattr(tty_slave_, &settings) != 0) {
+    return InfrastructureError("the virtual debug probe cannot open " + tty_path_ + ": " +
+                               std::strerror(errno));
+  }
+  ::cfmakeraw(&settings);
+  ::tcsetattr(tty_slave_, TCSANOW, &settings);
+  // Replies to a host that is not reading are lost, as on a serial line.
+  ::fcntl(tty_master_, F_SETFL, ::fcntl(tty_master_, F_GETFL) | O_NONBLOCK);
+  return OkStatus();
+}
+
+Status VirtualDebugProbe::Listen(const std::string& socket_path) {
+  if (!socket_path.empty()) {
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
-    if (options.socket_path.size() >= sizeof address.sun_path) {
-      return ConfigurationError("socket path too long: " + options.socket_path);
+    if (socket_path.size() >= sizeof address.sun_path) {
+      return ConfigurationError("socket path too long: " + socket_path);
     }
-    std::memcpy(address.sun_path, options.socket_path.c_str(), options.socket_path.size() + 1);
-    ::unlink(options.socket_path.c_str());
-    probe->listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (probe->listen_fd_ < 0 ||
-        ::bind(probe->listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::listen(probe->listen_fd_, 1) != 0) {
-      return InfrastructureError("the virtual debug probe cannot listen on " + options.socket_path +
-                                 ": " + std::strerror(errno));
-    }
-    probe->socket_path_ = options.socket_path;
-  } else {
-    probe->listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (probe->listen_fd_ < 0 ||
-        ::bind(probe->listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::listen(probe->listen_fd_, 1) != 0 ||
-        ::getsockname(probe->listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      return InfrastructureError(std::string("the virtual debug probe cannot listen: ") +
+    std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+    ::unlink(socket_path.c_str());
+    listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listen_fd_ < 0 ||
+        ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(listen_fd_, 1) != 0) {
+      return InfrastructureError("the virtual debug probe cannot listen on " + socket_path + ": " +
                                  std::strerror(errno));
     }
-    probe->port_ = ntohs(address.sin_port);
+    socket_path_ = socket_path;
+    return OkStatus();
   }
-  probe->thread_ = std::thread([p = probe.get()] { p->Serve(); });
-  return probe;
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (listen_fd_ < 0 ||
+      ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(listen_fd_, 1) != 0 ||
+      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    return InfrastructureError(std::string("the virtual debug probe cannot listen: ") +
+                               std::strerror(errno));
+  }
+  port_ = ntohs(address.sin_port);
+  return OkStatus();
 }
 
 VirtualDebugProbe::~VirtualDebugProbe() {
   Stop();
-  if (thread_.joinable()) thread_.join();
+  CloseEverything();  // when Start failed before the thread ran
 }
 
 void VirtualDebugProbe::Stop() {
   stopping_ = true;
+  // The serving thread closes the port on its way out (within one poll).
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+void VirtualDebugProbe::CloseEverything() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (listen_fd_ >= 0) {
-    ::shutdown(listen_fd_, SHUT_RDWR);
-    ::close(listen_fd_);
-    listen_fd_ = -1;
-    if (!socket_path_.empty()) ::unlink(socket_path_.c_str());
+  for (int* fd : {&tty_master_, &tty_slave_, &listen_fd_}) {
+    if (*fd >= 0) ::close(*fd);
+    *fd = -1;
   }
+  if (!socket_path_.empty()) ::unlink(socket_path_.c_str());
 }
 
 DebugProbeStats VirtualDebugProbe::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  DebugProbeStats stats = stats_;
-  return stats;
+  return stats_;
 }
 
 std::string VirtualDebugProbe::failure() const {
@@ -132,17 +204,67 @@ std::string VirtualDebugProbe::failure() const {
   return failure_;
 }
 
-void VirtualDebugProbe::Serve() {
+bool VirtualDebugProbe::Idle() {
+  Status idle = session_->Idle();
+  std::lock_guard<std::mutex> lock(mutex_);
+  session_->Count(stats_);
+  if (!idle.ok()) failure_ = idle.error().message();
+  return idle.ok();
+}
+
+void VirtualDebugProbe::ServeTty() {
+  BusPirateOcd& bus_pirate = session_->bus_pirate();
+  std::string replies;
+  uint8_t buffer[16384];
+  auto last_data = Clock::now();
   while (!stopping_) {
-    int listen_fd;
+    pollfd watched{tty_master_, POLLIN, 0};
+    const int ready = ::poll(&watched, 1, kIdlePollMs);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) {
+      if (Clock::now() - last_data > kPartialCommandLifetime) bus_pirate.DropPartialCommand();
+      if (!Idle()) break;
+      continue;
+    }
+    const ssize_t n = ::read(tty_master_, buffer, sizeof buffer);
+    if (n <= 0) {
+      // EAGAIN, EINTR; EIO should not happen while the probe holds its side.
+      if (n < 0 && errno != EAGAIN && errno != EINTR) ::usleep(1000);
+      continue;
+    }
+    last_data = Clock::now();
+    const BusPirateOcd::Mode before = bus_pirate.mode();
+    replies.clear();
+    bus_pirate.Feed(buffer, static_cast<size_t>(n), replies);
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      listen_fd = listen_fd_;
+      stats_.bytes_received += static_cast<uint64_t>(n);
+      if (before != BusPirateOcd::Mode::kOpenOcd &&
+          bus_pirate.mode() == BusPirateOcd::Mode::kOpenOcd) {
+        ++stats_.connections;
+      }
+      session_->Count(stats_);
     }
-    if (listen_fd < 0) return;
-    pollfd watched{listen_fd, POLLIN, 0};
+    for (size_t sent = 0; sent < replies.size();) {
+      const ssize_t w = ::write(tty_master_, replies.data() + sent, replies.size() - sent);
+      if (w > 0) {
+        sent += static_cast<size_t>(w);
+      } else if (w < 0 && errno == EINTR) {
+        continue;
+      } else {
+        break;  // the host is not reading: the rest is lost
+      }
+    }
+  }
+  (void)Idle();  // the last writes and a held resume
+  CloseEverything();
+}
+
+void VirtualDebugProbe::ServeSockets() {
+  while (!stopping_) {
+    pollfd watched{listen_fd_, POLLIN, 0};
     if (::poll(&watched, 1, 50) <= 0) continue;
-    const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
     if (port_ != 0) {
       const int one = 1;
@@ -155,13 +277,13 @@ void VirtualDebugProbe::Serve() {
     ServeConnection(fd);
     ::close(fd);
   }
+  CloseEverything();
 }
 
 void VirtualDebugProbe::ServeConnection(int fd) {
   session_->ResetQuit();
   std::string replies;
   char buffer[65536];
-  using Clock = std::chrono::steady_clock;
   auto last_data = Clock::now();
   while (!stopping_ && !session_->quit()) {
     // While OpenOCD is busy, every scan is a round trip: answer without the
@@ -173,16 +295,11 @@ void VirtualDebugProbe::ServeConnection(int fd) {
     int ready = 1;
     if (n < 0 && errno == EAGAIN) {
       pollfd watched{fd, POLLIN, 0};
-      ready = ::poll(&watched, 1, 20);
+      ready = ::poll(&watched, 1, kIdlePollMs);
       if (ready > 0) n = ::recv(fd, buffer, sizeof buffer, 0);
     }
     if (ready == 0) {
-      // OpenOCD is quiet: write what is coalesced, run what waits to run.
-      if (Status idle = session_->Idle(); !idle.ok()) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        failure_ = idle.error().message();
-        return;
-      }
+      if (!Idle()) return;
       continue;
     }
     if (ready < 0 && errno == EINTR) continue;
@@ -190,11 +307,11 @@ void VirtualDebugProbe::ServeConnection(int fd) {
     if (n <= 0) break;
     last_data = Clock::now();
     replies.clear();
-    session_->Handle(buffer, static_cast<size_t>(n), replies);
+    session_->HandleBitbang(buffer, static_cast<size_t>(n), replies);
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      stats_.characters += static_cast<uint64_t>(n);
-      stats_.bytes_written = session_->bytes_written();
+      stats_.bytes_received += static_cast<uint64_t>(n);
+      session_->Count(stats_);
     }
     size_t sent = 0;
     while (sent < replies.size()) {
@@ -203,9 +320,7 @@ void VirtualDebugProbe::ServeConnection(int fd) {
       sent += static_cast<size_t>(w);
     }
   }
-  (void)session_->Idle();  // the last writes and a held resume
-  std::lock_guard<std::mutex> lock(mutex_);
-  stats_.bytes_written = session_->bytes_written();
+  (void)Idle();  // the last writes and a held resume
 }
 
 }  // namespace hil::virtual_bench

@@ -1,5 +1,6 @@
 // The two wire layers in front of the DAP, driven one pin change at a time
-// by the remote_bitbang server.
+// by the remote_bitbang server, or a clock cycle at a time by the Bus
+// Pirate's TAP shifts (bus_pirate.h).
 //
 // JtagDp: an ARM JTAG-DP TAP (IEEE 1149.1 state machine, IR length 4,
 // IDCODE 0x4BA00477): IDCODE, BYPASS, ABORT, and the 35-bit DPACC/APACC
@@ -27,6 +28,14 @@ class JtagDp {
 
   void SetPins(bool tck, bool tms, bool tdi);
   bool Tdo() const;
+  // One whole TCK cycle, as a shifting adapter clocks it: returns TDO as
+  // sampled before the rising edge, then clocks TMS and TDI in.
+  bool ClockBit(bool tms, bool tdi) {
+    const bool tdo = Tdo();
+    Clock(tms, tdi);
+    tck_ = false;
+    return tdo;
+  }
   void TestReset();  // TRST
 
  private:
