@@ -45,9 +45,13 @@ constexpr Pattern kPatterns[] = {
     {"remote_bitbang: connection", OpenOcdFailure::kNoProbe},
     {"Connection refused", OpenOcdFailure::kNoProbe},
     {"Error on socket", OpenOcdFailure::kNoProbe},  // remote_bitbang: its socket is gone
+    // ...or went while in use: OpenOCD 0.12 fails an assertion.
+    {"remote_bitbang_read_sample: Assertion", OpenOcdFailure::kNoProbe},
     {"Could not open serial port", OpenOcdFailure::kNoProbe},  // buspirate
     {"Buspirate error", OpenOcdFailure::kNoProbe},             // ...answers nothing
     {"Buspirate did not", OpenOcdFailure::kNoProbe},
+    {"Error: error reading", OpenOcdFailure::kNoProbe},  // ...gone while in use
+    {"error writing :(", OpenOcdFailure::kNoProbe},
     // The image does not read back.
     {"Verify Failed", OpenOcdFailure::kVerifyFailed},
     {"verify failed", OpenOcdFailure::kVerifyFailed},

@@ -124,9 +124,8 @@ int main(int argc, char** argv) {
   const virtual_bench::DebugProbeStats load_stats = (*probe)->stats();
   const std::string verified = run({"init", "halt", "verify_image " + elf, "shutdown"}, verify_s);
 
-  std::printf(
-      "virtual debug probe, %zu KiB image into mps2-an386 (OpenOCD 0.12, %s, JTAG):\n", kib,
-      adapter_name.c_str());
+  std::printf("virtual debug probe, %zu KiB image into mps2-an386 (OpenOCD 0.12, %s, JTAG):\n", kib,
+              adapter_name.c_str());
   std::printf("  load    %.2f s wall (OpenOCD: %s)\n", load_s, Line(loaded, "downloaded").c_str());
   std::printf("  verify  %.2f s wall (OpenOCD: %s)\n", verify_s,
               Line(verified, "verified").c_str());

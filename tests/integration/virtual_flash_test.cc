@@ -106,15 +106,29 @@ TEST_P(UnpluggedProbeTest, IsAnInfrastructureErrorWithOpenOcdsMessage) {
   EXPECT_LT(took, options.openocd.timeout * options.openocd.attempts);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Adapters, UnpluggedProbeTest,
-    ::testing::Values(Unplugged{virtual_bench::DebugAdapter::kBusPirate,
-                                "Error: Could not open serial port"},
-                      Unplugged{virtual_bench::DebugAdapter::kRemoteBitbang,
-                                "Error on socket 'connect'"}),
-    [](const ::testing::TestParamInfo<Unplugged>& param) {
-      return std::string(virtual_bench::DebugAdapterName(param.param.adapter));
-    });
+INSTANTIATE_TEST_SUITE_P(Adapters, UnpluggedProbeTest,
+                         ::testing::Values(Unplugged{virtual_bench::DebugAdapter::kBusPirate,
+                                                     "Error: Could not open serial port"},
+                                           Unplugged{virtual_bench::DebugAdapter::kRemoteBitbang,
+                                                     "Error on socket 'connect'"}),
+                         [](const ::testing::TestParamInfo<Unplugged>& param) {
+                           return std::string(virtual_bench::DebugAdapterName(param.param.adapter));
+                         });
+
+TEST_P(UnpluggedProbeTest, DuringTheLoadIsAnInfrastructureErrorNeverAPass) {
+  VirtualDutOptions options;
+  options.debug_adapter = GetParam().adapter;
+  options.openocd.attempts = 1;
+  options.debug_faults.unplug_after_bytes = 4096;  // the images are 12 KiB or more
+  const auto start = Clock::now();
+  Result<VirtualDut> dut =
+      BootVirtualDut(**FindBoard("mps2-an386"), BuiltImage("mps2-an386", "mb-conv3x3"), options);
+  ASSERT_FALSE(dut.ok()) << "a load cut short passed";
+  EXPECT_EQ(dut.error().kind(), ErrorKind::kInfrastructure);
+  const std::string message = dut.error().message();
+  EXPECT_NE(message.find("no debug probe"), std::string::npos) << message;
+  EXPECT_LT(Clock::now() - start, options.openocd.timeout);
+}
 
 TEST(VirtualFlash, RemoteBitbangStillExaminesLoadsAndStartsTheHarness) {
   VirtualDutOptions options;

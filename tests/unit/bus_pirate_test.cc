@@ -3,6 +3,8 @@
 // shifts that read the IDCODE and write memory through the MEM-AP in one
 // round trip, the speed change, the ADC readings, leaving, and commands cut
 // into pieces as a serial line delivers them.
+#include "probes/virtual/debug_probe/bus_pirate.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -10,7 +12,6 @@
 
 #include "fake_core.h"
 #include "probes/virtual/debug_probe/adi_dap.h"
-#include "probes/virtual/debug_probe/bus_pirate.h"
 #include "probes/virtual/debug_probe/wire.h"
 
 namespace hil::virtual_bench {
@@ -36,10 +37,10 @@ class TapShift {
   }
   // Returns the bit index of the scan's first TDO bit.
   size_t Scan(bool ir, uint64_t value, int length) {
-    Bit(true);               // Select-DR
-    if (ir) Bit(true);       // Select-IR
-    Bit(false);              // Capture
-    Bit(false);              // Shift
+    Bit(true);          // Select-DR
+    if (ir) Bit(true);  // Select-IR
+    Bit(false);         // Capture
+    Bit(false);         // Shift
     const size_t first = tms_.size();
     for (int i = 0; i < length; ++i) Bit(i == length - 1, ((value >> i) & 1u) != 0);
     Bit(true);   // Update
@@ -132,14 +133,14 @@ TEST_F(BusPirateTest, OneShiftPowersUpTheDapAndWritesMemoryThroughTheMemAp) {
   EnterOpenOcdMode();
   TapShift shift;
   shift.TestLogicResetThenIdle();
-  shift.Scan(true, 0xA, 4);                        // DPACC
-  shift.Write(0x4, (1u << 30) | (1u << 28));       // CTRL/STAT: debug and system power-up
-  shift.Write(0x8, 0);                             // SELECT: AP 0, bank 0
-  shift.Scan(true, 0xB, 4);                        // APACC
-  shift.Write(0x0, 0x23000052);                    // CSW: 32-bit, single increment
-  shift.Write(0x4, 0x20000100);                    // TAR
-  shift.Write(0xC, 0xCAFEF00D);                    // DRW
-  shift.Write(0xC, 0x12345678);                    // DRW, TAR incremented
+  shift.Scan(true, 0xA, 4);                   // DPACC
+  shift.Write(0x4, (1u << 30) | (1u << 28));  // CTRL/STAT: debug and system power-up
+  shift.Write(0x8, 0);                        // SELECT: AP 0, bank 0
+  shift.Scan(true, 0xB, 4);                   // APACC
+  shift.Write(0x0, 0x23000052);               // CSW: 32-bit, single increment
+  shift.Write(0x4, 0x20000100);               // TAR
+  shift.Write(0xC, 0xCAFEF00D);               // DRW
+  shift.Write(0xC, 0x12345678);               // DRW, TAR incremented
   const std::string reply = Send(shift.Command());
   ASSERT_EQ(reply.size(), 3 + (shift.bits() + 7) / 8);
   ASSERT_TRUE(debug.Idle().ok());  // the coalesced writes go out

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "fake_core.h"
 #include "probes/virtual/debug_probe/adi_dap.h"
 #include "probes/virtual/debug_probe/cortex_m_debug.h"
 #include "probes/virtual/debug_probe/wire.h"
-#include "fake_core.h"
 
 namespace hil::virtual_bench {
 namespace {

@@ -65,6 +65,21 @@ TEST(OpenOcdDiagnosisTest, NoJLinkAttached) {
   EXPECT_EQ(diagnosis.failure, OpenOcdFailure::kNoProbe);
 }
 
+TEST(OpenOcdDiagnosisTest, ABusPirateThatLeftMidwayIsAMissingProbeNotAMissingTarget) {
+  // OpenOCD 0.12's buspirate driver when its serial port closes during a
+  // load: the core's next poll fails too, and must not win.
+  OpenOcdDiagnosis diagnosis = DiagnoseOpenOcdOutput(
+      "Info : [mps2-an386.cpu] Cortex-M4 r0p0 processor detected\n"
+      "Error: error reading\nError: Error sending data\nError: error writing :(\n"
+      "Polling target mps2-an386.cpu failed, trying to reexamine\n"
+      "Examination failed, GDB will be halted. Polling again in 100ms\n",
+      false);
+  EXPECT_EQ(diagnosis.failure, OpenOcdFailure::kNoProbe);
+  EXPECT_EQ(diagnosis.evidence, "Error: error reading");
+  EXPECT_EQ(DiagnoseOpenOcdOutput("Error: Could not open serial port\n", false).failure,
+            OpenOcdFailure::kNoProbe);
+}
+
 TEST(OpenOcdDiagnosisTest, MissingConfigIsTheUsersToFix) {
   OpenOcdDiagnosis diagnosis = DiagnoseOpenOcdOutput(
       "embedded:startup.tcl:28: Error: Can't find interface/nosuch.cfg\n"

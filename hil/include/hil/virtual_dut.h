@@ -64,7 +64,7 @@ struct VirtualDutOptions {
   // verifies and starts the image through the virtual debug probe, as on a
   // real bench. "qemu": QEMU loads it itself (-kernel).
   std::string flasher = "openocd";
-  flash::OpenOcdOptions openocd;            // binary, timeout, attempts
+  flash::OpenOcdOptions openocd;  // binary, timeout, attempts
   // The emulated adapter OpenOCD drives: a Bus Pirate (fast, the default) or
   // remote_bitbang.
   virtual_bench::DebugAdapter debug_adapter = virtual_bench::DebugAdapter::kBusPirate;

@@ -20,8 +20,8 @@ void BusPirateOcd::Feed(const uint8_t* data, size_t length, std::string& replies
   pending_.append(reinterpret_cast<const char*>(data), length);
   size_t at = 0;
   while (at < pending_.size()) {
-    const size_t taken = Command(
-        reinterpret_cast<const uint8_t*>(pending_.data()) + at, pending_.size() - at, replies);
+    const size_t taken = Command(reinterpret_cast<const uint8_t*>(pending_.data()) + at,
+                                 pending_.size() - at, replies);
     if (taken == 0) break;  // the rest of this command is still on its way
     at += taken;
   }
@@ -62,8 +62,7 @@ size_t BusPirateOcd::Command(const uint8_t* command, size_t length, std::string&
   return 1;
 }
 
-size_t BusPirateOcd::OpenOcdCommand(const uint8_t* command, size_t length,
-                                    std::string& replies) {
+size_t BusPirateOcd::OpenOcdCommand(const uint8_t* command, size_t length, std::string& replies) {
   switch (command[0]) {
     case kExitOrEnter:
       mode_ = Mode::kBinary;

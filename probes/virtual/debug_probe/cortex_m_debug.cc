@@ -390,6 +390,7 @@ Status CortexMDebug::Write(uint32_t address, int size, uint32_t value) {
     return OkStatus();
   }
   cache_.clear();
+  bytes_accepted_ += static_cast<uint64_t>(size);
   uint8_t bytes[4];
   for (int i = 0; i < size; ++i) bytes[i] = static_cast<uint8_t>(value >> (8 * i));
   if (!InMemory(address)) {

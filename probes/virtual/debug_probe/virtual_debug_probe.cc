@@ -79,6 +79,7 @@ class VirtualDebugProbe::Session {
   bool quit() const { return quit_; }
   void ResetQuit() { quit_ = false; }
 
+  uint64_t bytes_accepted() const { return debug_.bytes_accepted(); }
   void Count(DebugProbeStats& stats) const {
     stats.bytes_written = debug_.bytes_written();
     stats.round_trips = tdo_reads_ + bus_pirate_.tap_shifts();
@@ -104,6 +105,7 @@ Result<std::unique_ptr<VirtualDebugProbe>> VirtualDebugProbe::Start(
   std::unique_ptr<VirtualDebugProbe> probe(new VirtualDebugProbe());
   probe->session_ = std::make_unique<Session>(std::move(*remote), options.faults);
   probe->adapter_ = options.adapter;
+  probe->unplug_after_bytes_ = options.faults.unplug_after_bytes;
   if (options.adapter == DebugAdapter::kBusPirate) {
     HIL_RETURN_IF_ERROR(probe->OpenTty());
     probe->thread_ = std::thread([p = probe.get()] { p->ServeTty(); });
@@ -244,6 +246,7 @@ void VirtualDebugProbe::ServeTty() {
         ++stats_.connections;
       }
       session_->Count(stats_);
+      if (unplug_after_bytes_ && session_->bytes_accepted() >= *unplug_after_bytes_) break;
     }
     for (size_t sent = 0; sent < replies.size();) {
       const ssize_t w = ::write(tty_master_, replies.data() + sent, replies.size() - sent);
@@ -257,6 +260,7 @@ void VirtualDebugProbe::ServeTty() {
     }
   }
   (void)Idle();  // the last writes and a held resume
+  stopping_ = true;
   CloseEverything();
 }
 
@@ -312,6 +316,10 @@ void VirtualDebugProbe::ServeConnection(int fd) {
       std::lock_guard<std::mutex> lock(mutex_);
       stats_.bytes_received += static_cast<uint64_t>(n);
       session_->Count(stats_);
+      if (unplug_after_bytes_ && session_->bytes_accepted() >= *unplug_after_bytes_) {
+        stopping_ = true;
+        return;
+      }
     }
     size_t sent = 0;
     while (sent < replies.size()) {

@@ -40,6 +40,9 @@ struct DebugFaults {
   // After the load that wrote this address, the word there is inverted in
   // the target: a verify must catch it.
   std::optional<uint32_t> corrupt_after_load;
+  // The probe is pulled out once the debugger has written this many bytes
+  // on the bus: its port disappears in the middle of a load.
+  std::optional<uint64_t> unplug_after_bytes;
 };
 
 class CortexMDebug {
@@ -56,7 +59,10 @@ class CortexMDebug {
   Status Idle();
 
   bool halted() const { return halted_; }
+  // Bytes that reached the target, and bytes the debugger has written on
+  // the bus so far (some may still wait to be coalesced).
   uint64_t bytes_written() const { return bytes_written_; }
+  uint64_t bytes_accepted() const { return bytes_accepted_; }
 
  private:
   Result<uint32_t> ReadDebugRegister(uint32_t address, bool& handled);
@@ -90,6 +96,7 @@ class CortexMDebug {
   uint32_t cache_address_ = 0;
   std::vector<uint8_t> cache_;
   uint64_t bytes_written_ = 0;
+  uint64_t bytes_accepted_ = 0;
 };
 
 }  // namespace hil::virtual_bench

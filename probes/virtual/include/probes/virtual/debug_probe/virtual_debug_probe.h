@@ -6,7 +6,7 @@
 //
 // - a Bus Pirate (`adapter driver buspirate`) on a pseudo-terminal, the
 //   default: its TAP shift carries a whole queue of scans per round trip
-//   (bus_pirate.h), about 20 times faster than remote_bitbang.
+//   (bus_pirate.h); it loads about 12 times faster than remote_bitbang.
 // - a remote_bitbang server (`adapter driver remote_bitbang`) on a Unix or
 //   TCP socket: '0'..'7' set tck<<2|tms<<1|tdi; 'R' reads TDO ('0'/'1');
 //   'r'..'u' set trst<<1|srst; 'B'/'b' the LED; 'Q' quits; SWD: 'd'..'g'
@@ -89,6 +89,7 @@ class VirtualDebugProbe {
   int listen_fd_ = -1;
   int port_ = 0;
   std::string socket_path_;
+  std::optional<uint64_t> unplug_after_bytes_;  // DebugFaults
   std::atomic<bool> stopping_{false};
   std::thread thread_;
   mutable std::mutex mutex_;
