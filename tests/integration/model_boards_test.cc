@@ -29,9 +29,9 @@ nlohmann::json RunPlan(const ScratchFolder& scratch, const std::string& plan) {
 TEST(ModelBoards, KeywordSpottingAndAnomalyDetectionRunOnEveryBoardBitExact) {
   ScratchFolder scratch;
   const std::string plan = scratch.File("models.yaml");
-  // Numerics, not flashing (virtual_flash_test's): QEMU loads these large
-  // images itself.
-  std::ofstream(plan) << "plan: models\nbench: {flasher: qemu}\n"
+  // The large model images go through OpenOCD and the virtual Bus Pirate,
+  // as every case does by default.
+  std::ofstream(plan) << "plan: models\n"
                          "networks:\n"
                          "  kws:\n"
                          "    model: " HIL_SHARED_DIR
@@ -140,6 +140,7 @@ TEST(ModelBoards, EveryOpRunsBitExactInEveryConfigurationOnEveryBoard) {
 TEST(ModelBoards, KeywordSpottingInFloat32IsBitExactOnTheFpu) {
   ScratchFolder scratch;
   const std::string plan = scratch.File("float.yaml");
+  // QEMU loads this one itself (-kernel): the explicit shortcut stays tested.
   std::ofstream(plan) << "plan: float\nbench: {flasher: qemu}\n"
                          "networks:\n"
                          "  kws:\n"

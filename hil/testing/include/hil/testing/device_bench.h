@@ -32,7 +32,7 @@ struct CaseSpec {
   std::string board = "mps2-an386";
   // How the virtual bench flashes: empty for the plan's default (OpenOCD
   // through the virtual debug probe, as on a real bench), "qemu" for QEMU's
-  // -kernel shortcut (faster for large images), or $HIL_FLASHER if set.
+  // -kernel shortcut, or $HIL_FLASHER if set.
   std::string flasher;
   int warmup = 1;
   int runs = 5;
