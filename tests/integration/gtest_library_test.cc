@@ -26,8 +26,7 @@ TEST(GtestLibrary, TheExampleSuitePassesOnTheVirtualBench) {
 }
 
 TEST(GtestLibrary, TighteningOneLimitFailsExactlyThatTestWithBothValues) {
-  const CliRun run =
-      RunCommand("HIL_EXAMPLE_LATENCY_LIMIT_US=1000 " HIL_EXAMPLE_PATH);
+  const CliRun run = RunCommand("HIL_EXAMPLE_LATENCY_LIMIT_US=1000 " HIL_EXAMPLE_PATH);
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find("[  FAILED  ] 1 test, listed below:"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("[  FAILED  ] AnomalyDetectionTest.RunsWithinItsLatencyBudget"),
@@ -40,8 +39,7 @@ TEST(GtestLibrary, TighteningOneLimitFailsExactlyThatTestWithBothValues) {
       << "the measured value: " << run.output;
   // And the energy matcher, the same way.
   const CliRun energy =
-      RunCommand("HIL_EXAMPLE_ENERGY_PERCENT=0.0001 " HIL_EXAMPLE_PATH
-                 " --gtest_filter=*Energy*");
+      RunCommand("HIL_EXAMPLE_ENERGY_PERCENT=0.0001 " HIL_EXAMPLE_PATH " --gtest_filter=*Energy*");
   EXPECT_EQ(energy.exit_code, 1) << energy.output;
   EXPECT_NE(energy.output.find("[  FAILED  ] AnomalyDetectionTest.StaysNearItsEnergyBaseline"),
             std::string::npos)
@@ -63,8 +61,8 @@ TEST(GtestLibrary, TheExampleSuiteAlsoMeasuresThroughHild) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   const CliRun run =
-      RunCommand(std::string(HIL_EXAMPLE_PATH) +
-                 " --hil_bench=daemon:unix:" + socket + " --gtest_filter=*Outputs*:*Latency*");
+      RunCommand(std::string(HIL_EXAMPLE_PATH) + " --hil_bench=daemon:unix:" + socket +
+                 " --gtest_filter=*Outputs*:*Latency*");
   ::kill(hild, SIGTERM);
   ::waitpid(hild, nullptr, 0);
   EXPECT_EQ(run.exit_code, 0) << run.output;
