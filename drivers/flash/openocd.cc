@@ -50,7 +50,7 @@ constexpr Pattern kPatterns[] = {
     {"Could not open serial port", OpenOcdFailure::kNoProbe},  // buspirate
     {"Buspirate error", OpenOcdFailure::kNoProbe},             // ...answers nothing
     {"Buspirate did not", OpenOcdFailure::kNoProbe},
-    {"Error: error reading", OpenOcdFailure::kNoProbe},  // ...gone while in use
+    {"Error: error reading\n", OpenOcdFailure::kNoProbe},  // ...gone while in use (the whole line)
     {"error writing :(", OpenOcdFailure::kNoProbe},
     // The image does not read back.
     {"Verify Failed", OpenOcdFailure::kVerifyFailed},
