@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <sstream>
 
@@ -47,6 +48,25 @@ TEST(NnOps, EveryOpIsReadAndLoweredInBothNumberFormats) {
   for (size_t i = 1; i < (*twin)->layers.size() - 1; ++i) {
     EXPECT_EQ((*twin)->layers[i].number, NN_FLOAT32) << (*twin)->names[i];
   }
+}
+
+// A zero point at the edge of int64 (a fuzzed file had one) dequantises
+// without overflowing: the difference is taken in double.
+TEST(NnOps, TheFloatTwinTakesAnyZeroPointWithoutOverflow) {
+  Model model;
+  Tensor weights;
+  weights.type = TensorType::kInt8;
+  weights.shape = {2};
+  weights.data = {static_cast<uint8_t>(int8_t{100}), static_cast<uint8_t>(int8_t{-3})};
+  weights.quantization.scale = {0.5f};
+  weights.quantization.zero_point = {std::numeric_limits<int64_t>::min()};
+  model.tensors.push_back(weights);
+  const Model twin = ToFloat32(model);
+  ASSERT_EQ(twin.tensors[0].type, TensorType::kFloat32);
+  float first = 0;
+  std::memcpy(&first, twin.tensors[0].data.data(), 4);
+  EXPECT_FLOAT_EQ(first, 0.5f * (100.0f + 9.223372e18f));
+  EXPECT_GT(first, 0.0f) << "a wrapped difference would be negative";
 }
 
 // Cut after each layer, the int8 network's output is compared with its

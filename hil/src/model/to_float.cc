@@ -27,7 +27,10 @@ std::vector<uint8_t> Dequantized(const Tensor& t) {
       std::memcpy(&word, &t.data[4 * i], 4);
       value = word;
     }
-    const float real = static_cast<float>(scale * static_cast<double>(value - zero));
+    // In double: a file's zero point can be any int64, and int64 - int64
+    // overflows (the fuzzer found one).
+    const float real =
+        static_cast<float>(scale * (static_cast<double>(value) - static_cast<double>(zero)));
     std::memcpy(&bytes[4 * i], &real, 4);
   }
   return bytes;
