@@ -43,7 +43,8 @@ const char* DebugAdapterName(DebugAdapter adapter) {
 class VirtualDebugProbe::Session {
  public:
   Session(std::unique_ptr<GdbRemote> remote, DebugFaults faults)
-      : core_(std::move(remote)),
+      : unplug_after_bytes_(faults.unplug_after_bytes),
+        core_(std::move(remote)),
         debug_(core_, faults),
         dap_(debug_),
         jtag_(dap_),
@@ -79,7 +80,10 @@ class VirtualDebugProbe::Session {
   bool quit() const { return quit_; }
   void ResetQuit() { quit_ = false; }
 
-  uint64_t bytes_accepted() const { return debug_.bytes_accepted(); }
+  // DebugFaults::unplug_after_bytes: the probe is to be pulled out now.
+  bool pulled_out() const {
+    return unplug_after_bytes_ && debug_.bytes_accepted() >= *unplug_after_bytes_;
+  }
   void Count(DebugProbeStats& stats) const {
     stats.bytes_written = debug_.bytes_written();
     stats.round_trips = tdo_reads_ + bus_pirate_.tap_shifts();
@@ -87,6 +91,7 @@ class VirtualDebugProbe::Session {
   }
 
  private:
+  std::optional<uint64_t> unplug_after_bytes_;
   GdbCore core_;
   CortexMDebug debug_;
   AdiDap dap_;
@@ -105,7 +110,6 @@ Result<std::unique_ptr<VirtualDebugProbe>> VirtualDebugProbe::Start(
   std::unique_ptr<VirtualDebugProbe> probe(new VirtualDebugProbe());
   probe->session_ = std::make_unique<Session>(std::move(*remote), options.faults);
   probe->adapter_ = options.adapter;
-  probe->unplug_after_bytes_ = options.faults.unplug_after_bytes;
   if (options.adapter == DebugAdapter::kBusPirate) {
     HIL_RETURN_IF_ERROR(probe->OpenTty());
     probe->thread_ = std::thread([p = probe.get()] { p->ServeTty(); });
@@ -214,6 +218,14 @@ bool VirtualDebugProbe::Idle() {
   return idle.ok();
 }
 
+bool VirtualDebugProbe::Received(size_t bytes, bool session_began) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  stats_.bytes_received += static_cast<uint64_t>(bytes);
+  if (session_began) ++stats_.connections;
+  session_->Count(stats_);
+  return !session_->pulled_out();
+}
+
 void VirtualDebugProbe::ServeTty() {
   BusPirateOcd& bus_pirate = session_->bus_pirate();
   std::string replies;
@@ -238,16 +250,9 @@ void VirtualDebugProbe::ServeTty() {
     const BusPirateOcd::Mode before = bus_pirate.mode();
     replies.clear();
     bus_pirate.Feed(buffer, static_cast<size_t>(n), replies);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stats_.bytes_received += static_cast<uint64_t>(n);
-      if (before != BusPirateOcd::Mode::kOpenOcd &&
-          bus_pirate.mode() == BusPirateOcd::Mode::kOpenOcd) {
-        ++stats_.connections;
-      }
-      session_->Count(stats_);
-      if (unplug_after_bytes_ && session_->bytes_accepted() >= *unplug_after_bytes_) break;
-    }
+    const bool session_began =
+        before != BusPirateOcd::Mode::kOpenOcd && bus_pirate.mode() == BusPirateOcd::Mode::kOpenOcd;
+    if (!Received(static_cast<size_t>(n), session_began)) break;
     for (size_t sent = 0; sent < replies.size();) {
       const ssize_t w = ::write(tty_master_, replies.data() + sent, replies.size() - sent);
       if (w > 0) {
@@ -312,14 +317,9 @@ void VirtualDebugProbe::ServeConnection(int fd) {
     last_data = Clock::now();
     replies.clear();
     session_->HandleBitbang(buffer, static_cast<size_t>(n), replies);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stats_.bytes_received += static_cast<uint64_t>(n);
-      session_->Count(stats_);
-      if (unplug_after_bytes_ && session_->bytes_accepted() >= *unplug_after_bytes_) {
-        stopping_ = true;
-        return;
-      }
+    if (!Received(static_cast<size_t>(n), /*session_began=*/false)) {
+      stopping_ = true;
+      return;
     }
     size_t sent = 0;
     while (sent < replies.size()) {

@@ -78,6 +78,9 @@ class VirtualDebugProbe {
   void ServeConnection(int fd);
   // OpenOCD is quiet: the core catches up. False once that failed.
   bool Idle();
+  // Counts what OpenOCD sent (and a session it began); false once the probe
+  // is to be pulled out (DebugFaults).
+  bool Received(size_t bytes, bool session_began);
   void CloseEverything();
 
   class Session;
@@ -89,7 +92,6 @@ class VirtualDebugProbe {
   int listen_fd_ = -1;
   int port_ = 0;
   std::string socket_path_;
-  std::optional<uint64_t> unplug_after_bytes_;  // DebugFaults
   std::atomic<bool> stopping_{false};
   std::thread thread_;
   mutable std::mutex mutex_;
