@@ -91,15 +91,54 @@ bool Retryable(OpenOcdFailure failure) {
          failure == OpenOcdFailure::kOther;
 }
 
-// Tcl braces keep paths with spaces and brackets whole.
-std::string Braced(const std::string& text) { return "{" + text + "}"; }
-
 std::string SourceLine(const std::string& config) {
-  return std::filesystem::path(config).is_absolute() ? "source " + Braced(config)
-                                                     : "source [find " + config + "]";
+  return std::filesystem::path(config).is_absolute() ? "source " + TclQuote(config)
+                                                     : "source [find " + TclQuote(config) + "]";
 }
 
 }  // namespace
+
+std::string TclQuote(std::string_view text) {
+  // Braces cannot quote a lone '}' or a trailing backslash, so every
+  // character Tcl (OpenOCD's Jim Tcl) would act on inside double quotes is
+  // escaped instead; control characters become escapes that read back as
+  // themselves.
+  std::string quoted = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '\\':
+      case '"':
+      case '$':
+      case '[':
+      case ']':
+      case '{':
+      case '}':
+      case ';':
+        quoted += '\\';
+        quoted += c;
+        break;
+      case '\n':
+        quoted += "\\n";
+        break;
+      case '\r':
+        quoted += "\\r";
+        break;
+      case '\t':
+        quoted += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          quoted += "\\x";
+          quoted += kHex[(static_cast<unsigned char>(c) >> 4) & 0xf];
+          quoted += kHex[static_cast<unsigned char>(c) & 0xf];
+        } else {
+          quoted += c;
+        }
+    }
+  }
+  return quoted + "\"";
+}
 
 std::string RenderOpenOcdConfig(const OpenOcdConfig& config) {
   std::ostringstream text;
@@ -107,7 +146,7 @@ std::string RenderOpenOcdConfig(const OpenOcdConfig& config) {
   if (!config.interface_config.empty()) text << SourceLine(config.interface_config) << "\n";
   for (const std::string& command : config.interface_commands) text << command << "\n";
   if (!config.adapter_serial.empty()) {
-    text << "adapter serial " << Braced(config.adapter_serial) << "\n";
+    text << "adapter serial " << TclQuote(config.adapter_serial) << "\n";
   }
   if (!config.transport.empty()) text << "transport select " << config.transport << "\n";
   if (!config.target_config.empty()) text << SourceLine(config.target_config) << "\n";
@@ -263,11 +302,11 @@ Status OpenOcdFlasher::Flash(const std::string& elf_path) {
       options_.load_image
           ? std::vector<std::string>{"init",
                                      "halt",
-                                     "load_image " + Braced(elf_path),
-                                     "verify_image " + Braced(elf_path),
+                                     "load_image " + TclQuote(elf_path),
+                                     "verify_image " + TclQuote(elf_path),
                                      "reset run",
                                      "shutdown"}
-          : std::vector<std::string>{"program " + Braced(elf_path) + " verify reset exit"};
+          : std::vector<std::string>{"program " + TclQuote(elf_path) + " verify reset exit"};
   std::optional<Error> last;
   for (int attempt = 1; attempt <= std::max(1, options_.attempts); ++attempt) {
     if (options_.progress) {

@@ -13,6 +13,7 @@ class ReplayStream final : public ByteStream {
  public:
   ReplayStream(std::string uri, std::vector<uint8_t> bytes)
       : ByteStream(std::move(uri)), bytes_(std::move(bytes)) {}
+  bool replays() const override { return true; }
 
  private:
   Status DoWrite(std::span<const uint8_t>) override { return OkStatus(); }

@@ -35,8 +35,12 @@ class SerialStream final : public ByteStream {
 
   Result<size_t> DoRead(std::span<uint8_t> buffer, std::chrono::milliseconds timeout) override {
     // Returns as soon as at least one byte is there, like a socket read.
-    sp_return n = sp_blocking_read_next(port_, buffer.data(), buffer.size(),
-                                        static_cast<unsigned>(timeout.count()));
+    // libserialport reads a timeout of 0 as "wait forever": a zero (or
+    // negative) timeout is a poll, never a block.
+    sp_return n = timeout.count() <= 0
+                      ? sp_nonblocking_read(port_, buffer.data(), buffer.size())
+                      : sp_blocking_read_next(port_, buffer.data(), buffer.size(),
+                                              static_cast<unsigned>(timeout.count()));
     if (n < 0) {
       return InfrastructureError("read from " + uri() +
                                  " failed (device unplugged?): " + LastSerialError());

@@ -24,6 +24,7 @@ struct CaptureArguments {
   uint32_t supply_mv = 0;
   double rate_hz = 0;
   double seconds = 5;
+  double grace = 3;  // beyond --seconds, for a device that streams slower than its clock
   std::string out;
   std::string mode = "ampere";
   std::string lpm_format = "ascii";
@@ -68,7 +69,26 @@ int RunCapture(CaptureArguments arguments) {
   std::optional<Error> failure;
   bool stopping = false;
   Clock::time_point last_progress = Clock::now();
+  // The wall clock bounds a capture whatever the device sends: garbage, a
+  // trickle, or samples with a clock of their own.
+  const Clock::time_point give_up =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                         std::chrono::duration<double>(arguments.seconds + arguments.grace));
   for (;;) {
+    if (!stopping && Clock::now() >= give_up && covered < wanted) {
+      const ProbeStats so_far = probe.stats();
+      char text[160];
+      std::snprintf(text, sizeof(text), "after %.1f s the probe had delivered %.3f of %.3f s",
+                    arguments.seconds + arguments.grace, covered / info.sample_rate_hz,
+                    arguments.seconds);
+      failure = InfrastructureError(std::string(text) + " of samples (" +
+                                    std::to_string(so_far.samples) + " samples, " +
+                                    std::to_string(so_far.garbage_bytes) +
+                                    " bytes that were not samples): is it the right probe and "
+                                    "port?");
+      stopping = true;
+      (void)probe.Stop();
+    }
     if (!stopping && (covered >= wanted || interrupted)) {
       stopping = true;
       Status stopped = probe.Stop();
@@ -77,7 +97,7 @@ int RunCapture(CaptureArguments arguments) {
     SampleBlock block;
     Result<PowerProbe::Poll> poll = probe.Next(block, milliseconds(200));
     if (!poll.ok()) {
-      failure = poll.error();
+      if (!failure) failure = poll.error();
       break;
     }
     if (*poll == PowerProbe::Poll::kEnd) break;
@@ -147,6 +167,10 @@ void AddCaptureCommand(CLI::App& app, int& exit_code) {
                    "Where the probe is: serial:/dev/ttyACM0[@BAUD], unix:PATH, tcp:HOST:PORT, "
                    "replay:FILE")
       ->required();
+  command->add_option("--grace", arguments->grace,
+                      "Seconds past --seconds after which a capture that has not got its "
+                      "samples ends as an infrastructure error (exit 3)")
+      ->capture_default_str();
   command->add_option("--seconds", arguments->seconds, "How long to capture")
       ->default_val(5)
       ->check(CLI::PositiveNumber);

@@ -2,6 +2,7 @@
 // submitted over its API (hil/daemon/API.md) and runs them, one job per
 // bench at a time.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -18,8 +19,9 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  hild --config /etc/hild/benches.yaml\n"
       "  hild --config benches.yaml --socket /tmp/hild.sock\n\n"
-      "Exit codes: 0 stopped by a signal, 2 a bad bench file, 3 cannot start (socket,\n"
-      "state folder).",
+      "One hild per state folder: a second one exits 3 naming the first one's pid.\n\n"
+      "Exit codes: 0 stopped by a signal, 2 a bad bench file, 3 cannot start (another\n"
+      "hild owns the state folder, the socket or port is taken, the state folder).",
       "hild");
   std::string config_path, socket;
   app.add_option("--config", config_path, "The bench file (YAML; see hil/daemon/API.md)")
@@ -33,6 +35,10 @@ int main(int argc, char** argv) {
     return hil::ExitCodeFor(config.error().kind());
   }
   if (!socket.empty()) config->socket_path = socket;
+  // Everything hild creates (jobs.db, the outputs, the socket before its
+  // chmod to 0660) is its user's alone: plans and results are not for
+  // every account on a lab host.
+  ::umask(0077);
   // Signals are taken by sigwait below, in the main thread only.
   sigset_t signals;
   sigemptyset(&signals);

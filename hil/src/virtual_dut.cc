@@ -101,13 +101,14 @@ flash::OpenOcdConfig VirtualBoardOpenOcdConfig(const BoardSpec& board,
   flash::OpenOcdConfig config;
   if (probe.adapter() == virtual_bench::DebugAdapter::kBusPirate) {
     // Push-pull pins, as a Bus Pirate wired straight to a board's JTAG header.
-    config.interface_commands = {"adapter driver buspirate", "buspirate port " + probe.tty_path(),
+    config.interface_commands = {"adapter driver buspirate", "buspirate port " + flash::TclQuote(probe.tty_path()),
                                  "buspirate mode normal"};
   } else {
     // Port 0: the host is a Unix socket path.
     config.interface_commands = {
         "adapter driver remote_bitbang",
-        "remote_bitbang host " + (probe.port() == 0 ? probe.socket_path() : "127.0.0.1"),
+        "remote_bitbang host " +
+            flash::TclQuote(probe.port() == 0 ? probe.socket_path() : "127.0.0.1"),
         "remote_bitbang port " + std::to_string(probe.port())};
   }
   // The probe's TAP is a JTAG-DP: OpenOCD 0.12 speaks only JTAG over

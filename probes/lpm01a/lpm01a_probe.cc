@@ -49,6 +49,15 @@ Result<std::optional<std::string>> Lpm01aProbe::ReadLine(Clock::time_point deadl
       if (!line.empty() && line.back() == '\r') line.pop_back();
       return std::optional<std::string>(std::move(line));
     }
+    // Replies are short lines: a device that sends this much without a
+    // line end is not speaking the LPM01A's protocol.
+    constexpr size_t kLongestLine = 4096;
+    if (line_buffer_.size() > kLongestLine) {
+      return InfrastructureError("the LPM01A at " + options_.uri + " sent " +
+                                 std::to_string(line_buffer_.size()) +
+                                 " bytes without a line end: is it an LPM01A, at the right baud "
+                                 "rate?");
+    }
     const Clock::time_point now = Clock::now();
     if (now >= deadline) return std::optional<std::string>();
     uint8_t buffer[512];
@@ -63,8 +72,9 @@ Result<std::optional<std::string>> Lpm01aProbe::ReadLine(Clock::time_point deadl
 Result<std::string> Lpm01aProbe::Command(const std::string& command) {
   if (stream_ == nullptr) return ConfigurationError("LPM01A is not open");
   // Output the device queued earlier (a stream's tail, an old reply) would
-  // otherwise be read as this command's answer.
-  line_buffer_.clear();
+  // otherwise be read as this command's answer. A replay has no such
+  // output: what was read ahead there is this command's reply.
+  if (!stream_->replays()) line_buffer_.clear();
   HIL_RETURN_IF_ERROR(stream_->Drain());
   HIL_RETURN_IF_ERROR(stream_->Write(command + "\n"));
   const std::string context = "LPM01A at " + options_.uri + ", command '" + command + "'";
@@ -183,9 +193,16 @@ Status Lpm01aProbe::Acquire() {
     }
     if (*n == 0) continue;
     CountBytes(*n);
-    timer.DataArrived();
+    const uint64_t before = decoder_->counts().samples + decoder_->counts().events;
+    const size_t messages = decoder_->pending_messages();
     decoder_->Feed({buffer.data(), *n}, blocks);
     hand_over();
+    // Samples, events and replies are progress; garbage is not, or a
+    // babbling device would keep a capture alive forever.
+    if (decoder_->counts().samples + decoder_->counts().events != before ||
+        decoder_->pending_messages() != messages) {
+      timer.DataArrived();
+    }
     for (const std::string& message : decoder_->TakeMessages()) {
       if (WithoutPrompt(message).rfind("error", 0) == 0 && !timer.stopping()) {
         decoder_->Finish(blocks);

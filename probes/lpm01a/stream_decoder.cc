@@ -79,6 +79,13 @@ void StreamDecoder::HandOver(uint64_t lost_inside, std::vector<SampleBlock>& out
 }
 
 void StreamDecoder::CloseInterval(uint64_t elapsed_ms, std::vector<SampleBlock>& out) {
+  if (elapsed_ms < last_timestamp_ms_ || elapsed_ms - last_timestamp_ms_ > kLongestTimestampGapMs) {
+    // The interval goes on to the next timestamp that can be true, and its
+    // samples are checked against that one.
+    ++counts_.bad_timestamps;
+    interval_corrupt_ = true;
+    return;
+  }
   const uint64_t span_ms = elapsed_ms > last_timestamp_ms_ ? elapsed_ms - last_timestamp_ms_ : 0;
   last_timestamp_ms_ = std::max(last_timestamp_ms_, elapsed_ms);
   const uint64_t expected =
@@ -99,9 +106,22 @@ void StreamDecoder::CloseInterval(uint64_t elapsed_ms, std::vector<SampleBlock>&
 void StreamDecoder::DecodeAscii(bool final) {
   size_t start = 0;
   for (;;) {
-    const auto newline =
-        std::find(pending_.begin() + static_cast<std::ptrdiff_t>(start), pending_.end(), '\n');
-    if (newline == pending_.end()) break;
+    // Each byte is searched once, however the stream is cut into reads.
+    const auto newline = std::find(
+        pending_.begin() + static_cast<std::ptrdiff_t>(std::max(start, scanned_)), pending_.end(),
+        '\n');
+    if (newline == pending_.end()) {
+      scanned_ = pending_.size();
+      if (pending_.size() - start > kLongestAsciiLine) {
+        // No line is this long: what is held is garbage, and so is the
+        // rest of it up to the next line end.
+        counts_.garbage_bytes += pending_.size() - start;
+        interval_corrupt_ = true;
+        start = pending_.size();
+        scanned_ = 0;
+      }
+      break;
+    }
     const size_t end = static_cast<size_t>(newline - pending_.begin());
     std::string line(pending_.begin() + static_cast<std::ptrdiff_t>(start), newline);
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -109,6 +129,7 @@ void StreamDecoder::DecodeAscii(bool final) {
     start = end + 1;
   }
   pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(start));
+  scanned_ = scanned_ > start ? scanned_ - start : 0;
   if (final && !pending_.empty()) {
     AsciiLine(std::string(pending_.begin(), pending_.end()));
     pending_.clear();
@@ -217,6 +238,13 @@ void StreamDecoder::DecodeBinary(bool final) {
         if (compare == kPrompt.size()) {
           const auto newline =
               std::find(pending_.begin() + static_cast<std::ptrdiff_t>(p), pending_.end(), '\n');
+          if (newline == pending_.end() && size - p > kLongestAsciiLine) {
+            // A prompt followed by no line end: not a reply, garbage.
+            ++counts_.garbage_bytes;
+            interval_corrupt_ = true;
+            ++p;
+            continue;
+          }
           if (newline == pending_.end() && !final) break;
           std::string text(pending_.begin() + static_cast<std::ptrdiff_t>(p), newline);
           if (!text.empty() && text.back() == '\r') text.pop_back();

@@ -171,10 +171,13 @@ Status Ppk2Probe::Acquire() {
     }
     if (*n > 0) {
       CountBytes(*n);
-      timer.DataArrived();
+      const uint64_t before = decoder_->counts().samples;
       decoder_->Feed({buffer.data(), *n}, blocks);
       decoder_->Flush(blocks);
       hand_over();
+      // Samples are progress; bytes that decode to none (garbage) are not,
+      // or a babbling device would keep a capture alive forever.
+      if (decoder_->counts().samples != before) timer.DataArrived();
     }
   }
   decoder_->Finish(blocks);

@@ -6,6 +6,8 @@
 #include <signal.h>
 
 #include <chrono>
+#include <string>
+#include <vector>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -193,6 +195,58 @@ TEST(OpenOcdFlasher, ExamineWithoutAProbeNamesTheMissingProbe) {
   EXPECT_EQ(examined.error().kind(), ErrorKind::kInfrastructure);
   EXPECT_NE(examined.error().message().find("no debug probe"), std::string::npos)
       << examined.error().message();
+}
+
+// Strings a plan or a bench file could hand to OpenOCD, each with Tcl's
+// metacharacters { } [ ] $ \ " and a newline, and each a command that
+// would leave `marker` behind if Tcl ran it.
+std::vector<std::string> HostileTclWords(const std::string& marker) {
+  return {"/tmp/i/x} [exec touch " + marker + "] {/fw.elf",
+          "a\"; exec touch " + marker + "; \"b",
+          "$::env(HOME) [exec touch " + marker + "] \\ \\\n{ \"",
+          "line one\n[exec touch " + marker + "]\nline three}",
+          "tail backslash \\"};
+}
+
+// OpenOCD's own Tcl reads every quoted word back byte for byte and runs
+// nothing inside it.
+TEST(OpenOcdTclQuoting, OpenOcdEchoesEveryHostileWordExactlyAndRunsNothing) {
+  ScratchFolder scratch;
+  const std::string marker = scratch.File("ran");
+  for (const std::string& word : HostileTclWords(marker)) {
+    Result<flash::ChildOutcome> outcome = flash::RunWithDeadline(
+        {"openocd", "-c", "echo " + flash::TclQuote("<" + word + ">"), "-c", "shutdown"},
+        std::chrono::seconds(20));
+    ASSERT_TRUE(outcome.ok()) << outcome.error().ToString();
+    EXPECT_NE(outcome->output.find("<" + word + ">\n"), std::string::npos)
+        << "word: " << word << "\noutput: " << outcome->output;
+    EXPECT_FALSE(std::filesystem::exists(marker)) << "Tcl ran a command inside: " << word;
+  }
+}
+
+// An adapter serial number and an interface path from a bench file are
+// quoted too: OpenOCD looks for exactly that file, and runs nothing.
+TEST(OpenOcdTclQuoting, BenchFileStringsReachOpenOcdAsPlainWords) {
+  ScratchFolder scratch;
+  const std::string marker = scratch.File("ran");
+  const BoardSpec& board = **FindBoard("nucleo-l4r5zi");
+  bench::BenchSpec spec = LabBench(board);
+  spec.debug.adapter_serial = "SN] [exec touch " + marker + "] [";
+  spec.debug.interface_config = "interface/x}] [exec touch " + marker + "] {.cfg";
+  OpenOcdOptions options;
+  options.timeout = std::chrono::seconds(20);
+  options.attempts = 1;
+  options.work_dir = scratch.File("openocd");
+  Result<std::unique_ptr<OpenOcdFlasher>> flasher =
+      OpenOcdFlasher::Create(bench::OpenOcdConfigFor(spec, board), options);
+  ASSERT_TRUE(flasher.ok());
+  Status flashed = (*flasher)->Flash(BuiltImage("nucleo-l4r5zi", "mb-conv3x3"));
+  ASSERT_FALSE(flashed.ok());
+  EXPECT_EQ(flashed.error().kind(), ErrorKind::kConfiguration) << flashed.error().ToString();
+  EXPECT_NE(flashed.error().message().find("Can't find interface/x}] [exec touch"),
+            std::string::npos)
+      << flashed.error().message();
+  EXPECT_FALSE(std::filesystem::exists(marker));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "drivers/flash/elf_image.h"
 #include "hil/boards.h"
@@ -54,6 +55,27 @@ INSTANTIATE_TEST_SUITE_P(
       for (char& c : name) c = c == '-' ? '_' : c;
       return name;
     });
+
+// The review's reproduction: a firmware path that closes OpenOCD's braces
+// and runs `exec`. Every Tcl metacharacter and a newline are in the path;
+// OpenOCD loads exactly that file and runs nothing.
+TEST(VirtualFlash, AFirmwarePathWithTclMetacharactersIsFlashedAndRunsNothing) {
+  ScratchFolder scratch;
+  const std::string marker = scratch.File("ran");
+  const std::filesystem::path folder =
+      scratch.File("x} [exec touch " + marker + "] {$HOME \\ \"q\";\nline2 ]");
+  std::filesystem::create_directories(folder);
+  const std::string image = (folder / "fw.elf").string();
+  std::filesystem::copy_file(BuiltImage("mps2-an386", "mb-conv3x3"), image);
+  Result<VirtualDut> dut = BootVirtualDut(**FindBoard("mps2-an386"), image);
+  ASSERT_TRUE(dut.ok()) << dut.error().ToString();
+  EXPECT_NE(dut->flasher->last_output().find("verified"), std::string::npos)
+      << dut->flasher->last_output();
+  Result<std::string> name = dut->link->Name();
+  ASSERT_TRUE(name.ok()) << name.error().ToString();
+  EXPECT_EQ(*name, "hil-mps2-an386");
+  EXPECT_FALSE(std::filesystem::exists(marker));
+}
 
 TEST(VirtualFlash, ARunningBoardIsReflashedWithoutRestartingQemu) {
   Result<VirtualDut> dut =

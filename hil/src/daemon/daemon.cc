@@ -1,14 +1,18 @@
 #include "hil/daemon/daemon.h"
 
+#include <fcntl.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
 
+#include <charconv>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "hil/bench/bench_check.h"
@@ -37,72 +41,116 @@ json JobJson(const Job& job) {
           {"finished", job.finished}};
 }
 
-void Reply(httplib::Response& response, int status, const json& body) {
-  response.status = status;
-  response.set_content(body.dump(2) + "\n", "application/json");
+// Text from plans and devices may hold any bytes: invalid UTF-8 is
+// replaced, never a reason to fail the reply.
+std::string Dump(const json& body, int indent = -1) {
+  return body.dump(indent, ' ', false, json::error_handler_t::replace);
 }
 
+void Reply(httplib::Response& response, int status, const json& body) {
+  response.status = status;
+  response.set_content(Dump(body, 2) + "\n", "application/json");
+}
+
+// Errors carry one of design.md's classes as the exit code hil would give.
 void ReplyError(httplib::Response& response, int status, const std::string& message,
                 int exit_code) {
   Reply(response, status, {{"error", message}, {"exit_code", exit_code}});
 }
 
-std::string Where(const std::string& path, const YAML::Node& node) {
-  return path + ":" + std::to_string(node.Mark().line + 1) + ":" +
-         std::to_string(node.Mark().column + 1) + ": ";
+// A job id from the path; none when it does not fit (so: no such job).
+std::optional<int64_t> JobId(const httplib::Request& request) {
+  const std::string text = request.matches[1];
+  int64_t id = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return id;
 }
+
+// Only SO_REUSEADDR (a restart may rebind at once), never cpp-httplib's
+// default SO_REUSEPORT, which let a second daemon share the port.
+void ExclusiveSocketOptions(int socket) {
+  int yes = 1;
+  ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  ::setsockopt(socket, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+}
+
+// Whether something answers on a unix socket: a live daemon, not a file
+// left behind by a dead one.
+bool SomeoneListens(const std::string& path) {
+  sockaddr_un address{};
+  if (path.size() >= sizeof(address.sun_path)) return false;
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const bool answered = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  ::close(fd);
+  return answered;
+}
+
+// A job's results.json, read without following a link at any step below
+// the state folder, and no larger than `limit`. Empty when absent.
+Result<std::optional<std::string>> ReadResultsFile(const std::string& state_dir,
+                                                   const std::string& out_dir, size_t limit) {
+  std::error_code error;
+  const fs::path state = fs::canonical(state_dir, error);
+  if (error) return InfrastructureError("the state folder is gone: " + error.message());
+  const fs::path inside = fs::path(out_dir).lexically_normal().lexically_relative(state);
+  if (inside.empty() || *inside.begin() == "..") {
+    return ConfigurationError("the job's outputs are outside the state folder");
+  }
+  int dir = ::open(state.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return InfrastructureError("cannot open the state folder");
+  const auto step = [&dir](const char* name, int flags) {
+    const int next = ::openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC);
+    ::close(dir);
+    dir = -1;
+    return next;
+  };
+  for (const fs::path& part : inside) {
+    if (part == ".") continue;
+    dir = step(part.c_str(), O_RDONLY | O_DIRECTORY);
+    if (dir < 0) return std::optional<std::string>();
+  }
+  const int fd = step("results.json", O_RDONLY | O_NONBLOCK);
+  if (fd < 0) return std::optional<std::string>();
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return std::optional<std::string>();
+  }
+  if (static_cast<size_t>(info.st_size) > limit) {
+    ::close(fd);
+    return InfrastructureError("results.json is " + std::to_string(info.st_size) +
+                               " bytes, more than limits.results_bytes (" + std::to_string(limit) +
+                               ")");
+  }
+  std::string text(static_cast<size_t>(info.st_size), '\0');
+  size_t got = 0;
+  while (got < text.size()) {
+    const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  text.resize(got);
+  return std::optional<std::string>(std::move(text));
+}
+
+// Holds one of the event-stream slots for as long as a stream is open.
+class StreamSlot {
+ public:
+  explicit StreamSlot(std::atomic<size_t>& open) : open_(open) {}
+  ~StreamSlot() { --open_; }
+  StreamSlot(const StreamSlot&) = delete;
+  StreamSlot& operator=(const StreamSlot&) = delete;
+
+ private:
+  std::atomic<size_t>& open_;
+};
 
 }  // namespace
-
-bool SameSecret(const std::string& a, const std::string& b) {
-  // Looks at every byte of the longer one whatever matches, so the time
-  // taken says nothing about where the first difference is.
-  const size_t n = std::max(a.size(), b.size());
-  unsigned char difference = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < n; ++i) {
-    const unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    const unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    difference |= static_cast<unsigned char>(x ^ y);
-  }
-  return difference == 0;
-}
-
-Result<DaemonConfig> ReadDaemonConfig(const std::string& path) {
-  // The bench part reads and checks the file (and reports a bad one); the
-  // daemon's own keys are read from the same, now known good, YAML.
-  DaemonConfig config;
-  Result<std::vector<BenchSpec>> benches = bench::ReadBenchFile(path);
-  if (!benches.ok()) return benches.error();
-  config.benches = std::move(*benches);
-  const fs::path base = fs::absolute(path).parent_path();
-  const auto resolve = [&](const std::string& p) { return (base / p).lexically_normal().string(); };
-  try {
-    const YAML::Node root = YAML::LoadFile(path);
-    config.state_dir = resolve(root["state_dir"] ? root["state_dir"].as<std::string>() : "hild");
-    config.socket_path = root["socket"] ? resolve(root["socket"].as<std::string>())
-                                        : (fs::path(config.state_dir) / "hild.sock").string();
-    if (root["firmware_cache"])
-      config.firmware_cache = resolve(root["firmware_cache"].as<std::string>());
-    if (const YAML::Node tcp = root["tcp"]) {
-      config.tcp_port = tcp["port"] ? tcp["port"].as<int>() : 0;
-      if (tcp["address"]) config.tcp_address = tcp["address"].as<std::string>();
-      if (!tcp["token_file"]) {
-        return ConfigurationError(Where(path, tcp) +
-                                  "tcp needs token_file: no token, no access over TCP");
-      }
-      const std::string token_file = resolve(tcp["token_file"].as<std::string>());
-      std::ifstream in(token_file);
-      if (!in || !std::getline(in, config.token) || config.token.size() < 16) {
-        return ConfigurationError(Where(path, tcp["token_file"]) + token_file +
-                                  ": needs a token of at least 16 characters on its first line");
-      }
-    }
-  } catch (const YAML::Exception& e) {
-    return ConfigurationError(path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                              std::to_string(e.mark.column + 1) + ": " + e.msg);
-  }
-  return config;
-}
 
 Daemon::Daemon(DaemonConfig config) : config_(std::move(config)) {}
 
@@ -115,21 +163,43 @@ Status Daemon::Start() {
     return InfrastructureError("cannot create the state folder " + config_.state_dir + ": " +
                                error.message());
   }
+  // Before anything in the folder is touched: a second daemon leaves the
+  // first one's jobs, socket and port alone.
+  Result<StateLock> lock = StateLock::Acquire(config_.state_dir);
+  if (!lock.ok()) return lock.error();
+  lock_.emplace(std::move(*lock));
+  if (SomeoneListens(config_.socket_path)) {
+    return InfrastructureError("something already answers on the unix socket " +
+                               config_.socket_path + " (another hild with another state folder?)");
+  }
+
   Result<std::unique_ptr<JobStore>> store =
       JobStore::Open((fs::path(config_.state_dir) / "jobs.db").string());
   if (!store.ok()) return store.error();
   store_ = std::move(*store);
-  Result<int> requeued = store_->RequeueInterrupted();
+  Result<RequeueCounts> requeued = store_->RequeueInterrupted(config_.limits.max_attempts);
   if (!requeued.ok()) return requeued.error();
-  if (*requeued > 0) std::fprintf(stderr, "hild: %d interrupted job(s) queued again\n", *requeued);
+  if (requeued->queued > 0) {
+    std::fprintf(stderr, "hild: %d interrupted job(s) queued again\n", requeued->queued);
+  }
+  if (requeued->failed > 0) {
+    std::fprintf(stderr,
+                 "hild: %d job(s) failed: hild stopped during each of their %d attempts "
+                 "(limits.max_attempts)\n",
+                 requeued->failed, config_.limits.max_attempts);
+  }
 
   unix_server_ = std::make_unique<httplib::Server>();
   unix_server_->set_address_family(AF_UNIX);
+  Configure(*unix_server_);
   Routes(*unix_server_);
-  ::unlink(config_.socket_path.c_str());
+  ::unlink(config_.socket_path.c_str());  // a dead daemon's, since nobody answered on it
+  // The socket is created under hild's umask (0077 in main): it never
+  // exists with a wider mode than the one set below.
   if (!unix_server_->bind_to_port(config_.socket_path, 80)) {
     return InfrastructureError("cannot listen on the unix socket " + config_.socket_path);
   }
+  socket_bound_ = true;
   // The owner and its group may talk to the bench; nobody else.
   ::chmod(config_.socket_path.c_str(), 0660);
   unix_thread_ = std::thread([this] { unix_server_->listen_after_bind(); });
@@ -139,18 +209,19 @@ Status Daemon::Start() {
     const std::string token = config_.token;
     tcp_server_->set_pre_routing_handler([token](const httplib::Request& request,
                                                  httplib::Response& response) {
-      const std::string given = request.get_header_value("Authorization");
-      if (!SameSecret(given, "Bearer " + token)) {
+      if (!AuthorizedBearer(request.get_header_value("Authorization"), token)) {
         response.set_header("WWW-Authenticate", "Bearer");
         ReplyError(response, 401, "a valid 'Authorization: Bearer TOKEN' header is required", 2);
         return httplib::Server::HandlerResponse::Handled;
       }
       return httplib::Server::HandlerResponse::Unhandled;
     });
+    Configure(*tcp_server_);
     Routes(*tcp_server_);
     if (!tcp_server_->bind_to_port(config_.tcp_address, config_.tcp_port)) {
       return InfrastructureError("cannot listen on " + config_.tcp_address + ":" +
-                                 std::to_string(config_.tcp_port));
+                                 std::to_string(config_.tcp_port) +
+                                 " (another program has that port?)");
     }
     tcp_thread_ = std::thread([this] { tcp_server_->listen_after_bind(); });
   }
@@ -164,6 +235,45 @@ Status Daemon::Start() {
     b->worker = std::thread([this, b] { Work(*b); });
   }
   return OkStatus();
+}
+
+void Daemon::Configure(httplib::Server& server) {
+  const DaemonLimits& limits = config_.limits;
+  server.set_socket_options(ExclusiveSocketOptions);
+  server.set_payload_max_length(limits.body_bytes);
+  // Every open event stream holds a thread; the rest of the pool always
+  // serves /health and the other requests.
+  const size_t threads = limits.event_streams + 16;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // An idle keep-alive connection holds a thread too: let it go soon.
+  server.set_keep_alive_timeout(2);
+  server.set_read_timeout(10, 0);
+  server.set_write_timeout(10, 0);
+  // Errors the routes do not answer themselves (404 of an unknown path,
+  // 413 of a body over the limit, 400 of a malformed request) as JSON too.
+  server.set_error_handler([&limits](const httplib::Request&, httplib::Response& response) {
+    if (!response.body.empty()) return;
+    const int status = response.status;
+    std::string message = "HTTP " + std::to_string(status);
+    if (status == 404) message = "no such endpoint (hil/daemon/API.md lists them)";
+    if (status == 413) {
+      message = "the request body is larger than limits.body_bytes (" +
+                std::to_string(limits.body_bytes) + " bytes)";
+    }
+    if (status == 400) message = "malformed HTTP request";
+    ReplyError(response, status, message, status >= 500 ? 3 : 2);
+  });
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& response, std::exception_ptr thrown) {
+        std::string what = "unknown exception";
+        try {
+          if (thrown) std::rethrow_exception(thrown);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        ReplyError(response, 500, "internal error in hild: " + what, 3);
+      });
 }
 
 void Daemon::Stop() {
@@ -186,7 +296,9 @@ void Daemon::Stop() {
   }
   if (unix_thread_.joinable()) unix_thread_.join();
   if (tcp_thread_.joinable()) tcp_thread_.join();
-  if (!config_.socket_path.empty()) ::unlink(config_.socket_path.c_str());
+  // Only our own socket: never the one of a daemon that holds the folder.
+  if (socket_bound_) ::unlink(config_.socket_path.c_str());
+  lock_.reset();
 }
 
 void Daemon::Work(Bench& bench) {
@@ -219,75 +331,102 @@ std::optional<std::string> Daemon::CheckRealBench(Bench& bench, int64_t job_id) 
     parts.push_back({{"part", part.part}, {"healthy", part.healthy}, {"detail", part.detail}});
     if (!part.healthy) details += "; " + part.part + ": " + part.detail;
   }
-  Publish(job_id, json{{"event", "health"}, {"healthy", health.healthy()}, {"parts", parts}}.dump(),
+  Publish(job_id, Dump(json{{"event", "health"}, {"healthy", health.healthy()}, {"parts", parts}}),
           false);
   if (health.healthy()) return std::nullopt;
   return "bench " + bench.spec.name + " is not ready (" + health.MissingParts() + ")" + details;
+}
+
+plan::PlanPolicy Daemon::Policy() const {
+  plan::PlanPolicy policy;
+  policy.roots = config_.roots;
+  policy.max_bytes = config_.limits.plan_bytes;
+  return policy;
+}
+
+Daemon::JobEnd Daemon::ExecuteJob(Bench& bench, const Job& job) {
+  JobEnd end;
+  Result<plan::Plan> plan =
+      plan::ParsePlanText(job.plan_text, job.plan_path, job.base_dir, Policy());
+  if (!plan.ok()) {
+    // It validated at submission; a file it names changed since.
+    end.state = "failed", end.exit_code = ExitCodeFor(plan.error().kind());
+    end.message = plan.error().message();
+    return end;
+  }
+  if (std::optional<std::string> unready = CheckRealBench(bench, job.id)) {
+    // Not a test failure: the bench is not there. The job says what is missing.
+    end.state = "failed", end.exit_code = ExitCodeFor(ErrorKind::kInfrastructure);
+    end.message = *unready;
+    return end;
+  }
+  run::RunOptions options;
+  options.out_dir = job.out_dir;
+  if (bench.spec.kind == "real") options.bench = bench.spec;
+  options.firmware_cache = config_.firmware_cache;
+  options.interrupted = &bench.cancel;
+  options.progress = [this, id = job.id](size_t i, size_t n, const std::string& case_id,
+                                         const std::string& step, double elapsed, double left) {
+    Publish(id,
+            Dump(json{{"event", "progress"},
+                      {"case", i},
+                      {"cases", n},
+                      {"id", case_id},
+                      {"step", step},
+                      {"elapsed_s", elapsed},
+                      {"left_s", left}}),
+            false);
+  };
+  Result<run::RunOutcome> outcome = run::ExecutePlan(*plan, options);
+  if (!outcome.ok()) {
+    end.state = "failed", end.exit_code = ExitCodeFor(outcome.error().kind());
+    end.message = outcome.error().ToString();
+    return end;
+  }
+  end.exit_code = outcome->exit_code;
+  end.summary = run::SummaryTable(outcome->record);
+  if (outcome->not_run > 0 && stopping_) {
+    end.state = "queued";  // runs again when hild starts; finished cases stay in results.db
+    end.message = "hild stopped during attempt " + std::to_string(job.attempts) +
+                  "; queued again (the finished cases of that attempt are kept in its "
+                  "results.db)";
+  } else if (outcome->not_run > 0) {
+    end.state = "cancelled", end.message = "cancelled; finished cases kept";
+  }
+  return end;
 }
 
 void Daemon::RunJob(Bench& bench, const Job& job) {
   bench.cancel = stopping_.load();
   bench.running_job = job.id;
   Publish(job.id,
-          json{{"event", "started"}, {"bench", bench.spec.name}, {"attempt", job.attempts}}.dump(),
+          Dump(json{{"event", "started"}, {"bench", bench.spec.name}, {"attempt", job.attempts}}),
           false);
-  std::string state = "done", message, summary;
-  int exit_code = 0;
-  Result<plan::Plan> plan = plan::ParsePlanText(job.plan_text, job.plan_path, job.base_dir);
-  if (!plan.ok()) {
-    // It validated at submission; a file it names changed since.
-    state = "failed", exit_code = ExitCodeFor(plan.error().kind()),
-    message = plan.error().message();
-  } else if (std::optional<std::string> unready = CheckRealBench(bench, job.id)) {
-    // Not a test failure: the bench is not there. The job says what is missing.
-    state = "failed", exit_code = ExitCodeFor(ErrorKind::kInfrastructure), message = *unready;
-  } else {
-    run::RunOptions options;
-    options.out_dir = job.out_dir;
-    if (bench.spec.kind == "real") options.bench = bench.spec;
-    options.firmware_cache = config_.firmware_cache;
-    options.interrupted = &bench.cancel;
-    options.progress = [this, id = job.id](size_t i, size_t n, const std::string& case_id,
-                                           const std::string& step, double elapsed, double left) {
-      Publish(id,
-              json{{"event", "progress"},
-                   {"case", i},
-                   {"cases", n},
-                   {"id", case_id},
-                   {"step", step},
-                   {"elapsed_s", elapsed},
-                   {"left_s", left}}
-                  .dump(),
-              false);
-    };
-    Result<run::RunOutcome> outcome = run::ExecutePlan(*plan, options);
-    if (!outcome.ok()) {
-      state = "failed", exit_code = ExitCodeFor(outcome.error().kind());
-      message = outcome.error().ToString();
-    } else {
-      exit_code = outcome->exit_code;
-      summary = run::SummaryTable(outcome->record);
-      if (outcome->not_run > 0 && stopping_) {
-        state = "queued";  // runs again when hild starts; finished cases stay in results.db
-        message = "hild stopped during attempt " + std::to_string(job.attempts) +
-                  "; queued again (the finished cases of that attempt are kept in its "
-                  "results.db)";
-      } else if (outcome->not_run > 0) {
-        state = "cancelled", message = "cancelled; finished cases kept";
-      }
-    }
+  JobEnd end;
+  // Whatever a job does, it never takes hild (and the other benches' jobs)
+  // down with it: an exception is the job's failure, with its cause.
+  try {
+    end = ExecuteJob(bench, job);
+  } catch (const std::exception& e) {
+    end = JobEnd{"failed", ExitCodeFor(ErrorKind::kInfrastructure),
+                 std::string("internal error while running the job: ") + e.what(), ""};
+  } catch (...) {
+    end = JobEnd{"failed", ExitCodeFor(ErrorKind::kInfrastructure),
+                 "internal error while running the job", ""};
   }
   {
     std::lock_guard<std::mutex> lock(store_mutex_);
-    const Status finished = store_->Finish(job.id, state, exit_code, message, summary);
+    const Status finished = store_->Finish(job.id, end.state, end.exit_code, end.message,
+                                           end.summary);
     if (!finished.ok()) std::fprintf(stderr, "hild: %s\n", finished.error().ToString().c_str());
   }
   bench.running_job = 0;
-  Publish(
-      job.id,
-      json{{"event", "finished"}, {"state", state}, {"exit_code", exit_code}, {"message", message}}
-          .dump(),
-      true);
+  Publish(job.id,
+          Dump(json{{"event", "finished"},
+                    {"state", end.state},
+                    {"exit_code", end.exit_code},
+                    {"message", end.message}}),
+          true);
 }
 
 std::shared_ptr<JobEvents> Daemon::EventsOf(int64_t id, bool create) {
@@ -300,10 +439,21 @@ std::shared_ptr<JobEvents> Daemon::EventsOf(int64_t id, bool create) {
 
 void Daemon::Publish(int64_t id, const std::string& json_line, bool done) {
   std::shared_ptr<JobEvents> events = EventsOf(id, true);
-  std::lock_guard<std::mutex> lock(events->mutex);
-  if (events->lines.size() < 100000) events->lines.push_back(json_line);
-  events->done = done;
-  events->changed.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(events->mutex);
+    if (events->lines.size() < 100000) events->lines.push_back(json_line);
+    events->done = done;
+    events->changed.notify_all();
+  }
+  if (!done) return;
+  // A finished job's events stay for its late followers, up to a number;
+  // the oldest go first (a stream still open keeps its own copy alive).
+  std::lock_guard<std::mutex> lock(events_mutex_);
+  finished_events_.push_back(id);
+  while (finished_events_.size() > config_.limits.finished_event_logs) {
+    events_.erase(finished_events_.front());
+    finished_events_.pop_front();
+  }
 }
 
 void Daemon::Routes(httplib::Server& server) {
@@ -319,24 +469,51 @@ void Daemon::Routes(httplib::Server& server) {
                          {"job", job ? json(job) : json(nullptr)},
                          {"queued", queued.ok() ? *queued : -1}});
     }
-    Reply(response, 200, {{"status", stopping_ ? "stopping" : "ok"}, {"benches", benches}});
+    Reply(response, 200,
+          {{"status", stopping_ ? "stopping" : "ok"},
+           {"benches", benches},
+           {"event_streams", {{"open", open_streams_.load()},
+                              {"limit", config_.limits.event_streams}}}});
   });
 
   server.Post("/jobs", [this](const httplib::Request& request, httplib::Response& response) {
     const json body = json::parse(request.body, nullptr, false);
+    const auto text_field = [&body](const char* key) {
+      return body.is_object() && body.contains(key) && !body[key].is_string();
+    };
     if (body.is_discarded() || !body.is_object() || !body.contains("plan") ||
-        !body["plan"].is_string()) {
+        !body["plan"].is_string() || text_field("plan_path") || text_field("base_dir") ||
+        text_field("bench") || text_field("out")) {
       ReplyError(response, 400,
-                 "expected JSON {\"plan\": YAML text, \"plan_path\", \"base_dir\", "
-                 "\"bench\" (optional), \"out\" (optional)}",
+                 "expected JSON {\"plan\": YAML text, \"plan_path\": string, \"base_dir\": "
+                 "absolute folder, \"bench\": string (optional), \"out\": folder inside the state "
+                 "folder (optional)}",
                  2);
       return;
     }
     Job job;
     job.plan_text = body["plan"].get<std::string>();
     job.plan_path = body.value("plan_path", std::string("plan.yaml"));
-    job.base_dir = body.value("base_dir", fs::current_path().string());
-    Result<plan::Plan> plan = plan::ParsePlanText(job.plan_text, job.plan_path, job.base_dir);
+    job.base_dir = body.value("base_dir", std::string());
+    if (job.plan_path.empty() || job.plan_path.size() > 4096 ||
+        job.plan_path.find('\0') != std::string::npos) {
+      return ReplyError(response, 400, "plan_path must be a file name of 1 to 4096 characters", 2);
+    }
+    if (job.base_dir.empty()) job.base_dir = config_.state_dir;
+    if (!fs::path(job.base_dir).is_absolute() || job.base_dir.size() > 4096 ||
+        job.base_dir.find('\0') != std::string::npos) {
+      return ReplyError(response, 400,
+                        "base_dir must be an absolute folder (where the plan's relative paths "
+                        "start)",
+                        2);
+    }
+    // Where the outputs would go, checked before anything is stored.
+    const std::string out = body.value("out", std::string());
+    if (Result<std::string> checked = JobOutDir(config_.state_dir, out, 0); !checked.ok()) {
+      return ReplyError(response, 400, checked.error().message(), 2);
+    }
+    Result<plan::Plan> plan =
+        plan::ParsePlanText(job.plan_text, job.plan_path, job.base_dir, Policy());
     if (!plan.ok()) {
       ReplyError(response, 400, plan.error().message(), ExitCodeFor(plan.error().kind()));
       return;
@@ -370,10 +547,8 @@ void Daemon::Routes(httplib::Server& server) {
       ReplyError(response, 500, id.error().ToString(), 3);
       return;
     }
-    // Outputs go where the client asked, or under the state folder.
-    const std::string out = body.value("out", std::string());
-    job.out_dir =
-        out.empty() ? (fs::path(config_.state_dir) / "jobs" / std::to_string(*id)).string() : out;
+    // Outputs go under the state folder: where the client asked, or jobs/ID.
+    job.out_dir = *JobOutDir(config_.state_dir, out, *id);
     const Status placed = store_->SetOutDir(*id, job.out_dir);
     if (!placed.ok()) {
       ReplyError(response, 500, placed.error().ToString(), 3);
@@ -385,7 +560,7 @@ void Daemon::Routes(httplib::Server& server) {
 
   server.Get("/jobs", [this](const httplib::Request&, httplib::Response& response) {
     std::lock_guard<std::mutex> lock(store_mutex_);
-    Result<std::vector<Job>> jobs = store_->List();
+    Result<std::vector<Job>> jobs = store_->List(config_.limits.jobs_listed);
     if (!jobs.ok()) return ReplyError(response, 500, jobs.error().ToString(), 3);
     json list = json::array();
     for (const Job& job : *jobs) list.push_back(JobJson(job));
@@ -394,8 +569,10 @@ void Daemon::Routes(httplib::Server& server) {
 
   server.Get(R"(/jobs/(\d+))",
              [this](const httplib::Request& request, httplib::Response& response) {
+               const std::optional<int64_t> id = JobId(request);
+               if (!id) return ReplyError(response, 404, "no such job", 2);
                std::lock_guard<std::mutex> lock(store_mutex_);
-               Result<std::optional<Job>> job = store_->Get(std::stoll(request.matches[1]));
+               Result<std::optional<Job>> job = store_->Get(*id);
                if (!job.ok()) return ReplyError(response, 500, job.error().ToString(), 3);
                if (!*job) return ReplyError(response, 404, "no such job", 2);
                Reply(response, 200, JobJson(**job));
@@ -403,12 +580,14 @@ void Daemon::Routes(httplib::Server& server) {
 
   server.Post(R"(/jobs/(\d+)/cancel)", [this](const httplib::Request& request,
                                               httplib::Response& response) {
-    const int64_t id = std::stoll(request.matches[1]);
+    const std::optional<int64_t> found = JobId(request);
+    if (!found) return ReplyError(response, 404, "no such job", 2);
+    const int64_t id = *found;
     std::lock_guard<std::mutex> lock(store_mutex_);
     Result<bool> cancelled = store_->CancelQueued(id);
     if (!cancelled.ok()) return ReplyError(response, 500, cancelled.error().ToString(), 3);
     if (*cancelled) {
-      Publish(id, json{{"event", "finished"}, {"state", "cancelled"}, {"exit_code", 3}}.dump(),
+      Publish(id, Dump(json{{"event", "finished"}, {"state", "cancelled"}, {"exit_code", 3}}),
               true);
       return Reply(response, 200, {{"id", id}, {"state", "cancelled"}});
     }
@@ -423,68 +602,87 @@ void Daemon::Routes(httplib::Server& server) {
 
   server.Get(R"(/jobs/(\d+)/results)",
              [this](const httplib::Request& request, httplib::Response& response) {
+               const std::optional<int64_t> id = JobId(request);
+               if (!id) return ReplyError(response, 404, "no such job", 2);
                std::string out;
                {
                  std::lock_guard<std::mutex> lock(store_mutex_);
-                 Result<std::optional<Job>> job = store_->Get(std::stoll(request.matches[1]));
+                 Result<std::optional<Job>> job = store_->Get(*id);
                  if (!job.ok()) return ReplyError(response, 500, job.error().ToString(), 3);
                  if (!*job) return ReplyError(response, 404, "no such job", 2);
                  out = (*job)->out_dir;
                }
-               std::ifstream file(fs::path(out) / "results.json");
-               if (!file) return ReplyError(response, 404, "no results yet", 2);
-               const std::string text((std::istreambuf_iterator<char>(file)),
-                                      std::istreambuf_iterator<char>());
-               response.set_content(text, "application/json");
+               Result<std::optional<std::string>> text =
+                   ReadResultsFile(config_.state_dir, out, config_.limits.results_bytes);
+               if (!text.ok()) {
+                 return ReplyError(response, 500, text.error().message(),
+                                   ExitCodeFor(text.error().kind()));
+               }
+               if (!*text) return ReplyError(response, 404, "no results yet", 2);
+               response.set_content(std::move(**text), "application/json");
              });
 
   // Server-sent events: every progress line of the job, then "finished".
-  server.Get(R"(/jobs/(\d+)/events)",
-             [this](const httplib::Request& request, httplib::Response& response) {
-               const int64_t id = std::stoll(request.matches[1]);
-               std::optional<Job> job;
-               {
-                 std::lock_guard<std::mutex> lock(store_mutex_);
-                 Result<std::optional<Job>> found = store_->Get(id);
-                 if (found.ok()) job = *found;
-               }
-               if (!job) return ReplyError(response, 404, "no such job", 2);
-               std::shared_ptr<JobEvents> events = EventsOf(id, true);
-               if (job->state != "queued" && job->state != "running") {
-                 // Ended before this daemon started: only its end is known.
-                 std::lock_guard<std::mutex> lock(events->mutex);
-                 if (!events->done) {
-                   events->lines.push_back(json{
-                       {"event", "finished"},
-                       {"state", job->state},
-                       {"exit_code", job->exit_code},
-                       {"message",
-                        job->message}}.dump());
-                   events->done = true;
-                 }
-               }
-               response.set_chunked_content_provider(
-                   "text/event-stream",
-                   [events, sent = size_t{0}, this](size_t, httplib::DataSink& sink) mutable {
-                     // Copy under the lock, write without it: a slow client
-                     // must never hold up the job that publishes.
-                     std::string chunk;
-                     bool ended = false;
-                     {
-                       std::unique_lock<std::mutex> lock(events->mutex);
-                       events->changed.wait_for(lock, std::chrono::seconds(1), [&] {
-                         return events->lines.size() > sent || events->done || stopping_;
-                       });
-                       while (sent < events->lines.size()) {
-                         chunk += "data: " + events->lines[sent++] + "\n\n";
-                       }
-                       ended = events->done || stopping_;
-                     }
-                     if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
-                     if (ended) sink.done();
-                     return true;
-                   });
-             });
+  server.Get(R"(/jobs/(\d+)/events)", [this](const httplib::Request& request,
+                                             httplib::Response& response) {
+    const std::optional<int64_t> found = JobId(request);
+    if (!found) return ReplyError(response, 404, "no such job", 2);
+    const int64_t id = *found;
+    std::optional<Job> job;
+    {
+      std::lock_guard<std::mutex> lock(store_mutex_);
+      Result<std::optional<Job>> stored = store_->Get(id);
+      if (stored.ok()) job = *stored;
+    }
+    if (!job) return ReplyError(response, 404, "no such job", 2);
+    // Each stream holds a server thread for its whole life: beyond the
+    // limit, refuse, so the rest of the API keeps answering.
+    if (++open_streams_ > config_.limits.event_streams) {
+      --open_streams_;
+      response.set_header("Retry-After", "5");
+      return ReplyError(response, 503,
+                        "too many event streams open (limits.event_streams = " +
+                            std::to_string(config_.limits.event_streams) +
+                            "); poll GET /jobs/" + std::to_string(id) + " instead",
+                        3);
+    }
+    auto slot = std::make_shared<StreamSlot>(open_streams_);
+    std::shared_ptr<JobEvents> events = EventsOf(id, true);
+    if (job->state != "queued" && job->state != "running") {
+      // Ended before this daemon started, or its events were pruned: only
+      // its end is known.
+      std::lock_guard<std::mutex> lock(events->mutex);
+      if (!events->done) {
+        events->lines.push_back(Dump(json{{"event", "finished"},
+                                          {"state", job->state},
+                                          {"exit_code", job->exit_code},
+                                          {"message", job->message}}));
+        events->done = true;
+      }
+    }
+    response.set_chunked_content_provider(
+        "text/event-stream",
+        [events, slot, sent = size_t{0}, this](size_t, httplib::DataSink& sink) mutable {
+          // Copy under the lock, write without it: a slow client
+          // must never hold up the job that publishes.
+          std::string chunk;
+          bool ended = false;
+          {
+            std::unique_lock<std::mutex> lock(events->mutex);
+            events->changed.wait_for(lock, std::chrono::seconds(1), [&] {
+              return events->lines.size() > sent || events->done || stopping_;
+            });
+            while (sent < events->lines.size()) {
+              chunk += "data: " + events->lines[sent++] + "\n\n";
+            }
+            ended = events->done || stopping_;
+          }
+          if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
+          if (ended) sink.done();
+          return true;
+        },
+        [slot](bool) {});
+  });
 }
 
 }  // namespace hil::daemon

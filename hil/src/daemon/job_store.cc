@@ -146,18 +146,36 @@ Result<bool> JobStore::CancelQueued(int64_t id) {
   return sqlite3_changes(db_) > 0;
 }
 
-Result<int> JobStore::RequeueInterrupted() {
+Result<RequeueCounts> JobStore::RequeueInterrupted(int max_attempts) {
+  RequeueCounts counts;
+  Statement fail(db_,
+                 "UPDATE jobs SET state = 'failed', exit_code = 3, finished = ?, message = "
+                 "'hild stopped during each of its ' || attempts || ' attempts (it died or was "
+                 "killed while running this job; limits.max_attempts is ' || ? || '): not "
+                 "tried again; the finished cases are kept in its results.db' "
+                 "WHERE state = 'running' AND attempts >= ?");
+  fail.Bind(1, run::NowIso8601(true)).Bind(2, int64_t{max_attempts}).Bind(3, int64_t{max_attempts});
+  if (fail.Step() != SQLITE_DONE) return StoreError(db_, "failing jobs that stopped hild");
+  counts.failed = sqlite3_changes(db_);
   Statement update(db_,
                    "UPDATE jobs SET state = 'queued', message = 'interrupted when hild stopped "
                    "during attempt ' || attempts || '; queued again (the finished cases of that "
                    "attempt are kept in its results.db)' WHERE state = 'running'");
   if (update.Step() != SQLITE_DONE) return StoreError(db_, "re-queueing interrupted jobs");
-  return sqlite3_changes(db_);
+  counts.queued = sqlite3_changes(db_);
+  return counts;
 }
 
-Result<std::vector<Job>> JobStore::List() {
-  const std::string sql = std::string("SELECT ") + kColumns + " FROM jobs ORDER BY id";
+Result<std::vector<Job>> JobStore::List(size_t limit) {
+  // The plan's text is left out: a list of many large plans is not a reply.
+  const std::string columns = [] {
+    std::string c = kColumns;
+    return c.replace(c.find("plan_text"), 9, "'' AS plan_text");
+  }();
+  const std::string sql = "SELECT * FROM (SELECT " + columns +
+                          " FROM jobs ORDER BY id DESC LIMIT ?) ORDER BY id";
   Statement select(db_, sql.c_str());
+  select.Bind(1, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
   std::vector<Job> jobs;
   int step = 0;
   while ((step = select.Step()) == SQLITE_ROW) jobs.push_back(JobFrom(select));

@@ -37,27 +37,54 @@ std::string Join(const std::vector<std::string>& words) {
   return text;
 }
 
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+std::string Join(const std::vector<std::string>& words, size_t most) {
+  if (words.size() <= most) return Join(words);
+  const std::vector<std::string> first(words.begin(), words.begin() + static_cast<long>(most));
+  return Join(first) + " and " + std::to_string(words.size() - most) + " more";
+}
+
+// Levenshtein distance, or `limit + 1` as soon as it is certain to exceed
+// `limit`: only the band of cells within `limit` of the diagonal is
+// computed, so a pair costs O(length x limit), never O(length^2).
+size_t BoundedEditDistance(std::string_view a, std::string_view b, size_t limit) {
+  const size_t too_far = limit + 1;
+  if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > limit) return too_far;
+  std::vector<size_t> row(b.size() + 1, too_far);
+  for (size_t j = 0; j <= std::min(b.size(), limit); ++j) row[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
+    const size_t from = i > limit ? i - limit : 1;
+    const size_t to = std::min(b.size(), i + limit);
+    size_t diagonal = row[from - 1];
+    row[from - 1] = from == 1 && i <= limit ? i : too_far;
+    size_t best = row[from - 1];
+    for (size_t j = from; j <= to; ++j) {
       const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      row[j] = std::min({above + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      row[j] = std::min(row[j], too_far);
+      best = std::min(best, row[j]);
       diagonal = above;
     }
+    if (to < b.size()) row[to + 1] = too_far;
+    if (best > limit) return too_far;
   }
-  return row[b.size()];
+  return std::min(row[b.size()], too_far);
 }
+
+// Lists in messages name at most this many entries.
+constexpr size_t kListedNames = 12;
+// Unknown names in a matrix get a suggestion up to this many times; after
+// that they are only listed, so a plan of thousands of misspelt names is
+// validated in linear time.
+constexpr size_t kSuggestedNames = 20;
+// Problems reported at most; the rest are counted.
+constexpr size_t kReportedProblems = 100;
 
 // Collects problems while the plan is read; reading goes on after one, so
 // the user sees all of them at once.
 class Reader {
  public:
-  Reader(std::string path, std::string directory)
-      : path_(std::move(path)), directory_(std::move(directory)) {}
+  Reader(std::string path, std::string directory, const PlanPolicy& policy)
+      : path_(std::move(path)), directory_(std::move(directory)), policy_(policy) {}
 
   void Problem(const YAML::Node& node, std::string message) {
     problems_.push_back(Diagnostic{At(node), std::move(message)});
@@ -73,6 +100,12 @@ class Reader {
       return std::tie(a.at.line, a.at.column) < std::tie(b.at.line, b.at.column);
     });
     std::string text;
+    if (sorted.size() > kReportedProblems) {
+      const size_t more = sorted.size() - kReportedProblems;
+      sorted.resize(kReportedProblems);
+      sorted.push_back(Diagnostic{sorted.back().at, "... and " + std::to_string(more) +
+                                                        " more problems; fix these first"});
+    }
     for (const Diagnostic& d : sorted) {
       if (!text.empty()) text += "\n";
       text += path_ + ":" + std::to_string(d.at.line) + ":" + std::to_string(d.at.column) + ": " +
@@ -208,6 +241,16 @@ class Reader {
     if (!Scalar(node, what, text)) return {};
     fs::path file = text;
     if (file.is_relative()) file = fs::path(directory_) / file;
+    // Confinement comes first, and its answer is the same for a file that
+    // exists and one that does not: the reply must not probe the disk.
+    if (policy_.roots && !WithinRoots(file.string(), *policy_.roots)) {
+      Problem(node, what + ": " + Quote(text) +
+                        " is outside the folders this daemon reads plans' files from (" +
+                        (policy_.roots->empty() ? std::string("none: its bench file names no roots")
+                                                : "roots: " + Join(*policy_.roots)) +
+                        ")");
+      return {};
+    }
     std::error_code error;
     if (fs::is_directory(file, error) && what.size() >= 8 &&
         what.substr(what.size() - 8) == ".dataset") {
@@ -231,6 +274,7 @@ class Reader {
  private:
   std::string path_;
   std::string directory_;
+  const PlanPolicy& policy_;
   std::vector<Diagnostic> problems_;
 };
 
@@ -405,12 +449,16 @@ void ReadNames(Reader& reader, const YAML::Node& matrix, const char* key,
                std::vector<std::string>& out) {
   std::vector<Position> positions;
   reader.StringList(matrix, key, "matrix", out, &positions);
+  const std::set<std::string> known(defined.begin(), defined.end());
+  size_t suggested = 0;
   for (size_t i = 0; i < out.size(); ++i) {
-    if (std::find(defined.begin(), defined.end(), out[i]) != defined.end()) continue;
-    const std::string guess = DidYouMean(out[i], defined);
+    if (known.count(out[i]) != 0) continue;
+    const std::string guess =
+        suggested++ < kSuggestedNames ? DidYouMean(out[i], defined) : std::string();
     reader.Problem(positions[i], std::string("matrix.") + key + ": no " + kind + " named " +
                                      Quote(out[i]) +
-                                     (guess.empty() ? "; the plan defines " + Join(defined)
+                                     (guess.empty() ? "; the plan defines " +
+                                                          Join(defined, kListedNames)
                                                     : "; did you mean " + Quote(guess) + "?"));
   }
 }
@@ -600,18 +648,44 @@ void ReadPlan(Reader& reader, const YAML::Node& root, Plan& plan) {
 }  // namespace
 
 std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates) {
+  // Names longer than this are not typed by hand; guessing them costs more
+  // than it helps.
+  constexpr size_t kLongestGuessed = 64;
+  if (word.size() > kLongestGuessed) return "";
   std::string best;
   size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
   for (const std::string& candidate : candidates) {
-    const size_t distance = EditDistance(word, candidate);
+    if (candidate.size() > kLongestGuessed) continue;
+    const size_t distance = BoundedEditDistance(word, candidate, best_distance - 1);
     if (distance < best_distance) best = candidate, best_distance = distance;
   }
   return best;
 }
 
+bool WithinRoots(const std::string& file, const std::vector<std::string>& roots) {
+  std::error_code error;
+  // Resolves every link of the part that exists; the rest is normalised, so
+  // ".." cannot climb out either.
+  const fs::path real = fs::weakly_canonical(fs::absolute(file, error), error);
+  if (error || real.empty()) return false;
+  for (const std::string& root : roots) {
+    std::error_code root_error;
+    const fs::path base = fs::weakly_canonical(fs::absolute(root, root_error), root_error);
+    if (root_error || base.empty()) continue;
+    const fs::path relative = real.lexically_relative(base);
+    if (!relative.empty() && *relative.begin() != ".." && !relative.is_absolute()) return true;
+  }
+  return false;
+}
+
 Result<Plan> ParsePlanText(const std::string& text, const std::string& path,
-                           const std::string& directory) {
-  Reader reader(path, directory);
+                           const std::string& directory, const PlanPolicy& policy) {
+  if (text.size() > policy.max_bytes) {
+    return ConfigurationError(path + ": the plan is " + std::to_string(text.size()) +
+                              " bytes; plans are limited to " + std::to_string(policy.max_bytes) +
+                              " bytes");
+  }
+  Reader reader(path, directory, policy);
   Plan plan;
   plan.path = path;
   plan.directory = directory;
@@ -634,13 +708,17 @@ Result<Plan> ParsePlanText(const std::string& text, const std::string& path,
   return plan;
 }
 
-Result<Plan> ParsePlanFile(const std::string& path) {
+Result<Plan> ParsePlanFile(const std::string& path, const PlanPolicy& policy) {
   std::ifstream file(path);
   if (!file) return ConfigurationError(path + ": cannot read the plan");
-  std::stringstream text;
-  text << file.rdbuf();
-  const fs::path directory = fs::absolute(path).parent_path();
-  return ParsePlanText(text.str(), path, directory.string());
+  std::string text;
+  // One byte past the limit is enough to refuse it.
+  text.resize(policy.max_bytes + 1);
+  file.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(file.gcount()));
+  std::error_code error;
+  const fs::path directory = fs::absolute(path, error).parent_path();
+  return ParsePlanText(text, path, directory.string(), policy);
 }
 
 std::vector<Case> ExpandMatrix(const Plan& plan) {

@@ -74,6 +74,13 @@ Result<std::vector<std::pair<std::string, size_t>>> ReadLabels(const std::string
       return ConfigurationError(path + ":" + std::to_string(number) +
                                 ": expected file,classes,label");
     }
+    // An input lies inside the dataset's folder: no absolute path, no "..".
+    const fs::path input = line.substr(0, first);
+    if (input.empty() || input.is_absolute() ||
+        std::any_of(input.begin(), input.end(), [](const fs::path& part) { return part == ".."; })) {
+      return ConfigurationError(path + ":" + std::to_string(number) + ": the input '" +
+                                input.string() + "' must be a file inside the dataset's folder");
+    }
     try {
       entries.emplace_back(line.substr(0, first), std::stoul(line.substr(last + 1)));
     } catch (const std::exception&) {
@@ -85,10 +92,18 @@ Result<std::vector<std::pair<std::string, size_t>>> ReadLabels(const std::string
 }
 
 Result<std::vector<uint8_t>> ReadInput(const std::string& path) {
+  // An MCU's input tensor is kilobytes; anything near this is not one.
+  constexpr size_t kLargestInput = 16 << 20;
   std::ifstream file(path, std::ios::binary);
   if (!file) return ConfigurationError("cannot read the input tensor " + path);
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(file),
-                              std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes(kLargestInput + 1);
+  file.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<size_t>(file.gcount()));
+  if (bytes.size() > kLargestInput) {
+    return ConfigurationError("the input tensor " + path + " is larger than " +
+                              std::to_string(kLargestInput >> 20) + " MiB");
+  }
+  return bytes;
 }
 
 // Test hook: $HIL_VIRTUAL_FAULTS = "CASE:knob=value,knob=value;CASE:..." sets

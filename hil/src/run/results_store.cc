@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <charconv>
+
 #include "hil/run/sqlite_statement.h"
 
 namespace hil::run {
@@ -45,7 +47,15 @@ Result<std::unique_ptr<ResultsStore>> ResultsStore::Open(const std::string& path
   int version = 0;
   {
     Statement query(db, "SELECT value FROM meta WHERE key = 'schema_version'");
-    if (query.ok() && query.Step() == SQLITE_ROW) version = std::stoi(query.Text(0));
+    if (query.ok() && query.Step() == SQLITE_ROW) {
+      // A file from elsewhere may say anything here.
+      const std::string text = query.Text(0);
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), version);
+      if (error != std::errc() || end != text.data() + text.size() || version < 1) {
+        return ConfigurationError(path + " is not a hil results database (its schema version is '" +
+                                  text.substr(0, 32) + "'); use another --out");
+      }
+    }
   }
   if (version > kSchemaVersion) {
     return ConfigurationError(path + " has results schema version " + std::to_string(version) +
@@ -129,7 +139,8 @@ Result<std::optional<StoredRun>> ResultsStore::FindRun(int64_t id) {
 
 Result<std::optional<StoredRun>> ResultsStore::LatestRun(const std::string& plan, int64_t before) {
   Statement query(db_, (std::string("SELECT ") + kRunColumns +
-                        " FROM runs WHERE plan = ? AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT 1")
+                        " FROM runs WHERE plan = ? AND status = 'finished' AND (? = 0 OR id < ?) "
+                        "ORDER BY id DESC LIMIT 1")
                            .c_str());
   if (!query.ok()) return StoreError(db_, "cannot read runs");
   query.Bind(1, plan).Bind(2, before).Bind(3, before);

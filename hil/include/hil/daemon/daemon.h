@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,7 +17,9 @@
 
 #include "hil/bench/bench_spec.h"
 #include "hil/daemon/job_store.h"
+#include "hil/daemon/state_lock.h"
 #include "hil/error.h"
+#include "hil/plan/plan_parser.h"
 
 namespace httplib {
 class Server;
@@ -26,6 +29,18 @@ namespace hil::daemon {
 
 using bench::BenchSpec;
 
+// What one client can make hild spend; each is a key under `limits:` in the
+// bench file (API.md).
+struct DaemonLimits {
+  size_t body_bytes = 8 << 20;             // a request's body; more: 413
+  size_t event_streams = 32;               // open /jobs/ID/events at once; more: 503
+  size_t plan_bytes = 1 << 20;             // a plan's YAML; more: 400
+  int max_attempts = 3;                    // runs of a job that hild died during, then failed
+  size_t jobs_listed = 200;                // GET /jobs: the newest this many
+  size_t results_bytes = 64 << 20;         // GET /jobs/ID/results: a larger file is refused
+  size_t finished_event_logs = 1000;       // finished jobs whose events stay in memory
+};
+
 struct DaemonConfig {
   std::vector<BenchSpec> benches;
   std::string state_dir;    // jobs.db, and jobs/<id>/ for outputs
@@ -34,10 +49,25 @@ struct DaemonConfig {
   int tcp_port = 0;            // 0: no TCP
   std::string token;           // required on TCP
   std::string firmware_cache;  // empty: FirmwareBuilder's default
+  // The only folders whose files a submitted plan may name (canonical
+  // paths). Empty: plans may name no file at all.
+  std::vector<std::string> roots;
+  DaemonLimits limits;
 };
 
 // Reads a bench file (YAML). Errors: configuration, with FILE:LINE:COL.
 Result<DaemonConfig> ReadDaemonConfig(const std::string& path);
+
+// Where a job's outputs go: `requested` (relative to the state folder, or
+// absolute inside it), or STATE_DIR/jobs/ID when empty. Errors:
+// configuration when it would leave the state folder.
+Result<std::string> JobOutDir(const std::string& state_dir, const std::string& requested,
+                              int64_t id);
+
+// Whether an Authorization header carries `token` as a bearer token. The
+// scheme is case-insensitive (RFC 9110); the token is compared in constant
+// time.
+bool AuthorizedBearer(const std::string& header, const std::string& token);
 
 // Progress of one job, kept in memory for its event stream.
 struct JobEvents {
@@ -52,10 +82,11 @@ class Daemon {
   explicit Daemon(DaemonConfig config);
   ~Daemon();
 
-  // Opens the queue, re-queues jobs a dead daemon left running, starts one
-  // worker per bench and the servers. Errors: infrastructure (state
-  // folder, database, socket) and configuration (a TCP port without a
-  // token).
+  // Locks the state folder, opens the queue, re-queues jobs a dead daemon
+  // left running (or fails those it died during max_attempts times), starts
+  // one worker per bench and the servers. Errors: infrastructure (another
+  // hild holds the state folder; state folder, database, socket) and
+  // configuration (a TCP port without a token).
   Status Start();
   // Stops taking requests, lets each running job finish its current case
   // and puts the job back in the queue, then returns.
@@ -70,10 +101,22 @@ class Daemon {
   };
 
   void Work(Bench& bench);
+  // The HTTP server's shared settings: limits, JSON errors, socket options.
+  void Configure(httplib::Server& server);
   // Before a job on a real bench: its health check, published as an event.
   // The reason it is not ready, or nothing when it is (or is virtual).
   std::optional<std::string> CheckRealBench(Bench& bench, int64_t job_id);
+  // How a job ended, as the store keeps it.
+  struct JobEnd {
+    std::string state = "done";
+    int exit_code = 0;
+    std::string message, summary;
+  };
+  // Runs a claimed job and records its end, whatever happens inside.
   void RunJob(Bench& bench, const Job& job);
+  JobEnd ExecuteJob(Bench& bench, const Job& job);
+  // What submitted plans may read, and how large they may be.
+  plan::PlanPolicy Policy() const;
   std::shared_ptr<JobEvents> EventsOf(int64_t id, bool create);
   void Publish(int64_t id, const std::string& json_line, bool done);
   void Routes(httplib::Server& server);
@@ -87,6 +130,10 @@ class Daemon {
   std::condition_variable wake_;  // a job was submitted, or the daemon stops
   std::mutex events_mutex_;
   std::map<int64_t, std::shared_ptr<JobEvents>> events_;
+  std::deque<int64_t> finished_events_;  // oldest first; pruned beyond the limit
+  std::atomic<size_t> open_streams_{0};
+  std::optional<StateLock> lock_;
+  bool socket_bound_ = false;  // the socket file is ours to remove
   std::unique_ptr<httplib::Server> unix_server_, tcp_server_;
   std::thread unix_thread_, tcp_thread_;
 };

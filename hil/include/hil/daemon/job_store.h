@@ -31,6 +31,11 @@ struct Job {
   std::string submitted, started, finished;  // ISO 8601 UTC, with milliseconds
 };
 
+struct RequeueCounts {
+  int queued = 0;  // back in the queue
+  int failed = 0;  // hild stopped during every one of their allowed attempts
+};
+
 class JobStore {
  public:
   // Errors: infrastructure (cannot open or create the database).
@@ -50,9 +55,13 @@ class JobStore {
                 const std::string& summary);
   // Queued -> cancelled. False when the job was not queued.
   Result<bool> CancelQueued(int64_t id);
-  // Every job left running by a daemon that died goes back to the queue.
-  Result<int> RequeueInterrupted();
-  Result<std::vector<Job>> List();
+  // Every job left running by a daemon that died goes back to the queue,
+  // unless it has had `max_attempts` runs already: a job that kills hild
+  // each time it runs must not keep it from starting. That one fails, and
+  // its message says why.
+  Result<RequeueCounts> RequeueInterrupted(int max_attempts);
+  // The newest `limit` jobs, oldest first, without their plans' text.
+  Result<std::vector<Job>> List(size_t limit);
   Result<std::optional<Job>> Get(int64_t id);
   Result<int> QueuedCount(const std::string& bench);
 

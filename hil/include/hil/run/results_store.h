@@ -48,7 +48,8 @@ class ResultsStore {
 
   Result<std::vector<StoredRun>> Runs();
   Result<std::optional<StoredRun>> FindRun(int64_t id);
-  // The newest run of a plan before `before` (0: any), for baselines.
+  // The newest finished run of a plan before `before` (0: any), for
+  // baselines: a run that was interrupted or died on the way is never one.
   Result<std::optional<StoredRun>> LatestRun(const std::string& plan, int64_t before = 0);
   Result<std::vector<StoredCase>> Cases(int64_t run);
 

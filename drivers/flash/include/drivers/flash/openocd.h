@@ -36,6 +36,12 @@ struct OpenOcdConfig {
   std::string title;                         // a comment line saying which bench and board
 };
 
+// `text` as one Tcl word that OpenOCD reads back exactly, whatever it holds
+// (braces, brackets, dollars, quotes, backslashes, newlines): every path,
+// serial number or other user string put into OpenOCD's Tcl goes through
+// this, so none can run a command.
+std::string TclQuote(std::string_view text);
+
 // The configuration file's text. Parallel benches never clash: gdb and
 // telnet are disabled and the Tcl port is the bench's own or disabled.
 std::string RenderOpenOcdConfig(const OpenOcdConfig& config);

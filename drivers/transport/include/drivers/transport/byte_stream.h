@@ -37,6 +37,10 @@ class ByteStream {
   // A recording has nothing stale in it: replay keeps every byte.
   Status Drain() { return DoDrain(); }
 
+  // A recording played back: nothing in it is stale, so a reader keeps
+  // every byte it has read where a live device's leftovers would be dropped.
+  virtual bool replays() const { return false; }
+
   // The connection string this stream was opened from, for messages.
   const std::string& uri() const { return uri_; }
 

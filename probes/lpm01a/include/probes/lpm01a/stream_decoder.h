@@ -35,7 +35,17 @@ struct DecoderCounts {
   uint64_t garbage_bytes = 0;
   uint64_t surplus_samples = 0;  // more samples in a second than the rate allows
   uint64_t events = 0;
+  // Timestamps that cannot be true (backwards, or a jump of more than
+  // kLongestTimestampGapMs): ignored, so they invent no lost samples.
+  uint64_t bad_timestamps = 0;
 };
+
+// The LPM01A stamps every second; a longer gap than this is a corrupt
+// timestamp, not a minute of lost samples.
+inline constexpr uint64_t kLongestTimestampGapMs = 60000;
+// No line of the LPM01A's (a current, an event, a reply) is this long; a
+// longer run without a line end is dropped as garbage as it arrives.
+inline constexpr size_t kLongestAsciiLine = 256;
 
 inline constexpr uint8_t kD7Line = 7;
 
@@ -53,6 +63,7 @@ class StreamDecoder {
   // Text the device put in the stream that is not data (acks, errors, info
   // frames, the end-of-acquisition summary), in order; taking clears it.
   std::vector<std::string> TakeMessages();
+  size_t pending_messages() const { return messages_.size(); }
 
   const DecoderCounts& counts() const { return counts_; }
 
@@ -68,6 +79,7 @@ class StreamDecoder {
 
   DecoderOptions options_;
   std::vector<uint8_t> pending_;
+  size_t scanned_ = 0;  // ASCII: bytes of pending_ known to hold no line end
   std::vector<SampleBlock>* out_ = nullptr;  // during Feed
   SampleBlock interval_;                     // samples since the last timestamp
   bool interval_corrupt_ = false;
