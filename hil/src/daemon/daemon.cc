@@ -202,7 +202,6 @@ Status Daemon::Start() {
   socket_bound_ = true;
   // The owner and its group may talk to the bench; nobody else.
   ::chmod(config_.socket_path.c_str(), 0660);
-  unix_thread_ = std::thread([this] { unix_server_->listen_after_bind(); });
   if (config_.tcp_port > 0) {
     if (config_.token.empty()) return ConfigurationError("TCP needs a token: no token, no access");
     tcp_server_ = std::make_unique<httplib::Server>();
@@ -223,8 +222,11 @@ Status Daemon::Start() {
                                  std::to_string(config_.tcp_port) +
                                  " (another program has that port?)");
     }
-    tcp_thread_ = std::thread([this] { tcp_server_->listen_after_bind(); });
   }
+  // Threads only once every socket is bound: a server stopped before its
+  // listen loop began would never stop.
+  unix_thread_ = std::thread([this] { unix_server_->listen_after_bind(); });
+  if (tcp_server_) tcp_thread_ = std::thread([this] { tcp_server_->listen_after_bind(); });
   for (const BenchSpec& spec : config_.benches) {
     auto bench = std::make_unique<Bench>();
     bench->spec = spec;
