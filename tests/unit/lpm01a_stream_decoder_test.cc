@@ -171,3 +171,52 @@ TEST(Lpm01aStreamDecoderTest, BinaryEndFrameAndReplyLinesAreNotSamples) {
 
 }  // namespace
 }  // namespace hil::lpm01a
+
+namespace hil::lpm01a {
+namespace {
+
+// The review's capture: a timestamp no LPM01A can send (4.3 billion
+// seconds) reported 9.2e18 lost samples. A timestamp that jumps or runs
+// backwards is counted as bad and invents no loss; the seconds around it
+// still add up.
+TEST(Lpm01aStreamDecoderHostile, AnAbsurdTimestampInventsNoLostSamples) {
+  std::string text = AsciiSeconds(1, 100);
+  text += "TimeStamp: 4294967295s 999ms, buff 00%\r\n";
+  text += "TimeStamp: 0s 500ms, buff 00%\r\n";  // backwards
+  for (int i = 0; i < 100; ++i) text += "6409-07\r\n";
+  text += "TimeStamp: 2s 000ms, buff 00%\r\n";
+  const Decoded decoded = Decode(text, Ascii(100));
+  EXPECT_EQ(decoded.counts.bad_timestamps, 2u);
+  EXPECT_EQ(decoded.counts.lost_samples, 100u) << "only the second the bad stamps corrupted";
+  EXPECT_LT(decoded.counts.lost_samples + decoded.counts.samples, 1000u);
+}
+
+// 20 MB without a line end took 4 s, quadratic, and held all of it. Now
+// each byte is looked at once and at most a line's worth is kept: fed in
+// small reads, the whole of it is garbage, its second is lost, and the
+// next second's samples count.
+TEST(Lpm01aStreamDecoderHostile, AnEndlessLineIsGarbageNotAGrowingBuffer) {
+  StreamDecoder decoder(Ascii(100));
+  std::vector<SampleBlock> blocks;
+  const std::vector<uint8_t> junk(16 * 1024, 'x');
+  for (int i = 0; i < 1280; ++i) decoder.Feed(junk, blocks);  // 20 MiB
+  const std::string after = "\r\n" + AsciiSeconds(2, 100);
+  decoder.Feed({reinterpret_cast<const uint8_t*>(after.data()), after.size()}, blocks);
+  decoder.Finish(blocks);
+  EXPECT_GE(decoder.counts().garbage_bytes, 1280u * 16 * 1024);
+  EXPECT_EQ(decoder.counts().samples, 100u);
+  EXPECT_EQ(decoder.counts().lost_samples, 100u);
+}
+
+TEST(Lpm01aStreamDecoderHostile, ABinaryPromptWithoutALineEndIsGarbage) {
+  std::string text(kPrompt);
+  text += std::string(100000, 'y');
+  StreamDecoder decoder(Binary(100));
+  std::vector<SampleBlock> blocks;
+  decoder.Feed({reinterpret_cast<const uint8_t*>(text.data()), text.size()}, blocks);
+  EXPECT_TRUE(decoder.TakeMessages().empty());
+  EXPECT_GT(decoder.counts().garbage_bytes, 0u);
+}
+
+}  // namespace
+}  // namespace hil::lpm01a

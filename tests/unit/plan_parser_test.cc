@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -231,6 +232,88 @@ TEST_F(PlanParserTest, Lpm01aDefaultsToTheTimestampInputAndNeedsTimestampWindows
 TEST(PlanDidYouMean, SuggestsOnlyCloseWords) {
   EXPECT_EQ(DidYouMean("runz", {"runs", "warmup"}), "runs");
   EXPECT_EQ(DidYouMean("xyzzy", {"runs", "warmup"}), "");
+}
+
+}  // namespace
+}  // namespace hil::plan
+
+namespace hil::plan {
+namespace {
+
+// The bounded distance agrees with the plain one wherever the plain one is
+// within the bound, over every pair of a small alphabet's short words.
+TEST(PlanDidYouMean, BoundedSuggestionsMatchTheExhaustiveOnes) {
+  const std::vector<std::string> words = {"",      "a",     "ab",    "ba",       "abc",
+                                          "acb",   "runs",  "runz",  "warmup",   "wramup",
+                                          "conv",  "conv3", "dense", "mb-dense", "kws"};
+  for (const std::string& word : words) {
+    for (const std::string& candidate : words) {
+      const std::string found = DidYouMean(word, {candidate});
+      // Exhaustive Levenshtein, for reference.
+      std::vector<std::vector<size_t>> d(word.size() + 1,
+                                         std::vector<size_t>(candidate.size() + 1));
+      for (size_t i = 0; i <= word.size(); ++i) d[i][0] = i;
+      for (size_t j = 0; j <= candidate.size(); ++j) d[0][j] = j;
+      for (size_t i = 1; i <= word.size(); ++i) {
+        for (size_t j = 1; j <= candidate.size(); ++j) {
+          d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
+                              d[i - 1][j - 1] + (word[i - 1] == candidate[j - 1] ? 0 : 1)});
+        }
+      }
+      const bool close = d[word.size()][candidate.size()] <= std::max<size_t>(2, word.size() / 3);
+      EXPECT_EQ(found, close ? candidate : "") << word << " / " << candidate;
+    }
+  }
+}
+
+// The review's plan: 480 KB, 800 networks with long names and a matrix
+// naming 800 unknown ones, ran over 5 minutes and answered with every name
+// listed 800 times. Now suggestions are bounded, lists are cut and the
+// problems counted: the answer is short and says how many more there are.
+TEST(PlanParserHostile, A480KilobytePlanOfUnknownNamesIsAnsweredBriefly) {
+  std::string text = "plan: big\nnetworks:\n";
+  std::string matrix = "matrix:\n  boards: [mps2-an386]\n  networks:\n";
+  for (int i = 0; i < 800; ++i) {
+    const std::string name = "network-with-a-long-descriptive-name-number-" + std::to_string(i) +
+                             std::string(200, 'n');
+    text += "  " + name + ": {workload: mb-dense}\n";
+    matrix += "    - " + name + "-unknown\n";
+  }
+  text += matrix;
+  ASSERT_GT(text.size(), 300'000u);
+  Result<Plan> plan = ParsePlanText(text, "big.yaml", ::testing::TempDir());
+  ASSERT_FALSE(plan.ok());
+  const std::string& message = plan.error().message();
+  EXPECT_LT(message.size(), 200'000u) << "the answer is bounded";
+  EXPECT_NE(message.find("and 700 more problems"), std::string::npos)
+      << message.substr(message.size() - 300);
+  EXPECT_NE(message.find(" more\n"), std::string::npos) << "long lists of names are cut";
+}
+
+TEST(PlanParserHostile, APlanOverTheSizeLimitIsRefusedUnread) {
+  PlanPolicy policy;
+  policy.max_bytes = 1000;
+  Result<Plan> plan =
+      ParsePlanText("plan: x\n" + std::string(2000, '#'), "x.yaml", ::testing::TempDir(), policy);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.error().kind(), ErrorKind::kConfiguration);
+  EXPECT_NE(plan.error().message().find("plans are limited to 1000 bytes"), std::string::npos);
+}
+
+TEST(PlanRoots, ResolveLinksAndDotsBeforeJudging) {
+  namespace fs = std::filesystem;
+  const fs::path base = fs::path(::testing::TempDir()) / "plan-roots";
+  fs::remove_all(base);
+  fs::create_directories(base / "root/sub");
+  fs::create_directories(base / "out");
+  fs::create_symlink(base / "out", base / "root/escape");
+  const std::vector<std::string> roots = {(base / "root").string()};
+  EXPECT_TRUE(WithinRoots((base / "root/sub/model.tflite").string(), roots));
+  EXPECT_TRUE(WithinRoots((base / "root/missing/model.tflite").string(), roots));
+  EXPECT_FALSE(WithinRoots((base / "root/../out/model.tflite").string(), roots));
+  EXPECT_FALSE(WithinRoots((base / "root/escape/model.tflite").string(), roots));
+  EXPECT_FALSE(WithinRoots((base / "rootless/model.tflite").string(), roots)) << "a prefix is not a folder";
+  EXPECT_FALSE(WithinRoots("/etc/passwd", {}));
 }
 
 }  // namespace

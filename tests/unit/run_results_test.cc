@@ -140,3 +140,52 @@ TEST(DeviceTestFilter, FollowsGoogletestsPatterns) {
 
 }  // namespace
 }  // namespace hil::run
+
+namespace hil::run {
+namespace {
+
+// A results.db from elsewhere whose schema version is not a number threw
+// std::stoi's exception (and crashed hild); now it is a configuration
+// error naming the file.
+TEST(RunStoreHostile, ASchemaVersionThatIsNotANumberIsAConfigurationError) {
+  const std::string path = ::testing::TempDir() + "/store-bad-version.db";
+  std::filesystem::remove(path);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db,
+               "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+               "INSERT INTO meta VALUES('schema_version', '99999999999999999999x');",
+               nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().kind(), ErrorKind::kConfiguration);
+  EXPECT_NE(store.error().message().find("is not a hil results database"), std::string::npos)
+      << store.error().message();
+}
+
+// After a crash or Ctrl-C, the interrupted run must not become the next
+// night's baseline: the baseline is the newest finished run.
+TEST(RunStoreHostile, AnInterruptedOrDeadRunIsNeverTheBaseline) {
+  const std::string path = ::testing::TempDir() + "/store-baseline.db";
+  std::filesystem::remove(path);
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(path);
+  ASSERT_TRUE(store.ok());
+  ResultsStore& s = **store;
+  const int64_t good = *s.BeginRun("nightly", "/n.yaml", "2026-01-01T00:00:00Z", Json::object());
+  ASSERT_TRUE(s.FinishRun(good, "2026-01-01T01:00:00Z", "finished").ok());
+  const int64_t interrupted =
+      *s.BeginRun("nightly", "/n.yaml", "2026-01-02T00:00:00Z", Json::object());
+  ASSERT_TRUE(s.FinishRun(interrupted, "2026-01-02T00:10:00Z", "interrupted").ok());
+  const int64_t died = *s.BeginRun("nightly", "/n.yaml", "2026-01-03T00:00:00Z", Json::object());
+  (void)died;  // left "running", as after a SIGKILL
+  const int64_t tonight =
+      *s.BeginRun("nightly", "/n.yaml", "2026-01-04T00:00:00Z", Json::object());
+  Result<std::optional<StoredRun>> baseline = s.LatestRun("nightly", tonight);
+  ASSERT_TRUE(baseline.ok());
+  ASSERT_TRUE(baseline->has_value());
+  EXPECT_EQ((*baseline)->id, good);
+}
+
+}  // namespace
+}  // namespace hil::run

@@ -37,10 +37,17 @@ std::string Join(const std::vector<std::string>& words) {
   return text;
 }
 
+// At most `most` words and about 240 characters of them, then a count.
 std::string Join(const std::vector<std::string>& words, size_t most) {
-  if (words.size() <= most) return Join(words);
-  const std::vector<std::string> first(words.begin(), words.begin() + static_cast<long>(most));
-  return Join(first) + " and " + std::to_string(words.size() - most) + " more";
+  constexpr size_t kLongestList = 240;
+  std::string text;
+  size_t listed = 0;
+  for (; listed < words.size() && listed < most; ++listed) {
+    if (listed > 0 && text.size() + words[listed].size() > kLongestList) break;
+    text += (text.empty() ? "" : ", ") + words[listed];
+  }
+  if (listed < words.size()) text += " and " + std::to_string(words.size() - listed) + " more";
+  return text;
 }
 
 // Levenshtein distance, or `limit + 1` as soon as it is certain to exceed
