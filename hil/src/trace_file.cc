@@ -1,5 +1,7 @@
 #include "hil/trace_file.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -151,6 +153,19 @@ Result<bool> TraceReader::Next(SampleBlock& block) {
   }
   if (std::fread(&count, 4, 1, file_) != 1) {
     return ConfigurationError(path_ + " ends inside a block header");
+  }
+  // The count is the file's word: believe it only as far as the bytes
+  // that are left, never with an allocation of what it claims.
+  const long at = std::ftell(file_);
+  struct stat info {};
+  if (at < 0 || ::fstat(::fileno(file_), &info) != 0) {
+    return ConfigurationError("cannot read " + path_ + ": " + std::strerror(errno));
+  }
+  const uint64_t left = static_cast<uint64_t>(info.st_size) - static_cast<uint64_t>(at);
+  if (13 * static_cast<uint64_t>(count) > left) {
+    return ConfigurationError(path_ + ": a block claims " + std::to_string(count) +
+                              " samples but only " + std::to_string(left) +
+                              " bytes follow; the trace is cut or corrupt");
   }
   record_.resize(13 * static_cast<size_t>(count));
   if (std::fread(record_.data(), 1, record_.size(), file_) != record_.size()) {

@@ -108,5 +108,28 @@ TEST_F(MeasureCliTest, BadInputIsAConfigurationErrorNamingTheProblem) {
   EXPECT_EQ(style.exit_code, 2) << style.output;
 }
 
+// A trace whose block claims 4 G samples aborted hil measure on the
+// allocation; now it is a configuration error naming the file.
+TEST_F(MeasureCliTest, ATraceClaimingFourGigaSamplesIsRefusedNotAllocated) {
+  {
+    std::ofstream trace(scratch_.File("huge.hiltrace"), std::ios::binary);
+    const uint32_t header[2] = {1, 0};
+    const double rate = 100000;
+    const uint64_t first = 0;
+    const uint32_t count = 0xFFFFFFFF;
+    trace.write("HILTRACE", 8);
+    trace.write(reinterpret_cast<const char*>(header), sizeof(header));
+    trace.write(reinterpret_cast<const char*>(&rate), sizeof(rate));
+    trace.write(reinterpret_cast<const char*>(&first), sizeof(first));
+    trace.write(reinterpret_cast<const char*>(&count), sizeof(count));
+    trace << std::string(1000, '\0');
+  }
+  const CliRun huge = RunHil("measure " + scratch_.File("huge.hiltrace"));
+  EXPECT_EQ(huge.exit_code, 2) << huge.output;
+  EXPECT_NE(huge.output.find("a block claims 4294967295 samples but only 1000 bytes follow"),
+            std::string::npos)
+      << huge.output;
+}
+
 }  // namespace
 }  // namespace hil::testing
