@@ -51,7 +51,6 @@ class RecordingStream final : public ByteStream {
   bool replays() const override { return inner_->replays(); }
 
  private:
-
   std::unique_ptr<ByteStream> inner_;
   std::ofstream file_;
   std::string path_;

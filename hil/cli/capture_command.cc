@@ -81,11 +81,11 @@ int RunCapture(CaptureArguments arguments) {
       std::snprintf(text, sizeof(text), "after %.1f s the probe had delivered %.3f of %.3f s",
                     arguments.seconds + arguments.grace, covered / info.sample_rate_hz,
                     arguments.seconds);
-      failure = InfrastructureError(std::string(text) + " of samples (" +
-                                    std::to_string(so_far.samples) + " samples, " +
-                                    std::to_string(so_far.garbage_bytes) +
-                                    " bytes that were not samples): is it the right probe and "
-                                    "port?");
+      failure =
+          InfrastructureError(std::string(text) + " of samples (" + std::to_string(so_far.samples) +
+                              " samples, " + std::to_string(so_far.garbage_bytes) +
+                              " bytes that were not samples): is it the right probe and "
+                              "port?");
       stopping = true;
       (void)probe.Stop();
     }
@@ -167,9 +167,10 @@ void AddCaptureCommand(CLI::App& app, int& exit_code) {
                    "Where the probe is: serial:/dev/ttyACM0[@BAUD], unix:PATH, tcp:HOST:PORT, "
                    "replay:FILE")
       ->required();
-  command->add_option("--grace", arguments->grace,
-                      "Seconds past --seconds after which a capture that has not got its "
-                      "samples ends as an infrastructure error (exit 3)")
+  command
+      ->add_option("--grace", arguments->grace,
+                   "Seconds past --seconds after which a capture that has not got its "
+                   "samples ends as an infrastructure error (exit 3)")
       ->capture_default_str();
   command->add_option("--seconds", arguments->seconds, "How long to capture")
       ->default_val(5)

@@ -101,7 +101,8 @@ flash::OpenOcdConfig VirtualBoardOpenOcdConfig(const BoardSpec& board,
   flash::OpenOcdConfig config;
   if (probe.adapter() == virtual_bench::DebugAdapter::kBusPirate) {
     // Push-pull pins, as a Bus Pirate wired straight to a board's JTAG header.
-    config.interface_commands = {"adapter driver buspirate", "buspirate port " + flash::TclQuote(probe.tty_path()),
+    config.interface_commands = {"adapter driver buspirate",
+                                 "buspirate port " + flash::TclQuote(probe.tty_path()),
                                  "buspirate mode normal"};
   } else {
     // Port 0: the host is a Unix socket path.

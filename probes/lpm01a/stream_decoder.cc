@@ -107,9 +107,9 @@ void StreamDecoder::DecodeAscii(bool final) {
   size_t start = 0;
   for (;;) {
     // Each byte is searched once, however the stream is cut into reads.
-    const auto newline = std::find(
-        pending_.begin() + static_cast<std::ptrdiff_t>(std::max(start, scanned_)), pending_.end(),
-        '\n');
+    const auto newline =
+        std::find(pending_.begin() + static_cast<std::ptrdiff_t>(std::max(start, scanned_)),
+                  pending_.end(), '\n');
     if (newline == pending_.end()) {
       scanned_ = pending_.size();
       if (pending_.size() - start > kLongestAsciiLine) {

@@ -6,10 +6,10 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -134,9 +134,9 @@ TEST_F(DaemonSecurity, OutputsOutsideTheStateFolderAreRefused) {
   WriteBenchFile("");
   Hild hild(scratch_, scratch_.File("benches.yaml"));
   ASSERT_NO_FATAL_FAILURE(hild.Start());
-  for (const std::string& out : {scratch_.File("elsewhere"), std::string("../escape"),
-                                std::string("a/../../escape"), std::string("/tmp"),
-                                std::string("jobs.db")}) {
+  for (const std::string& out :
+       {scratch_.File("elsewhere"), std::string("../escape"), std::string("a/../../escape"),
+        std::string("/tmp"), std::string("jobs.db")}) {
     SCOPED_TRACE(out);
     ExpectJsonError(Post(hild, {{"plan", kTinyPlan}, {"plan_path", "p.yaml"}, {"out", out}}), 400,
                     2, "out '");
@@ -170,9 +170,8 @@ TEST_F(DaemonSecurity, PlansReadOnlyInsideTheRootsAndTheErrorTellsNothing) {
            "'}\nmatrix: {boards: [mps2-an386]}\n";
   };
   const auto refusal = [&](const std::string& model, const std::string& base_dir) {
-    httplib::Result result = Post(hild, {{"plan", plan_with(model)},
-                                         {"plan_path", "p.yaml"},
-                                         {"base_dir", base_dir}});
+    httplib::Result result =
+        Post(hild, {{"plan", plan_with(model)}, {"plan_path", "p.yaml"}, {"base_dir", base_dir}});
     EXPECT_TRUE(result && result->status == 400) << (result ? result->body : "no reply");
     std::string error = result ? json::parse(result->body, nullptr, false).value("error", "") : "";
     // The same words for every case but the file's own name.
@@ -188,8 +187,8 @@ TEST_F(DaemonSecurity, PlansReadOnlyInsideTheRootsAndTheErrorTellsNothing) {
   EXPECT_EQ(refusal("ad.tflite", scratch_.File("outside")), exists) << "base_dir outside the roots";
   EXPECT_EQ(refusal("/etc/passwd", root), exists);
   // Inside the root, the model is read.
-  httplib::Result ok = Post(
-      hild, {{"plan", plan_with("ad.tflite")}, {"plan_path", "p.yaml"}, {"base_dir", root}});
+  httplib::Result ok =
+      Post(hild, {{"plan", plan_with("ad.tflite")}, {"plan_path", "p.yaml"}, {"base_dir", root}});
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 201) << ok->body;
 }
@@ -199,12 +198,12 @@ TEST_F(DaemonSecurity, WithoutRootsAPlanMayNameNoFile) {
   WriteBenchFile("");
   Hild hild(scratch_, scratch_.File("benches.yaml"));
   ASSERT_NO_FATAL_FAILURE(hild.Start());
-  ExpectJsonError(Post(hild, {{"plan", "plan: f\nnetworks:\n  ad: {model: '" +
-                                           std::string(HIL_SHARED_DIR) +
-                                           "/models/ad01_int8.tflite'}\n"
-                                           "matrix: {boards: [mps2-an386]}\n"},
-                              {"plan_path", "p.yaml"}}),
-                  400, 2, "its bench file names no roots");
+  ExpectJsonError(
+      Post(hild, {{"plan", "plan: f\nnetworks:\n  ad: {model: '" + std::string(HIL_SHARED_DIR) +
+                               "/models/ad01_int8.tflite'}\n"
+                               "matrix: {boards: [mps2-an386]}\n"},
+                  {"plan_path", "p.yaml"}}),
+      400, 2, "its bench file names no roots");
 }
 
 // results.json is served without following a link: a job's outputs made to
@@ -349,8 +348,8 @@ TEST_F(DaemonSecurity, LimitsAnswerInJsonAndHealthAlwaysAnswers) {
   // leaves out, and without which the server waits for a body.
   const int fd = ConnectUnixSocket(scratch_.File("state/hild.sock"));
   ASSERT_GE(fd, 0);
-  const std::string request =
-      "POST /jobs/" + std::to_string(id) + "/cancel HTTP/1.1\r\nHost: hild\r\nContent-Length: 0\r\n"
+  const std::string request = "POST /jobs/" + std::to_string(id) +
+                              "/cancel HTTP/1.1\r\nHost: hild\r\nContent-Length: 0\r\n"
                               "Connection: close\r\n\r\n";
   ASSERT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
   std::string reply;

@@ -56,8 +56,8 @@ TEST(GtestLibrary, TheExampleSuiteAlsoMeasuresThroughHild) {
   // The example's plans name the shared models and an input it writes to
   // the temporary folder: hild reads only there.
   std::ofstream(scratch.File("benches.yaml"))
-      << "benches:\n  - {name: virtual-a}\nstate_dir: state\nroots: ['" << HIL_SHARED_DIR
-      << "', '" << std::filesystem::temp_directory_path().string() << "']\n";
+      << "benches:\n  - {name: virtual-a}\nstate_dir: state\nroots: ['" << HIL_SHARED_DIR << "', '"
+      << std::filesystem::temp_directory_path().string() << "']\n";
   const pid_t hild =
       SpawnProgram(HILD_PATH, {"--config", scratch.File("benches.yaml")}, scratch.File("hild.log"));
   ASSERT_GT(hild, 0);

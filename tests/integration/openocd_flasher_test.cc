@@ -6,11 +6,11 @@
 #include <signal.h>
 
 #include <chrono>
-#include <string>
-#include <vector>
 #include <filesystem>
 #include <fstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "drivers/flash/openocd.h"
 #include "hil/bench/bench_spec.h"
@@ -201,11 +201,9 @@ TEST(OpenOcdFlasher, ExamineWithoutAProbeNamesTheMissingProbe) {
 // metacharacters { } [ ] $ \ " and a newline, and each a command that
 // would leave `marker` behind if Tcl ran it.
 std::vector<std::string> HostileTclWords(const std::string& marker) {
-  return {"/tmp/i/x} [exec touch " + marker + "] {/fw.elf",
-          "a\"; exec touch " + marker + "; \"b",
+  return {"/tmp/i/x} [exec touch " + marker + "] {/fw.elf", "a\"; exec touch " + marker + "; \"b",
           "$::env(HOME) [exec touch " + marker + "] \\ \\\n{ \"",
-          "line one\n[exec touch " + marker + "]\nline three}",
-          "tail backslash \\"};
+          "line one\n[exec touch " + marker + "]\nline three}", "tail backslash \\"};
 }
 
 // OpenOCD's own Tcl reads every quoted word back byte for byte and runs

@@ -243,9 +243,9 @@ namespace {
 // The bounded distance agrees with the plain one wherever the plain one is
 // within the bound, over every pair of a small alphabet's short words.
 TEST(PlanDidYouMean, BoundedSuggestionsMatchTheExhaustiveOnes) {
-  const std::vector<std::string> words = {"",      "a",     "ab",    "ba",       "abc",
-                                          "acb",   "runs",  "runz",  "warmup",   "wramup",
-                                          "conv",  "conv3", "dense", "mb-dense", "kws"};
+  const std::vector<std::string> words = {"",     "a",     "ab",    "ba",       "abc",
+                                          "acb",  "runs",  "runz",  "warmup",   "wramup",
+                                          "conv", "conv3", "dense", "mb-dense", "kws"};
   for (const std::string& word : words) {
     for (const std::string& candidate : words) {
       const std::string found = DidYouMean(word, {candidate});
@@ -274,8 +274,8 @@ TEST(PlanParserHostile, A480KilobytePlanOfUnknownNamesIsAnsweredBriefly) {
   std::string text = "plan: big\nnetworks:\n";
   std::string matrix = "matrix:\n  boards: [mps2-an386]\n  networks:\n";
   for (int i = 0; i < 800; ++i) {
-    const std::string name = "network-with-a-long-descriptive-name-number-" + std::to_string(i) +
-                             std::string(200, 'n');
+    const std::string name =
+        "network-with-a-long-descriptive-name-number-" + std::to_string(i) + std::string(200, 'n');
     text += "  " + name + ": {workload: mb-dense}\n";
     matrix += "    - " + name + "-unknown\n";
   }
@@ -312,7 +312,8 @@ TEST(PlanRoots, ResolveLinksAndDotsBeforeJudging) {
   EXPECT_TRUE(WithinRoots((base / "root/missing/model.tflite").string(), roots));
   EXPECT_FALSE(WithinRoots((base / "root/../out/model.tflite").string(), roots));
   EXPECT_FALSE(WithinRoots((base / "root/escape/model.tflite").string(), roots));
-  EXPECT_FALSE(WithinRoots((base / "rootless/model.tflite").string(), roots)) << "a prefix is not a folder";
+  EXPECT_FALSE(WithinRoots((base / "rootless/model.tflite").string(), roots))
+      << "a prefix is not a folder";
   EXPECT_FALSE(WithinRoots("/etc/passwd", {}));
 }
 

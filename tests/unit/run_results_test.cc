@@ -179,8 +179,7 @@ TEST(RunStoreHostile, AnInterruptedOrDeadRunIsNeverTheBaseline) {
   ASSERT_TRUE(s.FinishRun(interrupted, "2026-01-02T00:10:00Z", "interrupted").ok());
   const int64_t died = *s.BeginRun("nightly", "/n.yaml", "2026-01-03T00:00:00Z", Json::object());
   (void)died;  // left "running", as after a SIGKILL
-  const int64_t tonight =
-      *s.BeginRun("nightly", "/n.yaml", "2026-01-04T00:00:00Z", Json::object());
+  const int64_t tonight = *s.BeginRun("nightly", "/n.yaml", "2026-01-04T00:00:00Z", Json::object());
   Result<std::optional<StoredRun>> baseline = s.LatestRun("nightly", tonight);
   ASSERT_TRUE(baseline.ok());
   ASSERT_TRUE(baseline->has_value());

@@ -6,8 +6,8 @@
 
 namespace hil::bench {
 
-const char* const kBenchFileKeys[] = {"benches", "state_dir", "socket", "tcp",
-                                      "firmware_cache", "roots", "limits", nullptr};
+const char* const kBenchFileKeys[] = {"benches",        "state_dir", "socket", "tcp",
+                                      "firmware_cache", "roots",     "limits", nullptr};
 
 namespace {
 

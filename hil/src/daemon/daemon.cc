@@ -418,8 +418,8 @@ void Daemon::RunJob(Bench& bench, const Job& job) {
   }
   {
     std::lock_guard<std::mutex> lock(store_mutex_);
-    const Status finished = store_->Finish(job.id, end.state, end.exit_code, end.message,
-                                           end.summary);
+    const Status finished =
+        store_->Finish(job.id, end.state, end.exit_code, end.message, end.summary);
     if (!finished.ok()) std::fprintf(stderr, "hild: %s\n", finished.error().ToString().c_str());
   }
   bench.running_job = 0;
@@ -474,46 +474,18 @@ void Daemon::Routes(httplib::Server& server) {
     Reply(response, 200,
           {{"status", stopping_ ? "stopping" : "ok"},
            {"benches", benches},
-           {"event_streams", {{"open", open_streams_.load()},
-                              {"limit", config_.limits.event_streams}}}});
+           {"event_streams",
+            {{"open", open_streams_.load()}, {"limit", config_.limits.event_streams}}}});
   });
 
   server.Post("/jobs", [this](const httplib::Request& request, httplib::Response& response) {
-    const json body = json::parse(request.body, nullptr, false);
-    const auto text_field = [&body](const char* key) {
-      return body.is_object() && body.contains(key) && !body[key].is_string();
-    };
-    if (body.is_discarded() || !body.is_object() || !body.contains("plan") ||
-        !body["plan"].is_string() || text_field("plan_path") || text_field("base_dir") ||
-        text_field("bench") || text_field("out")) {
-      ReplyError(response, 400,
-                 "expected JSON {\"plan\": YAML text, \"plan_path\": string, \"base_dir\": "
-                 "absolute folder, \"bench\": string (optional), \"out\": folder inside the state "
-                 "folder (optional)}",
-                 2);
-      return;
-    }
+    Result<Submission> submission = ParseSubmission(request.body, config_.state_dir);
+    if (!submission.ok()) return ReplyError(response, 400, submission.error().message(), 2);
     Job job;
-    job.plan_text = body["plan"].get<std::string>();
-    job.plan_path = body.value("plan_path", std::string("plan.yaml"));
-    job.base_dir = body.value("base_dir", std::string());
-    if (job.plan_path.empty() || job.plan_path.size() > 4096 ||
-        job.plan_path.find('\0') != std::string::npos) {
-      return ReplyError(response, 400, "plan_path must be a file name of 1 to 4096 characters", 2);
-    }
-    if (job.base_dir.empty()) job.base_dir = config_.state_dir;
-    if (!fs::path(job.base_dir).is_absolute() || job.base_dir.size() > 4096 ||
-        job.base_dir.find('\0') != std::string::npos) {
-      return ReplyError(response, 400,
-                        "base_dir must be an absolute folder (where the plan's relative paths "
-                        "start)",
-                        2);
-    }
-    // Where the outputs would go, checked before anything is stored.
-    const std::string out = body.value("out", std::string());
-    if (Result<std::string> checked = JobOutDir(config_.state_dir, out, 0); !checked.ok()) {
-      return ReplyError(response, 400, checked.error().message(), 2);
-    }
+    job.plan_text = std::move(submission->plan);
+    job.plan_path = submission->plan_path;
+    job.base_dir = submission->base_dir;
+    const std::string out = submission->out;
     Result<plan::Plan> plan =
         plan::ParsePlanText(job.plan_text, job.plan_path, job.base_dir, Policy());
     if (!plan.ok()) {
@@ -521,7 +493,7 @@ void Daemon::Routes(httplib::Server& server) {
       return;
     }
     job.plan_name = plan->name;
-    const std::string wanted = body.value("bench", std::string());
+    const std::string wanted = submission->bench;
     std::lock_guard<std::mutex> lock(store_mutex_);
     // The named bench, or the bench of the plan's kind with the shortest queue.
     int best_queue = -1;
@@ -602,89 +574,88 @@ void Daemon::Routes(httplib::Server& server) {
     ReplyError(response, 409, "job " + std::to_string(id) + " is not queued or running", 2);
   });
 
-  server.Get(R"(/jobs/(\d+)/results)",
-             [this](const httplib::Request& request, httplib::Response& response) {
-               const std::optional<int64_t> id = JobId(request);
-               if (!id) return ReplyError(response, 404, "no such job", 2);
-               std::string out;
-               {
-                 std::lock_guard<std::mutex> lock(store_mutex_);
-                 Result<std::optional<Job>> job = store_->Get(*id);
-                 if (!job.ok()) return ReplyError(response, 500, job.error().ToString(), 3);
-                 if (!*job) return ReplyError(response, 404, "no such job", 2);
-                 out = (*job)->out_dir;
-               }
-               Result<std::optional<std::string>> text =
-                   ReadResultsFile(config_.state_dir, out, config_.limits.results_bytes);
-               if (!text.ok()) {
-                 return ReplyError(response, 500, text.error().message(),
-                                   ExitCodeFor(text.error().kind()));
-               }
-               if (!*text) return ReplyError(response, 404, "no results yet", 2);
-               response.set_content(std::move(**text), "application/json");
-             });
-
-  // Server-sent events: every progress line of the job, then "finished".
-  server.Get(R"(/jobs/(\d+)/events)", [this](const httplib::Request& request,
-                                             httplib::Response& response) {
-    const std::optional<int64_t> found = JobId(request);
-    if (!found) return ReplyError(response, 404, "no such job", 2);
-    const int64_t id = *found;
-    std::optional<Job> job;
+  server.Get(R"(/jobs/(\d+)/results)", [this](const httplib::Request& request,
+                                              httplib::Response& response) {
+    const std::optional<int64_t> id = JobId(request);
+    if (!id) return ReplyError(response, 404, "no such job", 2);
+    std::string out;
     {
       std::lock_guard<std::mutex> lock(store_mutex_);
-      Result<std::optional<Job>> stored = store_->Get(id);
-      if (stored.ok()) job = *stored;
+      Result<std::optional<Job>> job = store_->Get(*id);
+      if (!job.ok()) return ReplyError(response, 500, job.error().ToString(), 3);
+      if (!*job) return ReplyError(response, 404, "no such job", 2);
+      out = (*job)->out_dir;
     }
-    if (!job) return ReplyError(response, 404, "no such job", 2);
-    // Each stream holds a server thread for its whole life: beyond the
-    // limit, refuse, so the rest of the API keeps answering.
-    if (++open_streams_ > config_.limits.event_streams) {
-      --open_streams_;
-      response.set_header("Retry-After", "5");
-      return ReplyError(response, 503,
-                        "too many event streams open (limits.event_streams = " +
-                            std::to_string(config_.limits.event_streams) +
-                            "); poll GET /jobs/" + std::to_string(id) + " instead",
-                        3);
+    Result<std::optional<std::string>> text =
+        ReadResultsFile(config_.state_dir, out, config_.limits.results_bytes);
+    if (!text.ok()) {
+      return ReplyError(response, 500, text.error().message(), ExitCodeFor(text.error().kind()));
     }
-    auto slot = std::make_shared<StreamSlot>(open_streams_);
-    std::shared_ptr<JobEvents> events = EventsOf(id, true);
-    if (job->state != "queued" && job->state != "running") {
-      // Ended before this daemon started, or its events were pruned: only
-      // its end is known.
-      std::lock_guard<std::mutex> lock(events->mutex);
-      if (!events->done) {
-        events->lines.push_back(Dump(json{{"event", "finished"},
-                                          {"state", job->state},
-                                          {"exit_code", job->exit_code},
-                                          {"message", job->message}}));
-        events->done = true;
-      }
-    }
-    response.set_chunked_content_provider(
-        "text/event-stream",
-        [events, slot, sent = size_t{0}, this](size_t, httplib::DataSink& sink) mutable {
-          // Copy under the lock, write without it: a slow client
-          // must never hold up the job that publishes.
-          std::string chunk;
-          bool ended = false;
-          {
-            std::unique_lock<std::mutex> lock(events->mutex);
-            events->changed.wait_for(lock, std::chrono::seconds(1), [&] {
-              return events->lines.size() > sent || events->done || stopping_;
-            });
-            while (sent < events->lines.size()) {
-              chunk += "data: " + events->lines[sent++] + "\n\n";
-            }
-            ended = events->done || stopping_;
-          }
-          if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
-          if (ended) sink.done();
-          return true;
-        },
-        [slot](bool) {});
+    if (!*text) return ReplyError(response, 404, "no results yet", 2);
+    response.set_content(std::move(**text), "application/json");
   });
+
+  // Server-sent events: every progress line of the job, then "finished".
+  server.Get(R"(/jobs/(\d+)/events)",
+             [this](const httplib::Request& request, httplib::Response& response) {
+               const std::optional<int64_t> found = JobId(request);
+               if (!found) return ReplyError(response, 404, "no such job", 2);
+               const int64_t id = *found;
+               std::optional<Job> job;
+               {
+                 std::lock_guard<std::mutex> lock(store_mutex_);
+                 Result<std::optional<Job>> stored = store_->Get(id);
+                 if (stored.ok()) job = *stored;
+               }
+               if (!job) return ReplyError(response, 404, "no such job", 2);
+               // Each stream holds a server thread for its whole life: beyond the
+               // limit, refuse, so the rest of the API keeps answering.
+               if (++open_streams_ > config_.limits.event_streams) {
+                 --open_streams_;
+                 response.set_header("Retry-After", "5");
+                 return ReplyError(response, 503,
+                                   "too many event streams open (limits.event_streams = " +
+                                       std::to_string(config_.limits.event_streams) +
+                                       "); poll GET /jobs/" + std::to_string(id) + " instead",
+                                   3);
+               }
+               auto slot = std::make_shared<StreamSlot>(open_streams_);
+               std::shared_ptr<JobEvents> events = EventsOf(id, true);
+               if (job->state != "queued" && job->state != "running") {
+                 // Ended before this daemon started, or its events were pruned: only
+                 // its end is known.
+                 std::lock_guard<std::mutex> lock(events->mutex);
+                 if (!events->done) {
+                   events->lines.push_back(Dump(json{{"event", "finished"},
+                                                     {"state", job->state},
+                                                     {"exit_code", job->exit_code},
+                                                     {"message", job->message}}));
+                   events->done = true;
+                 }
+               }
+               response.set_chunked_content_provider(
+                   "text/event-stream",
+                   [events, slot, sent = size_t{0}, this](size_t, httplib::DataSink& sink) mutable {
+                     // Copy under the lock, write without it: a slow client
+                     // must never hold up the job that publishes.
+                     std::string chunk;
+                     bool ended = false;
+                     {
+                       std::unique_lock<std::mutex> lock(events->mutex);
+                       events->changed.wait_for(lock, std::chrono::seconds(1), [&] {
+                         return events->lines.size() > sent || events->done || stopping_;
+                       });
+                       while (sent < events->lines.size()) {
+                         chunk += "data: " + events->lines[sent++] + "\n\n";
+                       }
+                       ended = events->done || stopping_;
+                     }
+                     if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
+                     if (ended) sink.done();
+                     return true;
+                   },
+                   [slot](bool) {});
+             });
 }
 
 }  // namespace hil::daemon

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "hil/daemon/daemon.h"
@@ -34,8 +35,8 @@ Status ReadLimit(const std::string& path, const YAML::Node& limits, const char* 
     value = -1;
   }
   if (value < 1 || static_cast<unsigned long long>(value) > static_cast<unsigned long long>(most)) {
-    return ConfigurationError(Where(path, node) + "limits." + key + " must be a whole number from 1 to " +
-                              std::to_string(most));
+    return ConfigurationError(Where(path, node) + "limits." + key +
+                              " must be a whole number from 1 to " + std::to_string(most));
   }
   out = static_cast<T>(value);
   return OkStatus();
@@ -43,8 +44,8 @@ Status ReadLimit(const std::string& path, const YAML::Node& limits, const char* 
 
 Status ReadLimits(const std::string& path, const YAML::Node& node, DaemonLimits& limits) {
   if (!node) return OkStatus();
-  const std::set<std::string> known = {"body_bytes",    "event_streams",       "plan_bytes",
-                                       "max_attempts",  "jobs_listed",         "results_bytes",
+  const std::set<std::string> known = {"body_bytes",         "event_streams", "plan_bytes",
+                                       "max_attempts",       "jobs_listed",   "results_bytes",
                                        "finished_event_logs"};
   if (!node.IsMap()) return ConfigurationError(Where(path, node) + "limits must be a mapping");
   for (const auto& entry : node) {
@@ -63,8 +64,8 @@ Status ReadLimits(const std::string& path, const YAML::Node& node, DaemonLimits&
   HIL_RETURN_IF_ERROR(ReadLimit(path, node, "max_attempts", limits.max_attempts, 100));
   HIL_RETURN_IF_ERROR(ReadLimit(path, node, "jobs_listed", limits.jobs_listed, size_t{100000}));
   HIL_RETURN_IF_ERROR(ReadLimit(path, node, "results_bytes", limits.results_bytes, kGiB));
-  HIL_RETURN_IF_ERROR(ReadLimit(path, node, "finished_event_logs", limits.finished_event_logs,
-                                size_t{1000000}));
+  HIL_RETURN_IF_ERROR(
+      ReadLimit(path, node, "finished_event_logs", limits.finished_event_logs, size_t{1000000}));
   return OkStatus();
 }
 
@@ -104,18 +105,59 @@ Result<std::string> JobOutDir(const std::string& state_dir, const std::string& r
   const fs::path wanted = requested;
   const fs::path out = (wanted.is_absolute() ? wanted : state / wanted).lexically_normal();
   const fs::path inside = out.lexically_relative(state);
-  const bool escapes = std::any_of(wanted.begin(), wanted.end(),
-                                   [](const fs::path& part) { return part == ".."; });
+  const bool escapes =
+      std::any_of(wanted.begin(), wanted.end(), [](const fs::path& part) { return part == ".."; });
   if (escapes || inside.empty() || inside == "." || *inside.begin() == ".." ||
       requested.find('\0') != std::string::npos) {
-    return ConfigurationError("out '" + requested + "': a job's outputs go inside hild's state folder (" +
-                              state.string() + "); give a folder name relative to it, without '..'");
+    return ConfigurationError(
+        "out '" + requested + "': a job's outputs go inside hild's state folder (" +
+        state.string() + "); give a folder name relative to it, without '..'");
   }
   const std::string first = inside.begin()->string();
   if (first.rfind("jobs.db", 0) == 0 || first.rfind("hild.", 0) == 0) {
     return ConfigurationError("out '" + requested + "' is one of hild's own files");
   }
   return out.string();
+}
+
+Result<Submission> ParseSubmission(const std::string& body, const std::string& state_dir) {
+  const nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
+  const auto text_field = [&json](const char* key) {
+    return json.is_object() && json.contains(key) && !json[key].is_string();
+  };
+  if (json.is_discarded() || !json.is_object() || !json.contains("plan") ||
+      !json["plan"].is_string() || text_field("plan_path") || text_field("base_dir") ||
+      text_field("bench") || text_field("out")) {
+    return ConfigurationError(
+        "expected JSON {\"plan\": YAML text, \"plan_path\": string, \"base_dir\": absolute "
+        "folder, \"bench\": string (optional), \"out\": folder inside the state folder "
+        "(optional)}");
+  }
+  Submission submission;
+  submission.plan = json["plan"].get<std::string>();
+  submission.plan_path = json.value("plan_path", std::string("plan.yaml"));
+  submission.base_dir = json.value("base_dir", std::string());
+  submission.bench = json.value("bench", std::string());
+  submission.out = json.value("out", std::string());
+  const auto bad = [](const std::string& text) {
+    return text.size() > 4096 || text.find('\0') != std::string::npos;
+  };
+  if (submission.plan_path.empty() || bad(submission.plan_path)) {
+    return ConfigurationError("plan_path must be a file name of 1 to 4096 characters");
+  }
+  if (submission.base_dir.empty()) submission.base_dir = state_dir;
+  if (!fs::path(submission.base_dir).is_absolute() || bad(submission.base_dir)) {
+    return ConfigurationError(
+        "base_dir must be an absolute folder (where the plan's relative paths start)");
+  }
+  if (bad(submission.bench) || bad(submission.out)) {
+    return ConfigurationError("bench and out are names of at most 4096 characters");
+  }
+  // Where the outputs would go, checked before anything is stored.
+  if (Result<std::string> out = JobOutDir(state_dir, submission.out, 0); !out.ok()) {
+    return out.error();
+  }
+  return submission;
 }
 
 Result<DaemonConfig> ReadDaemonConfig(const std::string& path) {

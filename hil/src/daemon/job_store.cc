@@ -172,8 +172,8 @@ Result<std::vector<Job>> JobStore::List(size_t limit) {
     std::string c = kColumns;
     return c.replace(c.find("plan_text"), 9, "'' AS plan_text");
   }();
-  const std::string sql = "SELECT * FROM (SELECT " + columns +
-                          " FROM jobs ORDER BY id DESC LIMIT ?) ORDER BY id";
+  const std::string sql =
+      "SELECT * FROM (SELECT " + columns + " FROM jobs ORDER BY id DESC LIMIT ?) ORDER BY id";
   Statement select(db_, sql.c_str());
   select.Bind(1, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
   std::vector<Job> jobs;

@@ -110,8 +110,8 @@ class Reader {
     if (sorted.size() > kReportedProblems) {
       const size_t more = sorted.size() - kReportedProblems;
       sorted.resize(kReportedProblems);
-      sorted.push_back(Diagnostic{sorted.back().at, "... and " + std::to_string(more) +
-                                                        " more problems; fix these first"});
+      sorted.push_back(Diagnostic{
+          sorted.back().at, "... and " + std::to_string(more) + " more problems; fix these first"});
     }
     for (const Diagnostic& d : sorted) {
       if (!text.empty()) text += "\n";
@@ -462,11 +462,10 @@ void ReadNames(Reader& reader, const YAML::Node& matrix, const char* key,
     if (known.count(out[i]) != 0) continue;
     const std::string guess =
         suggested++ < kSuggestedNames ? DidYouMean(out[i], defined) : std::string();
-    reader.Problem(positions[i], std::string("matrix.") + key + ": no " + kind + " named " +
-                                     Quote(out[i]) +
-                                     (guess.empty() ? "; the plan defines " +
-                                                          Join(defined, kListedNames)
-                                                    : "; did you mean " + Quote(guess) + "?"));
+    reader.Problem(positions[i],
+                   std::string("matrix.") + key + ": no " + kind + " named " + Quote(out[i]) +
+                       (guess.empty() ? "; the plan defines " + Join(defined, kListedNames)
+                                      : "; did you mean " + Quote(guess) + "?"));
   }
 }
 

@@ -77,7 +77,8 @@ Result<std::vector<std::pair<std::string, size_t>>> ReadLabels(const std::string
     // An input lies inside the dataset's folder: no absolute path, no "..".
     const fs::path input = line.substr(0, first);
     if (input.empty() || input.is_absolute() ||
-        std::any_of(input.begin(), input.end(), [](const fs::path& part) { return part == ".."; })) {
+        std::any_of(input.begin(), input.end(),
+                    [](const fs::path& part) { return part == ".."; })) {
       return ConfigurationError(path + ":" + std::to_string(number) + ": the input '" +
                                 input.string() + "' must be a file inside the dataset's folder");
     }

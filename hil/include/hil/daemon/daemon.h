@@ -32,13 +32,13 @@ using bench::BenchSpec;
 // What one client can make hild spend; each is a key under `limits:` in the
 // bench file (API.md).
 struct DaemonLimits {
-  size_t body_bytes = 8 << 20;             // a request's body; more: 413
-  size_t event_streams = 32;               // open /jobs/ID/events at once; more: 503
-  size_t plan_bytes = 1 << 20;             // a plan's YAML; more: 400
-  int max_attempts = 3;                    // runs of a job that hild died during, then failed
-  size_t jobs_listed = 200;                // GET /jobs: the newest this many
-  size_t results_bytes = 64 << 20;         // GET /jobs/ID/results: a larger file is refused
-  size_t finished_event_logs = 1000;       // finished jobs whose events stay in memory
+  size_t body_bytes = 8 << 20;        // a request's body; more: 413
+  size_t event_streams = 32;          // open /jobs/ID/events at once; more: 503
+  size_t plan_bytes = 1 << 20;        // a plan's YAML; more: 400
+  int max_attempts = 3;               // runs of a job that hild died during, then failed
+  size_t jobs_listed = 200;           // GET /jobs: the newest this many
+  size_t results_bytes = 64 << 20;    // GET /jobs/ID/results: a larger file is refused
+  size_t finished_event_logs = 1000;  // finished jobs whose events stay in memory
 };
 
 struct DaemonConfig {
@@ -63,6 +63,13 @@ Result<DaemonConfig> ReadDaemonConfig(const std::string& path);
 // configuration when it would leave the state folder.
 Result<std::string> JobOutDir(const std::string& state_dir, const std::string& requested,
                               int64_t id);
+
+// The fields of a POST /jobs body, their types and sizes checked. Errors:
+// configuration, saying what a body must hold.
+struct Submission {
+  std::string plan, plan_path, base_dir, bench, out;
+};
+Result<Submission> ParseSubmission(const std::string& body, const std::string& state_dir);
 
 // Whether an Authorization header carries `token` as a bearer token. The
 // scheme is case-insensitive (RFC 9110); the token is compared in constant

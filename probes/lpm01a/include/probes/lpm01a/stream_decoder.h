@@ -79,7 +79,7 @@ class StreamDecoder {
 
   DecoderOptions options_;
   std::vector<uint8_t> pending_;
-  size_t scanned_ = 0;  // ASCII: bytes of pending_ known to hold no line end
+  size_t scanned_ = 0;                       // ASCII: bytes of pending_ known to hold no line end
   std::vector<SampleBlock>* out_ = nullptr;  // during Feed
   SampleBlock interval_;                     // samples since the last timestamp
   bool interval_corrupt_ = false;
