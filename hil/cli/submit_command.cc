@@ -91,14 +91,20 @@ int Submit(const SubmitArguments& arguments, const Connection& connection) {
                   {"plan_path", arguments.plan},
                   {"base_dir", fs::absolute(arguments.plan).parent_path().string()}};
   if (!arguments.bench.empty()) request["bench"] = arguments.bench;
-  if (!arguments.out.empty()) request["out"] = fs::absolute(arguments.out).string();
+  // A folder inside hild's state folder, as hild resolves it (API.md).
+  if (!arguments.out.empty()) request["out"] = arguments.out;
   Result<json> reply =
       Call(**client, connection, (*client)->Post("/jobs", request.dump(), "application/json"));
   if (!reply.ok()) return Fail(reply.error(), "submit");
+  if (!reply->is_object() || !(*reply)["id"].is_number_integer()) {
+    return Fail(InfrastructureError("hild's reply to the submission has no job id: " +
+                                    reply->dump().substr(0, 200)),
+                "submit");
+  }
   const int64_t id = (*reply)["id"].get<int64_t>();
   std::printf("job %lld on bench %s (outputs in %s)\n", static_cast<long long>(id),
-              (*reply)["bench"].get<std::string>().c_str(),
-              (*reply)["out"].get<std::string>().c_str());
+              reply->value("bench", std::string("?")).c_str(),
+              reply->value("out", std::string("?")).c_str());
   std::fflush(stdout);
   if (!arguments.wait) return 0;
 
@@ -156,15 +162,22 @@ int Jobs(const Connection& connection) {
   if (!reply.ok()) return Fail(reply.error(), "jobs");
   std::printf("%-6s %-16s %-20s %-10s %-5s %-24s %s\n", "job", "bench", "plan", "state", "exit",
               "submitted", "message");
+  if (!reply->is_object() || !(*reply)["jobs"].is_array()) {
+    return Fail(InfrastructureError("hild's reply has no job list"), "jobs");
+  }
+  // Each field read with a default: a reply of another version prints, it
+  // does not abort.
   for (const json& job : (*reply)["jobs"]) {
-    const std::string exit =
-        job["exit_code"].is_null() ? "-" : std::to_string(job["exit_code"].get<int>());
+    if (!job.is_object()) continue;
+    const std::string exit = job.value("exit_code", json()).is_number_integer()
+                                 ? std::to_string(job["exit_code"].get<int>())
+                                 : "-";
     std::printf("%-6lld %-16s %-20s %-10s %-5s %-24s %s\n",
-                static_cast<long long>(job["id"].get<int64_t>()),
-                job["bench"].get<std::string>().c_str(), job["plan"].get<std::string>().c_str(),
-                job["state"].get<std::string>().c_str(), exit.c_str(),
-                job["submitted"].get<std::string>().c_str(),
-                job["message"].get<std::string>().c_str());
+                static_cast<long long>(job.value("id", int64_t{0})),
+                job.value("bench", std::string()).c_str(), job.value("plan", std::string()).c_str(),
+                job.value("state", std::string()).c_str(), exit.c_str(),
+                job.value("submitted", std::string()).c_str(),
+                job.value("message", std::string()).c_str());
   }
   return 0;
 }
@@ -209,7 +222,7 @@ void AddDaemonCommands(CLI::App& app, int& exit_code) {
   submit_command->add_option("--bench", submit->bench,
                              "The bench to run on (default: the least busy of the plan's kind)");
   submit_command->add_option("--out", submit->out,
-                             "Output folder on hild's host (default: hild's state folder)");
+                             "Output folder inside hild's state folder, relative to it (default: jobs/ID)");
   submit_command->add_flag("--wait", submit->wait, "Follow the job until it ends");
   AddConnection(submit_command, *connection);
   submit_command->callback(

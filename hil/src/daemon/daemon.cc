@@ -249,6 +249,9 @@ void Daemon::Configure(httplib::Server& server) {
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // An idle keep-alive connection holds a thread too: let it go soon.
   server.set_keep_alive_timeout(2);
+  // ...but a client polling /health keeps its connection rather than
+  // reconnecting every fifth request (a race cpp-httplib's client loses).
+  server.set_keep_alive_max_count(1000);
   server.set_read_timeout(10, 0);
   server.set_write_timeout(10, 0);
   // Errors the routes do not answer themselves (404 of an unknown path,
