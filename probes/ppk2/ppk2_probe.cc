@@ -64,6 +64,12 @@ Result<Metadata> Ppk2Probe::ReadMetadata() {
       if (!n.ok()) return n.error().WithContext("PPK2 at " + options_.uri + ": reading metadata");
       CountBytes(*n);
       received.insert(received.end(), buffer, buffer + *n);
+      // The metadata is a few hundred bytes: from a device that babbles,
+      // keep only the tail it could end in.
+      constexpr size_t kMostKept = 64 * 1024;
+      if (received.size() > kMostKept) {
+        received.erase(received.begin(), received.end() - static_cast<std::ptrdiff_t>(kMostKept));
+      }
       if (std::optional<std::string> text = ExtractMetadataText(received, after_metadata_)) {
         Result<Metadata> metadata = ParseMetadata(*text);
         if (metadata.ok()) return metadata;

@@ -1,9 +1,16 @@
 // "hil capture" against the virtual bench's probes: CSV and binary traces,
 // a raw recording that replays to the same trace, and the exit codes.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "cli_runner.h"
 #include "hil/trace_file.h"
@@ -98,6 +105,72 @@ TEST_F(CaptureCliTest, ExitCodesSeparateBadInputFromAnAbsentProbe) {
   const CliRun source = RunHil("capture --probe ppk2 --mode source --connect unix:/x --out t.csv");
   EXPECT_EQ(source.exit_code, 2) << source.output;
   EXPECT_NE(source.output.find("needs the supply voltage"), std::string::npos) << source.output;
+}
+
+// A PPK2 that answers its metadata, then streams nothing but bytes that
+// are no sample (0xFF: range 7 does not exist), as fast as it can.
+class BabblingPpk2 {
+ public:
+  explicit BabblingPpk2(const std::string& path) {
+    listener_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", path.c_str());
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    ::listen(listener_, 1);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~BabblingPpk2() {
+    done_ = true;
+    ::shutdown(listener_, SHUT_RDWR);
+    thread_.join();
+    ::close(listener_);
+  }
+
+ private:
+  void Serve() {
+    const int fd = ::accept(listener_, nullptr, nullptr);
+    if (fd < 0) return;
+    const std::string metadata =
+        "Calibrated: 1\nR0: 1003.35\nR1: 101.65\nR2: 10.15\nR3: 0.94\nR4: 0.043\n"
+        "GS1: 112.789\nO0: 112.94\nS4: 0.00294\nI4: -0.00939\nVDD: 3000\n"
+        "HW: 9173\nmode: 2\nIA: 56\nEND\n";
+    const std::string garbage(4096, '\xff');
+    bool streaming = false;
+    while (!done_) {
+      pollfd entry{fd, POLLIN, 0};
+      if (::poll(&entry, 1, streaming ? 0 : 20) > 0) {
+        uint8_t buffer[64];
+        const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+        if (n <= 0) break;
+        for (ssize_t i = 0; i < n; ++i) {
+          if (buffer[i] == 0x19) (void)!::write(fd, metadata.data(), metadata.size());
+          if (buffer[i] == 0x06) streaming = true;
+        }
+      }
+      if (streaming && ::send(fd, garbage.data(), garbage.size(), MSG_NOSIGNAL) < 0) break;
+    }
+    ::close(fd);
+  }
+
+  int listener_ = -1;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+// The review's capture: any byte reset the stream's timer, so a PPK2
+// sending only invalid words kept `hil capture --seconds 2` going forever.
+// Garbage is not progress: the capture ends, exit 3, saying so.
+TEST_F(CaptureCliTest, APpk2SendingOnlyGarbageEndsAsAnInfrastructureError) {
+  BabblingPpk2 device(scratch_.File("babble.sock"));
+  const CliRun run =
+      RunCommand("timeout 120 " + std::string(HIL_CLI_PATH) +
+                 " capture --probe ppk2 --connect unix:" + scratch_.File("babble.sock") +
+                 " --seconds 2 --out " + scratch_.File("t.csv"));
+  EXPECT_NE(run.exit_code, 124) << "the capture never ended: " << run.output;
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  EXPECT_NE(run.output.find("infrastructure error"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("captured 0.000 s: 0 samples"), std::string::npos) << run.output;
 }
 
 }  // namespace
