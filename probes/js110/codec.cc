@@ -106,8 +106,15 @@ void StreamDecoder::Frame(const uint8_t* frame, std::vector<SampleBlock>& out) {
     return;
   }
   if (have_packet_) {
-    const uint16_t skipped = static_cast<uint16_t>(packet - packet_ - 1);
-    if (skipped != 0) Gap(static_cast<uint64_t>(skipped) * kSamplesPerFrame, out);
+    // The index counts up modulo 2^16. A frame at or behind the last one
+    // (a repeat from the USB stack) is not 65,535 lost frames: it is
+    // dropped and counted.
+    const uint16_t ahead = static_cast<uint16_t>(packet - packet_);
+    if (ahead == 0 || ahead > 0x8000) {
+      ++repeated_frames_;
+      return;
+    }
+    if (ahead > 1) Gap(static_cast<uint64_t>(ahead - 1) * kSamplesPerFrame, out);
   }
   have_packet_ = true;
   packet_ = packet;

@@ -80,6 +80,8 @@ class StreamDecoder {
   uint64_t samples() const { return samples_; }
   uint64_t lost_samples() const { return lost_; }
   uint64_t bad_frames() const { return bad_frames_; }
+  // Frames whose index repeats or runs behind the last one: dropped.
+  uint64_t repeated_frames() const { return repeated_frames_; }
 
  private:
   void Frame(const uint8_t* frame, std::vector<SampleBlock>& out);
@@ -92,7 +94,7 @@ class StreamDecoder {
   uint64_t next_index_ = 0;
   bool have_packet_ = false;
   uint16_t packet_ = 0;
-  uint64_t samples_ = 0, lost_ = 0, bad_frames_ = 0;
+  uint64_t samples_ = 0, lost_ = 0, bad_frames_ = 0, repeated_frames_ = 0;
 };
 
 }  // namespace hil::js110
