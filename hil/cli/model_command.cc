@@ -1,5 +1,6 @@
 #include "model_command.h"
 
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -159,12 +160,21 @@ int Run(const RunArguments& arguments) {
                                      std::to_string(line_number) +
                                      ": expected file,classes,label"));
     }
+    // The label is checked before any work: a bad one is the file's
+    // problem, at its line, not an abort.
+    size_t expected = 0;
+    const auto [end, error] = std::from_chars(label.data(), label.data() + label.size(), expected);
+    if (error != std::errc() || end != label.data() + label.size()) {
+      return Fail(ConfigurationError((folder / "y_labels.csv").string() + ":" +
+                                     std::to_string(line_number) + ": the label '" +
+                                     label.substr(0, 40) + "' is not a class number"));
+    }
     Result<std::vector<uint8_t>> input = ReadFile((folder / file).string());
     if (!input.ok()) return Fail(input.error());
     Result<model::ModelOutput> output = model::RunReference(m, *input);
     if (!output.ok()) return Fail(output.error().WithContext(file));
     ++total;
-    correct += ArgMax(output->values) == static_cast<size_t>(std::stoul(label));
+    correct += ArgMax(output->values) == expected;
   }
   std::printf("%s on %s: top-1 accuracy %.1f %% (%zu of %zu, %s kernels)\n",
               arguments.model.c_str(), arguments.dataset.c_str(),

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 
 #include "hil/plan/plan_parser.h"
@@ -35,6 +36,20 @@ struct RunArguments {
   std::string bench;
 };
 
+// A plan's name as one folder name: its letters, digits, '.', '-' and '_';
+// anything else (a '/', a leading dot: "../x") becomes '_', so the default
+// output folder stays inside results/.
+std::string FolderName(const std::string& name) {
+  std::string folder;
+  for (const char c : name) {
+    const bool plain =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+    folder += plain ? c : '_';
+  }
+  if (folder.empty() || folder[0] == '.') folder.insert(0, "_");
+  return folder.substr(0, 128);
+}
+
 int Run(const RunArguments& arguments) {
   Result<plan::Plan> parsed = plan::ParsePlanFile(arguments.plan);
   if (!parsed.ok()) {
@@ -42,7 +57,7 @@ int Run(const RunArguments& arguments) {
     return ExitCodeFor(parsed.error().kind());
   }
   run::RunOptions options;
-  options.out_dir = arguments.out.empty() ? "results/" + parsed->name : arguments.out;
+  options.out_dir = arguments.out.empty() ? "results/" + FolderName(parsed->name) : arguments.out;
   options.firmware_cache = arguments.firmware_cache;
   options.interrupted = &interrupted;
   if (!arguments.bench_file.empty()) {

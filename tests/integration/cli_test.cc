@@ -139,3 +139,40 @@ TEST(CliTest, BenchUpServesAVirtualBenchThatOtherToolsCanReach) {
 
 }  // namespace
 }  // namespace hil::testing
+
+namespace hil::testing {
+namespace {
+
+// A dataset label that is not a number aborted `hil model run` (std::stoul);
+// now it is a configuration error at its line.
+TEST(CliHostileInput, ADatasetLabelThatIsNotANumberIsAnErrorAtItsLine) {
+  ScratchFolder scratch;
+  std::ofstream(scratch.File("y_labels.csv")) << "a.bin,10,3\nb.bin,10,three\n";
+  std::ofstream(scratch.File("a.bin")) << std::string(490, '\0');
+  std::ofstream(scratch.File("b.bin")) << std::string(490, '\0');
+  const CliRun run = RunHil("model run " + std::string(HIL_SHARED_DIR) +
+                            "/models/kws_ref_model.tflite --dataset " + scratch.File(""));
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("y_labels.csv:2: the label 'three' is not a class number"),
+            std::string::npos)
+      << run.output;
+}
+
+// A plan named "../x" wrote its default outputs beside results/, not in
+// it; the name now becomes one folder inside results/.
+TEST(CliHostileInput, APlanNameNeverLeadsTheDefaultOutputsOutOfResults) {
+  ScratchFolder scratch;
+  std::filesystem::create_directories(scratch / "work");
+  std::ofstream(scratch.File("work/plan.yaml"))
+      << "plan: ../escape\nnetworks:\n  conv: {workload: mb-conv1x1}\n"
+         "matrix: {boards: [mps2-an386]}\nmeasurement: {warmup: 0, runs: 2}\n";
+  const CliRun run =
+      RunCommand("cd " + scratch.File("work") + " && " + HIL_CLI_PATH + " run plan.yaml");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_FALSE(std::filesystem::exists(scratch / "work/escape"));
+  EXPECT_TRUE(std::filesystem::exists(scratch / "work/results/_.._escape/results.json"))
+      << run.output;
+}
+
+}  // namespace
+}  // namespace hil::testing

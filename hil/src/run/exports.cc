@@ -1,6 +1,11 @@
 #include "hil/run/exports.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -66,16 +71,40 @@ std::string XmlEscaped(const std::string& text) {
 }
 
 Status WriteAtomically(const std::string& path, const std::string& text) {
+  // Written aside, synced, then renamed over the old file, and the folder
+  // synced: after a crash, a power cut or a full disk the file is the old
+  // one or the new one, whole, never a torn mix.
   const std::string temporary = path + ".tmp";
-  {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    if (!file) return InfrastructureError("cannot write " + temporary);
-    file << text;
-    if (!file.flush()) return InfrastructureError("cannot write " + temporary);
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return InfrastructureError("cannot write " + temporary + ": " + std::strerror(errno));
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = errno;
+      ::close(fd);
+      ::unlink(temporary.c_str());
+      return InfrastructureError("cannot write " + temporary + ": " + std::strerror(error) + "; " +
+                                 path + " is unchanged");
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const int error = errno;
+    ::unlink(temporary.c_str());
+    return InfrastructureError("cannot write " + temporary + ": " + std::strerror(error) + "; " +
+                               path + " is unchanged");
   }
   std::error_code error;
   std::filesystem::rename(temporary, path, error);
   if (error) return InfrastructureError("cannot replace " + path + ": " + error.message());
+  const std::string folder = std::filesystem::path(path).parent_path().string();
+  const int dir = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    (void)::fsync(dir);
+    ::close(dir);
+  }
   return OkStatus();
 }
 

@@ -2,16 +2,20 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "drivers/flash/elf_image.h"
 #include "hil/boards.h"
@@ -25,9 +29,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Runs argv with stdout and stderr to log_path; returns the exit status, or
-// an infrastructure error when it cannot be started.
-Result<int> RunLogged(const std::vector<std::string>& argv, const std::string& log_path) {
+// A build that takes longer than this is hung (a compiler stuck on a
+// pathological input, a tool waiting for a lock that never frees).
+constexpr std::chrono::minutes kBuildStepLimit{15};
+
+// Runs argv with stdout and stderr to log_path, in its own process group,
+// which is killed whole when the step outlives `limit`; returns the exit
+// status, or an infrastructure error when it cannot be started or hung.
+Result<int> RunLogged(const std::vector<std::string>& argv, const std::string& log_path,
+                      std::chrono::milliseconds limit = kBuildStepLimit) {
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
@@ -38,11 +52,26 @@ Result<int> RunLogged(const std::vector<std::string>& argv, const std::string& l
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
-  const int error = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  const int error = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   if (error != 0) return InfrastructureError("cannot run " + argv[0] + ": " + std::strerror(error));
+  const auto end = std::chrono::steady_clock::now() + limit;
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  for (;;) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) return InfrastructureError("lost " + argv[0] + "'s process");
+    if (std::chrono::steady_clock::now() >= end) {
+      ::kill(-pid, SIGKILL);  // the group: cmake, ninja and every compiler
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      return InfrastructureError(
+          argv[0] + " " + (argv.size() > 1 ? argv[1] : "") + " ran over " +
+          std::to_string(std::chrono::duration_cast<std::chrono::minutes>(limit).count()) +
+          " minutes and was killed (" + log_path + ")");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -133,7 +162,26 @@ Result<std::string> FirmwareBuilder::Build(
           model::LowerFile(request.model, fs::path(request.model).stem().string(),
                            as_float ? model::NumberFormat::kFloat32 : model::NumberFormat::kInt8);
       if (!lowered.ok()) return lowered.error().WithContext(request.model);
-      HIL_RETURN_IF_ERROR(model::EmitC(**lowered, model_dir));
+      // Written aside and renamed into place: an entry exists whole or not
+      // at all, so a compile killed halfway is never trusted later, and two
+      // writers at once leave one complete entry.
+      const std::string staging = model_dir + ".partial-" + std::to_string(::getpid()) + "-" +
+                                  std::to_string(reinterpret_cast<uintptr_t>(&request));
+      std::error_code ignored;
+      fs::remove_all(staging, ignored);
+      HIL_RETURN_IF_ERROR(model::EmitC(**lowered, staging));
+      // A folder without its last file is what the old, unstaged writer
+      // left when killed: never an entry.
+      if (!fs::exists(fs::path(model_dir) / "model_data.c")) fs::remove_all(model_dir, ignored);
+      std::error_code moved;
+      fs::rename(staging, model_dir, moved);
+      if (moved) {
+        fs::remove_all(staging, ignored);
+        if (!fs::exists(fs::path(model_dir) / "model_data.c")) {
+          return InfrastructureError("cannot place the compiled model in " + model_dir + ": " +
+                                     moved.message());
+        }
+      }
     }
   }
   const fs::path dir =
@@ -141,6 +189,18 @@ Result<std::string> FirmwareBuilder::Build(
   std::error_code error;
   fs::create_directories(dir, error);
   if (error) return InfrastructureError("cannot create " + dir.string() + ": " + error.message());
+  // One build per folder at a time: two benches asking for the same
+  // configuration wait for each other instead of writing one tree at once.
+  const std::string lock_path = (dir / "build.lock").string();
+  const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0)
+    return InfrastructureError("cannot open " + lock_path + ": " + std::strerror(errno));
+  struct Unlock {
+    int fd;
+    ~Unlock() { ::close(fd); }
+  } unlock{lock};
+  while (::flock(lock, LOCK_EX) != 0 && errno == EINTR) {
+  }
   const std::string log = (dir / "build.log").string();
   std::ofstream(log, std::ios::trunc).close();  // this build's messages only
   std::string defines;
