@@ -1,7 +1,9 @@
 // The results layer without a bench: the store's schema and transactions,
 // the exports' escaping, and the comparison of two runs.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 #include <fstream>
@@ -184,6 +186,35 @@ TEST(RunStoreHostile, AnInterruptedOrDeadRunIsNeverTheBaseline) {
   ASSERT_TRUE(baseline.ok());
   ASSERT_TRUE(baseline->has_value());
   EXPECT_EQ((*baseline)->id, good);
+}
+
+// A full disk (here: a file-size limit, which fails writes the same way)
+// while results are written: an infrastructure error, and the results
+// written before are left whole.
+TEST(RunStoreHostile, AFullDiskLeavesTheEarlierResultsWhole) {
+  const std::string path = ::testing::TempDir() + "/full-disk-results.json";
+  RunRecord small;
+  small.plan = "nightly";
+  small.cases.push_back(Case("a/b/c", 10, 1));
+  ASSERT_TRUE(WriteResultsJson(small, path).ok());
+  const std::string before = Text(path);
+  RunRecord large = small;
+  for (int i = 0; i < 2000; ++i) large.cases.push_back(Case("case/" + std::to_string(i), 10, 1));
+  rlimit old{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  const auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  rlimit tight = old;
+  tight.rlim_cur = 64 * 1024;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &tight), 0);
+  const Status written = WriteResultsJson(large, path);
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  ::signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(written.ok());
+  EXPECT_EQ(written.error().kind(), ErrorKind::kInfrastructure);
+  EXPECT_NE(written.error().message().find("is unchanged"), std::string::npos)
+      << written.error().message();
+  EXPECT_EQ(Text(path), before);
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
 }
 
 }  // namespace
