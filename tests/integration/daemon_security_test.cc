@@ -57,6 +57,13 @@ TEST_F(DaemonSecurity, AnEmptyPlanPathIsRefusedAndHildLivesOn) {
   WriteBenchFile("");
   Hild hild(scratch_, scratch_.File("benches.yaml"));
   ASSERT_NO_FATAL_FAILURE(hild.Start());
+  // What hild creates is its user's alone; the socket is widened to the
+  // group only after it exists.
+  struct stat info {};
+  ASSERT_EQ(::stat(scratch_.File("state/jobs.db").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0077, 0u) << "jobs.db is readable by others";
+  ASSERT_EQ(::stat(scratch_.File("state/hild.lock").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0077, 0u);
   ExpectJsonError(Post(hild, {{"plan", kTinyPlan}, {"plan_path", ""}}), 400, 2, "plan_path");
   ExpectJsonError(Post(hild, {{"plan", kTinyPlan}, {"plan_path", 5}}), 400, 2, "expected JSON");
   ExpectJsonError(Post(hild, {{"plan", kTinyPlan}, {"base_dir", "relative/dir"}}), 400, 2,
