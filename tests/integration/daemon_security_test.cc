@@ -200,6 +200,23 @@ TEST_F(DaemonSecurity, PlansReadOnlyInsideTheRootsAndTheErrorTellsNothing) {
   EXPECT_EQ(ok->status, 201) << ok->body;
 }
 
+// GET /jobs answers the newest limits.jobs_listed jobs, oldest first,
+// however many a lab has run.
+TEST_F(DaemonSecurity, TheJobListIsBounded) {
+  WriteBenchFile("limits: {jobs_listed: 2}\n");
+  Hild hild(scratch_, scratch_.File("benches.yaml"));
+  ASSERT_NO_FATAL_FAILURE(hild.Start());
+  for (int i = 0; i < 3; ++i) {
+    httplib::Result posted = Post(hild, {{"plan", kTinyPlan}, {"plan_path", "p.yaml"}});
+    ASSERT_TRUE(posted && posted->status == 201);
+  }
+  const json jobs = hild.Get("/jobs")["jobs"];
+  ASSERT_EQ(jobs.size(), 2u) << jobs.dump(1);
+  EXPECT_EQ(jobs[0]["id"], 2);
+  EXPECT_EQ(jobs[1]["id"], 3);
+  EXPECT_EQ(hild.Get("/jobs/1")["id"], 1) << "an older job is still there by its id";
+}
+
 // A bench file without roots lets plans name no file at all.
 TEST_F(DaemonSecurity, WithoutRootsAPlanMayNameNoFile) {
   WriteBenchFile("");
