@@ -1,5 +1,6 @@
 // The hil command line, run as a user runs it.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "cli_runner.h"
 #include "virtual_bench.h"
@@ -172,6 +174,40 @@ TEST(CliHostileInput, APlanNameNeverLeadsTheDefaultOutputsOutOfResults) {
   EXPECT_FALSE(std::filesystem::exists(scratch / "work/escape"));
   EXPECT_TRUE(std::filesystem::exists(scratch / "work/results/_.._escape/results.json"))
       << run.output;
+}
+
+// A cmake (or compiler) that hangs had no time limit: the run waited
+// forever. The step is killed with its process group at the build step
+// limit, and the case is an infrastructure error.
+TEST(CliHostileInput, AHungFirmwareBuildIsKilledAndTheCaseIsAnError) {
+  ScratchFolder scratch;
+  std::filesystem::create_directories(scratch / "bin");
+  std::ofstream(scratch.File("bin/cmake"))
+      << "#!/bin/sh\nsleep 300 &\necho $! > " << scratch.File("child.pid") << "\nwait\n";
+  std::filesystem::permissions(scratch / "bin/cmake", std::filesystem::perms::owner_all);
+  std::ofstream(scratch.File("plan.yaml"))
+      << "plan: hung\nnetworks:\n  conv: {workload: mb-conv1x1}\n"
+         "configurations:\n  O3: {optimisation: -O3}\n"
+         "matrix: {boards: [mps2-an386]}\nmeasurement: {warmup: 0, runs: 2}\n";
+  const CliRun run =
+      RunCommand("PATH=" + scratch.File("bin") + ":$PATH HIL_BUILD_STEP_LIMIT_S=2 " +
+                 "HIL_CACHE_DIR=" + scratch.File("cache") + " timeout 120 " + HIL_CLI_PATH +
+                 " run " + scratch.File("plan.yaml") + " --out " + scratch.File("out"));
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  EXPECT_NE(run.output.find("ran over 2 s and was killed"), std::string::npos) << run.output;
+  std::ifstream pid_file(scratch.File("child.pid"));
+  pid_t child = 0;
+  ASSERT_TRUE(pid_file >> child);
+  for (int i = 0; i < 100 && ::kill(child, 0) == 0; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string pid_field, command, state;
+    if (stat >> pid_field >> command >> state && state == "Z") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+  std::string pid_field, command, state = "gone";
+  if (!(stat >> pid_field >> command >> state) || command != "(sleep)") state = "gone";
+  EXPECT_TRUE(state == "gone" || state == "Z") << "the hung build's child survived";
 }
 
 }  // namespace

@@ -29,15 +29,23 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A build that takes longer than this is hung (a compiler stuck on a
-// pathological input, a tool waiting for a lock that never frees).
-constexpr std::chrono::minutes kBuildStepLimit{15};
+// A build step that takes longer than this is hung (a compiler stuck on a
+// pathological input, a tool waiting for a lock that never frees): 15
+// minutes, or $HIL_BUILD_STEP_LIMIT_S seconds.
+std::chrono::milliseconds BuildStepLimit() {
+  if (const char* text = std::getenv("HIL_BUILD_STEP_LIMIT_S"); text != nullptr) {
+    const long seconds = std::strtol(text, nullptr, 10);
+    if (seconds > 0) return std::chrono::seconds(seconds);
+  }
+  return std::chrono::minutes(15);
+}
 
 // Runs argv with stdout and stderr to log_path, in its own process group,
-// which is killed whole when the step outlives `limit`; returns the exit
-// status, or an infrastructure error when it cannot be started or hung.
-Result<int> RunLogged(const std::vector<std::string>& argv, const std::string& log_path,
-                      std::chrono::milliseconds limit = kBuildStepLimit) {
+// which is killed whole when the step outlives the build step limit;
+// returns the exit status, or an infrastructure error when it cannot be
+// started or hung.
+Result<int> RunLogged(const std::vector<std::string>& argv, const std::string& log_path) {
+  const std::chrono::milliseconds limit = BuildStepLimit();
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
@@ -68,8 +76,8 @@ Result<int> RunLogged(const std::vector<std::string>& argv, const std::string& l
       }
       return InfrastructureError(
           argv[0] + " " + (argv.size() > 1 ? argv[1] : "") + " ran over " +
-          std::to_string(std::chrono::duration_cast<std::chrono::minutes>(limit).count()) +
-          " minutes and was killed (" + log_path + ")");
+          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(limit).count()) +
+          " s and was killed with its children (" + log_path + ")");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
