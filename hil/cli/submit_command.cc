@@ -71,6 +71,14 @@ Result<json> Call(httplib::Client& client, const Connection& connection,
   return body;
 }
 
+// A field of hild's reply as text, whatever its type: a reply of another
+// version prints, it does not abort.
+std::string TextField(const json& object, const char* key) {
+  if (!object.is_object() || !object.contains(key)) return "";
+  if (object[key].is_string()) return object[key].get<std::string>();
+  return object[key].is_null() ? "-" : object[key].dump();
+}
+
 int Fail(const Error& error, const char* command) {
   std::fprintf(stderr, "hil %s: %s\n", command, error.message().c_str());
   return ExitCodeFor(error.kind());
@@ -103,8 +111,7 @@ int Submit(const SubmitArguments& arguments, const Connection& connection) {
   }
   const int64_t id = (*reply)["id"].get<int64_t>();
   std::printf("job %lld on bench %s (outputs in %s)\n", static_cast<long long>(id),
-              reply->value("bench", std::string("?")).c_str(),
-              reply->value("out", std::string("?")).c_str());
+              TextField(*reply, "bench").c_str(), TextField(*reply, "out").c_str());
   std::fflush(stdout);
   if (!arguments.wait) return 0;
 
@@ -144,14 +151,14 @@ int Submit(const SubmitArguments& arguments, const Connection& connection) {
   }
   Result<json> job = Call(**client, connection, (*client)->Get("/jobs/" + std::to_string(id)));
   if (!job.ok()) return Fail(job.error(), "submit");
-  const std::string summary = (*job).value("summary", "");
+  const std::string summary = TextField(*job, "summary");
   if (!summary.empty()) std::printf("\n%s", summary.c_str());
-  if (!(*job).value("message", "").empty())
-    std::fprintf(stderr, "job %lld: %s\n", static_cast<long long>(id),
-                 (*job)["message"].get<std::string>().c_str());
+  if (const std::string message = TextField(*job, "message"); !message.empty()) {
+    std::fprintf(stderr, "job %lld: %s\n", static_cast<long long>(id), message.c_str());
+  }
   std::printf("\njob %lld %s; results: %s/report.html, results.json, results.csv, junit.xml\n",
-              static_cast<long long>(id), (*job)["state"].get<std::string>().c_str(),
-              (*job)["out"].get<std::string>().c_str());
+              static_cast<long long>(id), TextField(*job, "state").c_str(),
+              TextField(*job, "out").c_str());
   return exit_code;
 }
 
@@ -165,19 +172,12 @@ int Jobs(const Connection& connection) {
   if (!reply->is_object() || !(*reply)["jobs"].is_array()) {
     return Fail(InfrastructureError("hild's reply has no job list"), "jobs");
   }
-  // Each field read with a default: a reply of another version prints, it
-  // does not abort.
   for (const json& job : (*reply)["jobs"]) {
     if (!job.is_object()) continue;
-    const std::string exit = job.value("exit_code", json()).is_number_integer()
-                                 ? std::to_string(job["exit_code"].get<int>())
-                                 : "-";
-    std::printf("%-6lld %-16s %-20s %-10s %-5s %-24s %s\n",
-                static_cast<long long>(job.value("id", int64_t{0})),
-                job.value("bench", std::string()).c_str(), job.value("plan", std::string()).c_str(),
-                job.value("state", std::string()).c_str(), exit.c_str(),
-                job.value("submitted", std::string()).c_str(),
-                job.value("message", std::string()).c_str());
+    std::printf("%-6s %-16s %-20s %-10s %-5s %-24s %s\n", TextField(job, "id").c_str(),
+                TextField(job, "bench").c_str(), TextField(job, "plan").c_str(),
+                TextField(job, "state").c_str(), TextField(job, "exit_code").c_str(),
+                TextField(job, "submitted").c_str(), TextField(job, "message").c_str());
   }
   return 0;
 }
@@ -221,8 +221,9 @@ void AddDaemonCommands(CLI::App& app, int& exit_code) {
   submit_command->add_option("plan", submit->plan, "The plan (YAML)")->required();
   submit_command->add_option("--bench", submit->bench,
                              "The bench to run on (default: the least busy of the plan's kind)");
-  submit_command->add_option("--out", submit->out,
-                             "Output folder inside hild's state folder, relative to it (default: jobs/ID)");
+  submit_command->add_option(
+      "--out", submit->out,
+      "Output folder inside hild's state folder, relative to it (default: jobs/ID)");
   submit_command->add_flag("--wait", submit->wait, "Follow the job until it ends");
   AddConnection(submit_command, *connection);
   submit_command->callback(

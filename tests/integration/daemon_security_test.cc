@@ -217,6 +217,31 @@ TEST_F(DaemonSecurity, TheJobListIsBounded) {
   EXPECT_EQ(hild.Get("/jobs/1")["id"], 1) << "an older job is still there by its id";
 }
 
+// hil submit and hil jobs read a reply they did not expect (another
+// version's, a proxy's) as an infrastructure error; they aborted on it.
+TEST_F(DaemonSecurity, TheCliSurvivesRepliesItDidNotExpect) {
+  httplib::Server odd;
+  odd.set_address_family(AF_UNIX);
+  odd.Post("/jobs", [](const httplib::Request&, httplib::Response& response) {
+    response.status = 201;
+    response.set_content("{\"job\": \"seven\"}", "application/json");
+  });
+  odd.Get("/jobs", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content("{\"jobs\": [{\"id\": \"x\"}, 5]}", "application/json");
+  });
+  const std::string socket = scratch_.File("odd.sock");
+  ASSERT_TRUE(odd.bind_to_port(socket, 80));
+  std::thread serving([&odd] { odd.listen_after_bind(); });
+  std::ofstream(scratch_.File("tiny.yaml")) << kTinyPlan;
+  const CliRun submit = RunHil("submit " + scratch_.File("tiny.yaml") + " --daemon unix:" + socket);
+  const CliRun jobs = RunHil("jobs --daemon unix:" + socket);
+  odd.stop();
+  serving.join();
+  EXPECT_EQ(submit.exit_code, 3) << submit.output;
+  EXPECT_NE(submit.output.find("has no job id"), std::string::npos) << submit.output;
+  EXPECT_EQ(jobs.exit_code, 0) << "odd entries print with defaults: " << jobs.output;
+}
+
 // A bench file without roots lets plans name no file at all.
 TEST_F(DaemonSecurity, WithoutRootsAPlanMayNameNoFile) {
   WriteBenchFile("");
