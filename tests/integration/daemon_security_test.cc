@@ -201,9 +201,10 @@ TEST_F(DaemonSecurity, PlansReadOnlyInsideTheRootsAndTheErrorTellsNothing) {
 }
 
 // GET /jobs answers the newest limits.jobs_listed jobs, oldest first,
-// however many a lab has run.
+// however many a lab has run; hild holds the events of at most
+// limits.finished_event_logs finished jobs.
 TEST_F(DaemonSecurity, TheJobListIsBounded) {
-  WriteBenchFile("limits: {jobs_listed: 2}\n");
+  WriteBenchFile("limits: {jobs_listed: 2, finished_event_logs: 1}\n");
   Hild hild(scratch_, scratch_.File("benches.yaml"));
   ASSERT_NO_FATAL_FAILURE(hild.Start());
   for (int i = 0; i < 3; ++i) {
@@ -212,6 +213,15 @@ TEST_F(DaemonSecurity, TheJobListIsBounded) {
   }
   const json jobs = hild.Get("/jobs")["jobs"];
   ASSERT_EQ(jobs.size(), 2u) << jobs.dump(1);
+  // The events of finished jobs are pruned to limits.finished_event_logs.
+  hild.WaitForAll(300s);
+  EXPECT_LE(hild.Get("/health")["event_streams"]["jobs_in_memory"].get<int>(), 1)
+      << hild.Get("/health").dump();
+  httplib::Result ended = hild.Client().Get("/jobs/1/events");
+  ASSERT_TRUE(ended);
+  EXPECT_NE(ended->body.find("\"finished\""), std::string::npos) << "a pruned job still ends";
+  EXPECT_LE(hild.Get("/health")["event_streams"]["jobs_in_memory"].get<int>(), 1)
+      << "following an ended job keeps nothing";
   EXPECT_EQ(jobs[0]["id"], 2);
   EXPECT_EQ(jobs[1]["id"], 3);
   EXPECT_EQ(hild.Get("/jobs/1")["id"], 1) << "an older job is still there by its id";

@@ -434,6 +434,11 @@ void Daemon::RunJob(Bench& bench, const Job& job) {
           true);
 }
 
+size_t Daemon::EventLogCount() {
+  std::lock_guard<std::mutex> lock(events_mutex_);
+  return events_.size();
+}
+
 std::shared_ptr<JobEvents> Daemon::EventsOf(int64_t id, bool create) {
   std::lock_guard<std::mutex> lock(events_mutex_);
   auto found = events_.find(id);
@@ -478,7 +483,9 @@ void Daemon::Routes(httplib::Server& server) {
           {{"status", stopping_ ? "stopping" : "ok"},
            {"benches", benches},
            {"event_streams",
-            {{"open", open_streams_.load()}, {"limit", config_.limits.event_streams}}}});
+            {{"open", open_streams_.load()},
+             {"limit", config_.limits.event_streams},
+             {"jobs_in_memory", EventLogCount()}}}});
   });
 
   server.Post("/jobs", [this](const httplib::Request& request, httplib::Response& response) {
@@ -623,18 +630,19 @@ void Daemon::Routes(httplib::Server& server) {
                                    3);
                }
                auto slot = std::make_shared<StreamSlot>(open_streams_);
-               std::shared_ptr<JobEvents> events = EventsOf(id, true);
-               if (job->state != "queued" && job->state != "running") {
-                 // Ended before this daemon started, or its events were pruned: only
-                 // its end is known.
-                 std::lock_guard<std::mutex> lock(events->mutex);
-                 if (!events->done) {
-                   events->lines.push_back(Dump(json{{"event", "finished"},
-                                                     {"state", job->state},
-                                                     {"exit_code", job->exit_code},
-                                                     {"message", job->message}}));
-                   events->done = true;
-                 }
+               const bool over = job->state != "queued" && job->state != "running";
+               // An ended job's events are kept only while they are in memory;
+               // following it must not put it back there.
+               std::shared_ptr<JobEvents> events = EventsOf(id, !over);
+               if (!events) {
+                 // Ended before this daemon started, or its events were
+                 // pruned: only its end is known.
+                 events = std::make_shared<JobEvents>();
+                 events->lines.push_back(Dump(json{{"event", "finished"},
+                                                   {"state", job->state},
+                                                   {"exit_code", job->exit_code},
+                                                   {"message", job->message}}));
+                 events->done = true;
                }
                response.set_chunked_content_provider(
                    "text/event-stream",

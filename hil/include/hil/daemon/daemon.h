@@ -125,6 +125,7 @@ class Daemon {
   // What submitted plans may read, and how large they may be.
   plan::PlanPolicy Policy() const;
   std::shared_ptr<JobEvents> EventsOf(int64_t id, bool create);
+  size_t EventLogCount();  // jobs whose events are held in memory
   void Publish(int64_t id, const std::string& json_line, bool done);
   void Routes(httplib::Server& server);
 
