@@ -93,12 +93,13 @@ TEST_F(CaptureCliTest, Lpm01aCaptureToABinaryTraceReadsBack) {
 TEST_F(CaptureCliTest, Lpm01aCaptureReplaysFromItsRawRecordingToTheSameCsv) {
   Boot("lpm01a");
   const std::string options = " --rate 1000 --supply-mv 1800 --seconds 1.5 --out ";
-  const CliRun live = RunHil("capture --probe lpm01a --connect unix:" +
-                             scratch_.File("lpm01a.sock") + " --raw " + scratch_.File("raw.bin") +
-                             options + scratch_.File("live.csv"));
+  const CliRun live =
+      RunHil("capture --probe lpm01a --connect unix:" + scratch_.File("lpm01a.sock") + " --raw " +
+             scratch_.File("raw.bin") + options + scratch_.File("live.csv"));
   ASSERT_EQ(live.exit_code, 0) << live.output;
-  const CliRun replay = RunHil("capture --probe lpm01a --connect replay:" +
-                               scratch_.File("raw.bin") + options + scratch_.File("replay.csv"));
+  const CliRun replay =
+      RunHil("capture --probe lpm01a --connect replay:" + scratch_.File("raw.bin") + options +
+             scratch_.File("replay.csv"));
   ASSERT_EQ(replay.exit_code, 0) << replay.output;
   const std::string csv = ReadText(scratch_.File("live.csv"));
   EXPECT_GT(std::count(csv.begin(), csv.end(), '\n'), 1000);
