@@ -243,15 +243,16 @@ void Daemon::Configure(httplib::Server& server) {
   const DaemonLimits& limits = config_.limits;
   server.set_socket_options(ExclusiveSocketOptions);
   server.set_payload_max_length(limits.body_bytes);
-  // Every open event stream holds a thread; the rest of the pool always
-  // serves /health and the other requests.
-  const size_t threads = limits.event_streams + 16;
+  // Every open event stream holds a thread, and so does every kept-alive
+  // connection while it lasts: the rest of the pool always serves /health
+  // and the other requests.
+  const size_t threads = limits.event_streams + 64;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // An idle keep-alive connection holds a thread too: let it go soon.
   server.set_keep_alive_timeout(2);
-  // ...but a client polling /health keeps its connection rather than
-  // reconnecting every fifth request (a race cpp-httplib's client loses).
-  server.set_keep_alive_max_count(1000);
+  // ...and a client polling /health keeps its connection for a while
+  // rather than reconnecting every few requests.
+  server.set_keep_alive_max_count(100);
   server.set_read_timeout(10, 0);
   server.set_write_timeout(10, 0);
   // Errors the routes do not answer themselves (404 of an unknown path,
