@@ -31,7 +31,8 @@ packages=(
   # host toolchain and build
   g++ cmake ninja-build pkg-config clang-format git
   # DUT firmware and the virtual bench
-  gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib binutils-arm-none-eabi
+  qemu-system-arm
   # flashing and hardware access
   openocd libserialport-dev libusb-1.0-0-dev libgpiod-dev
   # host libraries
@@ -73,6 +74,12 @@ fi
 [ "$packages_only" -eq 1 ] && exit 0
 
 echo "setup.sh: configuring and building in $build_dir"
-cmake -S "$here" -B "$build_dir" -G Ninja -DHIL_SANITIZE="$sanitize"
+# TensorFlow Lite Micro from the pinned local tree when there is one (CI,
+# offline machines); otherwise CMake fetches the same commits.
+tflm_sources=()
+if [ -d "$here/../shared/third_party/tflite-micro" ]; then
+  tflm_sources=(-DHIL_TFLM_SOURCE_DIR="$here/../shared/third_party")
+fi
+cmake -S "$here" -B "$build_dir" -G Ninja -DHIL_SANITIZE="$sanitize" "${tflm_sources[@]}"
 cmake --build "$build_dir"
 echo "setup.sh: done. Try: $build_dir/bin/hil dut --board mps2-an386"

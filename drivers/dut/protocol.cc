@@ -141,6 +141,11 @@ Result<HarnessInfo> ParseHarnessInfo(const Reply& reply) {
     if (!value.ok()) return value.error();
     info.*field.field = *value;
   }
+  if (std::optional<std::string> arena = reply.Bracketed("m-hil-info-arena-bytes-")) {
+    std::optional<uint32_t> bytes = ParseInteger<uint32_t>(*arena);
+    if (!bytes) return Malformed(reply, "m-hil-info-arena-bytes-[" + *arena + "] is not a number");
+    info.arena_bytes = *bytes;
+  }
   return info;
 }
 

@@ -265,6 +265,11 @@ static void command_info(char **tokens, size_t count) {
   out_text("m-hil-info-input-bytes-[");
   out_u32(the_workload.input_bytes);
   out_line("]");
+  if (the_workload.arena_used != 0) {
+    out_text("m-hil-info-arena-bytes-[");
+    out_u32(the_workload.arena_used());
+    out_line("]");
+  }
 }
 
 static void command_layers(char **tokens, size_t count) {

@@ -4,18 +4,29 @@
 #include "workload.h"
 
 static int layer_pin_level;
+static int marking_layers;
+
+void inference_layer_start(uint32_t layer) {
+  /* The layer pin marks boundaries between layers, not their ends: an
+   * inference of L layers gives L - 1 toggles while the inference pin is
+   * high, and the pin's level carries over between inferences. */
+  if (marking_layers && layer != 0) {
+    layer_pin_level = !layer_pin_level;
+    board_pin_write(BOARD_PIN_LAYER, layer_pin_level);
+  }
+}
 
 static void run_layers(int toggle_layer_pin) {
-  for (uint32_t layer = 0; layer < the_workload.layer_count; ++layer) {
-    /* The layer pin marks boundaries between layers, not their ends: an
-     * inference of L layers gives L - 1 toggles while the inference pin is
-     * high, and the pin's level carries over between inferences. */
-    if (toggle_layer_pin && layer != 0) {
-      layer_pin_level = !layer_pin_level;
-      board_pin_write(BOARD_PIN_LAYER, layer_pin_level);
+  marking_layers = toggle_layer_pin;
+  if (the_workload.run_inference != 0) {
+    the_workload.run_inference();
+  } else {
+    for (uint32_t layer = 0; layer < the_workload.layer_count; ++layer) {
+      inference_layer_start(layer);
+      the_workload.run_layer(layer);
     }
-    the_workload.run_layer(layer);
   }
+  marking_layers = 0;
 }
 
 void inference_warmup(uint32_t count) {

@@ -28,7 +28,18 @@ struct workload {
   /* Optional: output value i as the network computed it (int8), so the
    * host can compare bits rather than three decimals (m-hil-raw-[...]). */
   int32_t (*output_raw)(uint32_t index);
+  /* Optional: a framework that runs the whole network in one call (TFLM's
+   * interpreter) instead of layer by layer. It calls
+   * inference_layer_start(i) as layer i begins, so the harness still marks
+   * each boundary on the layer pin. */
+  void (*run_inference)(void);
+  /* Optional: bytes of working memory the network really used (TFLM's
+   * arena_used_bytes), reported by hil-info; 0 when not known. */
+  uint32_t (*arena_used)(void);
 };
+
+/* Called by a run_inference workload at the start of each layer. */
+void inference_layer_start(uint32_t layer);
 
 /* Provided by exactly one workload linked into the firmware. */
 extern const struct workload the_workload;

@@ -42,6 +42,8 @@ static float model_output(uint32_t index) {
   return (float)(model_output_raw(index) - hil_model.output_zero_point) * hil_model.output_scale;
 }
 
+static uint32_t model_arena_used(void) { return HIL_MODEL_ARENA_BYTES; }
+
 const struct workload the_workload = {
     .model_id = HIL_MODEL_ID,
     .kernels = nn_kernels,
@@ -55,4 +57,5 @@ const struct workload the_workload = {
     .run_layer = model_run_layer,
     .output = model_output,
     .output_raw = model_output_raw,
+    .arena_used = model_arena_used,
 };

@@ -16,6 +16,9 @@
 extern uint32_t __stack_top;
 extern uint32_t __data_load, __data_start, __data_end;
 extern uint32_t __bss_start, __bss_end;
+/* Static constructors of C++ workloads (TFLM); empty in C images. */
+extern void (*__init_array_start[])(void);
+extern void (*__init_array_end[])(void);
 
 int main(void);
 void Reset_Handler(void);
@@ -81,5 +84,9 @@ void Reset_Handler(void) {
   memset(&__bss_start, 0, (size_t)((char *)&__bss_end - (char *)&__bss_start));
 
   board_init();
+  for (void (**constructor)(void) = __init_array_start; constructor != __init_array_end;
+       ++constructor) {
+    (*constructor)();
+  }
   board_exit(main());
 }

@@ -562,8 +562,15 @@ Result<Model> ReadTflite(std::span<const uint8_t> bytes, const std::string& name
 Result<Model> ReadTfliteFile(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) return ConfigurationError("cannot read the model " + path);
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
-                                   std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes;
+  char buffer[65536];
+  while (file.read(buffer, sizeof buffer) || file.gcount() > 0) {
+    bytes.insert(bytes.end(), buffer, buffer + file.gcount());
+    if (bytes.size() > kMaxTfliteBytes) {
+      return ConfigurationError("the model " + path + " is over " +
+                                std::to_string(kMaxTfliteBytes >> 20) + " MiB");
+    }
+  }
   return ReadTflite(bytes, path);
 }
 

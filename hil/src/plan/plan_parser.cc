@@ -390,6 +390,29 @@ void ReadNetworks(Reader& reader, const YAML::Node& node, std::vector<Network>& 
   }
 }
 
+// Each framework has its own kernel sets; a set of the other framework is
+// named as such, with the choices this one has.
+void ReadKernels(Reader& reader, const YAML::Node& settings, const std::string& where,
+                 Configuration& configuration) {
+  const bool tflm = configuration.framework == "tflm";
+  const std::vector<std::string> own =
+      tflm ? std::vector<std::string>{"reference", "cmsis-nn"}
+           : std::vector<std::string>{"reference", "simd"};
+  const YAML::Node node = settings["kernels"];
+  if (node && node.IsScalar()) {
+    const std::string value = node.Scalar();
+    if (value == (tflm ? "simd" : "cmsis-nn")) {
+      reader.Problem(node, where + ".kernels is " + Quote(value) + ", a kernel set of " +
+                               (tflm ? "hil's runtime (framework: hil)" : "framework: tflm") +
+                               "; with framework " + configuration.framework +
+                               " the kernels are " + Join(own) +
+                               (tflm ? "" : " (or set framework: tflm for CMSIS-NN)"));
+      return;
+    }
+  }
+  reader.Choice(settings, "kernels", where, own, configuration.kernels);
+}
+
 void ReadConfigurations(Reader& reader, const YAML::Node& node,
                         std::vector<Configuration>& configurations) {
   if (!node.IsMap() || node.size() == 0) {
@@ -415,9 +438,11 @@ void ReadConfigurations(Reader& reader, const YAML::Node& node,
       continue;
     }
     if (!reader.Mapping(settings, where,
-                        {"optimisation", "kernels", "number_format", "fpu", "defines", "firmware"}))
+                        {"framework", "optimisation", "kernels", "number_format", "fpu",
+                         "defines", "firmware"}))
       continue;
-    reader.Choice(settings, "kernels", where, {"reference", "simd"}, configuration.kernels);
+    reader.Choice(settings, "framework", where, {"hil", "tflm"}, configuration.framework);
+    ReadKernels(reader, settings, where, configuration);
     reader.Choice(settings, "number_format", where, {"int8", "float32"},
                   configuration.number_format);
     std::string fpu = "on";

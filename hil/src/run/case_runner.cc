@@ -360,6 +360,11 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
   Result<std::vector<dut::Layer>> layers = dut.link->Layers();
   if (!layers.ok()) return dut.explain(layers.error());
   for (const dut::Layer& layer : *layers) result.layer_ops.push_back(layer.op);
+  // Plain MLPerf Tiny firmware has no hil-info: then neither is known.
+  if (Result<dut::HarnessInfo> info = dut.link->Info(); info.ok()) {
+    result.kernels = info->kernels;
+    result.arena_bytes = info->arena_bytes;
+  }
   measure::MeasureOptions measure_options;
   measure_options.sample_rate_hz = probe.info().sample_rate_hz;
   measure_options.triggers = dut.triggers;

@@ -186,6 +186,7 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
     request.defines = c.configuration->defines;
     request.prebuilt = c.configuration->firmware;
     request.model = c.network->model;
+    request.framework = c.configuration->framework;
     request.kernels = c.configuration->kernels;
     request.number_format = c.configuration->number_format;
     request.fpu = c.configuration->fpu;

@@ -16,10 +16,13 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <utility>
 
 #include "drivers/flash/elf_image.h"
 #include "hil/boards.h"
 #include "hil/model/emit_c.h"
+#include "hil/model/emit_tflm.h"
+#include "hil/model/tflite_reader.h"
 #include "hil/model/lowering.h"
 
 extern char** environ;
@@ -101,7 +104,8 @@ std::string Tail(const std::string& path, size_t lines) {
 std::string ConfigurationKey(const FirmwareRequest& request, const std::string& model_digest) {
   std::string key = request.optimisation.substr(request.optimisation.find_first_not_of('-'));
   if (!model_digest.empty()) {
-    key = model_digest.substr(0, 12) + "_" + request.kernels + "_" + request.number_format + "_" +
+    key = model_digest.substr(0, 12) + (request.framework == "tflm" ? "_tflm" : "") + "_" +
+          request.kernels + "_" + request.number_format + "_" +
           key;
   }
   if (!request.fpu) key += "_softfp";
@@ -113,7 +117,58 @@ std::string ConfigurationKey(const FirmwareRequest& request, const std::string& 
   return safe + "-" + std::to_string(std::hash<std::string>{}(identity) % 1000000007);
 }
 
+// An exclusive flock on FOLDER/build.lock, held while it lives.
+class FolderLock {
+ public:
+  static Result<FolderLock> Take(const fs::path& folder) {
+    const std::string path = (folder / "build.lock").string();
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return InfrastructureError("cannot open " + path + ": " + std::strerror(errno));
+    while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+    }
+    return FolderLock(fd);
+  }
+  FolderLock(FolderLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  FolderLock& operator=(FolderLock&&) = delete;
+  ~FolderLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  explicit FolderLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+Result<std::vector<uint8_t>> ReadWholeFile(const std::string& path, size_t limit) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return ConfigurationError("cannot read " + path);
+  std::vector<uint8_t> bytes;
+  char buffer[65536];
+  while (file.read(buffer, sizeof buffer) || file.gcount() > 0) {
+    bytes.insert(bytes.end(), buffer, buffer + file.gcount());
+    if (bytes.size() > limit) {
+      return ConfigurationError(path + " is over " + std::to_string(limit) + " bytes");
+    }
+  }
+  return bytes;
+}
+
 }  // namespace
+
+std::string TflmSourceRoot() {
+  std::string root = HIL_TFLM_ROOT;
+  if (const char* text = std::getenv("HIL_TFLM_ROOT"); text != nullptr && *text != '\0') {
+    root = text;
+  }
+  if (root.empty()) return "";
+  std::error_code error;
+  const fs::path absolute = fs::weakly_canonical(root, error);
+  if (error ||
+      !fs::exists(absolute / "tflite-micro/tensorflow/lite/micro/micro_interpreter.cc", error)) {
+    return "";
+  }
+  return absolute.string();
+}
 
 Result<std::string> Sha256OfFile(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
@@ -149,6 +204,145 @@ FirmwareBuilder::FirmwareBuilder(std::string cache_dir) : cache_dir_(std::move(c
   }
 }
 
+Result<std::string> FirmwareBuilder::CompileModel(
+    const FirmwareRequest& request, const std::string& digest,
+    const std::function<void(const std::string&)>& progress) {
+  // Keyed by content, framework, number format and the compiler's output
+  // format, so a newer hil never links sources an older one emitted.
+  const bool as_float = request.number_format == "float32";
+  const bool tflm = request.framework == "tflm";
+  const std::string suffix =
+      std::string(tflm ? "-tflm" : "") + (as_float ? "-float32" : "-int8") + "-v" +
+      std::to_string(tflm ? model::kEmitTflmFormatVersion : model::kEmitFormatVersion);
+  const std::string model_dir =
+      (fs::path(cache_dir_) / "models" / (digest.substr(0, 16) + suffix)).string();
+  // The file each emitter writes last: a folder without it is incomplete.
+  const std::string last_file = tflm ? "tflm_kernels.txt" : "model_data.c";
+  if (fs::exists(fs::path(model_dir) / last_file)) return model_dir;
+  if (progress) progress("compiling " + request.model + (tflm ? " for TFLM" : ""));
+  // Written aside and renamed into place: an entry exists whole or not at
+  // all, so a compile killed halfway is never trusted later, and two
+  // writers at once leave one complete entry.
+  const std::string staging = model_dir + ".partial-" + std::to_string(::getpid()) + "-" +
+                              std::to_string(reinterpret_cast<uintptr_t>(&request));
+  std::error_code ignored;
+  fs::remove_all(staging, ignored);
+  const std::string id = fs::path(request.model).stem().string();
+  if (tflm) {
+    Result<model::Model> read = model::ReadTfliteFile(request.model);
+    if (!read.ok()) return read.error().WithContext(request.model);
+    Result<std::vector<uint8_t>> bytes = ReadWholeFile(request.model, model::kMaxTfliteBytes);
+    if (!bytes.ok()) return bytes.error();
+    HIL_RETURN_IF_ERROR(model::EmitTflm(*read, *bytes, id, staging));
+  } else {
+    Result<std::unique_ptr<model::LoweredModel>> lowered = model::LowerFile(
+        request.model, id, as_float ? model::NumberFormat::kFloat32 : model::NumberFormat::kInt8);
+    if (!lowered.ok()) return lowered.error().WithContext(request.model);
+    HIL_RETURN_IF_ERROR(model::EmitC(**lowered, staging));
+  }
+  // A folder without its last file is what the old, unstaged writer left
+  // when killed: never an entry.
+  if (!fs::exists(fs::path(model_dir) / last_file)) fs::remove_all(model_dir, ignored);
+  std::error_code moved;
+  fs::rename(staging, model_dir, moved);
+  if (moved) {
+    fs::remove_all(staging, ignored);
+    if (!fs::exists(fs::path(model_dir) / last_file)) {
+      return InfrastructureError("cannot place the compiled model in " + model_dir + ": " +
+                                 moved.message());
+    }
+  }
+  return model_dir;
+}
+
+Result<std::vector<std::string>> FirmwareBuilder::BuildTflm(
+    const FirmwareRequest& request, const std::string& model_dir,
+    const std::function<void(const std::string&)>& progress) {
+  const std::string root = TflmSourceRoot();
+  if (root.empty()) {
+    return ConfigurationError(
+        "framework tflm needs TensorFlow Lite Micro's sources, and this hil was configured "
+        "without them: reconfigure with -DHIL_TFLM_SOURCE_DIR=DIR (a tree laid out as "
+        "../shared/third_party, see README), or let CMake fetch the pinned commits, or set "
+        "HIL_TFLM_ROOT=DIR");
+  }
+  std::vector<std::string> groups;
+  {
+    std::ifstream list(fs::path(model_dir) / "tflm_kernels.txt");
+    std::string group;
+    while (std::getline(list, group)) {
+      if (!group.empty()) groups.push_back(group);
+    }
+  }
+  // One library tree per board, optimisation and FPU setting (and source
+  // trees); both kernel sets live in it, sharing the interpreter.
+  std::string key = request.board + "_" +
+                    request.optimisation.substr(request.optimisation.find_first_not_of('-')) +
+                    (request.fpu ? "" : "_softfp");
+  std::string safe;
+  for (char c : key) safe += std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? c : '-';
+  const std::string identity = std::string(HIL_FIRMWARE_SOURCE_DIR) + "\n" + root + "\n" + key;
+  const fs::path dir = fs::path(cache_dir_) / "tflm" /
+                       (safe + "-" + std::to_string(std::hash<std::string>{}(identity) % 1000000007));
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) return InfrastructureError("cannot create " + dir.string() + ": " + error.message());
+  Result<FolderLock> lock = FolderLock::Take(dir);
+  if (!lock.ok()) return lock.error();
+
+  std::vector<std::string> targets;
+  const std::string set = request.kernels == "cmsis-nn" ? "cmsis-nn" : "reference";
+  for (const std::string& group : groups) targets.push_back("tflm_" + set + "_" + group);
+  targets.push_back("tflm_core");
+  if (set == "cmsis-nn") targets.push_back("cmsis_nn");
+  std::vector<std::string> libraries;
+  size_t missing = 0;
+  for (const std::string& target : targets) {
+    libraries.push_back((dir / ("lib" + target + ".a")).string());
+    if (!fs::exists(libraries.back())) ++missing;
+  }
+  const std::string log = (dir / "build.log").string();
+  std::ofstream(log, std::ios::trunc).close();
+  const auto started = std::chrono::steady_clock::now();
+  if (missing != 0 && progress) {
+    progress("building TFLM (" + set + " kernels, " + std::to_string(missing) + " of " +
+             std::to_string(targets.size()) + " libraries) for " + request.board + " with " +
+             request.optimisation + " (log " + log + ")");
+  }
+  if (!fs::exists(dir / "build.ninja")) {
+    Result<int> configured = RunLogged(
+        {"cmake", "-S", HIL_FIRMWARE_SOURCE_DIR "/tflm", "-B", dir.string(), "-G", "Ninja",
+         "-DCMAKE_TOOLCHAIN_FILE=" HIL_FIRMWARE_SOURCE_DIR "/toolchain/arm-none-eabi.cmake",
+         "-DCMAKE_BUILD_TYPE=Release", "-DHIL_TFLM_ROOT=" + root, "-DHIL_TFLM_BOARD=" + request.board,
+         "-DHIL_FW_OPT=" + request.optimisation,
+         std::string("-DHIL_FW_FPU=") + (request.fpu ? "ON" : "OFF")},
+        log);
+    if (!configured.ok()) return configured.error();
+    if (*configured != 0) {
+      std::error_code ignored;
+      fs::remove(dir / "build.ninja", ignored);  // configure again next time
+      return ConfigurationError("configuring TFLM from " + root + " failed (" + log +
+                                "):" + Tail(log, 8));
+    }
+  }
+  std::vector<std::string> build = {"cmake", "--build", dir.string(), "--target"};
+  build.insert(build.end(), targets.begin(), targets.end());
+  Result<int> built = RunLogged(build, log);
+  if (!built.ok()) return built.error();
+  if (*built != 0) {
+    return ConfigurationError("TFLM does not build for " + request.board + " with " +
+                              request.optimisation + " (" + log + "):" + Tail(log, 12));
+  }
+  if (missing != 0 && progress) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1f",
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    progress("built TFLM for " + request.board + " " + request.optimisation + " (" + set +
+             " kernels: " + std::to_string(groups.size()) + " kernel groups) in " + seconds + " s");
+  }
+  return libraries;
+}
+
 Result<std::string> FirmwareBuilder::Build(
     const FirmwareRequest& request, const std::function<void(const std::string&)>& progress) {
   // A model is compiled once per file content, into the cache.
@@ -157,40 +351,16 @@ Result<std::string> FirmwareBuilder::Build(
     Result<std::string> digest = Sha256OfFile(request.model);
     if (!digest.ok()) return digest.error();
     model_digest = *digest;
-    // Keyed by content, number format and the compiler's output format, so
-    // a newer hil never links sources an older one emitted.
-    const bool as_float = request.number_format == "float32";
-    model_dir = (fs::path(cache_dir_) / "models" /
-                 (model_digest.substr(0, 16) + (as_float ? "-float32" : "-int8") + "-v" +
-                  std::to_string(model::kEmitFormatVersion)))
-                    .string();
-    if (!fs::exists(fs::path(model_dir) / "model_data.c")) {
-      if (progress) progress("compiling " + request.model);
-      Result<std::unique_ptr<model::LoweredModel>> lowered =
-          model::LowerFile(request.model, fs::path(request.model).stem().string(),
-                           as_float ? model::NumberFormat::kFloat32 : model::NumberFormat::kInt8);
-      if (!lowered.ok()) return lowered.error().WithContext(request.model);
-      // Written aside and renamed into place: an entry exists whole or not
-      // at all, so a compile killed halfway is never trusted later, and two
-      // writers at once leave one complete entry.
-      const std::string staging = model_dir + ".partial-" + std::to_string(::getpid()) + "-" +
-                                  std::to_string(reinterpret_cast<uintptr_t>(&request));
-      std::error_code ignored;
-      fs::remove_all(staging, ignored);
-      HIL_RETURN_IF_ERROR(model::EmitC(**lowered, staging));
-      // A folder without its last file is what the old, unstaged writer
-      // left when killed: never an entry.
-      if (!fs::exists(fs::path(model_dir) / "model_data.c")) fs::remove_all(model_dir, ignored);
-      std::error_code moved;
-      fs::rename(staging, model_dir, moved);
-      if (moved) {
-        fs::remove_all(staging, ignored);
-        if (!fs::exists(fs::path(model_dir) / "model_data.c")) {
-          return InfrastructureError("cannot place the compiled model in " + model_dir + ": " +
-                                     moved.message());
-        }
-      }
-    }
+    Result<std::string> compiled = CompileModel(request, model_digest, progress);
+    if (!compiled.ok()) return compiled.error();
+    model_dir = *compiled;
+  }
+  std::string tflm_libraries;
+  if (request.framework == "tflm") {
+    Result<std::vector<std::string>> libraries = BuildTflm(request, model_dir, progress);
+    if (!libraries.ok()) return libraries.error();
+    for (const std::string& library : *libraries)
+      tflm_libraries += (tflm_libraries.empty() ? "" : ";") + library;
   }
   const fs::path dir =
       fs::path(cache_dir_) / "firmware" / ConfigurationKey(request, model_digest) / request.board;
@@ -199,16 +369,8 @@ Result<std::string> FirmwareBuilder::Build(
   if (error) return InfrastructureError("cannot create " + dir.string() + ": " + error.message());
   // One build per folder at a time: two benches asking for the same
   // configuration wait for each other instead of writing one tree at once.
-  const std::string lock_path = (dir / "build.lock").string();
-  const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock < 0)
-    return InfrastructureError("cannot open " + lock_path + ": " + std::strerror(errno));
-  struct Unlock {
-    int fd;
-    ~Unlock() { ::close(fd); }
-  } unlock{lock};
-  while (::flock(lock, LOCK_EX) != 0 && errno == EINTR) {
-  }
+  Result<FolderLock> lock = FolderLock::Take(dir);
+  if (!lock.ok()) return lock.error();
   const std::string log = (dir / "build.log").string();
   std::ofstream(log, std::ios::trunc).close();  // this build's messages only
   std::string defines;
@@ -222,7 +384,9 @@ Result<std::string> FirmwareBuilder::Build(
                  "-DCMAKE_TOOLCHAIN_FILE=" HIL_FIRMWARE_SOURCE_DIR "/toolchain/arm-none-eabi.cmake",
                  "-DCMAKE_BUILD_TYPE=Release", "-DHIL_FW_OPT=" + request.optimisation,
                  "-DHIL_FW_DEFINES=" + defines, "-DHIL_FW_QEMU_BOARDS=" + request.board,
-                 "-DHIL_FW_MODEL_DIR=" + model_dir, "-DHIL_FW_KERNELS=" + request.kernels,
+                 "-DHIL_FW_MODEL_DIR=" + model_dir, "-DHIL_FW_FRAMEWORK=" + request.framework,
+                 "-DHIL_FW_KERNELS=" + request.kernels, "-DHIL_TFLM_ROOT=" + TflmSourceRoot(),
+                 "-DHIL_FW_TFLM_LIBS=" + tflm_libraries,
                  std::string("-DHIL_FW_FPU=") + (request.fpu ? "ON" : "OFF"),
                  "-DHIL_FW_HARDWARE_BOARDS=", "-DHIL_FW_SCALING_BOARDS="},
                 log);

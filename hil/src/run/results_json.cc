@@ -46,6 +46,7 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
   json["network"] = r.network;
   json["configuration"] = r.configuration;
   json["board"] = r.board;
+  json["kernels"] = r.kernels;
   json["status"] = r.status;
   json["error"] =
       r.error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.error);
@@ -63,6 +64,7 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
   json["firmware"] = {{"text_bytes", r.firmware.text_bytes},
                       {"data_bytes", r.firmware.data_bytes},
                       {"bss_bytes", r.firmware.bss_bytes},
+                      {"arena_bytes", r.arena_bytes},
                       {"sha256", r.firmware.sha256}};
   const Verification& v = r.verification;
   nlohmann::ordered_json verification;

@@ -21,4 +21,7 @@ Result<Model> ReadTflite(std::span<const uint8_t> bytes, const std::string& name
 
 Result<Model> ReadTfliteFile(const std::string& path);
 
+// The largest .tflite file hil reads (64 MiB): far beyond any MCU's flash.
+inline constexpr size_t kMaxTfliteBytes = size_t{64} << 20;
+
 }  // namespace hil::model

@@ -42,8 +42,9 @@ struct Network {
 
 struct Configuration {
   std::string name;
+  std::string framework = "hil";       // NN runtime for model networks: hil | tflm
   std::string optimisation = "-O2";    // the firmware's optimisation flags
-  std::string kernels = "reference";   // NN kernels for model networks: reference | simd
+  std::string kernels = "reference";   // hil: reference | simd; tflm: reference | cmsis-nn
   std::string number_format = "int8";  // int8 | float32 (the model's float twin)
   bool fpu = true;                     // off: every board built with -mfloat-abi=soft
   std::vector<std::string> defines;    // extra -D definitions

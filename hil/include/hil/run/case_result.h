@@ -64,6 +64,8 @@ struct CaseResult {
   Firmware firmware;
   measure::CaseFigures figures;
   std::vector<std::string> layer_ops;  // from the harness's layers%
+  std::string kernels;                 // as the harness names them (hil-info%), e.g. tflm-cmsis-nn
+  uint32_t arena_bytes = 0;            // working memory the network used (hil-info%); 0: unknown
   TraceSnippet trace;
   std::vector<float> outputs;
   Verification verification;

@@ -19,7 +19,8 @@ struct FirmwareRequest {
   std::vector<std::string> defines;
   std::string prebuilt;  // used as is when set
   std::string model;     // a .tflite file: compiled, and linked as the "model" workload
-  std::string kernels = "reference";   // the NN kernel set a model is built with
+  std::string framework = "hil";       // the model's runtime: hil (firmware/nn) or tflm
+  std::string kernels = "reference";   // the kernel set: reference|simd (hil), reference|cmsis-nn (tflm)
   std::string number_format = "int8";  // int8, or float32: the model's float twin
   bool fpu = true;                     // false: built with -mfloat-abi=soft
 };
@@ -48,8 +49,22 @@ class FirmwareBuilder {
  private:
   Result<std::string> Build(const FirmwareRequest& request,
                             const std::function<void(const std::string&)>& progress);
+  // The model's sources in the cache, compiled once per content, framework
+  // and number format; returns the folder.
+  Result<std::string> CompileModel(const FirmwareRequest& request, const std::string& digest,
+                                   const std::function<void(const std::string&)>& progress);
+  // TFLM's libraries for the request's board, optimisation and FPU, with the
+  // kernel groups the compiled model names; returns their paths, in link
+  // order.
+  Result<std::vector<std::string>> BuildTflm(
+      const FirmwareRequest& request, const std::string& model_dir,
+      const std::function<void(const std::string&)>& progress);
   std::string cache_dir_;
 };
+
+// The TFLM source tree hil was configured with (HIL_TFLM_SOURCE_DIR, or the
+// pinned commits CMake fetched), or $HIL_TFLM_ROOT; empty when there is none.
+std::string TflmSourceRoot();
 
 // Hex SHA-256 of a file's bytes. Errors: configuration (unreadable).
 Result<std::string> Sha256OfFile(const std::string& path);

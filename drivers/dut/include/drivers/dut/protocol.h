@@ -62,6 +62,9 @@ struct HarnessInfo {
   std::string window_style;
   uint32_t db_capacity = 0;
   uint32_t input_bytes = 0;
+  // Working memory the network used (m-hil-info-arena-bytes; optional):
+  // TFLM's arena_used_bytes, or hil's planned arena. 0 when not reported.
+  uint32_t arena_bytes = 0;
 };
 
 struct Layer {
