@@ -9,18 +9,21 @@
 #   --packages-only   install packages, do not build
 #   --build-dir DIR   build somewhere else than ./build
 #   --sanitize LIST   build the host code with sanitizers, e.g. address,undefined
+#   -- ARGS...        pass the rest to cmake, e.g. -- -DHIL_PREBUILT_FIRMWARE_DIR=build/firmware
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build_dir="$here/build"
 packages_only=0
 sanitize=""
+cmake_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
+    --) shift; cmake_args=("$@"); break ;;
     --packages-only) packages_only=1 ;;
     --build-dir) build_dir="$2"; shift ;;
     --sanitize) sanitize="$2"; shift ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -80,6 +83,7 @@ tflm_sources=()
 if [ -d "$here/../shared/third_party/tflite-micro" ]; then
   tflm_sources=(-DHIL_TFLM_SOURCE_DIR="$here/../shared/third_party")
 fi
-cmake -S "$here" -B "$build_dir" -G Ninja -DHIL_SANITIZE="$sanitize" "${tflm_sources[@]}"
+cmake -S "$here" -B "$build_dir" -G Ninja -DHIL_SANITIZE="$sanitize" "${tflm_sources[@]}" \
+  "${cmake_args[@]}"
 cmake --build "$build_dir"
 echo "setup.sh: done. Try: $build_dir/bin/hil dut --board mps2-an386"

@@ -23,6 +23,8 @@
 #include "hil/model/emit_c.h"
 #include "hil/model/emit_tflm.h"
 #include "hil/model/tflite_reader.h"
+#include "hil/model/tflite_writer.h"
+#include "hil/model/to_float.h"
 #include "hil/model/lowering.h"
 
 extern char** environ;
@@ -233,7 +235,15 @@ Result<std::string> FirmwareBuilder::CompileModel(
     if (!read.ok()) return read.error().WithContext(request.model);
     Result<std::vector<uint8_t>> bytes = ReadWholeFile(request.model, model::kMaxTfliteBytes);
     if (!bytes.ok()) return bytes.error();
-    HIL_RETURN_IF_ERROR(model::EmitTflm(*read, *bytes, id, staging));
+    if (as_float) {
+      // TFLM runs the float twin from a .tflite file hil writes.
+      const model::Model twin = model::ToFloat32(*read);
+      Result<std::vector<uint8_t>> written = model::WriteTflite(twin);
+      if (!written.ok()) return written.error().WithContext(request.model);
+      HIL_RETURN_IF_ERROR(model::EmitTflm(twin, *written, id, staging));
+    } else {
+      HIL_RETURN_IF_ERROR(model::EmitTflm(*read, *bytes, id, staging));
+    }
   } else {
     Result<std::unique_ptr<model::LoweredModel>> lowered = model::LowerFile(
         request.model, id, as_float ? model::NumberFormat::kFloat32 : model::NumberFormat::kInt8);

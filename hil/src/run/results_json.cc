@@ -70,6 +70,8 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
   nlohmann::ordered_json verification;
   verification["outputs_match"] =
       v.outputs_match ? nlohmann::ordered_json(*v.outputs_match) : nlohmann::ordered_json(nullptr);
+  verification["outputs_compared"] = v.outputs_compared;
+  verification["max_output_error"] = v.max_output_error;
   verification["samples_lost"] = v.samples_lost;
   verification["layer_sum_error_pct"] = v.layer_sum_error_pct;
   verification["latency_crosscheck_error_pct"] = v.latency_crosscheck_error_pct;

@@ -23,6 +23,12 @@ struct Verification {
   // Null until a host reference exists for the network (issue 8 brings
   // the reference runtime); the outputs are still stored.
   std::optional<bool> outputs_match;
+  // How outputs were compared: "bits" (every output bit for bit), or
+  // "relative 1e-5" for a float32 network on TFLM, whose kernels sum in
+  // another order and use the C library's expf (see MEASUREMENT.md).
+  std::string outputs_compared = "bits";
+  // The largest |host - device| over every compared output, as real values.
+  double max_output_error = 0;
   uint64_t samples_lost = 0;
   double layer_sum_error_pct = 0;
   double latency_crosscheck_error_pct = 0;
