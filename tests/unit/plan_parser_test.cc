@@ -113,6 +113,49 @@ TEST_F(PlanParserTest, SimdKernelsWithFloat32AreRefusedAtTheKernelsKey) {
       5, 22, "must be one of int8, float32 (did you mean 'float32'?)");
 }
 
+TEST_F(PlanParserTest, FrameworkAxisReadsTflmWithItsOwnKernelSets) {
+  Result<Plan> plan = Parse(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
+      "configurations:\n"
+      "  hil-simd: {kernels: simd}\n"
+      "  tflm-ref: {framework: tflm}\n"
+      "  tflm-cmsis: {framework: tflm, kernels: cmsis-nn, optimisation: -Os, fpu: 'off'}\n"
+      "  tflm-float: {framework: tflm, number_format: float32}\n");
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  ASSERT_EQ(plan->configurations.size(), 4u);
+  EXPECT_EQ(plan->configurations[0].framework, "hil");
+  EXPECT_EQ(plan->configurations[0].kernels, "simd");
+  EXPECT_EQ(plan->configurations[1].framework, "tflm");
+  EXPECT_EQ(plan->configurations[1].kernels, "reference");
+  EXPECT_EQ(plan->configurations[2].kernels, "cmsis-nn");
+  EXPECT_EQ(plan->configurations[2].optimisation, "-Os");
+  EXPECT_FALSE(plan->configurations[2].fpu);
+  EXPECT_EQ(plan->configurations[3].number_format, "float32");
+}
+
+TEST_F(PlanParserTest, AKernelSetOfTheOtherFrameworkIsNamedAsSuch) {
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
+      "configurations:\n  t: {framework: tflm, kernels: simd}\n",
+      5, 33,
+      "configurations.t.kernels is 'simd', a kernel set of hil's runtime (framework: hil); with "
+      "framework tflm the kernels are reference, cmsis-nn");
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
+      "configurations:\n  h: {kernels: cmsis-nn}\n",
+      5, 16,
+      "configurations.h.kernels is 'cmsis-nn', a kernel set of framework: tflm; with framework "
+      "hil the kernels are reference, simd (or set framework: tflm for CMSIS-NN)");
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
+      "configurations:\n  t: {framework: tflite}\n",
+      5, 18, "configurations.t.framework is 'tflite'; it must be one of hil, tflm");
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
+      "configurations:\n  t: {framework: tflm, kernels: cmsis}\n",
+      5, 33, "configurations.t.kernels is 'cmsis'; it must be one of reference, cmsis-nn");
+}
+
 // Ten kinds of malformed plan, each at its exact position.
 
 TEST_F(PlanParserTest, BadYaml) {

@@ -292,8 +292,18 @@ Result<std::unique_ptr<LoweredModel>> Lower(const Model& model, const std::strin
       l.per_channel = scales > 1;
       std::vector<int32_t> multipliers(scales), shifts(scales);
       for (size_t c = 0; c < scales; ++c) {
-        QuantizeMultiplier(Scale(input) * Scale(filter, c) / Scale(output), multipliers[c],
-                           shifts[c]);
+        // TFLM's rule, which defines the bits: per channel (and for every
+        // convolution) the scales multiply in double; a fully connected
+        // layer with one filter scale multiplies input and filter scales in
+        // float first (GetQuantizedConvolutionMultipler). The two differ in
+        // the multiplier's last bits, enough to move an output that sits
+        // next to a rounding tie (MLPerf's anomaly detection, final layer).
+        const double product =
+            kind == NN_FULLY_CONNECTED && scales == 1
+                ? static_cast<double>(static_cast<float>(Scale(input)) *
+                                      static_cast<float>(Scale(filter, c)))
+                : Scale(input) * Scale(filter, c);
+        QuantizeMultiplier(product / Scale(output), multipliers[c], shifts[c]);
       }
       // Each tap adds at most |input - zero point| x |weight| <= 255 x 128.
       int64_t bias_max = 0;
@@ -571,6 +581,18 @@ Result<std::unique_ptr<LoweredModel>> Lower(const Model& model, const std::strin
         if (is_float) {
           l.op = NN_LOOKUP;  // a float clamp
           FloatRange(clamp, l.fact_min, l.fact_max);
+          break;
+        }
+        if (op.kind == OpKind::kRelu6) {
+          // TFLM's int8 RELU6 (which defines the bits, unlike TFLite's):
+          // the input's value clamped to zero and six in the input's own
+          // quantisation, and copied; no requantisation to the output.
+          const int32_t zero = ZeroPoint(input);
+          // (Bounded before the cast: a tiny scale puts six far outside int8.)
+          const float six_steps =
+              std::min(std::round(6.0f / static_cast<float>(Scale(input))), 1000.0f);
+          const int32_t six = std::clamp(static_cast<int32_t>(six_steps) + zero, -128, 127);
+          lookup([&](int32_t q) { return std::clamp(q, zero, six); });
           break;
         }
         // TFLite's int8 RELU: requantise to the output, then clamp.

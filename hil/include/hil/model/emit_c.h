@@ -12,7 +12,8 @@ namespace hil::model {
 
 // Raised whenever struct nn_layer or the emitted sources change: caches of
 // compiled models are keyed by it.
-inline constexpr int kEmitFormatVersion = 2;
+// 3: multipliers and RELU6 follow TFLM's rules (issue 19).
+inline constexpr int kEmitFormatVersion = 3;
 
 // Writes DIR/model_data.c and DIR/model_data.h. Errors: infrastructure
 // (cannot write).
