@@ -97,7 +97,9 @@ inline std::vector<uint8_t> EveryOpModel() {
   w.Op(kAveragePool2D, {l}, {m}, kPool2DOptions,
        {W::Byte(0, kValid), W::Int(1, 2), W::Int(2, 2), W::Int(3, 2), W::Int(4, 2),
         W::Byte(5, kNone)});
-  const int32_t n = w.Activation("relu6", {1, 1, 1, 16}, 0.01f, -128);
+  // RELU6 keeps its input's quantisation, as converters write it: TFLM's
+  // int8 RELU6 copies values and never requantises. RELU does requantise.
+  const int32_t n = w.Activation("relu6", {1, 1, 1, 16}, 1.0f / 128, 0);
   w.Op(kRelu6, {m}, {n});
   const int32_t o = w.Activation("relu", {1, 1, 1, 16}, 0.01f, -128);
   w.Op(kRelu, {n}, {o});
