@@ -25,7 +25,6 @@ function(hil_tflm_settings target kernels)
   target_compile_options(${target} PRIVATE
     ${BOARD_CPU_FLAGS} -mthumb ${HIL_FW_OPT} -ffunction-sections -fdata-sections
     -funsigned-char -ffp-contract=off -g
-    $<$<COMPILE_LANGUAGE:CXX>:-std=c++17 -fno-rtti -fno-exceptions -fno-threadsafe-statics
-                              -fno-use-cxa-atexit>
-    $<$<COMPILE_LANGUAGE:C>:-std=c11>)
+    $<$<COMPILE_LANGUAGE:CXX>:-fno-rtti -fno-exceptions -fno-threadsafe-statics
+                              -fno-use-cxa-atexit>)
 endfunction()

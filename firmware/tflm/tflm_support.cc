@@ -52,8 +52,8 @@ int Format(char *buffer, size_t size, const char *format, va_list args) {
       continue;
     }
     ++format;
-    while (*format == '-' || *format == '+' || *format == ' ' || *format == '0' ||
-           *format == '#' || (*format >= '1' && *format <= '9') || *format == '.') {
+    while (*format == '-' || *format == '+' || *format == ' ' || *format == '0' || *format == '#' ||
+           (*format >= '1' && *format <= '9') || *format == '.') {
       ++format;
     }
     int longs = 0;
@@ -70,7 +70,7 @@ int Format(char *buffer, size_t size, const char *format, va_list args) {
     switch (*format) {
       case 'd':
       case 'i': {
-        long long value = longs >= 2 ? va_arg(args, long long)
+        long long value = longs >= 2   ? va_arg(args, long long)
                           : longs == 1 ? va_arg(args, long)
                                        : va_arg(args, int);
         if (value < 0) {

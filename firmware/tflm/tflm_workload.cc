@@ -45,8 +45,8 @@ alignas(16) uint8_t arena[HIL_TFLM_ARENA_BYTES];
 alignas(16) uint8_t input_copy[HIL_MODEL_INPUT_BYTES];
 // Built in place at init: no heap, and no order-of-construction questions.
 alignas(Resolver) unsigned char resolver_storage[sizeof(Resolver)];
-alignas(tflite::MicroInterpreter) unsigned char interpreter_storage[sizeof(
-    tflite::MicroInterpreter)];
+alignas(
+    tflite::MicroInterpreter) unsigned char interpreter_storage[sizeof(tflite::MicroInterpreter)];
 alignas(LayerPinProfiler) unsigned char profiler_storage[sizeof(LayerPinProfiler)];
 tflite::MicroInterpreter *interpreter;
 LayerPinProfiler *profiler;
@@ -123,8 +123,18 @@ uint32_t TflmArenaUsed() { return static_cast<uint32_t>(interpreter->arena_used_
 }  // namespace
 
 extern "C" const struct workload the_workload = {
-    HIL_MODEL_ID,  HIL_TFLM_KERNELS_NAME, HIL_MODEL_INPUT_BYTES, HIL_MODEL_OUTPUT_COUNT,
-    HIL_MODEL_LAYERS, TflmInit,          TflmSetInput,          TflmLayerOp,
-    TflmLayerMacs, TflmRunLayer,         TflmOutput,            TflmOutputRaw,
-    TflmRunInference, TflmArenaUsed,
+    .model_id = HIL_MODEL_ID,
+    .kernels = HIL_TFLM_KERNELS_NAME,
+    .input_bytes = HIL_MODEL_INPUT_BYTES,
+    .output_count = HIL_MODEL_OUTPUT_COUNT,
+    .layer_count = HIL_MODEL_LAYERS,
+    .init = TflmInit,
+    .set_input = TflmSetInput,
+    .layer_op = TflmLayerOp,
+    .layer_macs = TflmLayerMacs,
+    .run_layer = TflmRunLayer,
+    .output = TflmOutput,
+    .output_raw = TflmOutputRaw,
+    .run_inference = TflmRunInference,
+    .arena_used = TflmArenaUsed,
 };

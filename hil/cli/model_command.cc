@@ -9,6 +9,7 @@
 
 #include "hil/model/analysis.h"
 #include "hil/model/emit_c.h"
+#include "hil/model/emit_tflm.h"
 #include "hil/model/lowering.h"
 #include "hil/model/tflite_reader.h"
 
@@ -87,7 +88,18 @@ size_t ArgMax(const std::vector<float>& values) {
   return best;
 }
 
-int Compile(const std::string& path, const std::string& out, const std::string& number_format) {
+int Compile(const std::string& path, const std::string& out, const std::string& number_format,
+            const std::string& framework) {
+  if (framework == "tflm") {
+    const Status written = model::EmitTflmFile(
+        path, std::filesystem::path(path).stem().string(),
+        number_format == "float32" ? model::NumberFormat::kFloat32 : model::NumberFormat::kInt8,
+        out);
+    if (!written.ok()) return Fail(written.error());
+    std::printf("%s -> %s/tflm_model.h, tflm_model_data.cc, tflm_kernels.txt (for TFLM)\n",
+                path.c_str(), out.c_str());
+    return kExitOk;
+  }
   Result<std::unique_ptr<model::LoweredModel>> lowered = Load(path, number_format);
   if (!lowered.ok()) return Fail(lowered.error());
   const Status written = model::EmitC(**lowered, out);
@@ -215,9 +227,13 @@ void AddModelCommand(CLI::App& app, int& exit_code) {
   CLI::App* compile = model->add_subcommand(
       "compile",
       "Lower a .tflite model for the DUT: C sources (weights and requantisation as const\n"
-      "arrays, the layer table, the arena) that the harness firmware links.\n\n"
+      "arrays, the layer table, the arena) that the harness firmware links; with\n"
+      "--framework tflm, the model's bytes, layer table, operator list and arena size\n"
+      "for the TFLM workload (hil/FRAMEWORKS.md).\n\n"
       "Examples:\n"
-      "  hil model compile ../shared/models/kws_ref_model.tflite --out build/kws\n\n"
+      "  hil model compile ../shared/models/kws_ref_model.tflite --out build/kws\n"
+      "  hil model compile ../shared/models/kws_ref_model.tflite --framework tflm --out "
+      "build/kws-tflm\n\n"
       "Exit codes: 0 written, 2 a model hil cannot run (the message names the layer),\n"
       "3 the files cannot be written.");
   compile->add_option("model", *compile_model, "The .tflite file")->required();
@@ -225,8 +241,14 @@ void AddModelCommand(CLI::App& app, int& exit_code) {
       ->required();
   auto compile_format = std::make_shared<std::string>("int8");
   AddNumberFormat(compile, *compile_format);
-  compile->callback([compile_model, compile_out, compile_format, &exit_code] {
-    exit_code = Compile(*compile_model, *compile_out, *compile_format);
+  auto compile_framework = std::make_shared<std::string>("hil");
+  compile
+      ->add_option("--framework", *compile_framework,
+                   "hil: hil's runtime (model_data.c); tflm: TensorFlow Lite Micro's workload")
+      ->check(CLI::IsMember({"hil", "tflm"}))
+      ->capture_default_str();
+  compile->callback([compile_model, compile_out, compile_format, compile_framework, &exit_code] {
+    exit_code = Compile(*compile_model, *compile_out, *compile_format, *compile_framework);
   });
 
   auto run = std::make_shared<RunArguments>();

@@ -13,6 +13,7 @@
 
 #include "../unit/every_op_model.h"
 #include "cli_runner.h"
+#include "hil/run/firmware_builder.h"
 #include "virtual_bench.h"
 
 namespace hil::testing {
@@ -125,7 +126,8 @@ INSTANTIATE_TEST_SUITE_P(Boards, TflmOnBoard,
                          ::testing::Values("mps2-an386", "mps2-an500", "mps3-an547"),
                          [](const ::testing::TestParamInfo<std::string>& param) {
                            std::string name = param.param;
-                           for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           for (char& c : name)
+                             c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
                            return name;
                          });
 
@@ -195,6 +197,39 @@ TEST(Tflm, KeywordSpottingFloat32TwinRunsOnTflm) {
               c["dataset"]["top1_accuracy"].get<double>(),
               c["verification"]["max_output_error"].get<double>(),
               static_cast<unsigned long long>(c["firmware"]["arena_bytes"].get<uint64_t>()));
+}
+
+// The TFLM firmware builds for every hardware board profile (each with its
+// own board layer and trigger pins), and a hardware board uses the TFLM
+// library of the emulated board with the same core: no tree of its own.
+TEST(Tflm, KeywordSpottingBuildsForEveryHardwareBoard) {
+  run::FirmwareBuilder builder(HIL_TEST_FIRMWARE_CACHE);
+  for (const char* board :
+       {"nucleo-l4r5zi", "nucleo-l496zg", "nucleo-f767zi", "disco-f469ni", "nrf52840dk"}) {
+    SCOPED_TRACE(board);
+    run::FirmwareRequest request;
+    request.board = board;
+    request.workload = "model";
+    request.model = HIL_SHARED_DIR "/models/kws_ref_model.tflite";
+    request.framework = "tflm";
+    request.kernels = "cmsis-nn";
+    Result<run::Firmware> firmware = builder.Provide(request);
+    ASSERT_TRUE(firmware.ok()) << firmware.error().ToString();
+    EXPECT_TRUE(std::filesystem::exists(firmware->elf));
+    // The model's bytes, TFLM and CMSIS-NN: well over 100 KB of flash.
+    EXPECT_GT(firmware->text_bytes, 100000u);
+    std::printf("%s: %s, text %llu B, bss %llu B\n", board, firmware->elf.c_str(),
+                static_cast<unsigned long long>(firmware->text_bytes),
+                static_cast<unsigned long long>(firmware->bss_bytes));
+  }
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(HIL_TEST_FIRMWARE_CACHE) + "/tflm")) {
+    const std::string name = entry.path().filename().string();
+    for (const char* board :
+         {"nucleo-l4r5zi", "nucleo-l496zg", "nucleo-f767zi", "disco-f469ni", "nrf52840dk"}) {
+      EXPECT_EQ(name.find(board), std::string::npos) << name;  // keyed by core, not by board
+    }
+  }
 }
 
 }  // namespace

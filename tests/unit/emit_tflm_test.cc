@@ -2,6 +2,8 @@
 // needs, an arena estimate that covers what TFLM used on the DUT, and
 // .tflite files hil writes (the float32 twin) that read back as the same
 // network.
+#include "hil/model/emit_tflm.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,7 +11,6 @@
 #include <sstream>
 
 #include "every_op_model.h"
-#include "hil/model/emit_tflm.h"
 #include "hil/model/lowering.h"
 #include "hil/model/tflite_reader.h"
 #include "hil/model/tflite_writer.h"

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 
 #include "hil/model/analysis.h"
+#include "hil/model/tflite_reader.h"
+#include "hil/model/tflite_writer.h"
 
 namespace hil::model {
 namespace {
@@ -151,6 +154,23 @@ Status EmitTflm(const Model& model, std::span<const uint8_t> bytes, const std::s
   HIL_RETURN_IF_ERROR(Write(folder / "tflm_model_data.cc", c.str()));
   // Last: its presence marks a complete folder.
   return Write(folder / "tflm_kernels.txt", kernels);
+}
+
+Status EmitTflmFile(const std::string& path, const std::string& id, NumberFormat format,
+                    const std::string& dir) {
+  Result<Model> read = ReadTfliteFile(path);
+  if (!read.ok()) return read.error().WithContext(path);
+  if (format == NumberFormat::kFloat32) {
+    const Model twin = ToFloat32(*read);
+    Result<std::vector<uint8_t>> written = WriteTflite(twin);
+    if (!written.ok()) return written.error().WithContext(path);
+    return EmitTflm(twin, *written, id, dir);
+  }
+  std::ifstream file(path, std::ios::binary);
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
+                                   std::istreambuf_iterator<char>());
+  if (bytes.size() > kMaxTfliteBytes) return ConfigurationError(path + " changed while read");
+  return EmitTflm(*read, bytes, id, dir);
 }
 
 }  // namespace hil::model

@@ -298,11 +298,10 @@ Result<std::unique_ptr<LoweredModel>> Lower(const Model& model, const std::strin
         // float first (GetQuantizedConvolutionMultipler). The two differ in
         // the multiplier's last bits, enough to move an output that sits
         // next to a rounding tie (MLPerf's anomaly detection, final layer).
-        const double product =
-            kind == NN_FULLY_CONNECTED && scales == 1
-                ? static_cast<double>(static_cast<float>(Scale(input)) *
-                                      static_cast<float>(Scale(filter, c)))
-                : Scale(input) * Scale(filter, c);
+        const double product = kind == NN_FULLY_CONNECTED && scales == 1
+                                   ? static_cast<double>(static_cast<float>(Scale(input)) *
+                                                         static_cast<float>(Scale(filter, c)))
+                                   : Scale(input) * Scale(filter, c);
         QuantizeMultiplier(product / Scale(output), multipliers[c], shifts[c]);
       }
       // Each tap adds at most |input - zero point| x |weight| <= 255 x 128.

@@ -55,7 +55,8 @@ Encoded Encode(const Operator& op) {
               {W::Byte(0, PaddingCode(op.padding)), W::Int(1, op.stride_w), W::Int(2, op.stride_h),
                W::Int(3, op.filter_w), W::Int(4, op.filter_h), W::Byte(5, act)}};
     case OpKind::kConcatenation:
-      return {tflite::kConcatenation, tflite::kConcatenationOptions,
+      return {tflite::kConcatenation,
+              tflite::kConcatenationOptions,
               {W::Int(0, op.axis), W::Byte(1, act)}};
     case OpKind::kConv2D:
       return {tflite::kConv2D,
@@ -107,7 +108,8 @@ Result<std::vector<uint8_t>> WriteTflite(const Model& model) {
   }
   for (const Operator& op : model.operators) {
     Encoded encoded = Encode(op);
-    writer.Op(encoded.code, op.inputs, op.outputs, encoded.options_type, std::move(encoded.options));
+    writer.Op(encoded.code, op.inputs, op.outputs, encoded.options_type,
+              std::move(encoded.options));
   }
   return writer.Finish(model.inputs, model.outputs);
 }

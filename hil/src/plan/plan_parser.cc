@@ -395,18 +395,16 @@ void ReadNetworks(Reader& reader, const YAML::Node& node, std::vector<Network>& 
 void ReadKernels(Reader& reader, const YAML::Node& settings, const std::string& where,
                  Configuration& configuration) {
   const bool tflm = configuration.framework == "tflm";
-  const std::vector<std::string> own =
-      tflm ? std::vector<std::string>{"reference", "cmsis-nn"}
-           : std::vector<std::string>{"reference", "simd"};
+  const std::vector<std::string> own = tflm ? std::vector<std::string>{"reference", "cmsis-nn"}
+                                            : std::vector<std::string>{"reference", "simd"};
   const YAML::Node node = settings["kernels"];
   if (node && node.IsScalar()) {
     const std::string value = node.Scalar();
     if (value == (tflm ? "simd" : "cmsis-nn")) {
       reader.Problem(node, where + ".kernels is " + Quote(value) + ", a kernel set of " +
                                (tflm ? "hil's runtime (framework: hil)" : "framework: tflm") +
-                               "; with framework " + configuration.framework +
-                               " the kernels are " + Join(own) +
-                               (tflm ? "" : " (or set framework: tflm for CMSIS-NN)"));
+                               "; with framework " + configuration.framework + " the kernels are " +
+                               Join(own) + (tflm ? "" : " (or set framework: tflm for CMSIS-NN)"));
       return;
     }
   }
@@ -438,8 +436,8 @@ void ReadConfigurations(Reader& reader, const YAML::Node& node,
       continue;
     }
     if (!reader.Mapping(settings, where,
-                        {"framework", "optimisation", "kernels", "number_format", "fpu",
-                         "defines", "firmware"}))
+                        {"framework", "optimisation", "kernels", "number_format", "fpu", "defines",
+                         "firmware"}))
       continue;
     reader.Choice(settings, "framework", where, {"hil", "tflm"}, configuration.framework);
     ReadKernels(reader, settings, where, configuration);

@@ -470,8 +470,8 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
     // host's bit for bit. TFLM's float kernels sum in their own order and
     // call the C library's expf, so a float32 TFLM network is held to a
     // relative 1e-5 of the largest output instead.
-    const bool tolerant = c.configuration->framework == "tflm" &&
-                          c.configuration->number_format == "float32";
+    const bool tolerant =
+        c.configuration->framework == "tflm" && c.configuration->number_format == "float32";
     constexpr double kFloatTolerance = 1e-5;
     if (tolerant) result.verification.outputs_compared = "relative 1e-5";
     const model::LoweredModel& lowered = **reference;

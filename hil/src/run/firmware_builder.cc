@@ -22,9 +22,6 @@
 #include "hil/boards.h"
 #include "hil/model/emit_c.h"
 #include "hil/model/emit_tflm.h"
-#include "hil/model/tflite_reader.h"
-#include "hil/model/tflite_writer.h"
-#include "hil/model/to_float.h"
 #include "hil/model/lowering.h"
 
 extern char** environ;
@@ -107,8 +104,7 @@ std::string ConfigurationKey(const FirmwareRequest& request, const std::string& 
   std::string key = request.optimisation.substr(request.optimisation.find_first_not_of('-'));
   if (!model_digest.empty()) {
     key = model_digest.substr(0, 12) + (request.framework == "tflm" ? "_tflm" : "") + "_" +
-          request.kernels + "_" + request.number_format + "_" +
-          key;
+          request.kernels + "_" + request.number_format + "_" + key;
   }
   if (!request.fpu) key += "_softfp";
   for (const std::string& define : request.defines) key += "_" + define;
@@ -141,18 +137,26 @@ class FolderLock {
   int fd_;
 };
 
-Result<std::vector<uint8_t>> ReadWholeFile(const std::string& path, size_t limit) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return ConfigurationError("cannot read " + path);
-  std::vector<uint8_t> bytes;
-  char buffer[65536];
-  while (file.read(buffer, sizeof buffer) || file.gcount() > 0) {
-    bytes.insert(bytes.end(), buffer, buffer + file.gcount());
-    if (bytes.size() > limit) {
-      return ConfigurationError(path + " is over " + std::to_string(limit) + " bytes");
+// The core flags a board's firmware is built with (BOARD_CPU_FLAGS in
+// boards/BOARD/board.cmake) as a folder name:
+// mcpu-cortex-m4-mfloat-abi-hard-mfpu-fpv4-sp-d16.
+std::string CoreFlagsOf(const std::string& board) {
+  std::ifstream file(std::string(HIL_FIRMWARE_SOURCE_DIR) + "/boards/" + board + "/board.cmake");
+  const std::string prefix = "set(BOARD_CPU_FLAGS ";
+  std::string line;
+  while (std::getline(file, line)) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    std::string name;
+    for (const char c : line.substr(prefix.size(), line.find(')') - prefix.size())) {
+      if (std::isalnum(static_cast<unsigned char>(c))) {
+        name += c;
+      } else if (!name.empty() && name.back() != '-') {
+        name += '-';
+      }
     }
+    return name;
   }
-  return bytes;
+  return board;  // no flags line: the board's own tree
 }
 
 }  // namespace
@@ -231,19 +235,9 @@ Result<std::string> FirmwareBuilder::CompileModel(
   fs::remove_all(staging, ignored);
   const std::string id = fs::path(request.model).stem().string();
   if (tflm) {
-    Result<model::Model> read = model::ReadTfliteFile(request.model);
-    if (!read.ok()) return read.error().WithContext(request.model);
-    Result<std::vector<uint8_t>> bytes = ReadWholeFile(request.model, model::kMaxTfliteBytes);
-    if (!bytes.ok()) return bytes.error();
-    if (as_float) {
-      // TFLM runs the float twin from a .tflite file hil writes.
-      const model::Model twin = model::ToFloat32(*read);
-      Result<std::vector<uint8_t>> written = model::WriteTflite(twin);
-      if (!written.ok()) return written.error().WithContext(request.model);
-      HIL_RETURN_IF_ERROR(model::EmitTflm(twin, *written, id, staging));
-    } else {
-      HIL_RETURN_IF_ERROR(model::EmitTflm(*read, *bytes, id, staging));
-    }
+    HIL_RETURN_IF_ERROR(model::EmitTflmFile(
+        request.model, id, as_float ? model::NumberFormat::kFloat32 : model::NumberFormat::kInt8,
+        staging));
   } else {
     Result<std::unique_ptr<model::LoweredModel>> lowered = model::LowerFile(
         request.model, id, as_float ? model::NumberFormat::kFloat32 : model::NumberFormat::kInt8);
@@ -284,16 +278,19 @@ Result<std::vector<std::string>> FirmwareBuilder::BuildTflm(
       if (!group.empty()) groups.push_back(group);
     }
   }
-  // One library tree per board, optimisation and FPU setting (and source
-  // trees); both kernel sets live in it, sharing the interpreter.
-  std::string key = request.board + "_" +
+  // One library tree per core, optimisation and FPU setting (and source
+  // trees): boards with the same core flags share it (every hardware board
+  // has an emulated twin), and both kernel sets live in it, sharing the
+  // interpreter.
+  std::string key = CoreFlagsOf(request.board) + "_" +
                     request.optimisation.substr(request.optimisation.find_first_not_of('-')) +
                     (request.fpu ? "" : "_softfp");
   std::string safe;
   for (char c : key) safe += std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? c : '-';
   const std::string identity = std::string(HIL_FIRMWARE_SOURCE_DIR) + "\n" + root + "\n" + key;
-  const fs::path dir = fs::path(cache_dir_) / "tflm" /
-                       (safe + "-" + std::to_string(std::hash<std::string>{}(identity) % 1000000007));
+  const fs::path dir =
+      fs::path(cache_dir_) / "tflm" /
+      (safe + "-" + std::to_string(std::hash<std::string>{}(identity) % 1000000007));
   std::error_code error;
   fs::create_directories(dir, error);
   if (error) return InfrastructureError("cannot create " + dir.string() + ": " + error.message());
@@ -323,8 +320,8 @@ Result<std::vector<std::string>> FirmwareBuilder::BuildTflm(
     Result<int> configured = RunLogged(
         {"cmake", "-S", HIL_FIRMWARE_SOURCE_DIR "/tflm", "-B", dir.string(), "-G", "Ninja",
          "-DCMAKE_TOOLCHAIN_FILE=" HIL_FIRMWARE_SOURCE_DIR "/toolchain/arm-none-eabi.cmake",
-         "-DCMAKE_BUILD_TYPE=Release", "-DHIL_TFLM_ROOT=" + root, "-DHIL_TFLM_BOARD=" + request.board,
-         "-DHIL_FW_OPT=" + request.optimisation,
+         "-DCMAKE_BUILD_TYPE=Release", "-DHIL_TFLM_ROOT=" + root,
+         "-DHIL_TFLM_BOARD=" + request.board, "-DHIL_FW_OPT=" + request.optimisation,
          std::string("-DHIL_FW_FPU=") + (request.fpu ? "ON" : "OFF")},
         log);
     if (!configured.ok()) return configured.error();
@@ -345,8 +342,9 @@ Result<std::vector<std::string>> FirmwareBuilder::BuildTflm(
   }
   if (missing != 0 && progress) {
     char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%.1f",
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    std::snprintf(
+        seconds, sizeof seconds, "%.1f",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     progress("built TFLM for " + request.board + " " + request.optimisation + " (" + set +
              " kernels: " + std::to_string(groups.size()) + " kernel groups) in " + seconds + " s");
   }
@@ -390,15 +388,26 @@ Result<std::string> FirmwareBuilder::Build(
   if (progress)
     progress("building " + target + " with " + request.optimisation + " (log " + log + ")");
   Result<int> configured =
-      RunLogged({"cmake", "-S", HIL_FIRMWARE_SOURCE_DIR, "-B", dir.string(), "-G", "Ninja",
+      RunLogged({"cmake",
+                 "-S",
+                 HIL_FIRMWARE_SOURCE_DIR,
+                 "-B",
+                 dir.string(),
+                 "-G",
+                 "Ninja",
                  "-DCMAKE_TOOLCHAIN_FILE=" HIL_FIRMWARE_SOURCE_DIR "/toolchain/arm-none-eabi.cmake",
-                 "-DCMAKE_BUILD_TYPE=Release", "-DHIL_FW_OPT=" + request.optimisation,
-                 "-DHIL_FW_DEFINES=" + defines, "-DHIL_FW_QEMU_BOARDS=" + request.board,
-                 "-DHIL_FW_MODEL_DIR=" + model_dir, "-DHIL_FW_FRAMEWORK=" + request.framework,
-                 "-DHIL_FW_KERNELS=" + request.kernels, "-DHIL_TFLM_ROOT=" + TflmSourceRoot(),
+                 "-DCMAKE_BUILD_TYPE=Release",
+                 "-DHIL_FW_OPT=" + request.optimisation,
+                 "-DHIL_FW_DEFINES=" + defines,
+                 "-DHIL_FW_QEMU_BOARDS=" + request.board,
+                 "-DHIL_FW_MODEL_DIR=" + model_dir,
+                 "-DHIL_FW_FRAMEWORK=" + request.framework,
+                 "-DHIL_FW_KERNELS=" + request.kernels,
+                 "-DHIL_TFLM_ROOT=" + TflmSourceRoot(),
                  "-DHIL_FW_TFLM_LIBS=" + tflm_libraries,
                  std::string("-DHIL_FW_FPU=") + (request.fpu ? "ON" : "OFF"),
-                 "-DHIL_FW_HARDWARE_BOARDS=", "-DHIL_FW_SCALING_BOARDS="},
+                 "-DHIL_FW_HARDWARE_BOARDS=",
+                 "-DHIL_FW_SCALING_BOARDS="},
                 log);
   if (!configured.ok()) return configured.error();
   if (*configured != 0) {

@@ -11,6 +11,7 @@
 
 #include "hil/error.h"
 #include "hil/model/model.h"
+#include "hil/model/to_float.h"
 
 namespace hil::model {
 
@@ -33,5 +34,11 @@ uint32_t TflmArenaBytes(const Model& model);
 // write).
 Status EmitTflm(const Model& model, std::span<const uint8_t> bytes, const std::string& id,
                 const std::string& dir);
+
+// Reads a .tflite file and emits it for TFLM; as float32, its float twin
+// (ToFloat32) written as a .tflite by hil. Errors: as ReadTfliteFile (with
+// the file's name), WriteTflite and EmitTflm.
+Status EmitTflmFile(const std::string& path, const std::string& id, NumberFormat format,
+                    const std::string& dir);
 
 }  // namespace hil::model

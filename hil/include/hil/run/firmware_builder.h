@@ -17,10 +17,11 @@ struct FirmwareRequest {
   std::string workload;
   std::string optimisation = "-O2";
   std::vector<std::string> defines;
-  std::string prebuilt;  // used as is when set
-  std::string model;     // a .tflite file: compiled, and linked as the "model" workload
-  std::string framework = "hil";       // the model's runtime: hil (firmware/nn) or tflm
-  std::string kernels = "reference";   // the kernel set: reference|simd (hil), reference|cmsis-nn (tflm)
+  std::string prebuilt;           // used as is when set
+  std::string model;              // a .tflite file: compiled, and linked as the "model" workload
+  std::string framework = "hil";  // the model's runtime: hil (firmware/nn) or tflm
+  std::string kernels =
+      "reference";  // the kernel set: reference|simd (hil), reference|cmsis-nn (tflm)
   std::string number_format = "int8";  // int8, or float32: the model's float twin
   bool fpu = true;                     // false: built with -mfloat-abi=soft
 };
