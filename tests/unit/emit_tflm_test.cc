@@ -15,6 +15,7 @@
 #include "hil/model/tflite_reader.h"
 #include "hil/model/tflite_writer.h"
 #include "hil/model/to_float.h"
+#include "hil/run/firmware_builder.h"
 
 namespace hil::model {
 namespace {
@@ -117,6 +118,13 @@ TEST(TfliteWriter, ModelsReadBackAsTheSameNetwork) {
     ASSERT_TRUE(x.ok() && y.ok());
     EXPECT_EQ(x->raw, y->raw);
   }
+}
+
+// A relative --firmware-cache once reached the linker as "-lbuild/...": the
+// TFLM libraries are linked by path from another working folder.
+TEST(TflmBuild, ACacheFolderGivenRelativeIsMadeAbsolute) {
+  const run::FirmwareBuilder builder("some/relative/../cache");
+  EXPECT_EQ(builder.cache_dir(), (std::filesystem::current_path() / "some/cache").string());
 }
 
 }  // namespace

@@ -208,6 +208,11 @@ FirmwareBuilder::FirmwareBuilder(std::string cache_dir) : cache_dir_(std::move(c
       cache_dir_ = (fs::temp_directory_path() / "hil-cache").string();
     }
   }
+  // Absolute: the builds run in their own folders, and TFLM's libraries are
+  // linked by path (a relative one would be read as a library name).
+  std::error_code error;
+  const fs::path absolute = fs::absolute(cache_dir_, error);
+  if (!error) cache_dir_ = absolute.lexically_normal().string();
 }
 
 Result<std::string> FirmwareBuilder::CompileModel(
