@@ -9,6 +9,8 @@ set(HIL_TFLM_KERNEL_GROUPS
     activations add concatenation conv depthwise_conv dequantize fully_connected logistic mul
     pad pooling quantize reshape softmax tanh)
 
+# No -g: debug information makes each TFLM compile a fifth slower, and the
+# map files name every symbol anyway.
 # The flags TFLM's own Makefile builds Cortex-M targets with, less its
 # warnings-as-errors (third-party code), and the schema's locale choice
 # (flatbuffers' TFLM patch makes it the default; a fetched tree may lack it).
@@ -24,7 +26,7 @@ function(hil_tflm_settings target kernels)
     $<$<STREQUAL:${kernels},cmsis-nn>:CMSIS_NN>)
   target_compile_options(${target} PRIVATE
     ${BOARD_CPU_FLAGS} -mthumb ${HIL_FW_OPT} -ffunction-sections -fdata-sections
-    -funsigned-char -ffp-contract=off -g
+    -funsigned-char -ffp-contract=off
     $<$<COMPILE_LANGUAGE:CXX>:-fno-rtti -fno-exceptions -fno-threadsafe-statics
                               -fno-use-cxa-atexit>)
 endfunction()

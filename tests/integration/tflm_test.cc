@@ -133,7 +133,8 @@ INSTANTIATE_TEST_SUITE_P(Boards, TflmOnBoard,
 
 // TFLM's reference kernels define TFLite's int8 semantics: on a network
 // with every op hil lowers, over seeded random inputs, hil's host reference
-// gives the same bits as TFLM (and as CMSIS-NN).
+// gives the same bits as TFLM. (CMSIS-NN on it matched too when run here;
+// it is left out to spare CI nine more kernel builds.)
 TEST(Tflm, EveryOpNetworkEqualsTheHostReferenceOnRandomInputs) {
   ScratchFolder scratch;
   const std::vector<uint8_t> model = EveryOpModel();
@@ -151,12 +152,11 @@ TEST(Tflm, EveryOpNetworkEqualsTheHostReferenceOnRandomInputs) {
                       << "\n"
                          "configurations:\n"
                          "  tflm-reference: {framework: tflm, kernels: reference}\n"
-                         "  tflm-cmsis-nn: {framework: tflm, kernels: cmsis-nn}\n"
                          "matrix:\n"
                          "  boards: [mps2-an386]\n"
                          "measurement: {warmup: 0, runs: 2}\n";
   const nlohmann::json results = RunPlan(scratch, plan);
-  ASSERT_EQ(results["cases"].size(), 2u);
+  ASSERT_EQ(results["cases"].size(), 1u);
   for (const nlohmann::json& c : results["cases"]) {
     SCOPED_TRACE(c["id"].get<std::string>());
     EXPECT_EQ(c["status"], "pass") << c["error"];
