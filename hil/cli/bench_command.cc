@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "drivers/transport/pty_bridge.h"
 #include "hil/bench/bench_check.h"
 #include "hil/boards.h"
 #include "hil/virtual_dut.h"
@@ -28,12 +29,56 @@ struct BenchArguments {
   std::string profile;
   std::string out;
   std::string probe = "ppk2";
+  std::string pty;
+  bool realtime = false;
   double seconds = 0;
 };
 
 int Fail(const Error& error) {
   std::fprintf(stderr, "hil bench up: %s\n", error.ToString().c_str());
   return ExitCodeFor(error.kind());
+}
+
+// Connects to the DUT's UART (QEMU then starts it), lets it boot, and
+// presents it as a pseudo-terminal at `path`. The boot banner is printed
+// here, so a client's first reply holds only the answer to its command.
+Result<std::unique_ptr<transport::PtyBridge>> BridgeToPty(flash::QemuMachine& machine,
+                                                          const std::string& path) {
+  Result<std::unique_ptr<transport::ByteStream>> stream = InfrastructureError("not connected");
+  for (int attempt = 0; attempt < 100 && !stream.ok(); ++attempt) {
+    stream = transport::OpenByteStream(machine.uart_uri());
+    if (!stream.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!stream.ok()) return stream.error();
+  std::string banner;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::vector<uint8_t> buffer(512);
+  while (banner.find("m-ready") == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return InfrastructureError("the DUT did not say m-ready within 20 s of booting; it said: " +
+                                 banner.substr(0, 400));
+    }
+    if (banner.size() > 64 * 1024) {
+      return InfrastructureError("the DUT's boot output ran past 64 KiB without m-ready");
+    }
+    Result<size_t> got = (*stream)->Read(buffer, std::chrono::milliseconds(100));
+    if (!got.ok()) return got.error();
+    banner.append(reinterpret_cast<const char*>(buffer.data()), *got);
+  }
+  // The last line's end may still be on its way.
+  Result<size_t> rest = (*stream)->Read(buffer, std::chrono::milliseconds(50));
+  if (rest.ok()) banner.append(reinterpret_cast<const char*>(buffer.data()), *rest);
+  std::printf("DUT booted:\n");
+  size_t begin = 0;
+  while (begin < banner.size()) {
+    size_t end = banner.find('\n', begin);
+    if (end == std::string::npos) end = banner.size();
+    std::string line = banner.substr(begin, end - begin);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) std::printf("  | %s\n", line.c_str());
+    begin = end + 1;
+  }
+  return transport::PtyBridge::Start(std::move(*stream), path);
 }
 
 int RunBenchUp(const BenchArguments& arguments) {
@@ -66,19 +111,38 @@ int RunBenchUp(const BenchArguments& arguments) {
   const std::string firmware = arguments.firmware.empty()
                                    ? HarnessImagePath(arguments.board, arguments.workload)
                                    : arguments.firmware;
+  options.energy.realtime = arguments.realtime;
   Result<flash::QemuOptions> qemu = VirtualBoardQemuOptions(**board, firmware, options);
   if (!qemu.ok()) return Fail(qemu.error());
   Result<std::unique_ptr<flash::QemuMachine>> machine = flash::QemuMachine::Start(*qemu);
   if (!machine.ok()) return Fail(machine.error());
+  std::unique_ptr<transport::PtyBridge> bridge;
+  if (!arguments.pty.empty()) {
+    Result<std::unique_ptr<transport::PtyBridge>> started = BridgeToPty(**machine, arguments.pty);
+    if (!started.ok()) {
+      (*machine)->Stop();
+      return Fail(started.error());
+    }
+    bridge = std::move(*started);
+  }
 
   std::printf("virtual bench up: %s running %s (QEMU pid %d, energy profile %s)\n",
               arguments.board.c_str(), firmware.c_str(), static_cast<int>((*machine)->pid()),
               options.energy.profile.c_str());
-  std::printf("  DUT UART      %s\n", (*machine)->uart_uri().c_str());
-  std::printf(
-      "                the DUT boots when a client connects, e.g.\n"
-      "                hil dut --connect %s name\n",
-      (*machine)->uart_uri().c_str());
+  if (bridge) {
+    std::printf(
+        "  DUT UART      %s -> %s, a serial port for any tool, e.g.\n"
+        "                python3 -m serial.tools.miniterm %s 115200\n",
+        arguments.pty.c_str(), bridge->terminal().c_str(), arguments.pty.c_str());
+  } else {
+    std::printf("  DUT UART      %s\n", (*machine)->uart_uri().c_str());
+    std::printf(
+        "                the DUT boots when a client connects, e.g.\n"
+        "                hil dut --connect %s name\n",
+        (*machine)->uart_uri().c_str());
+  }
+  if (arguments.realtime)
+    std::printf("  pace          real time (virtual time follows the host's clock)\n");
   std::printf("  %-13s unix:%s\n", arguments.probe == "ppk2" ? "PPK2" : "LPM01A",
               options.energy.probe_socket.c_str());
   std::printf("  ground truth  %s\n", options.energy.truth_path.c_str());
@@ -102,11 +166,28 @@ int RunBenchUp(const BenchArguments& arguments) {
           exit->signaled || exit->code != 0 ? ExitCodeFor(ErrorKind::kInfrastructure) : kExitOk;
       break;
     }
+    if (bridge && bridge->failure()) {
+      std::fprintf(stderr, "hil bench up: the DUT's UART failed: %s\n",
+                   bridge->failure()->ToString().c_str());
+      exit_code = ExitCodeFor(ErrorKind::kInfrastructure);
+      break;
+    }
     if (arguments.seconds > 0 && std::chrono::steady_clock::now() - start >
                                      std::chrono::duration<double>(arguments.seconds)) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (bridge) {
+    const transport::PtyBridgeStats stats = bridge->stats();
+    bridge.reset();
+    std::printf(
+        "serial port: %llu client sessions, %llu bytes to them, %llu from them, %llu said "
+        "with no client\n",
+        static_cast<unsigned long long>(stats.sessions),
+        static_cast<unsigned long long>(stats.to_client),
+        static_cast<unsigned long long>(stats.from_client),
+        static_cast<unsigned long long>(stats.dropped));
   }
   (*machine)->Stop();
   std::printf("virtual bench stopped\n");
@@ -198,7 +279,8 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
       "model writes the exact energy of every window and every trigger edge.\n\n"
       "Example:\n"
       "  hil bench up --board mps2-an500 --out bench/   then, in another terminal,\n"
-      "  hil dut --connect unix:... \"infer 10 2\"");
+      "  hil dut --connect unix:... \"infer 10 2\"\n"
+      "  hil bench up --pty /tmp/dut --realtime          for MLPerf Tiny's runner (README)");
   up->add_option("--board", arguments->board, "Emulated board (see 'hil boards')")
       ->capture_default_str();
   up->add_option("--workload", arguments->workload, "Built-in workload image")
@@ -214,6 +296,14 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
                  "folder removed at the end");
   up->add_option("--seconds", arguments->seconds, "Stop after this many seconds (0: never)")
       ->check(CLI::NonNegativeNumber);
+  up->add_option("--pty", arguments->pty,
+                 "Present the DUT's UART as a pseudo-terminal linked at PATH, a serial port\n"
+                 "that pyserial, minicom or MLPerf Tiny's runner opens (clients may close and\n"
+                 "reopen it; the DUT boots first, its banner printed here)");
+  up->add_flag("--realtime", arguments->realtime,
+               "Keep virtual time in step with the host's clock, so tools that time the DUT\n"
+               "on the host (MLPerf Tiny's runner) see a real board's pace; figures are\n"
+               "unchanged");
   up->callback([arguments, &exit_code] { exit_code = RunBenchUp(*arguments); });
 
   auto check_arguments = std::make_shared<CheckArguments>();

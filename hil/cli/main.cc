@@ -7,8 +7,10 @@
 #include "capture_command.h"
 #include "device_test_command.h"
 #include "dut_command.h"
+#include "export_command.h"
 #include "flash_command.h"
 #include "hil/error.h"
+#include "import_command.h"
 #include "measure_command.h"
 #include "model_command.h"
 #include "probes_command.h"
@@ -35,7 +37,9 @@ int main(int argc, char** argv) {
   hil::cli::AddCaptureCommand(app, exit_code);
   hil::cli::AddDutCommand(app, exit_code);
   hil::cli::AddDeviceTestCommand(app, exit_code);
+  hil::cli::AddExportCommand(app, exit_code);
   hil::cli::AddFlashCommand(app, exit_code);
+  hil::cli::AddImportCommand(app, exit_code);
   hil::cli::AddMeasureCommand(app, exit_code);
   hil::cli::AddModelCommand(app, exit_code);
   hil::cli::AddProbesCommand(app, exit_code);

@@ -12,6 +12,7 @@
 #include "hil/model/emit_tflm.h"
 #include "hil/model/lowering.h"
 #include "hil/model/tflite_reader.h"
+#include "hil/plan/plan.h"
 
 namespace hil::cli {
 namespace {
@@ -89,10 +90,12 @@ size_t ArgMax(const std::vector<float>& values) {
 }
 
 int Compile(const std::string& path, const std::string& out, const std::string& number_format,
-            const std::string& framework) {
+            const std::string& framework, const std::string& mlperf_id) {
+  const std::string id =
+      mlperf_id.empty() ? std::filesystem::path(path).stem().string() : mlperf_id;
   if (framework == "tflm") {
     const Status written = model::EmitTflmFile(
-        path, std::filesystem::path(path).stem().string(),
+        path, id,
         number_format == "float32" ? model::NumberFormat::kFloat32 : model::NumberFormat::kInt8,
         out);
     if (!written.ok()) return Fail(written.error());
@@ -102,6 +105,7 @@ int Compile(const std::string& path, const std::string& out, const std::string& 
   }
   Result<std::unique_ptr<model::LoweredModel>> lowered = Load(path, number_format);
   if (!lowered.ok()) return Fail(lowered.error());
+  (*lowered)->id = id;
   const Status written = model::EmitC(**lowered, out);
   if (!written.ok()) return Fail(written.error());
   int64_t weights = 0;
@@ -247,8 +251,17 @@ void AddModelCommand(CLI::App& app, int& exit_code) {
                    "hil: hil's runtime (model_data.c); tflm: TensorFlow Lite Micro's workload")
       ->check(CLI::IsMember({"hil", "tflm"}))
       ->capture_default_str();
-  compile->callback([compile_model, compile_out, compile_format, compile_framework, &exit_code] {
-    exit_code = Compile(*compile_model, *compile_out, *compile_format, *compile_framework);
+  auto compile_mlperf = std::make_shared<std::string>();
+  compile
+      ->add_option("--mlperf", *compile_mlperf,
+                   "The MLPerf Tiny benchmark id the harness reports to profile%\n"
+                   "(m-model-[ID]); default: the model file's stem")
+      ->check(CLI::IsMember(std::vector<std::string>(std::begin(plan::kMlperfBenchmarks),
+                                                     std::end(plan::kMlperfBenchmarks))));
+  compile->callback([compile_model, compile_out, compile_format, compile_framework, compile_mlperf,
+                     &exit_code] {
+    exit_code =
+        Compile(*compile_model, *compile_out, *compile_format, *compile_framework, *compile_mlperf);
   });
 
   auto run = std::make_shared<RunArguments>();

@@ -56,6 +56,7 @@ Status AddEnergyPlugin(const EnergyModelOptions& energy, const std::string& firm
   }
   for (const auto& [knob, value] : energy.probe_faults) plugin += ",probe_" + knob + "=" + value;
   for (const auto& [key, value] : energy.overrides) plugin += ",set." + key + "=" + value;
+  if (energy.realtime) plugin += ",pace=realtime";
   // QEMU splits plugin arguments at commas.
   for (const std::string& part :
        {profiles, energy.truth_path, energy.summary_path, energy.edges_path, energy.probe_socket}) {

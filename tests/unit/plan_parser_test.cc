@@ -133,6 +133,66 @@ TEST_F(PlanParserTest, FrameworkAxisReadsTflmWithItsOwnKernelSets) {
   EXPECT_EQ(plan->configurations[3].number_format, "float32");
 }
 
+TEST_F(PlanParserTest, AModelNamesItsMlperfBenchmark) {
+  Result<Plan> plan = Parse("plan: x\nnetworks:\n  kws: {model: " HIL_SHARED_DIR
+                            "/models/kws_ref_model.tflite, mlperf: kws01}\n"
+                            "matrix: {boards: [mps2-an386]}\n");
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  EXPECT_EQ(plan->networks[0].mlperf, "kws01");
+  ExpectProblem("plan: x\nnetworks:\n  kws: {mlperf: kws1, model: " HIL_SHARED_DIR
+                "/models/kws_ref_model.tflite}\n"
+                "matrix: {boards: [mps2-an386]}\n",
+                3, 17,
+                "networks.kws.mlperf is 'kws1'; it must be one of kws01, ad01, ic01, "
+                "vww01, sww01 (did you mean 'kws01'?)");
+  ExpectProblem(
+      "plan: x\nnetworks:\n  conv: {workload: mb-conv3x3, mlperf: ic01}\n"
+      "matrix: {boards: [mps2-an386]}\n",
+      3, 40, "networks.conv.mlperf names the benchmark of a .tflite model");
+}
+
+TEST_F(PlanParserTest, MlperfEnergyModeDefaultsToFiveTenSecondTimestampWindows) {
+  const std::string head =
+      "plan: x\nbench: {probe: lpm01a}\nnetworks: {conv: {workload: mb-conv3x3}}\n"
+      "matrix: {boards: [mps2-an386]}\n";
+  Result<Plan> plan = Parse(head + "measurement: {window: timestamp, mlperf: true, runs: 370}\n");
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  EXPECT_EQ(plan->measurement.windows, 5u);
+  EXPECT_EQ(plan->measurement.min_window_s, 10);
+  EXPECT_EQ(plan->measurement.runs, 370u);
+  Result<Plan> three =
+      Parse(head + "measurement: {window: timestamp, mlperf: true, windows: 3, min_window_s: 1}\n");
+  ASSERT_TRUE(three.ok()) << three.error().message();
+  EXPECT_EQ(three->measurement.windows, 3u);
+  EXPECT_EQ(three->measurement.min_window_s, 1);
+  // MLPerf's energy mode measures between timestamp pulses.
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
+      "measurement: {mlperf: true}\n",
+      4, 23, "measures between timestamp pulses: add window: timestamp");
+  // Per-inference windows: at most 256 runs, and no window count.
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
+      "measurement: {runs: 300}\n",
+      4, 21, "per-inference windows take at most 256");
+  ExpectProblem(
+      "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
+      "measurement: {windows: 5}\n",
+      4, 24, "measurement.windows counts timestamp windows");
+}
+
+TEST_F(PlanParserTest, RealtimePaceIsTheVirtualBenchs) {
+  Result<Plan> plan = Parse(
+      "plan: x\nbench: {pace: realtime}\nnetworks: {conv: {workload: mb-conv3x3}}\n"
+      "matrix: {boards: [mps2-an386]}\n");
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  EXPECT_EQ(plan->bench.pace, "realtime");
+  ExpectProblem(
+      "plan: x\nbench: {pace: slow}\nnetworks: {conv: {workload: mb-conv3x3}}\n"
+      "matrix: {boards: [mps2-an386]}\n",
+      2, 15, "bench.pace is 'slow'; it must be one of fast, realtime");
+}
+
 TEST_F(PlanParserTest, AKernelSetOfTheOtherFrameworkIsNamedAsSuch) {
   ExpectProblem(
       "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
@@ -175,7 +235,7 @@ TEST_F(PlanParserTest, WrongType) {
   ExpectProblem(
       "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
       "measurement: {runs: ten}\n",
-      4, 21, "measurement.runs must be a whole number from 1 to 256, not 'ten'");
+      4, 21, "measurement.runs must be a whole number from 1 to 1000000, not 'ten'");
 }
 
 TEST_F(PlanParserTest, MissingInputFile) {

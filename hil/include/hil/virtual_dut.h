@@ -56,6 +56,10 @@ struct EnergyModelOptions {
   // What-if overrides: "static_mw", "sleep_mw", "supply_v", "icount_shift",
   // "class_pj.<class>".
   std::map<std::string, std::string> overrides;
+  // Keep virtual time from running ahead of the host's clock (forgiving,
+  // not catching up, a lag), so tools that time the DUT on the host see a
+  // board's pace; every figure stays the same (probes/virtual/pacer.h).
+  bool realtime = false;
 };
 
 struct VirtualDutOptions {

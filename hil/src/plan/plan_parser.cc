@@ -302,9 +302,9 @@ void ReadTrigger(Reader& reader, const YAML::Node& map, const char* key, Trigger
 }
 
 void ReadBench(Reader& reader, const YAML::Node& node, Bench& bench) {
-  if (!reader.Mapping(
-          node, "bench",
-          {"kind", "flasher", "probe", "connect", "supply_mv", "triggers", "energy_profile"}))
+  if (!reader.Mapping(node, "bench",
+                      {"kind", "flasher", "probe", "connect", "supply_mv", "triggers",
+                       "energy_profile", "pace"}))
     return;
   reader.Choice(node, "kind", "bench", {"virtual", "real"}, bench.kind);
   // Both benches flash through OpenOCD by default; the virtual bench can
@@ -320,6 +320,12 @@ void ReadBench(Reader& reader, const YAML::Node& node, Bench& bench) {
   reader.String(node, "connect", "bench", bench.connect);
   reader.Count<uint32_t>(node, "supply_mv", "bench", bench.supply_mv, 800, 5000);
   reader.String(node, "energy_profile", "bench", bench.energy_profile);
+  reader.Choice(node, "pace", "bench", {"fast", "realtime"}, bench.pace);
+  if (node["pace"] && bench.kind == "real" && bench.pace != "fast") {
+    reader.Problem(node["pace"],
+                   "a real bench runs at its own pace; bench.pace is the virtual "
+                   "bench's (realtime keeps QEMU in step with the host's clock)");
+  }
   if (bench.kind == "virtual" && bench.probe == "js110" && node["probe"]) {
     reader.Problem(node["probe"], "the virtual bench has a PPK2 and an LPM01A, not a JS110");
   }
@@ -360,7 +366,8 @@ void ReadNetworks(Reader& reader, const YAML::Node& node, std::vector<Network>& 
       continue;
     }
     const YAML::Node settings = entry.second;
-    if (!reader.Mapping(settings, where, {"workload", "model", "input", "dataset"})) continue;
+    if (!reader.Mapping(settings, where, {"workload", "model", "input", "dataset", "mlperf"}))
+      continue;
     const std::vector<std::string> workloads = Workloads();
     if (settings["workload"] && settings["model"]) {
       reader.Problem(settings["model"], where + " has both 'workload' and 'model'; give one");
@@ -385,6 +392,17 @@ void ReadNetworks(Reader& reader, const YAML::Node& node, std::vector<Network>& 
     }
     if (const YAML::Node dataset = settings["dataset"]) {
       network.dataset = reader.ExistingFile(dataset, where + ".dataset");
+    }
+    if (settings["mlperf"]) {
+      reader.Choice(
+          settings, "mlperf", where,
+          std::vector<std::string>(std::begin(kMlperfBenchmarks), std::end(kMlperfBenchmarks)),
+          network.mlperf);
+      if (!network.mlperf.empty() && network.model.empty()) {
+        reader.Problem(settings["mlperf"], where +
+                                               ".mlperf names the benchmark of a .tflite model; " +
+                                               Quote(network.name) + " is a harness workload");
+      }
     }
     networks.push_back(std::move(network));
   }
@@ -538,15 +556,40 @@ void ReadMatrix(Reader& reader, const YAML::Node& node, Plan& plan) {
 }
 
 void ReadMeasurement(Reader& reader, const YAML::Node& node, Measurement& m) {
-  if (!reader.Mapping(
-          node, "measurement",
-          {"warmup", "runs", "window", "min_window_s", "mlperf", "guard_us", "min_pulse_us"}))
+  if (!reader.Mapping(node, "measurement",
+                      {"warmup", "runs", "windows", "window", "min_window_s", "mlperf", "guard_us",
+                       "min_pulse_us"}))
     return;
   reader.Count<uint32_t>(node, "warmup", "measurement", m.warmup, 0, 10000);
-  reader.Count<uint32_t>(node, "runs", "measurement", m.runs, 1, 256);
+  reader.Count<uint32_t>(node, "runs", "measurement", m.runs, 1, 1000000);
+  reader.Count<uint32_t>(node, "windows", "measurement", m.windows, 1, 100);
   reader.Choice(node, "window", "measurement", {"inference", "timestamp"}, m.window);
   reader.Number(node, "min_window_s", "measurement", m.min_window_s, 0);
   reader.Flag(node, "mlperf", "measurement", m.mlperf);
+  if (m.window == "inference") {
+    if (m.runs > kMaxInferenceWindows && node["runs"]) {
+      reader.Problem(node["runs"], "measurement.runs is " + std::to_string(m.runs) +
+                                       "; per-inference windows take at most " +
+                                       std::to_string(kMaxInferenceWindows) +
+                                       " (the harness times each); window: timestamp windows "
+                                       "hold up to 1000000 inferences each");
+    }
+    if (node["windows"]) {
+      reader.Problem(node["windows"],
+                     "measurement.windows counts timestamp windows; with window: inference every "
+                     "inference is a window (set runs)");
+    }
+  }
+  if (m.mlperf) {
+    // MLPerf Tiny's energy mode: five windows of at least 10 s, the median.
+    if (m.window != "timestamp") {
+      reader.Problem(node["mlperf"],
+                     "measurement.mlperf runs MLPerf Tiny's energy mode, which measures between "
+                     "timestamp pulses: add window: timestamp");
+    }
+    if (!node["windows"]) m.windows = 5;
+    if (!node["min_window_s"]) m.min_window_s = 10;
+  }
   reader.Number(node, "guard_us", "measurement", m.guard_us, 0);
   reader.Number(node, "min_pulse_us", "measurement", m.min_pulse_us, 0);
 }

@@ -142,6 +142,42 @@ std::map<std::string, std::string> InjectedFaults(const std::string& case_id) {
 
 // Keeps the last couple of seconds of samples until the first window has
 // closed, then cuts the stretch around it for the report.
+// The whole capture as energy per bin of 1 ms (or per sample, when the
+// probe's rate is not a multiple of 1 kHz), for the EnergyRunner layout.
+class EnergyBins {
+ public:
+  explicit EnergyBins(double rate_hz)
+      : rate_(rate_hz),
+        per_bin_(rate_hz >= 1000 && std::fmod(rate_hz, 1000) == 0
+                     ? static_cast<uint64_t>(rate_hz / 1000)
+                     : 1) {}
+
+  void Add(const SampleBlock& block) {
+    for (size_t i = 0; i < block.size(); ++i) {
+      const uint64_t bin = (block.first_index + i) / per_bin_;
+      if (bin >= kMaxBins) return;  // hours of capture: the rest is left out
+      if (bin >= bins_.size()) bins_.resize(bin + 1, 0.0);
+      const double volts =
+          block.voltage_samples_v.empty() ? block.voltage_v : block.voltage_samples_v[i];
+      bins_[bin] += block.current_a[i] * volts / rate_ * 1e6;
+    }
+  }
+
+  EnergyTrace Take() {
+    EnergyTrace trace;
+    trace.sample_rate_hz = rate_ / static_cast<double>(per_bin_);
+    trace.energy_uj.assign(bins_.begin(), bins_.end());
+    bins_.clear();
+    return trace;
+  }
+
+ private:
+  static constexpr uint64_t kMaxBins = 20'000'000;
+  double rate_;
+  uint64_t per_bin_;
+  std::vector<double> bins_;  // summed in double, stored as EnergyRunner's float32
+};
+
 class TraceKeeper {
  public:
   explicit TraceKeeper(double rate_hz) : rate_(rate_hz) {}
@@ -317,6 +353,7 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   options.energy.probe_kind = plan.bench.probe;
   options.energy.probe_socket = folder.File("probe.sock");
   options.energy.probe_faults = InjectedFaults(c.id);
+  options.energy.realtime = plan.bench.pace == "realtime";
   Result<VirtualDut> booted = BootVirtualDut(**board, firmware.elf, options);
   if (!booted.ok()) return booted.error();
   VirtualDut& dut = *booted;
@@ -360,6 +397,10 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
   Result<std::vector<dut::Layer>> layers = dut.link->Layers();
   if (!layers.ok()) return dut.explain(layers.error());
   for (const dut::Layer& layer : *layers) result.layer_ops.push_back(layer.op);
+  // The id MLPerf Tiny's runner picks its scripts by.
+  Result<dut::Profile> profile = dut.link->GetProfile();
+  if (!profile.ok()) return dut.explain(profile.error());
+  result.model_id = profile->model;
   // Plain MLPerf Tiny firmware has no hil-info: then neither is known.
   if (Result<dut::HarnessInfo> info = dut.link->Info(); info.ok()) {
     result.kernels = info->kernels;
@@ -399,6 +440,7 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
   Status fed = OkStatus();
   measure::ClockSync clock_sync(measure_options.sample_rate_hz);
   TraceKeeper keeper(measure_options.sample_rate_hz);
+  EnergyBins bins(measure_options.sample_rate_hz);
   const measure::WindowKind kind =
       timestamp_style ? measure::WindowKind::kTimestamp : measure::WindowKind::kInference;
   std::atomic<bool> streaming{false}, consumer_done{false};
@@ -418,6 +460,7 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
       if (*poll != PowerProbe::Poll::kBlock) continue;
       const double arrived_s = static_cast<double>(gpio::MonotonicNowNs()) * 1e-9;
       keeper.Keep(block);
+      if (timestamp_style) bins.Add(block);
       if (Status status = measurement.Feed(block); !status.ok() && fed.ok()) fed = status;
       streaming = true;
       if (dut.host_gpio != nullptr) {
@@ -441,10 +484,19 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
     return InfrastructureError("the " + probe.info().kind +
                                " started but sent no samples within 10 s");
   }
-  step("running " + std::to_string(plan.measurement.warmup) + " warm-up and " +
-       std::to_string(plan.measurement.runs) + " measured inferences");
-  Result<dut::InferenceRun> run =
-      dut.link->Infer(plan.measurement.runs, plan.measurement.warmup, milliseconds(600000));
+  // Timestamp windows: one `infer runs warmup` per window, as MLPerf's
+  // runner commands them; per-inference windows: one command for all.
+  const uint32_t commands = timestamp_style ? plan.measurement.windows : 1;
+  Result<dut::InferenceRun> run = InfrastructureError("no inference was run");
+  for (uint32_t w = 0; w < commands; ++w) {
+    step("running " + std::to_string(plan.measurement.warmup) + " warm-up and " +
+         std::to_string(plan.measurement.runs) + " measured inferences" +
+         (commands > 1
+              ? " (window " + std::to_string(w + 1) + " of " + std::to_string(commands) + ")"
+              : std::string()));
+    run = dut.link->Infer(plan.measurement.runs, plan.measurement.warmup, milliseconds(600000));
+    if (!run.ok()) break;
+  }
   // A command after the run lets the stream pass the last edge.
   Result<std::string> name = run.ok() ? dut.link->Name() : Result<std::string>(std::string());
   Status stopped = probe.Stop();
@@ -543,7 +595,7 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
         inference_windows++ < plan.measurement.runs) {
       measured_truth.push_back(t);
     } else if (t.kind == measure::WindowKind::kTimestamp && timestamp_style &&
-               timestamp_windows++ < 1) {
+               timestamp_windows++ < commands) {
       measured_truth.push_back(t);
     }
   }
@@ -571,6 +623,15 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
   summary.mlperf = plan.measurement.mlperf;
   summary.min_window_s = plan.measurement.min_window_s;
   result.figures = measure::Summarize(windows, measurement.baseline(), summary);
+  if (timestamp_style) {
+    EnergyTrace trace = bins.Take();
+    trace.inferences_per_window = plan.measurement.runs;
+    for (const measure::Window& w : windows) {
+      if (w.kind == measure::WindowKind::kTimestamp && w.valid())
+        trace.windows_s.emplace_back(w.start_s, w.end_s);
+    }
+    if (!trace.windows_s.empty()) result.energy_trace = std::move(trace);
+  }
   result.figures.problems.insert(result.figures.problems.end(), problems.begin(), problems.end());
 
   Verification& v = result.verification;

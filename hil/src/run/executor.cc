@@ -1,5 +1,6 @@
 #include "hil/run/executor.h"
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -7,6 +8,7 @@
 #include <optional>
 
 #include "hil/measure/figures_json.h"
+#include "hil/mlperf/energyrunner.h"
 #include "hil/run/case_runner.h"
 #include "hil/run/firmware_builder.h"
 #include "hil/run/html_report.h"
@@ -22,6 +24,31 @@ using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// A case id as one folder name: kws/O2/mps2-an386 -> kws_O2_mps2-an386.
+std::string SafeName(const std::string& id) {
+  std::string name;
+  for (char c : id) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
+  return name;
+}
+
+// A timestamp-window case's capture, in EnergyRunner's layout: the start,
+// then each window's edges, on the trace's clock.
+Status WriteCaseSession(const EnergyTrace& trace, const std::string& model, double supply_v,
+                        const std::string& folder) {
+  mlperf::SessionToWrite session;
+  session.sample_rate_hz = trace.sample_rate_hz;
+  session.energy_uj = trace.energy_uj;
+  session.model = model;
+  session.supply_v = supply_v;
+  session.timestamps_s.push_back(trace.windows_s.front().first / 2);
+  for (const auto& [begin, end] : trace.windows_s) {
+    session.timestamps_s.push_back(begin);
+    session.timestamps_s.push_back(end);
+    session.inferences.push_back(trace.inferences_per_window);
+  }
+  return mlperf::WriteEnergyRunnerSession(session, folder);
 }
 
 // The case of the baseline run with the same id, read back as a result the
@@ -186,6 +213,7 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
     request.defines = c.configuration->defines;
     request.prebuilt = c.configuration->firmware;
     request.model = c.network->model;
+    request.model_id = c.network->mlperf;
     request.framework = c.configuration->framework;
     request.kernels = c.configuration->kernels;
     request.number_format = c.configuration->number_format;
@@ -231,6 +259,17 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
         any_config = true;
       else
         any_infra = true;
+    }
+    if (result.energy_trace) {
+      // MLPerf's tools (and hil import energyrunner) read this.
+      const double supply_v =
+          (options.bench ? options.bench->supply_mv : plan.bench.supply_mv) / 1000.0;
+      if (Status written = WriteCaseSession(*result.energy_trace, result.model_id, supply_v,
+                                            (out / "energyrunner" / SafeName(c.id)).string());
+          !written.ok()) {
+        progress("cannot write the case's EnergyRunner session: " + written.error().message());
+      }
+      result.energy_trace.reset();
     }
     const nlohmann::ordered_json json = CaseJson(result);
     record.cases.push_back(json);

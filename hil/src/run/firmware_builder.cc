@@ -105,6 +105,7 @@ std::string ConfigurationKey(const FirmwareRequest& request, const std::string& 
   if (!model_digest.empty()) {
     key = model_digest.substr(0, 12) + (request.framework == "tflm" ? "_tflm" : "") + "_" +
           request.kernels + "_" + request.number_format + "_" + key;
+    if (!request.model_id.empty()) key += "_" + request.model_id;
   }
   if (!request.fpu) key += "_softfp";
   for (const std::string& define : request.defines) key += "_" + define;
@@ -224,7 +225,8 @@ Result<std::string> FirmwareBuilder::CompileModel(
   const bool tflm = request.framework == "tflm";
   const std::string suffix =
       std::string(tflm ? "-tflm" : "") + (as_float ? "-float32" : "-int8") + "-v" +
-      std::to_string(tflm ? model::kEmitTflmFormatVersion : model::kEmitFormatVersion);
+      std::to_string(tflm ? model::kEmitTflmFormatVersion : model::kEmitFormatVersion) +
+      (request.model_id.empty() ? "" : "-" + request.model_id);
   const std::string model_dir =
       (fs::path(cache_dir_) / "models" / (digest.substr(0, 16) + suffix)).string();
   // The file each emitter writes last: a folder without it is incomplete.
@@ -238,7 +240,8 @@ Result<std::string> FirmwareBuilder::CompileModel(
                               std::to_string(reinterpret_cast<uintptr_t>(&request));
   std::error_code ignored;
   fs::remove_all(staging, ignored);
-  const std::string id = fs::path(request.model).stem().string();
+  const std::string id =
+      request.model_id.empty() ? fs::path(request.model).stem().string() : request.model_id;
   if (tflm) {
     HIL_RETURN_IF_ERROR(model::EmitTflmFile(
         request.model, id, as_float ? model::NumberFormat::kFloat32 : model::NumberFormat::kInt8,

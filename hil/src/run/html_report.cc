@@ -126,6 +126,27 @@ std::string TracePlot(const Json& trace) {
   const auto [low, high] = std::minmax_element(ma.begin(), ma.end());
   const double pad = (*high - *low) * 0.1 + 1e-6;
   Plot plot(760, 260, 0, (t.back() - base) * 1e3, std::max(0.0, *low - pad), *high + pad);
+  if (trace.contains("windows_s")) {
+    // A whole session: its measurement windows shaded, numbered.
+    size_t k = 0;
+    for (const Json& window : trace["windows_s"]) {
+      const double a = plot.X((window[0].get<double>() - base) * 1e3);
+      const double b = plot.X((window[1].get<double>() - base) * 1e3);
+      plot.raw() << "<rect class=\"window\" x=\"" << a << "\" y=\"" << plot.top() << "\" width=\""
+                 << b - a << "\" height=\"" << plot.bottom() - plot.top()
+                 << "\" fill=\"#dbeafe\" opacity=\"0.8\"/><text x=\"" << (a + b) / 2 << "\" y=\""
+                 << plot.top() + 14 << "\" text-anchor=\"middle\" font-size=\"11\">W" << ++k
+                 << "</text>";
+    }
+    plot.Axes("time from the trace's start (ms)", "current (mA)");
+    plot.raw() << "<polyline class=\"trace\" fill=\"none\" stroke=\"#1f6fb4\" "
+                  "stroke-width=\"1\" points=\"";
+    for (size_t i = 0; i < t.size(); ++i) {
+      plot.raw() << plot.X((t[i] - base) * 1e3) << "," << plot.Y(ma[i]) << " ";
+    }
+    plot.raw() << "\"/>";
+    return plot.Finish();
+  }
   const double w0 = (trace["window_s"][0].get<double>() - base) * 1e3;
   const double w1 = (trace["window_s"][1].get<double>() - base) * 1e3;
   std::vector<double> edges = {w0};
@@ -403,8 +424,11 @@ std::string HtmlReport(const RunRecord& run, const RunRecord* baseline) {
     html << "<div class=\"case\"><h3>" << Html(c.value("id", "")) << " "
          << StatusBadge(c.value("status", "")) << "</h3>";
     if (c.contains("trace")) {
-      html << "<p class=\"note\">Current through the first measured inference; shaded bands are "
-              "its layers, dashed lines the trigger edges.</p>"
+      html << (c["trace"].contains("windows_s")
+                   ? "<p class=\"note\">Current through the whole session; shaded bands are its "
+                     "measurement windows, between the timestamp pin's edges.</p>"
+                   : "<p class=\"note\">Current through the first measured inference; shaded "
+                     "bands are its layers, dashed lines the trigger edges.</p>")
            << TracePlot(c["trace"]);
     }
     if (c.contains("layers") && !c["layers"].empty()) {

@@ -47,6 +47,7 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
   json["configuration"] = r.configuration;
   json["board"] = r.board;
   json["kernels"] = r.kernels;
+  json["model_id"] = r.model_id;
   json["status"] = r.status;
   json["error"] =
       r.error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.error);
@@ -102,6 +103,11 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
                                   ? measure::NumberJson(r.figures.baseline.power_w * 1e3)
                                   : nullptr;
   json["windows"] = measure::WindowCountsJson(r.figures);
+  if (r.figures.mlperf_latency_us != 0 || r.figures.mlperf_energy_uj != 0) {
+    // MLPerf's headline: medians over its five windows.
+    json["mlperf"] = {{"latency_us", measure::NumberJson(r.figures.mlperf_latency_us)},
+                      {"energy_uJ", measure::NumberJson(r.figures.mlperf_energy_uj)}};
+  }
   nlohmann::ordered_json problems = r.figures.problems;
   for (const measure::InvalidWindow& w : r.figures.invalid) {
     for (const std::string& p : w.problems)
@@ -116,6 +122,7 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
                      {"current_mA", r.trace.current_ma},
                      {"window_s", {r.trace.window_start_s, r.trace.window_end_s}},
                      {"layer_edges_s", r.trace.boundaries_s}};
+    if (!r.trace.windows_s.empty()) json["trace"]["windows_s"] = r.trace.windows_s;
   }
   json["attempts"] = r.attempts;
   json["seconds"] = r.seconds;

@@ -5,13 +5,15 @@
 //     [,pins=0x20000000][,pin_code=START-END][,summary=FILE][,edges=FILE][,set.KEY=VALUE...]
 //     [,ppk2=SOCKET|lpm01a=SOCKET[,probe_drop_every=N][,probe_garbage_every=N]
 //      [,probe_close_after=N][,probe_stall_after=N,probe_stall_ms=MS][,probe_max_lag_ms=MS]
-//      [,probe_samples=FILE]]
+//      [,probe_samples=FILE]][,pace=realtime]
 // it counts every executed instruction by energy class (inline, per
 // instruction, which stays exact under -icount where translation blocks can
 // be cut short and re-executed), tracks the harness's trigger pins through
 // the stores to their set/clear addresses, and writes the exact
 // instructions, time and energy of every window to the truth file (and, if
 // asked, every edge with its virtual time to the edges file).
+#include <time.h>
+
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +24,7 @@
 
 #include "probes/virtual/energy_profile.h"
 #include "probes/virtual/instruction_class.h"
+#include "probes/virtual/pacer.h"
 #include "probes/virtual/window_tracker.h"
 #include "qemu_plugin_api.h"
 #include "virtual_probe.h"
@@ -33,6 +36,7 @@ using hil::virtual_bench::ClassifyThumb;
 using hil::virtual_bench::EnergyProfile;
 using hil::virtual_bench::kInstructionClassCount;
 using hil::virtual_bench::MeterReading;
+using hil::virtual_bench::Pacer;
 using hil::virtual_bench::Pin;
 using hil::virtual_bench::VirtualProbe;
 using hil::virtual_bench::VirtualProbeOptions;
@@ -58,6 +62,8 @@ struct PluginState {
   std::string summary_path;
   std::unique_ptr<WindowTracker> tracker;
   std::unique_ptr<VirtualProbe> probe;  // when asked for with ppk2= or lpm01a=
+  std::unique_ptr<Pacer> pacer;         // pace=realtime
+  uint32_t blocks_since_pace = 0;
 };
 
 PluginState* state = nullptr;
@@ -119,8 +125,19 @@ void OnStore(unsigned int, qemu_plugin_meminfo_t, uint64_t address, void*) {
   }
 }
 
+// pace=realtime: every 64 translation blocks (a few hundred instructions,
+// microseconds of virtual time), virtual time is held to the host's.
+void OnBlock(unsigned int, void*) {
+  if (++state->blocks_since_pace < 64) return;
+  state->blocks_since_pace = 0;
+  state->pacer->Pace(Read().total_instructions() << state->profile.icount_shift);
+}
+
 void OnTranslate(qemu_plugin_id_t, qemu_plugin_tb* tb) {
   const size_t count = qemu_plugin_tb_n_insns(tb);
+  if (state->pacer != nullptr) {
+    qemu_plugin_register_vcpu_tb_exec_cb(tb, OnBlock, QEMU_PLUGIN_CB_NO_REGS, nullptr);
+  }
   for (size_t i = 0; i < count; ++i) {
     qemu_plugin_insn* insn = qemu_plugin_tb_get_insn(tb, i);
     const auto* bytes = static_cast<const uint8_t*>(qemu_plugin_insn_data(insn));
@@ -217,6 +234,7 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
     uint64_t* target;
   };
   uint64_t max_lag_ms = 20;
+  bool realtime = false;
   const Knob knobs[] = {
       {"probe_drop_every", &probe.drop_every},   {"probe_garbage_every", &probe.garbage_every},
       {"probe_close_after", &probe.close_after}, {"probe_stall_after", &probe.stall_after},
@@ -252,6 +270,9 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
       probe.socket_path = value;
     } else if (key == "probe_samples") {
       probe.samples_path = value;
+    } else if (key == "pace") {
+      if (value != "realtime" && value != "fast") return Refuse("pace is realtime or fast");
+      realtime = value == "realtime";
     } else if (key.rfind("probe_", 0) == 0) {
       bool known = false;
       for (const Knob& knob : knobs) {
@@ -266,8 +287,7 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
       return Refuse(
           "unknown argument '" + key +
           "'; expected profiles, profile, truth, summary, edges, pins, pin_code, ppk2, lpm01a, "
-          "probe_* or "
-          "set.KEY");
+          "probe_*, pace or set.KEY");
     }
   }
   if (profiles_path.empty() || profile_name.empty() || truth_path.empty()) {
@@ -295,6 +315,19 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
     std::fflush(state->truth);
   });
   state->clock_at_start_ns = VirtualClockNs();
+  if (realtime) {
+    state->pacer = std::make_unique<Pacer>(
+        [] {
+          timespec now{};
+          clock_gettime(CLOCK_MONOTONIC, &now);
+          return static_cast<int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+        },
+        [](int64_t ns) {
+          const timespec pause{static_cast<time_t>(ns / 1'000'000'000),
+                               static_cast<long>(ns % 1'000'000'000)};
+          nanosleep(&pause, nullptr);
+        });
+  }
   if (!probe_kind.empty()) {
     probe.max_lag_ns = max_lag_ms * 1'000'000;
     auto personality = probe_kind == "ppk2"

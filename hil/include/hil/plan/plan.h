@@ -29,6 +29,9 @@ struct Bench {
   uint32_t supply_mv = 3300;
   Trigger inference{"D0", {}}, layer{"D1", {}}, timestamp{"D2", {}};
   std::string energy_profile;  // virtual bench: default is the board's own
+  // Virtual bench: fast (QEMU as fast as it goes) | realtime (virtual time
+  // kept in step with the host's clock, for tools that time on the host).
+  std::string pace = "fast";
 };
 
 struct Network {
@@ -37,8 +40,15 @@ struct Network {
   std::string model;     // a .tflite file (absolute), compiled for the DUT
   std::string input;     // input tensor file (absolute after parsing)
   std::string dataset;   // a folder of inputs with y_labels.csv: accuracy and bit-exactness
+  // The MLPerf Tiny benchmark the network is (kws01, ad01, ic01, vww01,
+  // sww01): the harness reports it to profile% as m-model-[ID], which the
+  // official runner picks its scripts by. Empty: the model file's stem.
+  std::string mlperf;
   Position at;
 };
+
+// The benchmark ids the MLPerf Tiny runner and submission checker know.
+inline constexpr const char* kMlperfBenchmarks[] = {"kws01", "ad01", "ic01", "vww01", "sww01"};
 
 struct Configuration {
   std::string name;
@@ -57,12 +67,16 @@ struct Exclusion {
   Position at;
 };
 
+// Per-inference windows a case may have: the harness times each of them.
+inline constexpr uint32_t kMaxInferenceWindows = 256;
+
 struct Measurement {
-  uint32_t warmup = 1;               // inferences before the measured ones
-  uint32_t runs = 10;                // measured inferences per case
+  uint32_t warmup = 1;               // inferences before the measured ones (per window)
+  uint32_t runs = 10;                // measured inferences per case, or per timestamp window
+  uint32_t windows = 1;              // timestamp windows: one `infer runs warmup` each
   std::string window = "inference";  // inference | timestamp
   double min_window_s = 0;
-  bool mlperf = false;
+  bool mlperf = false;  // MLPerf's energy mode: 5 windows of >= 10 s, the median
   double guard_us = 100;
   double min_pulse_us = 0;
 };

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hil/error.h"
@@ -44,7 +45,19 @@ struct TraceSnippet {
   std::vector<double> current_ma;
   double window_start_s = 0, window_end_s = 0;
   std::vector<double> boundaries_s;  // layer edges inside the window
+  // A whole session instead (an import): every window, shaded in the plot.
+  std::vector<std::pair<double, double>> windows_s;
   bool empty() const { return time_s.empty(); }
+};
+
+// A timestamp-window run's whole capture as energy per sample period (1 kHz
+// where the probe's rate allows, as EnergyRunner records), with its windows:
+// written in EnergyRunner's layout for MLPerf's tools. Not in results.json.
+struct EnergyTrace {
+  double sample_rate_hz = 0;
+  std::vector<float> energy_uj;
+  std::vector<std::pair<double, double>> windows_s;  // valid timestamp windows
+  uint32_t inferences_per_window = 0;
 };
 
 // A dataset run through the DUT: top-1 against the labels, and the outputs
@@ -71,12 +84,14 @@ struct CaseResult {
   measure::CaseFigures figures;
   std::vector<std::string> layer_ops;  // from the harness's layers%
   std::string kernels;                 // as the harness names them (hil-info%), e.g. tflm-cmsis-nn
+  std::string model_id;                // what the harness answered to profile%: m-model-[ID]
   uint32_t arena_bytes = 0;            // working memory the network used (hil-info%); 0: unknown
   TraceSnippet trace;
   std::vector<float> outputs;
   Verification verification;
   std::optional<DatasetResult> dataset;
   std::vector<ExpectationResult> expectations;
+  std::optional<EnergyTrace> energy_trace;
 };
 
 }  // namespace hil::run

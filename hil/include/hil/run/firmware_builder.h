@@ -17,8 +17,9 @@ struct FirmwareRequest {
   std::string workload;
   std::string optimisation = "-O2";
   std::vector<std::string> defines;
-  std::string prebuilt;           // used as is when set
-  std::string model;              // a .tflite file: compiled, and linked as the "model" workload
+  std::string prebuilt;  // used as is when set
+  std::string model;     // a .tflite file: compiled, and linked as the "model" workload
+  std::string model_id;  // what profile% reports (an MLPerf id); empty: the model's file stem
   std::string framework = "hil";  // the model's runtime: hil (firmware/nn) or tflm
   std::string kernels =
       "reference";  // the kernel set: reference|simd (hil), reference|cmsis-nn (tflm)

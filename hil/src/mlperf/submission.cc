@@ -1,0 +1,239 @@
+#include "hil/mlperf/submission.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "hil/boards.h"
+
+namespace hil::mlperf {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+bool SafeFolderName(const std::string& name) {
+  if (name.empty() || name.size() > 64 || name[0] == '.') return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+      return false;
+  }
+  return true;
+}
+
+double NumberAt(const Json& json, std::initializer_list<const char*> path) {
+  const Json* at = &json;
+  for (const char* key : path) {
+    if (!at->is_object() || !at->contains(key)) return NAN;
+    at = &(*at)[key];
+  }
+  return at->is_number() ? at->get<double>() : NAN;
+}
+
+// One line as EnergyRunner and the runner write theirs: "SSSSS.mmm who: text".
+class RunnerText {
+ public:
+  RunnerText& Line(const std::string& text) {
+    out_ << "00000.000 hil: " << text << "\n";
+    return *this;
+  }
+  RunnerText& Format(const char* format, auto... values) {
+    char text[300];
+    std::snprintf(text, sizeof text, format, values...);
+    return Line(text);
+  }
+  std::string str() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+};
+
+// What the run says about where and how the case was measured.
+std::string Provenance(const run::RunRecord& run, const Json& c) {
+  RunnerText log;
+  log.Line("m-session-start-id[hil-run-" + std::to_string(run.id) + "]")
+      .Line("plan " + run.plan + " (" + run.plan_path + ")")
+      .Line("run started " + run.started + ", finished " + run.finished)
+      .Line("bench " + run.bench.dump())
+      .Line("case " + c.value("id", "") + ": " + c.value("status", ""))
+      .Line("m-model-[" + c.value("model_id", "") + "]")
+      .Line("kernels " + c.value("kernels", ""))
+      .Line("firmware sha256 " + (c.contains("firmware") ? c["firmware"].value("sha256", "") : ""));
+  return log.str();
+}
+
+std::string PerformanceText(const Json& c) {
+  const double latency_us = NumberAt(c, {"latency_us", "median"});
+  const double n = NumberAt(c, {"latency_us", "n"});
+  RunnerText text;
+  text.Line("Performance results:")
+      .Format("  # Inferences :   %12.0f", n)
+      .Format("  Latency      :   %12.3f ms (median)", latency_us / 1000)
+      .Format("  Throughput   :   %12.3f inf./sec.", 1e6 / latency_us)
+      .Line("---------------------------------------------------------")
+      .Format("Median throughput is %.3f inf./sec.", 1e6 / latency_us)
+      .Line("---------------------------------------------------------");
+  return text.str();
+}
+
+std::string AccuracyText(const Json& c) {
+  const Json& dataset = c["dataset"];
+  RunnerText text;
+  text.Format("Inputs       : %d", dataset.value("inputs", 0))
+      .Format("Bit-exact    : %d of them equal the host reference",
+              dataset.value("outputs_matching_reference", 0))
+      .Format("Top-1: %.1f%%", dataset.value("top1_accuracy", 0.0) * 100);
+  return text.str();
+}
+
+std::string EnergyText(const Json& c) {
+  RunnerText text;
+  text.Format("Energy per inference over %d windows: median %.3f uJ, mean %.3f uJ",
+              static_cast<int>(NumberAt(c, {"energy_uJ", "n"})),
+              NumberAt(c, {"energy_uJ", "median"}), NumberAt(c, {"energy_uJ", "mean"}))
+      .Format("Power        : %.3f mW (median)", NumberAt(c, {"power_mW", "median"}))
+      .Line("---------------------------------------------------------")
+      .Format("Median energy cost is %.3f uJ/inf.", NumberAt(c, {"mlperf", "energy_uJ"}))
+      .Line("---------------------------------------------------------");
+  return text.str();
+}
+
+Json SystemJson(const run::RunRecord& run, const Json& c, const SubmissionOptions& options) {
+  const std::string board = c.value("board", "");
+  std::string processor = board, frequency;
+  if (Result<const BoardSpec*> spec = FindBoard(board); spec.ok()) {
+    processor = std::string((*spec)->core) + " (" + std::string((*spec)->description) + ")";
+    frequency = std::to_string((*spec)->clock_hz / 1000000) + " MHz";
+  }
+  const bool tflm = c.value("kernels", "").rfind("tflm", 0) == 0;
+  const bool virtual_bench = run.bench.value("kind", "") == "virtual";
+  Json system;
+  system["Board Name"] = board;
+  system["Status"] = options.status;
+  system["Processor(s) Name"] = processor;
+  system["Processor(s) Frequencies"] = frequency;
+  system["Processor memory type and capacity"] = "";
+  system["Accelerator"] = "";
+  system["Accelerator(s) Frequencies"] = "";
+  system["Accelerator memory type and capacity"] = "";
+  system["Hardware Notes"] =
+      virtual_bench ? "hil's virtual bench: QEMU 7.2 with -icount (32 ns per instruction) and "
+                      "an energy model; figures are emulated, not silicon's"
+                    : "measured on a hil bench with a " + run.bench.value("probe", "") + "";
+  system["Inference Framework"] = tflm ? "TensorFlow Lite Micro" : "hil runtime";
+  system["Software Libraries"] = c.value("kernels", "");
+  system["Software Notes"] =
+      "written by hil export mlperf from run " + std::to_string(run.id) + " of plan " + run.plan;
+  return system;
+}
+
+}  // namespace
+
+std::string ModelClassOf(const std::string& mlperf_id) {
+  static const std::map<std::string, std::string> kClasses = {
+      {"kws01", "kws"}, {"ad01", "ad"}, {"ic01", "ic"}, {"vww01", "vww"}, {"sww01", "sww"}};
+  const auto found = kClasses.find(mlperf_id);
+  return found == kClasses.end() ? std::string() : found->second;
+}
+
+Result<SubmissionWritten> WriteSubmission(const run::RunRecord& run,
+                                          const SubmissionOptions& options) {
+  for (const auto& [what, name] :
+       {std::pair<const char*, const std::string&>{"--submitter", options.submitter},
+        {"--system", options.system}}) {
+    if (!SafeFolderName(name)) {
+      return ConfigurationError(std::string(what) + " '" + name +
+                                "' becomes a folder name: use letters, digits, '.', '_' and '-' "
+                                "(at most 64, not starting with '.')");
+    }
+  }
+  if (options.division != "open" && options.division != "closed") {
+    return ConfigurationError("--division is open or closed, not '" + options.division + "'");
+  }
+  // One case per benchmark: those naming an MLPerf id, narrowed by options.
+  std::map<std::string, std::vector<const Json*>> by_class;
+  for (const Json& c : run.cases) {
+    const std::string model_class = ModelClassOf(c.value("model_id", ""));
+    if (model_class.empty()) continue;
+    if (!options.configuration.empty() && c.value("configuration", "") != options.configuration)
+      continue;
+    if (!options.board.empty() && c.value("board", "") != options.board) continue;
+    by_class[model_class].push_back(&c);
+  }
+  if (by_class.empty()) {
+    return ConfigurationError(
+        "no case of run " + std::to_string(run.id) +
+        " names an MLPerf Tiny benchmark (or none matches --configuration/--board): give the "
+        "plan's networks an mlperf: key (kws01, ad01, ic01, vww01, sww01) and run it again");
+  }
+  for (const auto& [model_class, cases] : by_class) {
+    if (cases.size() > 1) {
+      std::string ids;
+      for (const Json* c : cases) ids += (ids.empty() ? "" : ", ") + c->value("id", "");
+      return ConfigurationError("benchmark " + model_class + " has " +
+                                std::to_string(cases.size()) + " cases (" + ids +
+                                "); choose one with --configuration and --board");
+    }
+    const Json& c = *cases.front();
+    if (c.value("status", "") != "pass") {
+      return ConfigurationError("case " + c.value("id", "") + " did not pass (" +
+                                c.value("status", "") +
+                                "): only verified figures go into a submission");
+    }
+  }
+
+  SubmissionWritten written;
+  const fs::path root = fs::path(options.division) / options.submitter;
+  const auto put = [&](const fs::path& relative, const std::string& text) -> Status {
+    const fs::path path = fs::path(options.out_dir) / relative;
+    std::error_code error;
+    fs::create_directories(path.parent_path(), error);
+    if (error) return InfrastructureError("cannot create " + path.parent_path().string());
+    HIL_RETURN_IF_ERROR(run::WriteAtomically(path.string(), text));
+    written.files.push_back(relative.string());
+    return OkStatus();
+  };
+  const Json* first = by_class.begin()->second.front();
+  HIL_RETURN_IF_ERROR(put(root / "systems" / (options.system + ".json"),
+                          SystemJson(run, *first, options).dump(2) + "\n"));
+  for (const auto& [model_class, cases] : by_class) {
+    const Json& c = *cases.front();
+    const fs::path model = root / "results" / options.system / model_class;
+    const std::string log = Provenance(run, c);
+    const auto mode = [&](const char* name, const std::string& results,
+                          const Json& json) -> Status {
+      HIL_RETURN_IF_ERROR(put(model / name / "results.txt", results));
+      HIL_RETURN_IF_ERROR(put(model / name / "log.txt", log));
+      return put(model / name / "results.json", json.dump(1) + "\n");
+    };
+    HIL_RETURN_IF_ERROR(mode("performance", PerformanceText(c),
+                             {{"case", c["id"]}, {"latency_us", c["latency_us"]}}));
+    if (c.contains("dataset") && c["dataset"].is_object()) {
+      HIL_RETURN_IF_ERROR(
+          mode("accuracy", AccuracyText(c), {{"case", c["id"]}, {"dataset", c["dataset"]}}));
+    } else {
+      written.notes.push_back(model_class + ": no accuracy (the case ran no labelled dataset" +
+                              std::string(model_class == "ad" ? "; MLPerf's AD metric is AUC "
+                                                                "over ToyADMOS, which hil has "
+                                                                "no labelled set of"
+                                                              : "") +
+                              "): the checker will want one");
+    }
+    if (c.contains("mlperf") && std::isfinite(NumberAt(c, {"mlperf", "energy_uJ"}))) {
+      HIL_RETURN_IF_ERROR(mode("energy", EnergyText(c),
+                               {{"case", c["id"]},
+                                {"energy_uJ", c["energy_uJ"]},
+                                {"power_mW", c["power_mW"]},
+                                {"mlperf", c["mlperf"]}}));
+    } else {
+      written.notes.push_back(model_class +
+                              ": no energy (run the plan with measurement: {window: timestamp, "
+                              "mlperf: true} for MLPerf's energy mode)");
+    }
+  }
+  return written;
+}
+
+}  // namespace hil::mlperf
