@@ -66,7 +66,8 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
                       {"data_bytes", r.firmware.data_bytes},
                       {"bss_bytes", r.firmware.bss_bytes},
                       {"arena_bytes", r.arena_bytes},
-                      {"sha256", r.firmware.sha256}};
+                      {"sha256", r.firmware.sha256},
+                      {"elf", r.firmware.elf}};
   const Verification& v = r.verification;
   nlohmann::ordered_json verification;
   verification["outputs_match"] =
