@@ -62,12 +62,9 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
                       {"energy_uJ", measure::StatsJson(layer.energy_uj)}});
   }
   json["layers"] = layers;
-  json["firmware"] = {{"text_bytes", r.firmware.text_bytes},
-                      {"data_bytes", r.firmware.data_bytes},
-                      {"bss_bytes", r.firmware.bss_bytes},
-                      {"arena_bytes", r.arena_bytes},
-                      {"sha256", r.firmware.sha256},
-                      {"elf", r.firmware.elf}};
+  json["firmware"] = {{"text_bytes", r.firmware.text_bytes}, {"data_bytes", r.firmware.data_bytes},
+                      {"bss_bytes", r.firmware.bss_bytes},   {"arena_bytes", r.arena_bytes},
+                      {"sha256", r.firmware.sha256},         {"elf", r.firmware.elf}};
   const Verification& v = r.verification;
   nlohmann::ordered_json verification;
   verification["outputs_match"] =
