@@ -35,11 +35,11 @@ std::string SafeName(const std::string& id) {
 
 // A timestamp-window case's capture, in EnergyRunner's layout: the start,
 // then each window's edges, on the trace's clock.
-Status WriteCaseSession(const EnergyTrace& trace, const std::string& model, double supply_v,
+Status WriteCaseSession(EnergyTrace trace, const std::string& model, double supply_v,
                         const std::string& folder) {
   mlperf::SessionToWrite session;
   session.sample_rate_hz = trace.sample_rate_hz;
-  session.energy_uj = trace.energy_uj;
+  session.energy_uj = std::move(trace.energy_uj);  // hours of capture can be megabytes
   session.model = model;
   session.supply_v = supply_v;
   session.timestamps_s.push_back(trace.windows_s.front().first / 2);
@@ -264,8 +264,9 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
       // MLPerf's tools (and hil import energyrunner) read this.
       const double supply_v =
           (options.bench ? options.bench->supply_mv : plan.bench.supply_mv) / 1000.0;
-      if (Status written = WriteCaseSession(*result.energy_trace, result.model_id, supply_v,
-                                            (out / "energyrunner" / SafeName(c.id)).string());
+      if (Status written =
+              WriteCaseSession(std::move(*result.energy_trace), result.model_id, supply_v,
+                               (out / "energyrunner" / SafeName(c.id)).string());
           !written.ok()) {
         progress("cannot write the case's EnergyRunner session: " + written.error().message());
       }

@@ -118,57 +118,51 @@ class Plot {
   std::ostringstream svg_;
 };
 
+// A shaded band between two times (ms) with a label at its top.
+void Band(Plot& plot, const char* kind, double from_ms, double to_ms, const char* fill,
+          const std::string& label) {
+  const double a = plot.X(from_ms), b = plot.X(to_ms);
+  plot.raw() << "<rect class=\"" << kind << "\" x=\"" << a << "\" y=\"" << plot.top()
+             << "\" width=\"" << b - a << "\" height=\"" << plot.bottom() - plot.top()
+             << "\" fill=\"" << fill << "\" opacity=\"0.8\"/>"
+             << "<text x=\"" << (a + b) / 2 << "\" y=\"" << plot.top() + 14
+             << "\" text-anchor=\"middle\" font-size=\"11\">" << label << "</text>";
+}
+
 std::string TracePlot(const Json& trace) {
   const std::vector<double> t = trace["time_s"].get<std::vector<double>>();
   const std::vector<double> ma = trace["current_mA"].get<std::vector<double>>();
   if (t.size() < 2) return {};
   const double base = t.front();
+  const auto ms = [base](double s) { return (s - base) * 1e3; };
   const auto [low, high] = std::minmax_element(ma.begin(), ma.end());
   const double pad = (*high - *low) * 0.1 + 1e-6;
-  Plot plot(760, 260, 0, (t.back() - base) * 1e3, std::max(0.0, *low - pad), *high + pad);
-  if (trace.contains("windows_s")) {
-    // A whole session: its measurement windows shaded, numbered.
+  Plot plot(760, 260, 0, ms(t.back()), std::max(0.0, *low - pad), *high + pad);
+  // A whole session shades its measurement windows; one inference's cut
+  // shades its layers, alternately, so the boundaries read at a glance.
+  const bool session = trace.contains("windows_s");
+  std::vector<double> edges;
+  if (session) {
     size_t k = 0;
     for (const Json& window : trace["windows_s"]) {
-      const double a = plot.X((window[0].get<double>() - base) * 1e3);
-      const double b = plot.X((window[1].get<double>() - base) * 1e3);
-      plot.raw() << "<rect class=\"window\" x=\"" << a << "\" y=\"" << plot.top() << "\" width=\""
-                 << b - a << "\" height=\"" << plot.bottom() - plot.top()
-                 << "\" fill=\"#dbeafe\" opacity=\"0.8\"/><text x=\"" << (a + b) / 2 << "\" y=\""
-                 << plot.top() + 14 << "\" text-anchor=\"middle\" font-size=\"11\">W" << ++k
-                 << "</text>";
+      Band(plot, "window", ms(window[0].get<double>()), ms(window[1].get<double>()), "#dbeafe",
+           "W" + std::to_string(++k));
     }
-    plot.Axes("time from the trace's start (ms)", "current (mA)");
-    plot.raw() << "<polyline class=\"trace\" fill=\"none\" stroke=\"#1f6fb4\" "
-                  "stroke-width=\"1\" points=\"";
-    for (size_t i = 0; i < t.size(); ++i) {
-      plot.raw() << plot.X((t[i] - base) * 1e3) << "," << plot.Y(ma[i]) << " ";
+  } else {
+    edges.push_back(ms(trace["window_s"][0].get<double>()));
+    for (double e : trace["layer_edges_s"].get<std::vector<double>>()) edges.push_back(ms(e));
+    edges.push_back(ms(trace["window_s"][1].get<double>()));
+    for (size_t l = 0; l + 1 < edges.size(); ++l) {
+      Band(plot, "layer", edges[l], edges[l + 1], l % 2 ? "#fde8d3" : "#dbeafe",
+           "L" + std::to_string(l));
     }
-    plot.raw() << "\"/>";
-    return plot.Finish();
   }
-  const double w0 = (trace["window_s"][0].get<double>() - base) * 1e3;
-  const double w1 = (trace["window_s"][1].get<double>() - base) * 1e3;
-  std::vector<double> edges = {w0};
-  for (double e : trace["layer_edges_s"].get<std::vector<double>>())
-    edges.push_back((e - base) * 1e3);
-  edges.push_back(w1);
-  // Alternate shading per layer, so the boundaries read at a glance.
-  for (size_t l = 0; l + 1 < edges.size(); ++l) {
-    plot.raw() << "<rect class=\"layer\" x=\"" << plot.X(edges[l]) << "\" y=\"" << plot.top()
-               << "\" width=\"" << plot.X(edges[l + 1]) - plot.X(edges[l]) << "\" height=\""
-               << plot.bottom() - plot.top() << "\" fill=\"" << (l % 2 ? "#fde8d3" : "#dbeafe")
-               << "\" opacity=\"0.8\"/>"
-               << "<text x=\"" << (plot.X(edges[l]) + plot.X(edges[l + 1])) / 2 << "\" y=\""
-               << plot.top() + 14 << "\" text-anchor=\"middle\" font-size=\"11\">L" << l
-               << "</text>";
-  }
-  plot.Axes("time from the cut's start (ms)", "current (mA)");
-  plot.raw() << "<polyline class=\"trace\" fill=\"none\" stroke=\"#1f6fb4\" stroke-width=\"1.4\" "
-                "points=\"";
-  for (size_t i = 0; i < t.size(); ++i) {
-    plot.raw() << plot.X((t[i] - base) * 1e3) << "," << plot.Y(ma[i]) << " ";
-  }
+  plot.Axes(session ? "time from the trace's start (ms)" : "time from the cut's start (ms)",
+            "current (mA)");
+  plot.raw() << "<polyline class=\"trace\" fill=\"none\" stroke=\"#1f6fb4\" stroke-width=\""
+             << (session ? "1" : "1.4") << "\" points=\"";
+  for (size_t i = 0; i < t.size(); ++i)
+    plot.raw() << plot.X(ms(t[i])) << "," << plot.Y(ma[i]) << " ";
   plot.raw() << "\"/>";
   for (double e : edges) {
     plot.raw() << "<line x1=\"" << plot.X(e) << "\" y1=\"" << plot.top() << "\" x2=\"" << plot.X(e)
