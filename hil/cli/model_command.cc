@@ -1,13 +1,10 @@
 #include "model_command.h"
 
-#include <charconv>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 
 #include "hil/model/analysis.h"
+#include "hil/model/dataset.h"
 #include "hil/model/emit_c.h"
 #include "hil/model/emit_tflm.h"
 #include "hil/model/lowering.h"
@@ -62,13 +59,6 @@ int Info(const std::string& path) {
   return kExitOk;
 }
 
-Result<std::vector<uint8_t>> ReadFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return ConfigurationError("cannot read " + path);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(file)),
-                              std::istreambuf_iterator<char>());
-}
-
 model::NumberFormat FormatNamed(const std::string& name) {
   return name == "float32" ? model::NumberFormat::kFloat32 : model::NumberFormat::kInt8;
 }
@@ -79,14 +69,6 @@ Result<std::unique_ptr<model::LoweredModel>> Load(const std::string& path,
       path, std::filesystem::path(path).stem().string(), FormatNamed(number_format));
   if (!lowered.ok()) return lowered.error().WithContext(path);
   return lowered;
-}
-
-size_t ArgMax(const std::vector<float>& values) {
-  size_t best = 0;
-  for (size_t i = 1; i < values.size(); ++i) {
-    if (values[i] > values[best]) best = i;
-  }
-  return best;
 }
 
 int Compile(const std::string& path, const std::string& out, const std::string& number_format,
@@ -130,7 +112,7 @@ int Run(const RunArguments& arguments) {
   if (!lowered.ok()) return Fail(lowered.error());
   const model::LoweredModel& m = **lowered;
   if (!arguments.input.empty()) {
-    Result<std::vector<uint8_t>> input = ReadFile(arguments.input);
+    Result<std::vector<uint8_t>> input = model::ReadInput(arguments.input);
     if (!input.ok()) return Fail(input.error());
     Result<model::ModelOutput> output = model::RunReference(m, *input);
     if (!output.ok()) return Fail(output.error().WithContext(arguments.input));
@@ -143,7 +125,7 @@ int Run(const RunArguments& arguments) {
       std::printf("], \"raw_kind\": \"%s\", \"values\": [", kind);
       for (size_t i = 0; i < output->values.size(); ++i)
         std::printf("%s%.9g", i ? ", " : "", static_cast<double>(output->values[i]));
-      std::printf("], \"top1\": %zu}\n", ArgMax(output->values));
+      std::printf("], \"top1\": %zu}\n", model::ArgMax(output->values));
     } else {
       std::printf("%s on %s (%s kernels):\n", arguments.model.c_str(), arguments.input.c_str(),
                   m.output_float ? "float32" : "reference");
@@ -154,48 +136,37 @@ int Run(const RunArguments& arguments) {
       }
       std::printf("  value ");
       for (float v : output->values) std::printf(" %.4g", static_cast<double>(v));
-      std::printf("\n  top-1: class %zu\n", ArgMax(output->values));
+      std::printf("\n  top-1: class %zu\n", model::ArgMax(output->values));
     }
     return kExitOk;
   }
   // A dataset: files and y_labels.csv (file,classes,label).
-  const std::filesystem::path folder = arguments.dataset;
-  std::ifstream labels(folder / "y_labels.csv");
-  if (!labels)
-    return Fail(ConfigurationError(arguments.dataset + ": no y_labels.csv (file,classes,label)"));
-  size_t total = 0, correct = 0, line_number = 0;
-  std::string line;
-  while (std::getline(labels, line)) {
-    ++line_number;
-    if (line.empty()) continue;
-    std::stringstream fields(line);
-    std::string file, classes, label;
-    if (!std::getline(fields, file, ',') || !std::getline(fields, classes, ',') ||
-        !std::getline(fields, label)) {
-      return Fail(ConfigurationError((folder / "y_labels.csv").string() + ":" +
-                                     std::to_string(line_number) +
-                                     ": expected file,classes,label"));
-    }
-    // The label is checked before any work: a bad one is the file's
-    // problem, at its line, not an abort.
-    size_t expected = 0;
-    const auto [end, error] = std::from_chars(label.data(), label.data() + label.size(), expected);
-    if (error != std::errc() || end != label.data() + label.size()) {
-      return Fail(ConfigurationError((folder / "y_labels.csv").string() + ":" +
-                                     std::to_string(line_number) + ": the label '" +
-                                     label.substr(0, 40) + "' is not a class number"));
-    }
-    Result<std::vector<uint8_t>> input = ReadFile((folder / file).string());
+  Result<std::vector<model::LabelledInput>> entries = model::ReadLabels(arguments.dataset);
+  if (!entries.ok()) return Fail(entries.error());
+  model::DatasetScorer scorer(m);
+  const std::string labels_path =
+      (std::filesystem::path(arguments.dataset) / "y_labels.csv").string();
+  if (Status checked = scorer.CheckLabels(*entries, labels_path); !checked.ok())
+    return Fail(checked.error());
+  for (const model::LabelledInput& entry : *entries) {
+    Result<std::vector<uint8_t>> input =
+        model::ReadInput((std::filesystem::path(arguments.dataset) / entry.file).string());
     if (!input.ok()) return Fail(input.error());
     Result<model::ModelOutput> output = model::RunReference(m, *input);
-    if (!output.ok()) return Fail(output.error().WithContext(file));
-    ++total;
-    correct += ArgMax(output->values) == expected;
+    if (!output.ok()) return Fail(output.error().WithContext(entry.file));
+    scorer.Add(*input, output->values, entry.label);
   }
-  std::printf("%s on %s: top-1 accuracy %.1f %% (%zu of %zu, %s kernels)\n",
-              arguments.model.c_str(), arguments.dataset.c_str(),
-              total ? 100.0 * correct / total : 0.0, correct, total,
-              m.output_float ? "float32" : "reference");
+  const char* kernels = m.output_float ? "float32" : "reference";
+  if (scorer.metric() == model::DatasetMetric::kAuc) {
+    std::printf(
+        "%s on %s: AUC %.4f over %zu inputs (anomaly score: mean squared "
+        "reconstruction error; %s kernels)\n",
+        arguments.model.c_str(), arguments.dataset.c_str(), scorer.Auc(), scorer.inputs(), kernels);
+  } else {
+    std::printf("%s on %s: top-1 accuracy %.1f %% (%zu of %zu, %s kernels)\n",
+                arguments.model.c_str(), arguments.dataset.c_str(), 100 * scorer.Top1(),
+                scorer.correct(), scorer.inputs(), kernels);
+  }
   return kExitOk;
 }
 
@@ -269,7 +240,9 @@ void AddModelCommand(CLI::App& app, int& exit_code) {
       "run",
       "Run a model on the host with the NN runtime's reference kernels: the output the\n"
       "DUT's must equal bit for bit. With --dataset, the top-1 accuracy over a folder\n"
-      "of inputs and its y_labels.csv (file,classes,label).\n\n"
+      "of inputs and its y_labels.csv (file,classes,label); for an autoencoder (as\n"
+      "many outputs as input bytes, like MLPerf's ad01) the AUC of its reconstruction\n"
+      "error over labels 0 (normal) and 1 (anomalous), as MLPerf Tiny scores it.\n\n"
       "Examples:\n"
       "  hil model run ../shared/models/kws_ref_model.tflite --input "
       "../shared/datasets/kws01/tst_000000_Stop_7.bin\n"

@@ -103,6 +103,22 @@ TEST_F(SubmissionTest, EveryModeMeasuredIsWrittenWithTheCheckersLines) {
   EXPECT_NE(written->notes[0].find("ad: no accuracy"), std::string::npos);
 }
 
+TEST_F(SubmissionTest, AnAnomalyDatasetGivesTheAucLineTheCheckerReadsForAd) {
+  run_.cases[1]["dataset"] = {{"inputs", 20},
+                              {"metric", "auc"},
+                              {"auc", 0.96},
+                              {"outputs_matching_reference", 20}};
+  Result<SubmissionWritten> written = WriteSubmission(run_, options_);
+  ASSERT_TRUE(written.ok()) << written.error().ToString();
+  const fs::path accuracy = out_ / "open/hil/results/virtual-m4/ad/accuracy";
+  for (const char* file : {"log.txt", "results.txt", "results.json"})
+    EXPECT_TRUE(fs::exists(accuracy / file)) << file;
+  EXPECT_EQ(Match(accuracy / "results.txt", R"(.* AUC\s?[:=] ([\d\.]+).*)"), "0.9600");
+  EXPECT_EQ(Match(accuracy / "results.txt", R"(.* Top[- ]1%?\s?[:=] ([\d\.]+).*)"), "");
+  for (const std::string& note : written->notes)
+    EXPECT_EQ(note.find("ad: no accuracy"), std::string::npos) << note;
+}
+
 TEST_F(SubmissionTest, NamesThatWouldLeaveTheFolderAreRefused) {
   for (const std::string name : {"../x", "a/b", ".hidden", ""}) {
     options_.submitter = name;

@@ -84,7 +84,18 @@ std::string AccuracyText(const Json& c) {
   text.Format("Inputs       : %d", dataset.value("inputs", 0))
       .Format("Bit-exact    : %d of them equal the host reference",
               dataset.value("outputs_matching_reference", 0))
-      .Format("Top-1: %.1f%%", dataset.value("top1_accuracy", 0.0) * 100);
+      .Format("Metric       : %s", dataset.value("metric", "top1").c_str());
+  // The checker reads " Top-1: X" (percent) or " AUC: X" (a fraction).
+  if (dataset.contains("auc")) {
+    const Json& auc = dataset["auc"];
+    if (auc.is_number()) {
+      text.Format("AUC: %.4f", auc.get<double>());
+    } else {
+      text.Line("AUC: n/a (the dataset lacked normal or anomalous inputs)");
+    }
+  } else {
+    text.Format("Top-1: %.1f%%", dataset.value("top1_accuracy", 0.0) * 100);
+  }
   return text.str();
 }
 
@@ -215,9 +226,9 @@ Result<SubmissionWritten> WriteSubmission(const run::RunRecord& run,
           mode("accuracy", AccuracyText(c), {{"case", c["id"]}, {"dataset", c["dataset"]}}));
     } else {
       written.notes.push_back(model_class + ": no accuracy (the case ran no labelled dataset" +
-                              std::string(model_class == "ad" ? "; MLPerf's AD metric is AUC "
-                                                                "over ToyADMOS, which hil has "
-                                                                "no labelled set of"
+                              std::string(model_class == "ad" ? "; MLPerf scores AD by AUC over "
+                                                                "normal (0) and anomalous (1) "
+                                                                "inputs"
                                                               : "") +
                               "): the checker will want one");
     }

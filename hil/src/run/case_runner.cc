@@ -19,6 +19,7 @@
 #include "hil/measure/clock_sync.h"
 #include "hil/measure/measurement.h"
 #include "hil/measure/verification.h"
+#include "hil/model/dataset.h"
 #include "hil/model/lowering.h"
 #include "hil/virtual_dut.h"
 #include "probes/probe_factory.h"
@@ -56,55 +57,6 @@ measure::TriggerWiring Wiring(const plan::Trigger& trigger, const std::string& p
   // sample; the others sample their inputs.
   wiring.source = probe == "lpm01a" ? measure::EdgeSource::kEvents : measure::EdgeSource::kSampled;
   return wiring;
-}
-
-// y_labels.csv: file,classes,label per line.
-Result<std::vector<std::pair<std::string, size_t>>> ReadLabels(const std::string& folder) {
-  const std::string path = (fs::path(folder) / "y_labels.csv").string();
-  std::ifstream file(path);
-  if (!file) return ConfigurationError("cannot read " + path);
-  std::vector<std::pair<std::string, size_t>> entries;
-  std::string line;
-  size_t number = 0;
-  while (std::getline(file, line)) {
-    ++number;
-    if (line.empty()) continue;
-    const size_t first = line.find(','), last = line.rfind(',');
-    if (first == std::string::npos || first == last) {
-      return ConfigurationError(path + ":" + std::to_string(number) +
-                                ": expected file,classes,label");
-    }
-    // An input lies inside the dataset's folder: no absolute path, no "..".
-    const fs::path input = line.substr(0, first);
-    if (input.empty() || input.is_absolute() ||
-        std::any_of(input.begin(), input.end(),
-                    [](const fs::path& part) { return part == ".."; })) {
-      return ConfigurationError(path + ":" + std::to_string(number) + ": the input '" +
-                                input.string() + "' must be a file inside the dataset's folder");
-    }
-    try {
-      entries.emplace_back(line.substr(0, first), std::stoul(line.substr(last + 1)));
-    } catch (const std::exception&) {
-      return ConfigurationError(path + ":" + std::to_string(number) +
-                                ": the label is not a number");
-    }
-  }
-  return entries;
-}
-
-Result<std::vector<uint8_t>> ReadInput(const std::string& path) {
-  // An MCU's input tensor is kilobytes; anything near this is not one.
-  constexpr size_t kLargestInput = 16 << 20;
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return ConfigurationError("cannot read the input tensor " + path);
-  std::vector<uint8_t> bytes(kLargestInput + 1);
-  file.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  bytes.resize(static_cast<size_t>(file.gcount()));
-  if (bytes.size() > kLargestInput) {
-    return ConfigurationError("the input tensor " + path + " is larger than " +
-                              std::to_string(kLargestInput >> 20) + " MiB");
-  }
-  return bytes;
 }
 
 // Test hook: $HIL_VIRTUAL_FAULTS = "CASE:knob=value,knob=value;CASE:..." sets
@@ -425,7 +377,7 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
   if (timestamp_style) HIL_RETURN_IF_ERROR(dut.link->SetWindowStyle(dut::WindowStyle::kTimestamp));
   std::vector<uint8_t> input;  // kept for the reference output below
   if (!c.network->input.empty()) {
-    Result<std::vector<uint8_t>> read = ReadInput(c.network->input);
+    Result<std::vector<uint8_t>> read = model::ReadInput(c.network->input);
     if (!read.ok()) return read.error();
     input = std::move(*read);
     step("loading the input tensor");
@@ -544,34 +496,38 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
       result.verification.outputs_match = same(*expected, run->raw);
     }
     if (!c.network->dataset.empty()) {
-      Result<std::vector<std::pair<std::string, size_t>>> entries = ReadLabels(c.network->dataset);
+      Result<std::vector<model::LabelledInput>> entries = model::ReadLabels(c.network->dataset);
       if (!entries.ok()) return entries.error();
+      model::DatasetScorer scorer(**reference);
+      HIL_RETURN_IF_ERROR(
+          scorer.CheckLabels(*entries, (fs::path(c.network->dataset) / "y_labels.csv").string()));
       DatasetResult dataset;
       for (size_t k = 0; k < entries->size(); ++k) {
-        const auto& [file, label] = (*entries)[k];
+        const model::LabelledInput& entry = (*entries)[k];
         step("dataset " + std::to_string(k + 1) + "/" + std::to_string(entries->size()));
         Result<std::vector<uint8_t>> sample =
-            ReadInput((fs::path(c.network->dataset) / file).string());
+            model::ReadInput((fs::path(c.network->dataset) / entry.file).string());
         if (!sample.ok()) return sample.error();
         Status loaded = dut.link->LoadBuffer(*sample);
         if (!loaded.ok()) return dut.explain(loaded.error());
         Result<dut::InferenceRun> one = dut.link->Infer(1, 0, milliseconds(120000));
         if (!one.ok()) return dut.explain(one.error());
         Result<model::ModelOutput> expected = model::RunReference(**reference, *sample);
-        if (!expected.ok()) return expected.error().WithContext(file);
+        if (!expected.ok()) return expected.error().WithContext(entry.file);
         ++dataset.inputs;
         if (same(*expected, one->raw)) {
           ++dataset.matched;
         } else if (dataset.first_mismatch.empty()) {
-          dataset.first_mismatch = file;
+          dataset.first_mismatch = entry.file;
         }
-        // The class the DUT chose, from its outputs' real values.
-        size_t top = 0;
-        for (size_t i = 1; i < one->raw.size(); ++i) {
-          if ((*reference)->Value(one->raw[i]) > (*reference)->Value(one->raw[top])) top = i;
-        }
-        dataset.correct += !one->raw.empty() && top == label;
+        // Scored from the DUT's outputs as real values.
+        std::vector<float> values(one->raw.size());
+        for (size_t i = 0; i < values.size(); ++i) values[i] = (*reference)->Value(one->raw[i]);
+        scorer.Add(*sample, values, entry.label);
       }
+      dataset.metric = model::MetricName(scorer.metric());
+      dataset.correct = scorer.correct();
+      if (scorer.metric() == model::DatasetMetric::kAuc) dataset.auc = scorer.Auc();
       result.verification.outputs_match =
           dataset.matched == dataset.inputs && result.verification.outputs_match.value_or(true);
       result.dataset = dataset;

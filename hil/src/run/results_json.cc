@@ -83,12 +83,21 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
                          : nlohmann::ordered_json(nullptr);
   json["verification"] = verification;
   if (r.dataset) {
-    json["dataset"] = {{"inputs", r.dataset->inputs},
-                       {"top1_accuracy", r.dataset->top1()},
-                       {"outputs_matching_reference", r.dataset->matched},
-                       {"first_mismatch", r.dataset->first_mismatch.empty()
-                                              ? nlohmann::ordered_json(nullptr)
-                                              : nlohmann::ordered_json(r.dataset->first_mismatch)}};
+    // A classifier's figure is top1_accuracy, an autoencoder's auc (null
+    // when not finite).
+    json["dataset"] = {{"inputs", r.dataset->inputs}, {"metric", r.dataset->metric}};
+    if (r.dataset->auc) {
+      json["dataset"]["auc"] = std::isfinite(*r.dataset->auc)
+                                   ? nlohmann::ordered_json(*r.dataset->auc)
+                                   : nlohmann::ordered_json(nullptr);
+    } else {
+      json["dataset"]["top1_accuracy"] = r.dataset->top1();
+    }
+    json["dataset"].update(nlohmann::ordered_json{
+        {"outputs_matching_reference", r.dataset->matched},
+        {"first_mismatch", r.dataset->first_mismatch.empty()
+                               ? nlohmann::ordered_json(nullptr)
+                               : nlohmann::ordered_json(r.dataset->first_mismatch)}});
   }
   nlohmann::ordered_json expectations = nlohmann::ordered_json::array();
   for (const ExpectationResult& e : r.expectations) {

@@ -63,7 +63,9 @@ struct EnergyTrace {
 // A dataset run through the DUT: top-1 against the labels, and the outputs
 // against the host's reference bit for bit.
 struct DatasetResult {
+  std::string metric = "top1";  // or "auc": an autoencoder (hil/model/dataset.h)
   size_t inputs = 0, correct = 0, matched = 0;
+  std::optional<double> auc;   // anomaly datasets
   std::string first_mismatch;  // file, when some output differed
   double top1() const { return inputs ? static_cast<double>(correct) / inputs : 0; }
 };

@@ -1,0 +1,170 @@
+#include "hil/model/dataset.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+namespace hil::model {
+
+namespace fs = std::filesystem;
+
+Result<std::vector<LabelledInput>> ReadLabels(const std::string& folder) {
+  // MLPerf's largest label file (1000 KWS inputs) is 30 KB.
+  constexpr uintmax_t kLargestLabels = 1 << 20;
+  const std::string path = (fs::path(folder) / "y_labels.csv").string();
+  std::error_code error;
+  const uintmax_t size = fs::file_size(path, error);
+  if (error) return ConfigurationError(folder + ": no y_labels.csv (file,classes,label)");
+  if (size > kLargestLabels) {
+    return ConfigurationError(path + ": " + std::to_string(size) +
+                              " bytes; a label file is at most 1 MiB");
+  }
+  std::ifstream file(path);
+  if (!file) return ConfigurationError("cannot read " + path);
+  std::vector<LabelledInput> entries;
+  std::string line;
+  size_t number = 0;
+  while (std::getline(file, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    const std::string at = path + ":" + std::to_string(number);
+    const size_t first = line.find(','), last = line.rfind(',');
+    if (first == std::string::npos || first == last) {
+      return ConfigurationError(at + ": expected file,classes,label");
+    }
+    // An input lies inside the dataset's folder: no absolute path, no "..".
+    const fs::path input = line.substr(0, first);
+    if (input.empty() || input.is_absolute() ||
+        std::any_of(input.begin(), input.end(),
+                    [](const fs::path& part) { return part == ".."; })) {
+      return ConfigurationError(at + ": the input '" + input.string().substr(0, 80) +
+                                "' must be a file inside the dataset's folder");
+    }
+    const std::string label = line.substr(last + 1);
+    LabelledInput entry{input.string(), 0, number};
+    const auto [end, parsed] =
+        std::from_chars(label.data(), label.data() + label.size(), entry.label);
+    if (parsed != std::errc() || end != label.data() + label.size()) {
+      return ConfigurationError(at + ": the label '" + label.substr(0, 40) +
+                                "' is not a class number");
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+Result<std::vector<uint8_t>> ReadInput(const std::string& path) {
+  // An MCU's input tensor is kilobytes; anything near this is not one.
+  constexpr size_t kLargestInput = 16 << 20;
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return ConfigurationError("cannot read the input tensor " + path);
+  std::vector<uint8_t> bytes(kLargestInput + 1);
+  file.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<size_t>(file.gcount()));
+  if (bytes.size() > kLargestInput) {
+    return ConfigurationError("the input tensor " + path + " is larger than " +
+                              std::to_string(kLargestInput >> 20) + " MiB");
+  }
+  return bytes;
+}
+
+const char* MetricName(DatasetMetric metric) {
+  return metric == DatasetMetric::kAuc ? "auc" : "top1";
+}
+
+DatasetMetric MetricFor(const LoweredModel& model) {
+  return model.output_count > 1 && model.output_count == model.input_bytes ? DatasetMetric::kAuc
+                                                                           : DatasetMetric::kTop1;
+}
+
+double ReconstructionError(const LoweredModel& model, std::span<const uint8_t> input,
+                           const std::vector<float>& output) {
+  const size_t n = std::min(input.size(), output.size());
+  if (n == 0) return 0;
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double x =
+        (static_cast<int8_t>(input[i]) - model.input_zero_point) * double{model.input_scale};
+    const double d = x - output[i];
+    sum += d * d;
+  }
+  return sum / static_cast<double>(n);
+}
+
+double RocAuc(const std::vector<double>& scores, const std::vector<int>& anomalous) {
+  // Mann-Whitney: sort by score, give tied scores their mean rank, and the
+  // anomalous inputs' rank sum counts the (anomalous, normal) pairs won.
+  const size_t n = std::min(scores.size(), anomalous.size());
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
+  double rank_sum = 0;
+  size_t positives = 0;
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && scores[order[j]] == scores[order[i]]) ++j;
+    const double rank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2;
+    for (size_t k = i; k < j; ++k) {
+      if (anomalous[order[k]]) {
+        rank_sum += rank;
+        ++positives;
+      }
+    }
+    i = j;
+  }
+  const size_t negatives = n - positives;
+  if (positives == 0 || negatives == 0) return std::nan("");
+  const double p = static_cast<double>(positives);
+  return (rank_sum - p * (p + 1) / 2) / (p * static_cast<double>(negatives));
+}
+
+DatasetScorer::DatasetScorer(const LoweredModel& model)
+    : model_(model), metric_(MetricFor(model)) {}
+
+Status DatasetScorer::CheckLabels(const std::vector<LabelledInput>& entries,
+                                  const std::string& labels_path) const {
+  if (entries.empty()) return ConfigurationError(labels_path + ": lists no inputs");
+  if (metric_ != DatasetMetric::kAuc) return OkStatus();
+  bool normal = false, anomalous = false;
+  for (const LabelledInput& entry : entries) {
+    if (entry.label > 1) {
+      return ConfigurationError(labels_path + ":" + std::to_string(entry.line) + ": label " +
+                                std::to_string(entry.label) +
+                                ": the model is an autoencoder, scored by AUC; its labels are 0 "
+                                "(normal) and 1 (anomalous)");
+    }
+    (entry.label ? anomalous : normal) = true;
+  }
+  if (!normal || !anomalous) {
+    return ConfigurationError(labels_path +
+                              ": an anomaly dataset needs normal (0) and anomalous (1) inputs for "
+                              "its AUC; this one has only " +
+                              (normal ? "normal" : "anomalous") + " ones");
+  }
+  return OkStatus();
+}
+
+void DatasetScorer::Add(std::span<const uint8_t> input, const std::vector<float>& output,
+                        size_t label) {
+  ++inputs_;
+  if (metric_ == DatasetMetric::kAuc) {
+    scores_.push_back(ReconstructionError(model_, input, output));
+    anomalous_.push_back(label == 1);
+  } else {
+    correct_ += !output.empty() && ArgMax(output) == label;
+  }
+}
+
+size_t ArgMax(const std::vector<float>& values) {
+  size_t best = 0;
+  for (size_t i = 1; i < values.size(); ++i) {
+    if (values[i] > values[best]) best = i;
+  }
+  return best;
+}
+
+}  // namespace hil::model
