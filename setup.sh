@@ -42,6 +42,8 @@ packages=(
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev umockdev libumockdev-dev libxml2-utils
+  # pyserial: the serial-port tests and tools/mlperf/run_on_pty.py
+  python3-serial
   # the HTML report's rendering test: a headless browser and a PNG reader
   chromium libpng-dev
   # models: the flatbuffers reader; clang's libFuzzer for the fuzz targets

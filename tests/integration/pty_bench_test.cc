@@ -144,6 +144,45 @@ TEST(BenchPty, APathThatIsAFileIsRefusedUntouched) {
   EXPECT_EQ(Slurp(scratch.File("dut")), "mine");
 }
 
+// The MLPerf Tiny runner looks its DUT up by USB VID:PID in pyserial's port
+// list (DeviceManager.scan: comports(True), keep ports with a vid, match
+// devices.yaml). tools/mlperf/run_on_pty.py lists the bench's port there; a
+// script doing that lookup, then the runner's first exchange, stands in
+// for the runner (not fetchable here).
+TEST(BenchPty, TheRunnerWrapperListsThePortAsTheDutsUsbDevice) {
+  ScratchFolder scratch;
+  PtyBench bench(scratch, {});
+  ASSERT_TRUE(bench.up()) << bench.log();
+  std::ofstream(scratch.File("main.py")) << R"(import sys
+import serial
+from serial.tools import list_ports
+ports = [p for p in list_ports.comports(True) if p.vid]
+dut = [p for p in ports if (p.vid, p.pid) == (0x0483, 0x374B)]
+print("found", len(dut), dut[0].hwid)
+with serial.Serial(dut[0].device, 115200, timeout=10) as port:
+    port.write(b"profile%")
+    print(port.read_until(b"m-ready").decode())
+print("argv", sys.argv[1:])
+)";
+  const std::string wrapper = CMAKE_SOURCE_DIR "/tools/mlperf/run_on_pty.py";
+  const CliRun run = RunCommand("/usr/bin/python3 " + wrapper + " --port " + bench.link() +
+                                " --usb 0483:374b " + scratch.File("main.py") + " -m p -s data");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("found 1 USB VID:PID=0483:374B"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("m-model-["), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("argv ['-m', 'p', '-s', 'data']"), std::string::npos) << run.output;
+
+  // A port that is not the bench's, or a malformed id, is refused.
+  CliRun refused = RunCommand("/usr/bin/python3 " + wrapper + " --port " + scratch.File("main.py") +
+                              " --usb 0483:374b " + scratch.File("main.py"));
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("is not a terminal device"), std::string::npos) << refused.output;
+  refused = RunCommand("/usr/bin/python3 " + wrapper + " --port " + bench.link() +
+                       " --usb st-link " + scratch.File("main.py"));
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("is not VID:PID in hex"), std::string::npos) << refused.output;
+}
+
 // The DUT's own clock read twice over a serial session, against the host's.
 struct Elapsed {
   double dut_s = 0, host_s = 0;
