@@ -104,10 +104,8 @@ TEST_F(SubmissionTest, EveryModeMeasuredIsWrittenWithTheCheckersLines) {
 }
 
 TEST_F(SubmissionTest, AnAnomalyDatasetGivesTheAucLineTheCheckerReadsForAd) {
-  run_.cases[1]["dataset"] = {{"inputs", 20},
-                              {"metric", "auc"},
-                              {"auc", 0.96},
-                              {"outputs_matching_reference", 20}};
+  run_.cases[1]["dataset"] = {
+      {"inputs", 20}, {"metric", "auc"}, {"auc", 0.96}, {"outputs_matching_reference", 20}};
   Result<SubmissionWritten> written = WriteSubmission(run_, options_);
   ASSERT_TRUE(written.ok()) << written.error().ToString();
   const fs::path accuracy = out_ / "open/hil/results/virtual-m4/ad/accuracy";
