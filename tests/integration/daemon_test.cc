@@ -124,6 +124,55 @@ TEST(Daemon, SubmitWaitEndsAsHilRunWould) {
   EXPECT_NE(away.output.find("is it running?"), std::string::npos) << away.output;
 }
 
+// A nightly plan sent to hild night after night: each job has its own
+// folder, but the plan's runs on one bench share a history, so the second
+// night compares with the first, and the first (no baseline) cannot pass.
+TEST(Daemon, JobsOfOnePlanOnOneBenchShareAHistoryForBaselines) {
+  ScratchFolder scratch;
+  std::ofstream(scratch.File("benches.yaml")) << "benches:\n  - {name: virtual-a}\n"
+                                                 "state_dir: state\n";
+  Hild hild(scratch, scratch.File("benches.yaml"));
+  ASSERT_NO_FATAL_FAILURE(hild.Start());
+  std::ofstream(scratch.File("nightly.yaml"))
+      << "plan: nightly\nnetworks:\n  conv: {workload: mb-conv1x1}\n"
+         "matrix: {boards: [mps2-an386]}\nmeasurement: {warmup: 0, runs: 3}\n"
+         "expectations: [energy_uJ.median within 5 % of baseline]\n";
+  const auto results_of = [&](int64_t id) {
+    return hild.Get("/jobs/" + std::to_string(id) + "/results");
+  };
+  const int64_t first = hild.Submit(scratch.File("nightly.yaml"));
+  ASSERT_GT(first, 0);
+  hild.WaitForAll(120s);
+  const json night1 = results_of(first);
+  ASSERT_TRUE(night1.is_object()) << night1;
+  EXPECT_TRUE(night1["baseline"].is_null());
+  EXPECT_EQ(night1["cases"][0]["status"], "fail");
+  EXPECT_NE(night1["cases"][0]["error"].get<std::string>().find("no baseline"), std::string::npos);
+
+  const int64_t second = hild.Submit(scratch.File("nightly.yaml"));
+  hild.WaitForAll(120s);
+  const json night2 = results_of(second);
+  ASSERT_TRUE(night2.is_object()) << night2;
+  EXPECT_EQ(night2["cases"][0]["status"], "pass") << night2["cases"][0];
+  EXPECT_TRUE(night2["cases"][0]["expectations"][0]["ok"].get<bool>());
+  EXPECT_EQ(night2["baseline"]["started"], night1["started"]);
+  EXPECT_NE(night2["baseline"]["history"].get<std::string>().find("history/nightly@virtual-a.db"),
+            std::string::npos)
+      << night2["baseline"];
+  // Another plan name has a history of its own.
+  std::ofstream(scratch.File("other.yaml"))
+      << "plan: other\nnetworks:\n  conv: {workload: mb-conv1x1}\n"
+         "matrix: {boards: [mps2-an386]}\nmeasurement: {warmup: 0, runs: 3}\n"
+         "on_missing_baseline: skip\n"
+         "expectations: [energy_uJ.median within 5 % of baseline]\n";
+  const int64_t other = hild.Submit(scratch.File("other.yaml"));
+  hild.WaitForAll(120s);
+  const json fresh = results_of(other);
+  EXPECT_TRUE(fresh["baseline"].is_null());
+  EXPECT_EQ(fresh["cases"][0]["status"], "pass");
+  EXPECT_TRUE(fresh["cases"][0]["expectations"][0]["skipped"].get<bool>());
+}
+
 TEST(Daemon, CancelStopsAQueuedJobAtOnceAndARunningOneAfterItsCase) {
   ScratchFolder scratch;
   std::ofstream(scratch.File("benches.yaml")) << "benches:\n  - {name: virtual-a}\n"

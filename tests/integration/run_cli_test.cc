@@ -267,25 +267,72 @@ TEST_F(RunCliTest, ExpectationsJudgeThresholdsAndTheBaselineRun) {
   const CliRun first = RunHil("run " + plan + " --out " + Out("expect"));
   EXPECT_EQ(first.exit_code, 1) << first.output;
   nlohmann::json results = Json(std::filesystem::path(Out("expect")) / "results.json");
-  EXPECT_EQ(results["cases"][0]["status"], "fail");
-  EXPECT_NE(results["cases"][0]["error"].get<std::string>().find(
+  EXPECT_TRUE(results["baseline"].is_null());
+  // conv3x3 fails twice over, and both show: the limit, and a baseline
+  // expectation with nothing to compare with (never a pass by accident).
+  const nlohmann::json& conv = results["cases"][0];
+  EXPECT_EQ(conv["status"], "fail");
+  ASSERT_EQ(conv["failures"].size(), 2u) << conv;
+  EXPECT_NE(conv["failures"][0].get<std::string>().find(
                 "expectation not met: latency_us.median < 10000 (measured 27"),
             std::string::npos)
-      << results["cases"][0]["error"];
-  EXPECT_EQ(results["cases"][1]["status"], "pass");
-  EXPECT_NE(results["cases"][1]["expectations"][1]["detail"].get<std::string>().find("no baseline"),
-            std::string::npos);
+      << conv["failures"];
+  EXPECT_NE(conv["failures"][1].get<std::string>().find(
+                "energy_uJ.median within 5 % of baseline (no baseline: no earlier finished run "
+                "of plan 'expect'"),
+            std::string::npos)
+      << conv["failures"];
+  EXPECT_EQ(results["cases"][1]["status"], "fail");
+  EXPECT_FALSE(results["cases"][1]["expectations"][1]["ok"].get<bool>());
+  for (const nlohmann::json& reason : conv["failures"]) {
+    const std::string text = reason;
+    EXPECT_NE(first.output.find("    " + text), std::string::npos)
+        << "the summary shows every failure whole: " << text << "\n"
+        << first.output;
+  }
   const std::string junit = Text(std::filesystem::path(Out("expect")) / "junit.xml");
-  EXPECT_NE(junit.find("<failure message=\"expectation not met"), std::string::npos);
+  EXPECT_NE(junit.find("<failure message=\"expectation not met: latency_us.median &lt; 10000"),
+            std::string::npos);
+  EXPECT_NE(junit.find("; expectation not met: energy_uJ.median within 5 % of baseline (no "
+                       "baseline"),
+            std::string::npos)
+      << junit;
+  const std::string page = Text(std::filesystem::path(Out("expect")) / "report.html");
+  EXPECT_NE(page.find("<div>expectation not met: energy_uJ.median within 5 % of baseline"),
+            std::string::npos);
 
   // The second run of the plan compares with the first.
   const CliRun second = RunHil("run " + plan + " --out " + Out("expect"));
   EXPECT_EQ(second.exit_code, 1) << second.output;
   results = Json(std::filesystem::path(Out("expect")) / "results.json");
   EXPECT_EQ(results["run"], 2);
+  EXPECT_EQ(results["baseline"]["run"], 1);
   const std::string detail = results["cases"][1]["expectations"][1]["detail"];
   EXPECT_NE(detail.find("baseline"), std::string::npos) << detail;
   EXPECT_TRUE(results["cases"][1]["expectations"][1]["ok"].get<bool>()) << detail;
+  EXPECT_EQ(results["cases"][1]["status"], "pass");
+
+  // on_missing_baseline: skip passes the case and says it was not judged.
+  const std::string lenient = WritePlan("lenient", body + "on_missing_baseline: skip\n");
+  const CliRun skipped = RunHil("run " + lenient + " --out " + Out("lenient"));
+  EXPECT_EQ(skipped.exit_code, 1) << "conv3x3 still misses its limit\n" << skipped.output;
+  results = Json(std::filesystem::path(Out("lenient")) / "results.json");
+  const nlohmann::json& depthwise = results["cases"][1];
+  EXPECT_EQ(depthwise["status"], "pass");
+  EXPECT_TRUE(depthwise["expectations"][1]["skipped"].get<bool>());
+  EXPECT_FALSE(depthwise["expectations"][1]["ok"].get<bool>());
+  EXPECT_NE(skipped.output.find("    skipped: energy_uJ.median within 5 % of baseline"),
+            std::string::npos)
+      << skipped.output;
+  const std::string lenient_junit = Text(std::filesystem::path(Out("lenient")) / "junit.xml");
+  EXPECT_NE(lenient_junit.find("<skipped message=\"not judged: energy_uJ.median within 5 %"),
+            std::string::npos)
+      << lenient_junit;
+  EXPECT_EQ(
+      std::system(("xmllint --noout --schema " CMAKE_SOURCE_DIR "/tests/data/junit.xsd " +
+                   (std::filesystem::path(Out("lenient")) / "junit.xml").string() + " 2>/dev/null")
+                      .c_str()),
+      0);
 
   // Both runs are in the database: listed, compared, and reported again.
   const CliRun list = RunHil("report " + Out("expect") + " --list");

@@ -193,6 +193,22 @@ TEST_F(PlanParserTest, RealtimePaceIsTheVirtualBenchs) {
       2, 15, "bench.pace is 'slow'; it must be one of fast, realtime");
 }
 
+TEST_F(PlanParserTest, AMissingBaselineFailsUnlessThePlanSaysSkip) {
+  const std::string body =
+      "networks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n";
+  Result<Plan> plan = Parse("plan: x\n" + body);
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  EXPECT_EQ(plan->on_missing_baseline, "fail");
+  plan = Parse("plan: x\n" + body + "on_missing_baseline: skip\n");
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  EXPECT_EQ(plan->on_missing_baseline, "skip");
+  ExpectProblem("plan: x\n" + body + "on_missing_baseline: pass\n", 4, 22,
+                "it must be one of fail, skip");
+  // The old key was read and never used: refused, saying what replaced it.
+  ExpectProblem("plan: x\n" + body + "baseline: old/results.db\n", 4, 11,
+                "'baseline' is not a plan key");
+}
+
 TEST_F(PlanParserTest, AKernelSetOfTheOtherFrameworkIsNamedAsSuch) {
   ExpectProblem(
       "plan: x\nnetworks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -91,6 +92,21 @@ bool SomeoneListens(const std::string& path) {
 
 // A job's results.json, read without following a link at any step below
 // the state folder, and no larger than `limit`. Empty when absent.
+// STATE/history/PLAN@BENCH.db, the characters of both names that could
+// leave the folder or confuse a shell replaced.
+std::string HistoryPath(const std::string& state_dir, const std::string& plan,
+                        const std::string& bench) {
+  std::string name;
+  for (char c : plan + "@" + bench) {
+    name +=
+        std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '@' ? c : '_';
+  }
+  const fs::path folder = fs::path(state_dir) / "history";
+  std::error_code error;
+  fs::create_directories(folder, error);  // a failure shows when the store opens
+  return (folder / (name + ".db")).string();
+}
+
 Result<std::optional<std::string>> ReadResultsFile(const std::string& state_dir,
                                                    const std::string& out_dir, size_t limit) {
   std::error_code error;
@@ -368,6 +384,10 @@ Daemon::JobEnd Daemon::ExecuteJob(Bench& bench, const Job& job) {
   }
   run::RunOptions options;
   options.out_dir = job.out_dir;
+  // Each job writes its own folder, but the runs of one plan on one bench
+  // share a history: a plan submitted every night compares with the night
+  // before.
+  options.history_db = HistoryPath(config_.state_dir, plan->name, bench.spec.name);
   if (bench.spec.kind == "real") options.bench = bench.spec;
   options.firmware_cache = config_.firmware_cache;
   options.interrupted = &bench.cancel;

@@ -666,9 +666,10 @@ void ReadPlan(Reader& reader, const YAML::Node& root, Plan& plan) {
                    "'configurations' and 'matrix'");
     return;
   }
-  reader.Mapping(root, "the plan",
-                 {"plan", "description", "bench", "networks", "configurations", "matrix",
-                  "measurement", "verification", "expectations", "baseline", "retries"});
+  reader.Mapping(
+      root, "the plan",
+      {"plan", "description", "bench", "networks", "configurations", "matrix", "measurement",
+       "verification", "expectations", "on_missing_baseline", "baseline", "retries"});
   reader.String(root, "plan", "the plan", plan.name, true);
   reader.String(root, "description", "the plan", plan.description);
   if (root["bench"]) ReadBench(reader, root["bench"], plan.bench);
@@ -699,8 +700,15 @@ void ReadPlan(Reader& reader, const YAML::Node& root, Plan& plan) {
       for (const YAML::Node& item : expectations) ReadExpectation(reader, item, plan.expectations);
     }
   }
-  if (const YAML::Node baseline = root["baseline"])
-    reader.Scalar(baseline, "baseline", plan.baseline);
+  if (const YAML::Node baseline = root["baseline"]) {
+    // Read once and never used: refused so that nobody relies on it.
+    reader.Problem(baseline,
+                   "'baseline' is not a plan key: a run's baseline is the newest earlier "
+                   "finished run of the same plan in its results.db (--out; under hild, the "
+                   "plan's history on its bench); remove the key");
+  }
+  reader.Choice(root, "on_missing_baseline", "the plan", {"fail", "skip"},
+                plan.on_missing_baseline);
   reader.Count<uint32_t>(root, "retries", "the plan", plan.retries, 0, 10);
   if (plan.measurement.window == "timestamp" && plan.bench.timestamp.input == "none") {
     reader.Problem(plan.bench.timestamp.at,

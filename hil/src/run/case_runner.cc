@@ -264,8 +264,10 @@ bool JudgeExpectations(const plan::Plan& plan, CaseResult& result, const CaseRes
       const double reference =
           baseline != nullptr ? MetricValue(*baseline, e.metric) : std::nan("");
       if (!std::isfinite(reference)) {
-        judged.ok = true;  // nothing to regress against yet: the first run sets it
-        judged.detail = "no baseline for this case; measured " + Number(value);
+        // Nothing to regress against: never a pass by accident.
+        judged.skipped = plan.on_missing_baseline == "skip";
+        judged.detail = "no baseline: no earlier finished run of plan '" + plan.name +
+                        "' measured this case (measured " + Number(value) + ")";
       } else {
         const double change = 100 * (value - reference) / reference;
         judged.ok = std::abs(change) <= e.value;
@@ -279,7 +281,7 @@ bool JudgeExpectations(const plan::Plan& plan, CaseResult& result, const CaseRes
                                  : value >= e.value;
       judged.detail = "measured " + Number(value);
     }
-    all = all && judged.ok;
+    all = all && (judged.ok || judged.skipped);
     result.expectations.push_back(judged);
   }
   return all;

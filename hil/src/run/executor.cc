@@ -94,27 +94,31 @@ void Classify(CaseResult& result) {
     result.error = "measurement invalid: " + invalid;
     return;
   }
+  // Every reason the case failed, not only the first.
+  std::vector<std::string> reasons;
   if (result.verification.outputs_match == false) {
-    result.status = "fail";
-    result.error_kind = ErrorKind::kTestFailure;
-    result.error =
-        "outputs differ from the host reference" +
-        (result.dataset
-             ? " on " + std::to_string(result.dataset->inputs - result.dataset->matched) + " of " +
-                   std::to_string(result.dataset->inputs) +
-                   " dataset inputs (first: " + result.dataset->first_mismatch + ")"
-             : std::string());
-    return;
+    reasons.push_back("outputs differ from the host reference" +
+                      (result.dataset
+                           ? " on " +
+                                 std::to_string(result.dataset->inputs - result.dataset->matched) +
+                                 " of " + std::to_string(result.dataset->inputs) +
+                                 " dataset inputs (first: " + result.dataset->first_mismatch + ")"
+                           : std::string()));
   }
   for (const ExpectationResult& e : result.expectations) {
-    if (!e.ok) {
-      result.status = "fail";
-      result.error_kind = ErrorKind::kTestFailure;
-      result.error = "expectation not met: " + e.what + " (" + e.detail + ")";
-      return;
-    }
+    if (!e.ok && !e.skipped)
+      reasons.push_back("expectation not met: " + e.what + " (" + e.detail + ")");
   }
-  result.status = "pass";
+  if (reasons.empty()) {
+    result.status = "pass";
+    return;
+  }
+  result.status = "fail";
+  result.error_kind = ErrorKind::kTestFailure;
+  result.error.clear();
+  for (const std::string& reason : reasons)
+    result.error += (result.error.empty() ? "" : "; ") + reason;
+  result.failures = std::move(reasons);
 }
 
 }  // namespace
@@ -164,12 +168,27 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
       store.BeginRun(record.plan, record.plan_path, record.started, record.bench);
   if (!run_id.ok()) return run_id.error();
   record.id = *run_id;
-  const std::map<std::string, CaseResult> baseline = BaselineCases(store, plan, record.id);
+  // The baseline: the newest earlier finished run of this plan in the
+  // history (the output's own results.db unless one is shared).
+  std::unique_ptr<ResultsStore> shared_history;
+  ResultsStore* history = &store;
+  if (!options.history_db.empty()) {
+    Result<std::unique_ptr<ResultsStore>> shared = ResultsStore::Open(options.history_db);
+    if (!shared.ok()) return shared.error();
+    shared_history = std::move(*shared);
+    history = shared_history.get();
+  }
+  const int64_t before = history == &store ? record.id : 0;
+  const std::map<std::string, CaseResult> baseline = BaselineCases(*history, plan, before);
   std::optional<RunRecord> baseline_record;
-  if (Result<std::optional<StoredRun>> previous = store.LatestRun(plan.name, record.id);
+  if (Result<std::optional<StoredRun>> previous = history->LatestRun(plan.name, before);
       previous.ok() && *previous) {
-    if (Result<RunRecord> loaded = LoadRunRecord(store, (*previous)->id); loaded.ok()) {
+    if (Result<RunRecord> loaded = LoadRunRecord(*history, (*previous)->id); loaded.ok()) {
       baseline_record = std::move(*loaded);
+      record.baseline = {{"run", baseline_record->id},
+                         {"started", baseline_record->started},
+                         {"history", options.history_db.empty() ? (out / "results.db").string()
+                                                                : options.history_db}};
     }
   }
 
@@ -283,6 +302,17 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
   record.finished = NowIso8601();
   record.status = outcome.not_run > 0 ? "interrupted" : "finished";
   HIL_RETURN_IF_ERROR(store.FinishRun(record.id, record.finished, record.status));
+  if (shared_history && record.status == "finished") {
+    // The next run of the plan compares with this one.
+    Result<int64_t> kept =
+        shared_history->BeginRun(record.plan, record.plan_path, record.started, record.bench);
+    if (!kept.ok()) return kept.error();
+    for (const nlohmann::ordered_json& c : record.cases) {
+      HIL_RETURN_IF_ERROR(
+          shared_history->AddCase(*kept, c.value("id", ""), c.value("status", ""), c));
+    }
+    HIL_RETURN_IF_ERROR(shared_history->FinishRun(*kept, record.finished, record.status));
+  }
   HIL_RETURN_IF_ERROR(write_outputs());
   outcome.exit_code = any_infra || outcome.not_run > 0 ? 3 : any_config ? 2 : any_fail ? 1 : 0;
   return outcome;

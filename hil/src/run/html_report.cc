@@ -6,6 +6,9 @@
 #include <map>
 #include <sstream>
 
+#include "hil/measure/units.h"
+#include "hil/run/results_json.h"
+
 namespace hil::run {
 namespace {
 
@@ -263,15 +266,19 @@ std::string StatusBadge(const std::string& status) {
   return "<span class=\"status " + Html(status) + "\">" + Html(status) + "</span>";
 }
 
-std::string WithInterval(const Json& c, const char* figure) {
+// The median and the 95 % interval of the mean, in the median's unit.
+std::string WithInterval(const Json& c, const char* figure, measure::Quantity quantity) {
   const double median = NumberAt(c, {figure, "median"});
   if (!std::isfinite(median)) return "-";
-  std::string text = Fixed(median);
-  if (c.contains(figure) && c[figure].contains("ci95") && c[figure]["ci95"][0].is_number()) {
-    text += " <small>[" + Fixed(c[figure]["ci95"][0].get<double>()) + ", " +
-            Fixed(c[figure]["ci95"][1].get<double>()) + "]</small>";
+  if (c.contains(figure) && c[figure].contains("ci95") && c[figure]["ci95"].is_array() &&
+      c[figure]["ci95"].size() == 2 && c[figure]["ci95"][0].is_number() &&
+      c[figure]["ci95"][1].is_number()) {
+    const std::string text = measure::HumanWithInterval(
+        median, c[figure]["ci95"][0].get<double>(), c[figure]["ci95"][1].get<double>(), quantity);
+    const size_t bracket = text.find(" [");
+    return Html(text.substr(0, bracket)) + " <small>" + Html(text.substr(bracket + 1)) + "</small>";
   }
-  return text;
+  return Html(measure::Human(median, quantity));
 }
 
 // The change from the baseline run, case by case; significant when the
@@ -281,8 +288,9 @@ std::string BaselineSection(const RunRecord& run, const RunRecord& baseline) {
   for (const Json& c : baseline.cases) before[c.value("id", "")] = &c;
   std::ostringstream html;
   html << "<h2>Against the baseline (run " << baseline.id << ", " << Html(baseline.started)
-       << ")</h2><table><tr><th>case</th><th>latency (us)</th><th>change</th><th>energy (uJ)</th>"
-          "<th>change</th></tr>";
+       << ")</h2><table><tr><th>case</th><th>latency <small>mean, before &rarr; now</small></th>"
+          "<th>change</th><th>energy <small>mean, before &rarr; now</small></th><th>change</th>"
+          "</tr>";
   std::vector<std::pair<std::string, std::pair<double, double>>> changes;
   for (const Json& c : run.cases) {
     const auto found = before.find(c.value("id", ""));
@@ -303,7 +311,10 @@ std::string BaselineSection(const RunRecord& run, const RunRecord& baseline) {
               a[0].get<double>() > b[1].get<double>() || b[0].get<double>() > a[1].get<double>();
         }
       }
-      html << "<td>" << Fixed(then) << " &rarr; " << Fixed(now) << "</td><td class=\""
+      const measure::Quantity quantity =
+          which == 0 ? measure::Quantity::kTimeUs : measure::Quantity::kEnergyUj;
+      html << "<td>" << Html(measure::Human(then, quantity)) << " &rarr; "
+           << Html(measure::Human(now, quantity)) << "</td><td class=\""
            << (significant ? (pct > 0 ? "worse" : "better") : "same") << "\">"
            << (std::isfinite(pct) ? Percent(pct) : "-") << (significant ? " *" : "") << "</td>";
       (which++ == 0 ? change.first : change.second) = pct;
@@ -359,7 +370,7 @@ std::string HtmlReport(const RunRecord& run, const RunRecord* baseline) {
   html << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>hil: "
        << Html(run.plan)
        << "</title><style>"
-          "body{font-family:system-ui,sans-serif;margin:24px;color:#111;max-width:1200px}"
+          "body{font-family:system-ui,sans-serif;margin:24px;color:#111;max-width:1800px}"
           "table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #d1d5db;"
           "padding:4px 8px;text-align:left;font-size:13px}th{background:#f3f4f6}"
           ".status{padding:1px 6px;border-radius:4px;color:#fff;font-size:12px}"
@@ -374,16 +385,25 @@ std::string HtmlReport(const RunRecord& run, const RunRecord* baseline) {
        << Html(run.bench.value("probe", "")) << ". <b>" << passed << " passed, " << failed
        << " failed, " << errors << " errors.</b></p>";
 
-  html << "<h2>Cases</h2><table><tr><th>case</th><th>status</th><th>latency (us) "
-          "<small>median [95 % CI of mean]</small></th><th>energy (uJ)</th><th>power (mW)</th>"
-          "<th>why</th></tr>";
+  html << "<h2>Cases</h2>";
+  if (EmulatedTime(run.bench)) html << "<p class=\"note\">" << Html(kEmulatedTimeNote) << ".</p>";
+  html << "<table><tr><th>case</th><th>status</th><th>latency <small>median [95 % CI of the "
+          "mean]</small></th><th>energy <small>median [95 % CI of the mean]</small></th>"
+          "<th>power <small>mean</small></th><th>accuracy</th><th>flash <small>text+data"
+          "</small></th><th>RAM <small>data+bss</small></th><th>notes</th></tr>";
   std::vector<Point> points;
   for (const Json& c : run.cases) {
+    std::string notes;
+    for (const std::string& note : CaseNotes(c)) notes += "<div>" + Html(note) + "</div>";
+    const uint64_t flash = FlashBytes(c), ram = RamBytes(c);
     html << "<tr><td>" << Html(c.value("id", "")) << "</td><td>"
-         << StatusBadge(c.value("status", "")) << "</td><td>" << WithInterval(c, "latency_us")
-         << "</td><td>" << WithInterval(c, "energy_uJ") << "</td><td>"
-         << Fixed(NumberAt(c, {"power_mW", "mean"})) << "</td><td>"
-         << (c["error"].is_string() ? Html(c["error"].get<std::string>()) : "") << "</td></tr>";
+         << StatusBadge(c.value("status", "")) << "</td><td>"
+         << WithInterval(c, "latency_us", measure::Quantity::kTimeUs) << "</td><td>"
+         << WithInterval(c, "energy_uJ", measure::Quantity::kEnergyUj) << "</td><td>"
+         << Html(measure::Human(NumberAt(c, {"power_mW", "mean"}), measure::Quantity::kPowerMw))
+         << "</td><td>" << Html(AccuracyText(c)) << "</td><td>"
+         << (flash ? Html(measure::HumanBytes(flash)) : "") << "</td><td>"
+         << (ram ? Html(measure::HumanBytes(ram)) : "") << "</td><td>" << notes << "</td></tr>";
     const double latency = NumberAt(c, {"latency_us", "median"}),
                  energy = NumberAt(c, {"energy_uJ", "median"});
     if (std::isfinite(latency) && std::isfinite(energy)) {

@@ -40,6 +40,78 @@ nlohmann::ordered_json BenchJson(const plan::Plan& plan) {
   return bench;
 }
 
+std::vector<std::string> CaseNotes(const nlohmann::ordered_json& c) {
+  std::vector<std::string> notes;
+  if (const auto failures = c.find("failures"); failures != c.end() && failures->is_array()) {
+    for (const auto& reason : *failures)
+      if (reason.is_string()) notes.push_back(reason.get<std::string>());
+  } else if (const auto error = c.find("error"); error != c.end() && error->is_string()) {
+    notes.push_back(error->get<std::string>());
+  }
+  if (const auto expectations = c.find("expectations");
+      expectations != c.end() && expectations->is_array()) {
+    for (const auto& e : *expectations) {
+      if (e.is_object() && e.value("skipped", false))
+        notes.push_back("skipped: " + e.value("what", "") + " (" + e.value("detail", "") + ")");
+    }
+  }
+  if (const auto windows = c.find("windows"); windows != c.end() && windows->is_object()) {
+    const uint64_t used = windows->value("used", uint64_t{0});
+    const uint64_t unresolved = windows->value("layers_unresolved", uint64_t{0});
+    if (unresolved > 0 && unresolved >= used) {
+      notes.push_back("no per-layer figures: no inference resolved every layer edge (" +
+                      std::to_string(unresolved) + " of " + std::to_string(used) + ")");
+    } else if (unresolved > 0) {
+      notes.push_back("per-layer figures from " + std::to_string(used - unresolved) + " of " +
+                      std::to_string(used) + " inferences (the others did not resolve every " +
+                      "layer edge)");
+    }
+  }
+  return notes;
+}
+
+std::string AccuracyText(const nlohmann::ordered_json& c) {
+  const auto dataset = c.find("dataset");
+  if (dataset == c.end() || !dataset->is_object()) return "";
+  char text[32];
+  if (const auto auc = dataset->find("auc"); auc != dataset->end()) {
+    if (!auc->is_number()) return "AUC n/a";
+    std::snprintf(text, sizeof text, "AUC %.4f", auc->get<double>());
+    return text;
+  }
+  if (const auto top1 = dataset->find("top1_accuracy");
+      top1 != dataset->end() && top1->is_number()) {
+    std::snprintf(text, sizeof text, "%.1f %%", 100 * top1->get<double>());
+    return text;
+  }
+  return "";
+}
+
+namespace {
+uint64_t FirmwareBytes(const nlohmann::ordered_json& c, const char* key) {
+  const auto firmware = c.find("firmware");
+  if (firmware == c.end() || !firmware->is_object()) return 0;
+  const auto value = firmware->find(key);
+  return value != firmware->end() && value->is_number_unsigned() ? value->get<uint64_t>() : 0;
+}
+}  // namespace
+
+uint64_t FlashBytes(const nlohmann::ordered_json& c) {
+  return FirmwareBytes(c, "text_bytes") + FirmwareBytes(c, "data_bytes");
+}
+
+uint64_t RamBytes(const nlohmann::ordered_json& c) {
+  return FirmwareBytes(c, "data_bytes") + FirmwareBytes(c, "bss_bytes");
+}
+
+bool EmulatedTime(const nlohmann::ordered_json& bench) {
+  return bench.is_object() && bench.value("kind", "") == "virtual";
+}
+
+const char* const kEmulatedTimeNote =
+    "virtual bench: latencies are emulated time (QEMU -icount, every instruction 32 ns on "
+    "every board), so they compare instruction counts, not silicon";
+
 nlohmann::ordered_json CaseJson(const CaseResult& r) {
   nlohmann::ordered_json json;
   json["id"] = r.id;
@@ -51,6 +123,7 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
   json["status"] = r.status;
   json["error"] =
       r.error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.error);
+  if (!r.failures.empty()) json["failures"] = r.failures;
   json["latency_us"] = measure::StatsJson(r.figures.latency_us);
   json["energy_uJ"] = measure::StatsJson(r.figures.energy_uj);
   json["power_mW"] = measure::StatsJson(r.figures.power_mw);
@@ -101,7 +174,10 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
   }
   nlohmann::ordered_json expectations = nlohmann::ordered_json::array();
   for (const ExpectationResult& e : r.expectations) {
-    expectations.push_back({{"what", e.what}, {"ok", e.ok}, {"detail", e.detail}});
+    nlohmann::ordered_json judged = {{"what", e.what}, {"ok", e.ok}};
+    if (e.skipped) judged["skipped"] = true;
+    judged["detail"] = e.detail;
+    expectations.push_back(judged);
   }
   json["expectations"] = expectations;
   // Beyond the contract: what a person or a report needs next.

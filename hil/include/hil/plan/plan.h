@@ -116,7 +116,10 @@ struct Plan {
   Measurement measurement;
   Verification verification;
   std::vector<Expectation> expectations;
-  std::string baseline;  // a results.db or results.json to compare with
+  // What a "within N % of baseline" expectation is when the case has no
+  // baseline: "fail" (the case fails, saying so) or "skip" (the case passes
+  // and reports the expectation skipped; JUnit <skipped>).
+  std::string on_missing_baseline = "fail";
   uint32_t retries = 2;  // per case, for infrastructure errors
 };
 

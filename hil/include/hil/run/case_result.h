@@ -17,6 +17,9 @@ namespace hil::run {
 struct ExpectationResult {
   std::string what;  // as the plan wrote it
   bool ok = false;
+  // Not judged: a baseline expectation without a baseline, under the plan's
+  // on_missing_baseline: skip. Never ok; it does not fail the case.
+  bool skipped = false;
   std::string detail;  // measured value, or why it could not be judged
 };
 
@@ -78,6 +81,9 @@ struct CaseResult {
   std::string status = "error";
   std::optional<ErrorKind> error_kind;
   std::string error;  // why it is not "pass"; empty when it is
+  // A failed case's reasons one by one (outputs, each expectation not met);
+  // `error` joins them.
+  std::vector<std::string> failures;
   int attempts = 0;
   double seconds = 0;
   std::string started;  // ISO 8601, UTC

@@ -22,6 +22,10 @@ struct RunOptions {
   // plan describes. A plan with `bench: {kind: real}` needs a real one.
   std::optional<bench::BenchSpec> bench;
   std::string firmware_cache;  // empty: FirmwareBuilder's default
+  // Where baselines come from and finished runs are recorded for the next
+  // one: a results.db shared by every run of the plan (hild keeps one per
+  // plan and bench). Empty: the output folder's own results.db.
+  std::string history_db;
   // Set from a signal handler: the run stops after the case in progress.
   const std::atomic<bool>* interrupted = nullptr;
   // Progress lines: (case number from 1, cases, case id, step, seconds

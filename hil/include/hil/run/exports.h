@@ -16,6 +16,9 @@ struct RunRecord {
   std::string plan, plan_path, started, finished, status;
   nlohmann::ordered_json bench;
   std::vector<nlohmann::ordered_json> cases;  // as results.json has them
+  // The run its baseline expectations compared with: {run, started,
+  // history (the results.db it came from)}; null when there was none.
+  nlohmann::ordered_json baseline;
 };
 
 // Text with &, <, > and quotes escaped for XML attributes and content.
