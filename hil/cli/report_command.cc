@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "hil/measure/units.h"
 #include "hil/run/compare.h"
 #include "hil/run/exports.h"
 #include "hil/run/html_report.h"
@@ -99,33 +100,65 @@ struct CompareArguments {
   std::string before, after;
   std::string db = "results.db";
   double threshold_pct = 5;
+  bool allow_different = false;
 };
+
+measure::Quantity QuantityOf(const std::string& figure) {
+  return figure == "latency_us" ? measure::Quantity::kTimeUs
+         : figure == "power_mW" ? measure::Quantity::kPowerMw
+                                : measure::Quantity::kEnergyUj;
+}
 
 int Compare(const CompareArguments& arguments) {
   Result<run::RunRecord> before = run::LoadRun(arguments.before, arguments.db);
   if (!before.ok()) return Fail("compare", before.error());
   Result<run::RunRecord> after = run::LoadRun(arguments.after, arguments.db);
   if (!after.ok()) return Fail("compare", after.error());
+  // Runs of different plans or benches are not one series: refused unless
+  // asked for, and then every difference is printed first.
+  const std::vector<std::string> apart = run::Incomparabilities(*before, *after);
+  if (!apart.empty() && !arguments.allow_different) {
+    std::string why;
+    for (const std::string& reason : apart) why += (why.empty() ? "" : "; ") + reason;
+    return Fail("compare", ConfigurationError(why + "; give --allow-different to compare them "
+                                                    "anyway"));
+  }
+  for (const std::string& reason : apart) std::printf("warning: %s\n", reason.c_str());
   const std::vector<run::CaseChange> changes =
       run::CompareRuns(*before, *after, arguments.threshold_pct);
-  size_t regressions = 0;
-  std::printf("%-40s %-11s %12s %12s %10s  %-26s %s\n", "case", "figure", "before", "after",
-              "change", "95% CI of the difference", "");
+  size_t regressions = 0, rebuilt = 0;
+  const char* format = "%-36s %-10s %13s %13s %9s  %-30s %s\n";
+  std::printf(format, "case", "figure", "before", "after", "change", "95% CI of the difference",
+              "");
+  std::printf(format, "", "", "(mean)", "(mean)", "", "", "");
   for (const run::CaseChange& c : changes) {
     if (!c.note.empty() && c.figures.empty()) {
-      std::printf("%-40s %s\n", c.id.c_str(), c.note.c_str());
+      std::printf("%-36s %s\n", c.id.c_str(), c.note.c_str());
       continue;
     }
     for (const run::FigureChange& f : c.figures) {
-      char interval[64];
-      std::snprintf(interval, sizeof interval, "[%+.4g, %+.4g]", f.low, f.high);
+      const measure::Quantity quantity = QuantityOf(f.figure);
       const char* verdict = f.regression    ? "REGRESSION"
                             : f.significant ? (f.percent < 0 ? "better" : "worse, within threshold")
                                             : "";
-      std::printf("%-40s %-11s %12.5g %12.5g %+9.3f%%  %-26s %s\n", c.id.c_str(), f.figure.c_str(),
-                  f.before, f.after, f.percent, interval, verdict);
+      char percent[32];
+      std::snprintf(percent, sizeof percent, "%+.3f %%", f.percent);
+      std::printf(format, c.id.c_str(), f.figure.c_str(),
+                  measure::Human(f.before, quantity).c_str(),
+                  measure::Human(f.after, quantity).c_str(), percent,
+                  measure::HumanChangeInterval(f.low, f.high, quantity).c_str(), verdict);
       regressions += f.regression;
     }
+    if (!c.firmware_changed.empty()) {
+      std::printf("%-36s %s\n", "", c.firmware_changed.c_str());
+      ++rebuilt;
+    }
+  }
+  if (rebuilt > 0) {
+    std::printf(
+        "\n%zu case%s ran different firmware in the two runs: a change there is the "
+        "build's as much as the bench's\n",
+        rebuilt, rebuilt == 1 ? "" : "s");
   }
   std::printf(
       "\n%zu regression%s beyond %g %% (a regression: worse by more than the threshold, "
@@ -170,7 +203,9 @@ void AddCompareCommand(CLI::App& app, int& exit_code) {
       "Examples:\n"
       "  hil compare 3 4 --db results/nightly/results.db\n"
       "  hil compare old/results.json results/quickstart --threshold-pct 2\n\n"
-      "Exit codes: 0 no regression, 1 a regression, 2 a run cannot be read.");
+      "Cases whose firmware changed (another sha256) are marked.\n\n"
+      "Exit codes: 0 no regression, 1 a regression, 2 a run cannot be read, or the\n"
+      "runs are of different plans or benches (without --allow-different).");
   command->add_option("run_a", arguments->before, "The earlier run")->required();
   command->add_option("run_b", arguments->after, "The later run")->required();
   command->add_option("--db", arguments->db, "Results database for run numbers")
@@ -178,6 +213,9 @@ void AddCompareCommand(CLI::App& app, int& exit_code) {
   command->add_option("--threshold-pct", arguments->threshold_pct, "Regression threshold")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  command->add_flag("--allow-different", arguments->allow_different,
+                    "Compare runs of different plans or benches (refused otherwise; the\n"
+                    "differences are printed as warnings)");
   command->callback([arguments, &exit_code] { exit_code = Compare(*arguments); });
 }
 

@@ -334,6 +334,17 @@ TEST_F(RunCliTest, ExpectationsJudgeThresholdsAndTheBaselineRun) {
                       .c_str()),
       0);
 
+  // Two plans' runs are no series: refused, or compared with a warning.
+  const CliRun unrelated = RunHil("compare " + Out("expect") + " " + Out("lenient"));
+  EXPECT_EQ(unrelated.exit_code, 2) << unrelated.output;
+  EXPECT_NE(unrelated.output.find("different plans ('expect' and 'lenient')"), std::string::npos)
+      << unrelated.output;
+  const CliRun anyway =
+      RunHil("compare " + Out("expect") + " " + Out("lenient") + " --allow-different");
+  EXPECT_NE(anyway.exit_code, 2) << anyway.output;
+  EXPECT_NE(anyway.output.find("warning: the runs are of different plans"), std::string::npos)
+      << anyway.output;
+
   // Both runs are in the database: listed, compared, and reported again.
   const CliRun list = RunHil("report " + Out("expect") + " --list");
   EXPECT_EQ(list.exit_code, 0) << list.output;

@@ -93,6 +93,59 @@ TEST(RunStore, CasesSurviveReopeningAndANewerSchemaIsRefused) {
   EXPECT_NE(newer.error().message().find("schema version 99"), std::string::npos);
 }
 
+TEST(RunCompare, DifferentPlansOrBenchesAndChangedFirmwareAreNamed) {
+  RunRecord before, after;
+  before.plan = after.plan = "nightly";
+  before.bench = after.bench = {{"kind", "virtual"}, {"probe", "ppk2"}};
+  EXPECT_TRUE(Incomparabilities(before, after).empty());
+  after.plan = "quickstart";
+  after.bench["probe"] = "lpm01a";
+  const std::vector<std::string> apart = Incomparabilities(before, after);
+  ASSERT_EQ(apart.size(), 2u);
+  EXPECT_NE(apart[0].find("different plans ('nightly' and 'quickstart')"), std::string::npos);
+  EXPECT_NE(apart[1].find("differ in probe ('ppk2' and 'lpm01a')"), std::string::npos);
+
+  Json a = Case("a", 1000, 5), b = Case("a", 1000, 5);
+  a["firmware"] = {{"sha256", std::string(64, '1')}};
+  b["firmware"] = {{"sha256", std::string(64, '2')}};
+  before.cases = {a};
+  after.cases = {b};
+  std::vector<CaseChange> changes = CompareRuns(before, after, 5);
+  EXPECT_EQ(changes[0].firmware_changed, "firmware changed: 11111111... -> 22222222...");
+  after.cases = {a};
+  changes = CompareRuns(before, after, 5);
+  EXPECT_EQ(changes[0].firmware_changed, "");
+}
+
+TEST(RunExports, TheSummaryShowsEveryFailureAndTheCsvFullPrecision) {
+  RunRecord run;
+  run.bench = {{"kind", "virtual"}};
+  Json c = Case("kws/ref/m4", 1216424.25, 10);
+  c["status"] = "fail";
+  c["failures"] = {"expectation not met: latency_us.median < 1000000 (measured 1216424.25)",
+                   "expectation not met: energy_uJ.median within 5 % of baseline (+97 %)"};
+  c["dataset"] = {{"inputs", 100}, {"metric", "top1"}, {"top1_accuracy", 0.94}};
+  c["firmware"] = {{"text_bytes", 100000}, {"data_bytes", 1000}, {"bss_bytes", 52000}};
+  c["windows"] = {{"used", 5}, {"layers_unresolved", 2}};
+  run.cases = {c};
+  const std::string summary = SummaryTable(run);
+  EXPECT_NE(summary.find("1.216 s"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("94.0 %"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("98.63 KiB"), std::string::npos) << "flash: text + data\n" << summary;
+  EXPECT_NE(summary.find("51.76 KiB"), std::string::npos) << "RAM: data + bss\n" << summary;
+  EXPECT_NE(summary.find("median"), std::string::npos);
+  for (const auto& reason : c["failures"])
+    EXPECT_NE(summary.find("    " + reason.get<std::string>()), std::string::npos) << summary;
+  EXPECT_NE(summary.find("per-layer figures from 3 of 5 inferences"), std::string::npos);
+  EXPECT_NE(summary.find("emulated time"), std::string::npos);
+  EXPECT_EQ(summary.find("e+06"), std::string::npos) << summary;
+  const std::string dir = ::testing::TempDir();
+  ASSERT_TRUE(WriteResultsCsv(run, dir + "/precision.csv").ok());
+  const std::string csv = Text(dir + "/precision.csv");
+  EXPECT_NE(csv.find(",1216424.25,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",101000,53000,"), std::string::npos) << csv;
+}
+
 TEST(RunExports, JUnitAndCsvEscapeWhatTheyCarry) {
   RunRecord run;
   run.plan = "p<&>";

@@ -28,8 +28,7 @@ TEST(Human, FixedNotationAUnitPerMagnitudeAndFourSignificantDigits) {
 TEST(Human, IntervalsGainDigitsUntilTheirBoundsReadDifferently) {
   EXPECT_EQ(HumanWithInterval(1216424, 1216000, 1216900, Quantity::kTimeUs),
             "1.2164 s [1.2160, 1.2169]");
-  EXPECT_EQ(HumanWithInterval(27612, 27000, 28000, Quantity::kTimeUs),
-            "27.61 ms [27.00, 28.00]");
+  EXPECT_EQ(HumanWithInterval(27612, 27000, 28000, Quantity::kTimeUs), "27.61 ms [27.00, 28.00]");
   // A zero-width interval stays short.
   EXPECT_EQ(HumanWithInterval(105840, 105840, 105840, Quantity::kTimeUs),
             "105.8 ms [105.8, 105.8]");
@@ -47,6 +46,10 @@ TEST(Human, ChangesAreSignedAndBytesBinary) {
   EXPECT_EQ(HumanBytes(12636), "12.34 KiB");
   EXPECT_EQ(HumanBytes(1572864), "1.500 MiB");
   EXPECT_STREQ(BaseUnit(Quantity::kEnergyUj), "uJ");
+  // hil compare's interval of a difference: one unit, bounds told apart.
+  EXPECT_EQ(HumanChangeInterval(1998, 2002, Quantity::kTimeUs), "[+1.998, +2.002] ms");
+  EXPECT_EQ(HumanChangeInterval(1999.9, 2000.1, Quantity::kTimeUs), "[+1.9999, +2.0001] ms");
+  EXPECT_EQ(HumanChangeInterval(-3.5, 12, Quantity::kEnergyUj), "[-3.50, +12.00] uJ");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "hil/measure/units.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -20,9 +21,7 @@ const Ladder& LadderOf(Quantity quantity) {
   static const Ladder time{{{"ns", 1e-3}, {"us", 1}, {"ms", 1e3}, {"s", 1e6}}};
   static const Ladder energy{{{"nJ", 1e-3}, {"uJ", 1}, {"mJ", 1e3}, {"J", 1e6}}};
   static const Ladder power{{{"nW", 1e-6}, {"uW", 1e-3}, {"mW", 1}, {"W", 1e3}}};
-  return quantity == Quantity::kTimeUs     ? time
-         : quantity == Quantity::kEnergyUj ? energy
-                                           : power;
+  return quantity == Quantity::kTimeUs ? time : quantity == Quantity::kEnergyUj ? energy : power;
 }
 
 // The largest unit in which the magnitude is at least 1 (the smallest for
@@ -84,6 +83,18 @@ std::string HumanChange(double delta, Quantity quantity) {
   const Unit& unit = UnitFor(std::fabs(delta), quantity);
   const double scaled = delta / unit.scale;
   return Fixed(scaled, DecimalsFor(scaled, kSignificant), true) + " " + unit.name;
+}
+
+std::string HumanChangeInterval(double low, double high, Quantity quantity) {
+  if (!std::isfinite(low) || !std::isfinite(high)) return "n/a";
+  const Unit& unit = UnitFor(std::max(std::fabs(low), std::fabs(high)), quantity);
+  const double lo = low / unit.scale, hi = high / unit.scale;
+  int decimals = DecimalsFor(std::max(std::fabs(lo), std::fabs(hi)), kSignificant);
+  for (int extra = 0;
+       extra < 6 && lo != hi && Fixed(lo, decimals, true) == Fixed(hi, decimals, true); ++extra) {
+    ++decimals;
+  }
+  return "[" + Fixed(lo, decimals, true) + ", " + Fixed(hi, decimals, true) + "] " + unit.name;
 }
 
 std::string HumanBytes(uint64_t bytes) {

@@ -232,9 +232,11 @@ double StatOf(const measure::Stats& stats, const std::string& stat) {
   return std::nan("");
 }
 
+// Ten significant digits: a latency of seconds in microseconds stays in
+// fixed notation (1216424.25, not 1.21642e+06).
 std::string Number(double value) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.6g", value);
+  std::snprintf(text, sizeof text, "%.10g", value);
   return text;
 }
 

@@ -31,6 +31,16 @@ std::vector<CaseChange> CompareRuns(const RunRecord& before, const RunRecord& af
       changes.push_back(change);
       continue;
     }
+    const auto sha = [](const Json& entry) {
+      const auto firmware = entry.find("firmware");
+      return firmware != entry.end() && firmware->is_object() ? firmware->value("sha256", "")
+                                                              : std::string();
+    };
+    const std::string was = sha(*found->second), is = sha(c);
+    if (!was.empty() && !is.empty() && was != is) {
+      change.firmware_changed =
+          "firmware changed: " + was.substr(0, 8) + "... -> " + is.substr(0, 8) + "...";
+    }
     for (const char* figure : {"latency_us", "energy_uJ", "power_mW"}) {
       const measure::Stats a = measure::StatsFromJson(found->second->value(figure, Json()));
       const measure::Stats b = measure::StatsFromJson(c.value(figure, Json()));
@@ -67,6 +77,24 @@ std::vector<CaseChange> CompareRuns(const RunRecord& before, const RunRecord& af
     changes.push_back(change);
   }
   return changes;
+}
+
+std::vector<std::string> Incomparabilities(const RunRecord& before, const RunRecord& after) {
+  std::vector<std::string> reasons;
+  if (before.plan != after.plan) {
+    reasons.push_back("the runs are of different plans ('" + before.plan + "' and '" + after.plan +
+                      "'): their cases share ids by chance");
+  }
+  const auto bench = [](const RunRecord& run, const char* key) {
+    return run.bench.is_object() ? run.bench.value(key, "") : std::string();
+  };
+  for (const char* key : {"kind", "name", "probe"}) {
+    if (bench(before, key) != bench(after, key)) {
+      reasons.push_back(std::string("the benches differ in ") + key + " ('" + bench(before, key) +
+                        "' and '" + bench(after, key) + "')");
+    }
+  }
+  return reasons;
 }
 
 Result<RunRecord> LoadRun(const std::string& name, const std::string& database) {

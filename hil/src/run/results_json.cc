@@ -92,7 +92,9 @@ uint64_t FirmwareBytes(const nlohmann::ordered_json& c, const char* key) {
   const auto firmware = c.find("firmware");
   if (firmware == c.end() || !firmware->is_object()) return 0;
   const auto value = firmware->find(key);
-  return value != firmware->end() && value->is_number_unsigned() ? value->get<uint64_t>() : 0;
+  if (value == firmware->end() || !value->is_number_integer()) return 0;
+  const int64_t bytes = value->get<int64_t>();
+  return bytes > 0 ? static_cast<uint64_t>(bytes) : 0;
 }
 }  // namespace
 

@@ -25,6 +25,10 @@ std::string HumanWithInterval(double value, double low, double high, Quantity qu
 // A signed change: "+2.000 ms", "-812.3 us".
 std::string HumanChange(double delta, Quantity quantity);
 
+// An interval of changes, both bounds in one unit, with digits enough for
+// bounds that differ to read differently: "[+1.998, +2.002] ms".
+std::string HumanChangeInterval(double low, double high, Quantity quantity);
+
 // Bytes in binary units: "812 B", "12.34 KiB", "1.500 MiB".
 std::string HumanBytes(uint64_t bytes);
 

@@ -24,7 +24,14 @@ struct CaseChange {
   std::string id;
   std::vector<FigureChange> figures;
   std::string note;  // when a case cannot be compared
+  // The firmware images differ (sha256): a changed build, not only a changed
+  // bench; e.g. "firmware changed: 1f0a3c9e... -> 77b2d410...".
+  std::string firmware_changed;
 };
+
+// Why two runs should not be compared as one series (different plans,
+// benches or boards' kinds); empty when they can be.
+std::vector<std::string> Incomparabilities(const RunRecord& before, const RunRecord& after);
 
 std::vector<CaseChange> CompareRuns(const RunRecord& before, const RunRecord& after,
                                     double threshold_pct);
