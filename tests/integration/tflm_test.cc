@@ -28,8 +28,9 @@ nlohmann::json RunPlan(const ScratchFolder& scratch, const std::string& plan) {
   return nlohmann::json::parse(file);
 }
 
-// A dataset folder of `count` inputs of `bytes` random bytes (seeded), all
-// labelled class 0: what matters is each output against the host's.
+// A dataset folder of `count` inputs of `bytes` random bytes (seeded),
+// labelled 0 and 1 in turn (an autoencoder's set needs both for its AUC):
+// what matters is each output against the host's.
 std::string RandomDataset(const ScratchFolder& scratch, const std::string& name, size_t count,
                           size_t bytes, uint32_t seed) {
   const std::string folder = scratch.File(name);
@@ -41,7 +42,7 @@ std::string RandomDataset(const ScratchFolder& scratch, const std::string& name,
     std::string data(bytes, '\0');
     for (char& byte : data) byte = static_cast<char>(random() & 0xff);
     std::ofstream(folder + "/" + file, std::ios::binary) << data;
-    labels << file << ",1,0\n";
+    labels << file << ",2," << i % 2 << "\n";
   }
   return folder;
 }
@@ -109,6 +110,7 @@ TEST_P(TflmOnBoard, KeywordSpottingAndAnomalyDetectionEqualTheHostReference) {
       }
     } else {
       EXPECT_EQ(c["dataset"]["inputs"], 20);
+      EXPECT_EQ(c["dataset"]["metric"], "auc");  // an autoencoder
     }
     std::printf("%s: %.0f us, %.1f uJ, %.0f instructions, arena %llu B, text %llu B\n",
                 c["id"].get<std::string>().c_str(), c["latency_us"]["median"].get<double>(),
