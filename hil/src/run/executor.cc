@@ -51,23 +51,19 @@ Status WriteCaseSession(EnergyTrace trace, const std::string& model, double supp
   return mlperf::WriteEnergyRunnerSession(session, folder);
 }
 
-// The case of the baseline run with the same id, read back as a result the
-// expectations can compare with.
-std::map<std::string, CaseResult> BaselineCases(ResultsStore& store, const plan::Plan& plan,
-                                                int64_t current_run) {
+// The baseline run's cases by id, read back as results the expectations
+// can compare with.
+std::map<std::string, CaseResult> BaselineCases(const RunRecord& run) {
   std::map<std::string, CaseResult> cases;
-  Result<std::optional<StoredRun>> run = store.LatestRun(plan.name, current_run);
-  if (!run.ok() || !*run) return cases;
-  Result<std::vector<StoredCase>> stored = store.Cases((*run)->id);
-  if (!stored.ok()) return cases;
-  for (const StoredCase& c : *stored) {
-    if (c.status != "pass" && c.status != "fail") continue;
+  for (const Json& c : run.cases) {
+    const std::string status = c.value("status", "");
+    if (status != "pass" && status != "fail") continue;
     CaseResult result;
-    result.figures.latency_us = measure::StatsFromJson(c.result.value("latency_us", Json()));
-    result.figures.energy_uj = measure::StatsFromJson(c.result.value("energy_uJ", Json()));
-    result.figures.net_energy_uj = measure::StatsFromJson(c.result.value("net_energy_uJ", Json()));
-    result.figures.power_mw = measure::StatsFromJson(c.result.value("power_mW", Json()));
-    cases.emplace(c.case_id, std::move(result));
+    result.figures.latency_us = measure::StatsFromJson(c.value("latency_us", Json()));
+    result.figures.energy_uj = measure::StatsFromJson(c.value("energy_uJ", Json()));
+    result.figures.net_energy_uj = measure::StatsFromJson(c.value("net_energy_uJ", Json()));
+    result.figures.power_mw = measure::StatsFromJson(c.value("power_mW", Json()));
+    cases.emplace(c.value("id", ""), std::move(result));
   }
   return cases;
 }
@@ -179,7 +175,6 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
     history = shared_history.get();
   }
   const int64_t before = history == &store ? record.id : 0;
-  const std::map<std::string, CaseResult> baseline = BaselineCases(*history, plan, before);
   std::optional<RunRecord> baseline_record;
   if (Result<std::optional<StoredRun>> previous = history->LatestRun(plan.name, before);
       previous.ok() && *previous) {
@@ -191,6 +186,8 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
                                                                 : options.history_db}};
     }
   }
+  const std::map<std::string, CaseResult> baseline =
+      baseline_record ? BaselineCases(*baseline_record) : std::map<std::string, CaseResult>();
 
   const auto write_outputs = [&]() -> Status {
     HIL_RETURN_IF_ERROR(WriteResultsJson(record, (out / "results.json").string()));
