@@ -10,6 +10,7 @@
 
 #include "hil/daemon/daemon_client.h"
 #include "hil/error.h"
+#include "progress_output.h"
 
 namespace hil::cli {
 namespace {
@@ -118,6 +119,7 @@ int Submit(const SubmitArguments& arguments, const Connection& connection) {
   // Follow the event stream until the job ends.
   std::string buffer;
   int exit_code = -1;
+  run::ProgressPrinter printer = StderrProgress(false);
   const std::string path = "/jobs/" + std::to_string(id) + "/events";
   httplib::Result streamed = (*client)->Get(path, [&](const char* data, size_t length) {
     buffer.append(data, length);
@@ -130,12 +132,18 @@ int Submit(const SubmitArguments& arguments, const Connection& connection) {
       if (!line.is_object()) continue;
       const std::string kind = line.value("event", "");
       if (kind == "progress") {
-        std::fprintf(stderr, "[%d/%d] %s: %s\n", line.value("case", 0), line.value("cases", 0),
-                     line.value("id", "").c_str(), line.value("step", "").c_str());
+        run::ProgressEvent progress;
+        progress.index = line.value("case", 0u), progress.count = line.value("cases", 0u);
+        progress.case_id = line.value("id", ""), progress.step = line.value("step", "");
+        progress.elapsed_s = line.value("elapsed_s", 0.0),
+        progress.left_s = line.value("left_s", -1.0);
+        progress.case_done = line.value("case_done", false);
+        printer.Show(progress);
       } else if (kind == "started") {
         std::fprintf(stderr, "job %lld started on %s (attempt %d)\n", static_cast<long long>(id),
                      line.value("bench", "").c_str(), line.value("attempt", 1));
       } else if (kind == "finished") {
+        printer.Finish();
         exit_code = line.value("exit_code", 3);
         return false;  // the job ended: stop reading
       }

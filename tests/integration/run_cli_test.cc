@@ -61,6 +61,14 @@ TEST_F(RunCliTest, QuickstartProducesEveryOutputAndAgreesWithTheEmulator) {
       RunHil("run " CMAKE_SOURCE_DIR "/testplans/quickstart.yaml --out " + Out("qs") + Cache());
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("4 passed, 0 failed, 0 errors"), std::string::npos) << run.output;
+  // Progress into a pipe is a log: whole lines, and not one per dataset input.
+  EXPECT_EQ(run.output.find('\r'), std::string::npos) << "no terminal controls in a log";
+  size_t dataset_lines = 0;
+  for (size_t at = run.output.find(": dataset "); at != std::string::npos;
+       at = run.output.find(": dataset ", at + 1))
+    ++dataset_lines;
+  EXPECT_GE(dataset_lines, 1u) << run.output;
+  EXPECT_LE(dataset_lines, 8u) << "the 100 inputs are not 100 lines: " << run.output;
   const std::filesystem::path out = Out("qs");
   for (const char* file : {"results.json", "results.csv", "junit.xml", "results.db"}) {
     EXPECT_TRUE(std::filesystem::exists(out / file)) << file;
@@ -362,6 +370,98 @@ TEST_F(RunCliTest, ExpectationsJudgeThresholdsAndTheBaselineRun) {
   const CliRun missing = RunHil("compare 1 9 --db " + Out("expect") + "/results.db");
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
   EXPECT_NE(missing.output.find("no run 9"), std::string::npos) << missing.output;
+}
+
+size_t Occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(RunCliTest, OneCellIsRerunWithoutEditingThePlanAndTheChoiceIsRecorded) {
+  // conv3x3 (~26 ms) misses the limit; dense (60 us) meets it. The -Os
+  // configuration is built into the cache on first use.
+  const std::string plan =
+      WritePlan("cells",
+                "networks:\n  conv3x3: {workload: mb-conv3x3}\n"
+                "  dense: {workload: mb-dense}\n"
+                "configurations:\n  default: {}\n  small: {optimisation: -Os}\n"
+                "matrix: {boards: [mps2-an386]}\n"
+                "measurement: {warmup: 1, runs: 5}\n"
+                "expectations:\n  - latency_us.median < 10000\n");
+  const std::string out = Out("cells");
+  const std::filesystem::path results = std::filesystem::path(out) / "results.json";
+
+  const CliRun first =
+      RunHil("run " + plan + " --out " + out + Cache() + " --only '*/small/*' --runs 3 --warmup 0");
+  EXPECT_EQ(first.exit_code, 1) << first.output;
+  nlohmann::json json = Json(results);
+  ASSERT_EQ(json["cases"].size(), 2u) << first.output;
+  EXPECT_EQ(json["cases"][0]["id"], "conv3x3/small/mps2-an386");
+  EXPECT_EQ(json["cases"][1]["id"], "dense/small/mps2-an386");
+  EXPECT_EQ(json["cases"][1]["latency_us"]["n"], 3) << "--runs 3";
+  EXPECT_EQ(json["selection"]["only"], nlohmann::json::array({"*/small/*"}));
+  EXPECT_EQ(json["selection"]["cases"], 2);
+  EXPECT_EQ(json["selection"]["of"], 4);
+  EXPECT_EQ(json["overrides"]["measurement"]["runs"], 3);
+  EXPECT_EQ(json["overrides"]["measurement"]["warmup"], 0);
+  EXPECT_EQ(json["status"], "partial") << "a run of some cases is never a baseline";
+  EXPECT_NE(first.output.find("(2 of the plan's 4 cases, selected by --only)"), std::string::npos)
+      << first.output;
+  EXPECT_EQ(Occurrences(first.output, ": building mps2-an386-mb-"), 2u) << first.output;
+
+  // Only the failed cell again; its firmware now comes from the cache.
+  const CliRun rerun = RunHil("run " + plan + " --out " + out + Cache() + " --rerun-failed");
+  EXPECT_EQ(rerun.exit_code, 1) << rerun.output;
+  json = Json(results);
+  ASSERT_EQ(json["cases"].size(), 1u) << rerun.output;
+  EXPECT_EQ(json["cases"][0]["id"], "conv3x3/small/mps2-an386");
+  EXPECT_EQ(json["cases"][0]["latency_us"]["n"], 5) << "the plan's own runs again";
+  EXPECT_EQ(json["selection"]["rerun_failed"]["run"], 1);
+  EXPECT_TRUE(json["overrides"].is_null());
+  EXPECT_NE(rerun.output.find("firmware mps2-an386-mb-conv3x3 with -Os (cached)"),
+            std::string::npos)
+      << rerun.output;
+  EXPECT_EQ(rerun.output.find("building"), std::string::npos) << rerun.output;
+
+  // Nothing of dense failed: nothing to do, and nothing stored.
+  const CliRun nothing =
+      RunHil("run " + plan + " --out " + out + Cache() + " --rerun-failed --only dense");
+  EXPECT_EQ(nothing.exit_code, 0) << nothing.output;
+  EXPECT_NE(nothing.output.find("nothing to rerun: run 2"), std::string::npos) << nothing.output;
+  EXPECT_EQ(Json(results)["run"], 2);
+
+  // A pattern that matches no case names the cases there are; nothing runs.
+  const CliRun typo = RunHil("run " + plan + " --out " + out + " --only 'dens/*'");
+  EXPECT_EQ(typo.exit_code, 2) << typo.output;
+  EXPECT_NE(typo.output.find("--only 'dens/*' matches no case of the plan; its cases are:\n"
+                             "  conv3x3/default/mps2-an386"),
+            std::string::npos)
+      << typo.output;
+  const CliRun too_many = RunHil("run " + plan + " --out " + out + " --runs 100000");
+  EXPECT_EQ(too_many.exit_code, 2) << too_many.output;
+  EXPECT_NE(too_many.output.find("--runs 100000: between 1 and 256"), std::string::npos);
+  const CliRun fresh = RunHil("run " + plan + " --out " + Out("fresh") + " --rerun-failed");
+  EXPECT_EQ(fresh.exit_code, 2) << fresh.output;
+  EXPECT_FALSE(std::filesystem::exists(Out("fresh"))) << "nothing to rerun from, nothing written";
+  EXPECT_EQ(Json(results)["run"], 2);
+
+  // On a terminal: one line rewritten in place, each outcome kept.
+  const CliRun terminal =
+      RunCommand("script -qec \"" + std::string(HIL_CLI_PATH) + " run " + plan + " --out " + out +
+                 " --only dense/default/mps2-an386\" /dev/null");
+  EXPECT_EQ(terminal.exit_code, 0) << terminal.output;
+  EXPECT_GE(Occurrences(terminal.output, "\r\033[K[1/1] dense/default/mps2-an386: "), 3u)
+      << terminal.output;
+  EXPECT_NE(terminal.output.find("\r\033[K[1/1] dense/default/mps2-an386: pass (0:"),
+            std::string::npos)
+      << terminal.output;
+  // --quiet: the summary only.
+  const CliRun quiet =
+      RunHil("run " + plan + " --out " + out + " --only dense/default/mps2-an386 -q");
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.output;
+  EXPECT_EQ(quiet.output.find("[1/1]"), std::string::npos) << quiet.output;
+  EXPECT_NE(quiet.output.find("1 passed, 0 failed, 0 errors"), std::string::npos) << quiet.output;
 }
 
 TEST_F(RunCliTest, AnInvalidPlanIsRefusedBeforeAnyDeviceWithItsPosition) {

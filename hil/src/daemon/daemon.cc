@@ -391,16 +391,16 @@ Daemon::JobEnd Daemon::ExecuteJob(Bench& bench, const Job& job) {
   if (bench.spec.kind == "real") options.bench = bench.spec;
   options.firmware_cache = config_.firmware_cache;
   options.interrupted = &bench.cancel;
-  options.progress = [this, id = job.id](size_t i, size_t n, const std::string& case_id,
-                                         const std::string& step, double elapsed, double left) {
+  options.progress = [this, id = job.id](const run::ProgressEvent& event) {
     Publish(id,
             Dump(json{{"event", "progress"},
-                      {"case", i},
-                      {"cases", n},
-                      {"id", case_id},
-                      {"step", step},
-                      {"elapsed_s", elapsed},
-                      {"left_s", left}}),
+                      {"case", event.index},
+                      {"cases", event.count},
+                      {"id", event.case_id},
+                      {"step", event.step},
+                      {"elapsed_s", event.elapsed_s},
+                      {"left_s", event.left_s},
+                      {"case_done", event.case_done}}),
             false);
   };
   Result<run::RunOutcome> outcome = run::ExecutePlan(*plan, options);

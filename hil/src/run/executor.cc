@@ -10,6 +10,7 @@
 #include "hil/measure/figures_json.h"
 #include "hil/mlperf/energyrunner.h"
 #include "hil/run/case_runner.h"
+#include "hil/run/case_selection.h"
 #include "hil/run/firmware_builder.h"
 #include "hil/run/html_report.h"
 #include "hil/run/results_json.h"
@@ -68,6 +69,17 @@ std::map<std::string, CaseResult> BaselineCases(const RunRecord& run) {
   return cases;
 }
 
+// The newest run of a plan in a store, whatever its status.
+Result<std::optional<StoredRun>> NewestRunOf(ResultsStore& store, const std::string& plan) {
+  Result<std::vector<StoredRun>> runs = store.Runs();
+  if (!runs.ok()) return runs.error();
+  std::optional<StoredRun> newest;
+  for (const StoredRun& run : *runs) {
+    if (run.plan == plan && (!newest || run.id > newest->id)) newest = run;
+  }
+  return newest;
+}
+
 void Classify(CaseResult& result) {
   if (result.error_kind) {
     result.status = "error";
@@ -119,7 +131,11 @@ void Classify(CaseResult& result) {
 
 }  // namespace
 
-Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options) {
+Result<RunOutcome> ExecutePlan(const plan::Plan& given, const RunOptions& options) {
+  // The plan as this run takes it: its measurement counts may be overridden.
+  plan::Plan measured = given;
+  HIL_RETURN_IF_ERROR(OverrideMeasurement(measured, options.runs, options.warmup));
+  const plan::Plan& plan = measured;
   const std::string bench_kind = options.bench ? options.bench->kind : "virtual";
   if (plan.bench.kind != bench_kind) {
     return ConfigurationError(
@@ -130,6 +146,54 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
                                      "(hil/BENCHES.md), or submit it to hild"
                                    : ""));
   }
+  // The cases this run takes: --only first (a pattern that matches no case
+  // of the plan is a mistake, whatever failed last time), then the ones the
+  // previous run did not pass.
+  std::vector<plan::Case> cases = plan::ExpandMatrix(plan);
+  const size_t plan_cases = cases.size();
+  Json selection;
+  if (!options.only.empty()) {
+    Result<std::vector<plan::Case>> chosen = SelectCases(cases, options.only);
+    if (!chosen.ok()) return chosen.error();
+    cases = std::move(*chosen);
+    selection["only"] = options.only;
+  }
+  if (options.rerun_failed) {
+    const fs::path db = fs::path(options.out_dir) / "results.db";
+    std::optional<StoredRun> previous;
+    if (fs::exists(db)) {
+      Result<std::unique_ptr<ResultsStore>> earlier = ResultsStore::Open(db.string());
+      if (!earlier.ok()) return earlier.error();
+      Result<std::optional<StoredRun>> newest = NewestRunOf(**earlier, plan.name);
+      if (!newest.ok()) return newest.error();
+      previous = *newest;
+      if (previous) {
+        Result<RunRecord> loaded = LoadRunRecord(**earlier, previous->id);
+        if (!loaded.ok()) return loaded.error();
+        const bool interrupted = loaded->status == "interrupted" || loaded->status == "running";
+        cases = CasesToRerun(cases, loaded->cases, interrupted);
+      }
+    }
+    if (!previous) {
+      return ConfigurationError("--rerun-failed: " + db.string() + " has no run of plan '" +
+                                plan.name +
+                                "' to take the failed cases from; run it once "
+                                "without --rerun-failed (or give the --out of an earlier run)");
+    }
+    selection["rerun_failed"] = {{"run", previous->id}, {"status", previous->status}};
+    if (cases.empty()) {
+      RunOutcome nothing;
+      nothing.nothing_to_run = "nothing to rerun: run " + std::to_string(previous->id) + " (" +
+                               previous->started + ") has no failed case" +
+                               (options.only.empty() ? "" : " that --only selects");
+      return nothing;
+    }
+  }
+  if (!selection.is_null()) {
+    selection["cases"] = cases.size();
+    selection["of"] = plan_cases;
+  }
+
   std::error_code fs_error;
   fs::create_directories(options.out_dir, fs_error);
   if (fs_error) {
@@ -142,6 +206,9 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
 
   RunOutcome outcome;
   RunRecord& record = outcome.record;
+  record.selection = selection;
+  if (options.runs) record.overrides["measurement"]["runs"] = *options.runs;
+  if (options.warmup) record.overrides["measurement"]["warmup"] = *options.warmup;
   record.plan = plan.name;
   record.plan_path = fs::absolute(plan.path).string();
   record.started = NowIso8601();
@@ -198,8 +265,8 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
   };
 
   FirmwareBuilder builder(options.firmware_cache);
-  const std::vector<plan::Case> cases = plan::ExpandMatrix(plan);
   const Clock::time_point run_start = Clock::now();
+  RemainingTime remaining(cases.size());
   bool any_config = false, any_infra = false, any_fail = false;
   for (size_t i = 0; i < cases.size(); ++i) {
     if (options.interrupted != nullptr && *options.interrupted) {
@@ -208,13 +275,17 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
     }
     const plan::Case& c = cases[i];
     const Clock::time_point case_start = Clock::now();
-    const auto progress = [&](const std::string& step) {
+    const auto report = [&](const std::string& step, bool case_done) {
       if (!options.progress) return;
-      const double elapsed = SecondsSince(run_start);
-      const double left =
-          i == 0 ? -1 : elapsed / static_cast<double>(i) * static_cast<double>(cases.size() - i);
-      options.progress(i + 1, cases.size(), c.id, step, elapsed, left);
+      ProgressEvent event;
+      event.index = i + 1, event.count = cases.size(), event.case_id = c.id, event.step = step;
+      event.elapsed_s = SecondsSince(run_start);
+      if (case_done) remaining.CaseFinished(i + 1, event.elapsed_s);
+      event.left_s = remaining.Left(event.elapsed_s);
+      event.case_done = case_done;
+      options.progress(event);
     };
+    const auto progress = [&](const std::string& step) { report(step, false); };
     CaseResult result;
     result.id = c.id;
     result.network = c.network->name;
@@ -294,10 +365,12 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& plan, const RunOptions& options
     // nothing of this one.
     HIL_RETURN_IF_ERROR(store.AddCase(record.id, c.id, result.status, json));
     HIL_RETURN_IF_ERROR(write_outputs());
-    progress(result.status + (result.error.empty() ? "" : ": " + result.error));
+    report(result.status + (result.error.empty() ? "" : ": " + result.error), true);
   }
   record.finished = NowIso8601();
-  record.status = outcome.not_run > 0 ? "interrupted" : "finished";
+  record.status = outcome.not_run > 0         ? "interrupted"
+                  : cases.size() < plan_cases ? "partial"
+                                              : "finished";
   HIL_RETURN_IF_ERROR(store.FinishRun(record.id, record.finished, record.status));
   if (shared_history && record.status == "finished") {
     // The next run of the plan compares with this one.

@@ -121,6 +121,8 @@ Status WriteResultsJson(const RunRecord& run, const std::string& path) {
   json["run"] = run.id;
   json["bench"] = run.bench;
   json["baseline"] = run.baseline;
+  json["selection"] = run.selection;
+  json["overrides"] = run.overrides;
   json["cases"] = run.cases;
   return WriteAtomically(path, json.dump(2) + "\n");
 }

@@ -393,7 +393,14 @@ Result<std::string> FirmwareBuilder::Build(
   for (const std::string& define : request.defines)
     defines += (defines.empty() ? "" : ";") + define;
   const std::string target = request.board + "-" + request.workload;
-  if (progress)
+  const fs::path elf = dir / request.board / ("harness-" + request.workload + ".elf");
+  // An image already in the cache is checked by the build (nothing to do
+  // unless a source changed), so only a missing one is announced as a build.
+  std::error_code unknown;
+  const bool cached = fs::exists(elf);
+  const fs::file_time_type cached_at =
+      cached ? fs::last_write_time(elf, unknown) : fs::file_time_type();
+  if (progress && !cached)
     progress("building " + target + " with " + request.optimisation + " (log " + log + ")");
   Result<int> configured =
       RunLogged({"cmake",
@@ -431,7 +438,12 @@ Result<std::string> FirmwareBuilder::Build(
                               (defines.empty() ? "" : " -D" + defines) + " (" + log +
                               "):" + Tail(log, 12));
   }
-  return (dir / request.board / ("harness-" + request.workload + ".elf")).string();
+  if (progress && cached) {
+    const bool rebuilt = fs::last_write_time(elf, unknown) != cached_at;
+    progress((rebuilt ? "rebuilt " : "firmware ") + target + " with " + request.optimisation +
+             (rebuilt ? " (its sources changed; log " + log + ")" : " (cached)"));
+  }
+  return elf.string();
 }
 
 Result<Firmware> FirmwareBuilder::Provide(const FirmwareRequest& request,

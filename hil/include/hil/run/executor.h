@@ -8,11 +8,13 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "hil/bench/bench_spec.h"
 #include "hil/error.h"
 #include "hil/plan/plan.h"
 #include "hil/run/exports.h"
+#include "hil/run/progress.h"
 
 namespace hil::run {
 
@@ -26,18 +28,26 @@ struct RunOptions {
   // one: a results.db shared by every run of the plan (hild keeps one per
   // plan and bench). Empty: the output folder's own results.db.
   std::string history_db;
+  // Which cases run: --only patterns (see MatchesPattern), and with
+  // rerun_failed only those the output's newest run of the plan did not
+  // pass. Neither: every case; a run of fewer is stored as "partial" and
+  // is never a baseline.
+  std::vector<std::string> only;
+  bool rerun_failed = false;
+  // The plan's measurement counts, overridden (--runs, --warmup).
+  std::optional<uint32_t> runs, warmup;
   // Set from a signal handler: the run stops after the case in progress.
   const std::atomic<bool>* interrupted = nullptr;
-  // Progress lines: (case number from 1, cases, case id, step, seconds
-  // elapsed, estimated seconds left or < 0 when unknown).
-  std::function<void(size_t, size_t, const std::string&, const std::string&, double, double)>
-      progress;
+  // What the run is doing, for a ProgressPrinter or hild's event stream.
+  std::function<void(const ProgressEvent&)> progress;
 };
 
 struct RunOutcome {
   RunRecord record;
   int exit_code = 0;  // as design.md's hil run: 0, 1, 2 or 3
   size_t passed = 0, failed = 0, errors = 0, not_run = 0;
+  // Set when the selection left nothing to run (exit 0, nothing stored).
+  std::string nothing_to_run;
 };
 
 // Errors: only what stops the whole run before it starts (the output

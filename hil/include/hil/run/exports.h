@@ -19,6 +19,12 @@ struct RunRecord {
   // The run its baseline expectations compared with: {run, started,
   // history (the results.db it came from)}; null when there was none.
   nlohmann::ordered_json baseline;
+  // Which of the plan's cases ran, when not all: {only: [patterns],
+  // rerun_failed: {run}, cases, of}; null for the whole plan.
+  nlohmann::ordered_json selection;
+  // The plan's settings changed for this run: {measurement: {runs,
+  // warmup}}; null for none.
+  nlohmann::ordered_json overrides;
 };
 
 // Text with &, <, > and quotes escaped for XML attributes and content.
