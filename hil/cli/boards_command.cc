@@ -5,17 +5,43 @@
 #include <memory>
 
 #include "hil/boards.h"
+#include "hil/virtual_dut.h"
 
 namespace hil::cli {
 namespace {
 
 std::string Text(std::string_view view) { return std::string(view); }
 
+// The virtual bench runs on QEMU's -icount clock, not the board's: say so
+// wherever a clock is shown.
+std::string EmulatedTime(const BoardSpec& board) {
+  Result<double> ns = EmulatedNsPerInstruction(Text(board.name));
+  if (!ns.ok()) return "emulated (no energy profile: " + ns.error().message() + ")";
+  char text[200];
+  std::snprintf(text, sizeof text,
+                "emulated: every instruction %g ns (QEMU -icount), whatever the clock, so "
+                "latencies compare instruction counts, not silicon",
+                *ns);
+  return text;
+}
+
+std::string ClockColumn(const BoardSpec& board) {
+  if (!board.emulated()) return std::to_string(board.clock_hz / 1'000'000u) + " MHz";
+  Result<double> ns = EmulatedNsPerInstruction(Text(board.name));
+  if (!ns.ok()) return "emulated*";
+  char text[32];
+  std::snprintf(text, sizeof text, "%g ns/instr*", *ns);
+  return text;
+}
+
 void PrintProfile(const BoardSpec& board) {
   const bool built = std::filesystem::exists(HarnessImagePath(board.name, kDefaultWorkload));
   std::printf("%s: %s\n", Text(board.name).c_str(), Text(board.description).c_str());
-  std::printf("  core          %s at %u MHz\n", Text(board.core).c_str(),
-              board.clock_hz / 1'000'000u);
+  std::printf("  core          %s at %u MHz%s\n", Text(board.core).c_str(),
+              board.clock_hz / 1'000'000u, board.emulated() ? " (nominal)" : "");
+  if (board.emulated()) {
+    std::printf("  time          %s\n", EmulatedTime(board).c_str());
+  }
   std::printf("  flash         %u KiB at 0x%08x\n", board.flash_bytes / 1024, board.flash_base);
   std::printf("  RAM           %u KiB at 0x%08x\n", board.ram_bytes / 1024, board.ram_base);
   std::printf("  UART          %s\n", Text(board.uart).c_str());
@@ -60,17 +86,20 @@ void AddBoardsCommand(CLI::App& app, int& exit_code) {
       exit_code = 0;
       return;
     }
-    std::printf("%-15s %-11s %8s  %-10s %-9s %s\n", "BOARD", "CORE", "MHZ", "BENCH", "FIRMWARE",
+    std::printf("%-15s %-11s %-14s %-10s %-9s %s\n", "BOARD", "CORE", "CLOCK", "BENCH", "FIRMWARE",
                 "DESCRIPTION");
     for (const BoardSpec& board : AllBoards()) {
       bool built = std::filesystem::exists(HarnessImagePath(board.name, kDefaultWorkload));
-      std::printf("%-15s %-11s %8u  %-10s %-9s %s\n", Text(board.name).c_str(),
-                  Text(board.core).c_str(), board.clock_hz / 1'000'000u,
+      std::printf("%-15s %-11s %-14s %-10s %-9s %s\n", Text(board.name).c_str(),
+                  Text(board.core).c_str(), ClockColumn(board).c_str(),
                   board.emulated() ? "virtual" : "hardware", built ? "built" : "missing",
                   Text(board.description).c_str());
     }
     std::printf(
-        "\nFirmware images are looked up in %s (set HIL_FIRMWARE_DIR to change).\n"
+        "\n* emulated time: the virtual bench runs QEMU with -icount, so every instruction\n"
+        "  takes the same time on every virtual board, whatever its nominal clock; their\n"
+        "  latencies compare instruction counts, not silicon.\n"
+        "Firmware images are looked up in %s (set HIL_FIRMWARE_DIR to change).\n"
         "'hil boards NAME' shows a board's whole profile.\n",
         FirmwareDirectory().c_str());
     exit_code = 0;

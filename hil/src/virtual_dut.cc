@@ -82,6 +82,13 @@ std::string EnergyProfilesPath() {
   return FromEnvironment("HIL_ENERGY_PROFILES", HIL_DEFAULT_ENERGY_PROFILES);
 }
 
+Result<double> EmulatedNsPerInstruction(const std::string& board) {
+  Result<virtual_bench::EnergyProfile> profile =
+      virtual_bench::LoadEnergyProfile(EnergyProfilesPath(), board);
+  if (!profile.ok()) return profile.error();
+  return profile->ns_per_instruction();
+}
+
 Error VirtualDut::Explain(const Error& error) {
   if (machine == nullptr) return error;
   // The link notices a dead QEMU a moment before waitpid does.

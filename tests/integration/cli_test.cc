@@ -96,6 +96,18 @@ TEST(CliTest, BoardsListsEmulatedAndHardwareBoards) {
   EXPECT_NE(boards.output.find("mps3-an547"), std::string::npos);
   EXPECT_NE(boards.output.find("nucleo-l4r5zi"), std::string::npos);
   EXPECT_NE(boards.output.find("hardware"), std::string::npos);
+  // The virtual boards' time is QEMU's instruction count, and says so.
+  EXPECT_NE(boards.output.find("mps2-an386      cortex-m4   32 ns/instr*"), std::string::npos)
+      << boards.output;
+  EXPECT_NE(boards.output.find("nucleo-l4r5zi   cortex-m4   120 MHz "), std::string::npos)
+      << boards.output;
+  EXPECT_NE(boards.output.find("* emulated time:"), std::string::npos) << boards.output;
+  CliRun profile = RunHil("boards mps3-an547");
+  EXPECT_EQ(profile.exit_code, 0) << profile.output;
+  EXPECT_NE(profile.output.find("at 32 MHz (nominal)"), std::string::npos) << profile.output;
+  EXPECT_NE(profile.output.find("emulated: every instruction 32 ns (QEMU -icount)"),
+            std::string::npos)
+      << profile.output;
 }
 
 }  // namespace

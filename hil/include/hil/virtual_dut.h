@@ -83,6 +83,12 @@ struct VirtualDutOptions {
 std::string EnergyPluginPath();
 std::string EnergyProfilesPath();
 
+// How long one instruction takes on the virtual bench for a board (its
+// energy profile's QEMU -icount shift), in nanoseconds: the virtual bench
+// keeps emulated time, not the board's clock. Errors: configuration (no
+// profile for the board).
+Result<double> EmulatedNsPerInstruction(const std::string& board);
+
 // The QEMU command for a board, firmware and energy model, without starting
 // it. Errors: configuration (board not emulated, bad profile or path).
 Result<flash::QemuOptions> VirtualBoardQemuOptions(const BoardSpec& board,
