@@ -1,7 +1,11 @@
 #include "model_command.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <optional>
 
 #include "hil/model/analysis.h"
 #include "hil/model/dataset.h"
@@ -103,43 +107,119 @@ int Compile(const std::string& path, const std::string& out, const std::string& 
 
 struct RunArguments {
   std::string model, input, dataset, number_format = "int8";
+  size_t random = 0;
+  uint64_t seed = 1;
   bool json = false;
 };
 
-int Run(const RunArguments& arguments) {
-  Result<std::unique_ptr<model::LoweredModel>> lowered =
-      Load(arguments.model, arguments.number_format);
-  if (!lowered.ok()) return Fail(lowered.error());
-  const model::LoweredModel& m = **lowered;
-  if (!arguments.input.empty()) {
-    Result<std::vector<uint8_t>> input = model::ReadInput(arguments.input);
-    if (!input.ok()) return Fail(input.error());
-    Result<model::ModelOutput> output = model::RunReference(m, *input);
-    if (!output.ok()) return Fail(output.error().WithContext(arguments.input));
-    const char* kind = m.output_float ? "float32 bits" : "int8";
-    if (arguments.json) {
-      std::printf("{\"model\": \"%s\", \"input\": \"%s\", \"raw\": [", arguments.model.c_str(),
-                  arguments.input.c_str());
-      for (size_t i = 0; i < output->raw.size(); ++i)
-        std::printf("%s%d", i ? ", " : "", output->raw[i]);
-      std::printf("], \"raw_kind\": \"%s\", \"values\": [", kind);
-      for (size_t i = 0; i < output->values.size(); ++i)
-        std::printf("%s%.9g", i ? ", " : "", static_cast<double>(output->values[i]));
-      std::printf("], \"top1\": %zu}\n", model::ArgMax(output->values));
-    } else {
-      std::printf("%s on %s (%s kernels):\n", arguments.model.c_str(), arguments.input.c_str(),
-                  m.output_float ? "float32" : "reference");
-      if (!m.output_float) {
-        std::printf("  int8  ");
-        for (int32_t v : output->raw) std::printf(" %4d", v);
-        std::printf("\n");
-      }
-      std::printf("  value ");
-      for (float v : output->values) std::printf(" %.4g", static_cast<double>(v));
-      std::printf("\n  top-1: class %zu\n", model::ArgMax(output->values));
-    }
+// Label names for one input: those of the dataset it sits in, if any, and
+// its own label there.
+struct InputLabels {
+  std::vector<std::string> names;
+  std::optional<size_t> label;
+};
+
+InputLabels LabelsAround(const std::string& input) {
+  InputLabels found;
+  const std::filesystem::path file(input);
+  Result<std::vector<model::LabelledInput>> entries =
+      model::ReadLabels(file.parent_path().empty() ? "." : file.parent_path().string());
+  if (!entries.ok()) return found;
+  found.names = model::LabelNames(file.parent_path().string(), *entries);
+  for (const model::LabelledInput& entry : *entries) {
+    if (entry.file == file.filename().string()) found.label = entry.label;
+  }
+  return found;
+}
+
+int RunOne(const RunArguments& arguments, const model::LoweredModel& m) {
+  Result<std::vector<uint8_t>> input = model::ReadInput(arguments.input);
+  if (!input.ok()) return Fail(input.error());
+  Result<model::ModelOutput> output = model::RunReference(m, *input);
+  if (!output.ok()) return Fail(output.error().WithContext(arguments.input));
+  const char* kind = m.output_float ? "float32 bits" : "int8";
+  const size_t top1 = model::ArgMax(output->values);
+  if (arguments.json) {
+    std::printf("{\"model\": \"%s\", \"input\": \"%s\", \"raw\": [", arguments.model.c_str(),
+                arguments.input.c_str());
+    for (size_t i = 0; i < output->raw.size(); ++i)
+      std::printf("%s%d", i ? ", " : "", output->raw[i]);
+    std::printf("], \"raw_kind\": \"%s\", \"values\": [", kind);
+    for (size_t i = 0; i < output->values.size(); ++i)
+      std::printf("%s%.9g", i ? ", " : "", static_cast<double>(output->values[i]));
+    std::printf("], \"top1\": %zu}\n", top1);
     return kExitOk;
   }
+  std::printf("%s on %s (%s kernels):\n", arguments.model.c_str(), arguments.input.c_str(),
+              m.output_float ? "float32" : "reference");
+  if (!m.output_float) {
+    std::printf("  int8  ");
+    for (int32_t v : output->raw) std::printf(" %4d", v);
+    std::printf("\n");
+  }
+  std::printf("  value ");
+  for (float v : output->values) std::printf(" %.4g", static_cast<double>(v));
+  std::printf("\n");
+  if (model::MetricFor(m) == model::DatasetMetric::kAuc) {
+    std::printf("  anomaly score (mean squared reconstruction error): %.6g\n",
+                model::ReconstructionError(m, *input, output->values));
+    return kExitOk;
+  }
+  const InputLabels labels = LabelsAround(arguments.input);
+  std::printf("  top-1: class %s", model::LabelText(top1, labels.names).c_str());
+  if (labels.label) {
+    std::printf("; y_labels.csv says %s (%s)",
+                model::LabelText(*labels.label, labels.names).c_str(),
+                *labels.label == top1 ? "right" : "wrong");
+  }
+  std::printf("\n");
+  return kExitOk;
+}
+
+// --random N: inputs no dataset holds, to see a model run (and its output
+// spread) without data; the seed makes them again.
+int RunRandom(const RunArguments& arguments, const model::LoweredModel& m) {
+  const std::vector<std::vector<uint8_t>> inputs =
+      model::RandomInputs(arguments.random, m.input_bytes, arguments.seed);
+  const bool autoencoder = model::MetricFor(m) == model::DatasetMetric::kAuc;
+  std::printf("%s on %zu random inputs of %u bytes (seed %llu, %s kernels):\n",
+              arguments.model.c_str(), inputs.size(), m.input_bytes,
+              static_cast<unsigned long long>(arguments.seed),
+              m.output_float ? "float32" : "reference");
+  std::vector<size_t> votes(m.output_count, 0);
+  double least = INFINITY, most = -INFINITY, sum = 0;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    Result<model::ModelOutput> output = model::RunReference(m, inputs[k]);
+    if (!output.ok()) return Fail(output.error().WithContext("random input " + std::to_string(k)));
+    if (autoencoder) {
+      const double error = model::ReconstructionError(m, inputs[k], output->values);
+      least = std::min(least, error), most = std::max(most, error), sum += error;
+      if (k < 10) std::printf("  input %-4zu anomaly score %.6g\n", k, error);
+    } else {
+      const size_t top1 = model::ArgMax(output->values);
+      if (top1 < votes.size()) ++votes[top1];
+      if (k < 10) {
+        std::printf("  input %-4zu top-1 class %zu (%.4g)\n", k, top1,
+                    static_cast<double>(output->values[top1]));
+      }
+    }
+  }
+  if (inputs.size() > 10) std::printf("  ... %zu more\n", inputs.size() - 10);
+  if (autoencoder) {
+    std::printf(
+        "  anomaly score (mean squared reconstruction error): mean %.6g, min %.6g, max %.6g\n",
+        sum / static_cast<double>(inputs.size()), least, most);
+  } else {
+    std::printf("  top-1 classes:");
+    for (size_t c = 0; c < votes.size(); ++c) {
+      if (votes[c] != 0) std::printf(" %zu: %zu,", c, votes[c]);
+    }
+    std::printf(" of %zu\n", inputs.size());
+  }
+  return kExitOk;
+}
+
+int RunDataset(const RunArguments& arguments, const model::LoweredModel& m) {
   // A dataset: files and y_labels.csv (file,classes,label).
   Result<std::vector<model::LabelledInput>> entries = model::ReadLabels(arguments.dataset);
   if (!entries.ok()) return Fail(entries.error());
@@ -148,6 +228,8 @@ int Run(const RunArguments& arguments) {
       (std::filesystem::path(arguments.dataset) / "y_labels.csv").string();
   if (Status checked = scorer.CheckLabels(*entries, labels_path); !checked.ok())
     return Fail(checked.error());
+  // Per label: inputs, and top-1 hits.
+  std::map<size_t, std::pair<size_t, size_t>> per_label;
   for (const model::LabelledInput& entry : *entries) {
     Result<std::vector<uint8_t>> input =
         model::ReadInput((std::filesystem::path(arguments.dataset) / entry.file).string());
@@ -155,6 +237,8 @@ int Run(const RunArguments& arguments) {
     Result<model::ModelOutput> output = model::RunReference(m, *input);
     if (!output.ok()) return Fail(output.error().WithContext(entry.file));
     scorer.Add(*input, output->values, entry.label);
+    ++per_label[entry.label].first;
+    if (model::ArgMax(output->values) == entry.label) ++per_label[entry.label].second;
   }
   const char* kernels = m.output_float ? "float32" : "reference";
   if (scorer.metric() == model::DatasetMetric::kAuc) {
@@ -162,12 +246,29 @@ int Run(const RunArguments& arguments) {
         "%s on %s: AUC %.4f over %zu inputs (anomaly score: mean squared "
         "reconstruction error; %s kernels)\n",
         arguments.model.c_str(), arguments.dataset.c_str(), scorer.Auc(), scorer.inputs(), kernels);
-  } else {
-    std::printf("%s on %s: top-1 accuracy %.1f %% (%zu of %zu, %s kernels)\n",
-                arguments.model.c_str(), arguments.dataset.c_str(), 100 * scorer.Top1(),
-                scorer.correct(), scorer.inputs(), kernels);
+    return kExitOk;
+  }
+  std::printf("%s on %s: top-1 accuracy %.1f %% (%zu of %zu, %s kernels)\n",
+              arguments.model.c_str(), arguments.dataset.c_str(), 100 * scorer.Top1(),
+              scorer.correct(), scorer.inputs(), kernels);
+  if (per_label.size() > 1 && per_label.size() <= 64) {
+    const std::vector<std::string> names = model::LabelNames(arguments.dataset, *entries);
+    for (const auto& [label, counts] : per_label) {
+      std::printf("  %-20s %5.1f %% (%zu of %zu)\n", model::LabelText(label, names).c_str(),
+                  100.0 * static_cast<double>(counts.second) / static_cast<double>(counts.first),
+                  counts.second, counts.first);
+    }
   }
   return kExitOk;
+}
+
+int Run(const RunArguments& arguments) {
+  Result<std::unique_ptr<model::LoweredModel>> lowered =
+      Load(arguments.model, arguments.number_format);
+  if (!lowered.ok()) return Fail(lowered.error());
+  if (!arguments.input.empty()) return RunOne(arguments, **lowered);
+  if (arguments.random > 0) return RunRandom(arguments, **lowered);
+  return RunDataset(arguments, **lowered);
 }
 
 }  // namespace
@@ -248,19 +349,32 @@ void AddModelCommand(CLI::App& app, int& exit_code) {
       "../shared/datasets/kws01/tst_000000_Stop_7.bin\n"
       "  hil model run ../shared/models/kws_ref_model.tflite --dataset ../shared/datasets/kws01\n"
       "  hil model run ../shared/models/kws_ref_model.tflite --dataset ../shared/datasets/kws01 "
-      "--number-format float32\n\n"
+      "--number-format float32\n"
+      "  hil model run ../shared/models/ad01_int8.tflite --random 20 --seed 7\n\n"
+      "Label names come from the dataset's labels.txt (one per line, label 0 first) or\n"
+      "from MLPerf's file names (tst_000000_Stop_7.bin: label 7 is Stop).\n\n"
       "Exit codes: 0 ran, 2 a model, input or dataset hil cannot use.");
   run_command->add_option("model", run->model, "The .tflite file")->required();
   CLI::Option* input =
       run_command->add_option("--input", run->input, "One input tensor (raw int8 bytes)");
   CLI::Option* dataset =
       run_command->add_option("--dataset", run->dataset, "A folder with y_labels.csv");
+  CLI::Option* random =
+      run_command
+          ->add_option("--random", run->random,
+                       "N inputs of random bytes: the model's outputs without any data")
+          ->check(CLI::Range(1, 100000))
+          ->type_name("N");
+  run_command->add_option("--seed", run->seed, "The seed of --random's inputs")
+      ->capture_default_str();
   input->excludes(dataset);
+  random->excludes(input);
+  random->excludes(dataset);
   run_command->add_flag("--json", run->json, "With --input: print the outputs as JSON");
   AddNumberFormat(run_command, run->number_format);
-  run_command->callback([run, input, dataset, &exit_code] {
-    if (input->count() == 0 && dataset->count() == 0) {
-      std::fprintf(stderr, "hil model run: give --input FILE or --dataset DIR\n");
+  run_command->callback([run, input, dataset, random, &exit_code] {
+    if (input->count() == 0 && dataset->count() == 0 && random->count() == 0) {
+      std::fprintf(stderr, "hil model run: give --input FILE, --dataset DIR or --random N\n");
       exit_code = 2;
       return;
     }

@@ -172,6 +172,49 @@ TEST(CliHostileInput, ADatasetLabelThatIsNotANumberIsAnErrorAtItsLine) {
       << run.output;
 }
 
+// What a model says, in the dataset's words: label names from MLPerf's
+// file names (or a labels.txt, whose hostile bytes never reach the
+// terminal), and random inputs that a seed makes again.
+TEST(CliModelRun, NamesLabelsAndRunsRandomInputsAgain) {
+  const std::string kws = std::string(HIL_SHARED_DIR) + "/models/kws_ref_model.tflite";
+  const CliRun one = RunHil("model run " + kws + " --input " + std::string(HIL_SHARED_DIR) +
+                            "/datasets/kws01/tst_000000_Stop_7.bin");
+  EXPECT_EQ(one.exit_code, 0) << one.output;
+  EXPECT_NE(one.output.find("top-1: class 7 (Stop); y_labels.csv says 7 (Stop) (right)"),
+            std::string::npos)
+      << one.output;
+  const CliRun set =
+      RunHil("model run " + kws + " --dataset " + std::string(HIL_SHARED_DIR) + "/datasets/kws01");
+  EXPECT_EQ(set.exit_code, 0) << set.output;
+  EXPECT_NE(set.output.find("top-1 accuracy 94.0 % (94 of 100"), std::string::npos) << set.output;
+  EXPECT_NE(set.output.find("  7 (Stop)             100.0 % (9 of 9)"), std::string::npos)
+      << set.output;
+
+  ScratchFolder scratch;
+  std::ofstream(scratch.File("y_labels.csv")) << "a.bin,12,3\n";
+  std::ofstream(scratch.File("a.bin")) << std::string(490, '\0');
+  std::ofstream(scratch.File("labels.txt")) << "down\ngo\nleft\n\033]0;owned\007\n";
+  const CliRun hostile = RunHil("model run " + kws + " --input " + scratch.File("a.bin"));
+  EXPECT_EQ(hostile.exit_code, 0) << hostile.output;
+  EXPECT_NE(hostile.output.find("y_labels.csv says 3 ("), std::string::npos) << hostile.output;
+  EXPECT_EQ(hostile.output.find('\033'), std::string::npos) << "a name is letters, never controls";
+
+  const std::string ad = std::string(HIL_SHARED_DIR) + "/models/ad01_int8.tflite";
+  const CliRun first = RunHil("model run " + ad + " --random 12 --seed 7");
+  const CliRun again = RunHil("model run " + ad + " --random 12 --seed 7");
+  const CliRun other = RunHil("model run " + ad + " --random 12 --seed 8");
+  EXPECT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("on 12 random inputs of 640 bytes (seed 7"), std::string::npos)
+      << first.output;
+  EXPECT_NE(first.output.find("anomaly score (mean squared reconstruction error): mean "),
+            std::string::npos)
+      << first.output;
+  EXPECT_EQ(first.output, again.output) << "the same seed, the same inputs";
+  EXPECT_NE(first.output, other.output);
+  const CliRun both = RunHil("model run " + ad + " --random 3 --input x.bin");
+  EXPECT_EQ(both.exit_code, 2) << both.output;
+}
+
 // A plan named "../x" wrote its default outputs beside results/, not in
 // it; the name now becomes one folder inside results/.
 TEST(CliHostileInput, APlanNameNeverLeadsTheDefaultOutputsOutOfResults) {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 namespace hil::model {
 namespace {
@@ -119,6 +120,35 @@ TEST_F(LabelsFile, AnAnomalySetNeedsZeroAndOneLabelsOfBothKinds) {
   classifier.input_bytes = 490;
   classifier.output_count = 12;
   EXPECT_TRUE(DatasetScorer(classifier).CheckLabels({{"a", 11, 1}}, "x").ok());
+}
+
+TEST(LabelNames, FromMlperfFileNamesWhereEveryFileOfALabelAgrees) {
+  const std::vector<LabelledInput> entries = {
+      {"tst_000000_Stop_7.bin", 7, 1}, {"tst_000001_Stop_7.bin", 7, 2},
+      {"tst_000002_Left_2.bin", 2, 3}, {"x_Up_8.bin", 8, 4},
+      {"y_Down_8.bin", 8, 5},          {"plain.bin", 3, 6},
+      {"big_Huge_99999.bin", 99999, 7}};
+  const std::vector<std::string> names = LabelNames("/nonexistent", entries);
+  ASSERT_EQ(names.size(), 9u);
+  EXPECT_EQ(names[7], "Stop");
+  EXPECT_EQ(names[2], "Left");
+  EXPECT_EQ(names[8], "") << "Up and Down disagree";
+  EXPECT_EQ(names[3], "");
+  EXPECT_EQ(LabelText(7, names), "7 (Stop)");
+  EXPECT_EQ(LabelText(3, names), "3");
+  EXPECT_EQ(LabelText(40, names), "40");
+}
+
+TEST(RandomInputs, TheSameSeedGivesTheSameBytes) {
+  const auto a = RandomInputs(3, 640, 7), b = RandomInputs(3, 640, 7), c = RandomInputs(3, 640, 8);
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].size(), 640u);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  EXPECT_NE(a[0], a[1]);
+  // std::mt19937_64's first output for seed 7 is fixed by the standard.
+  std::mt19937_64 engine(7);
+  EXPECT_EQ(a[0][0], static_cast<uint8_t>(engine() & 0xff));
 }
 
 }  // namespace

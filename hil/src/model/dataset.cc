@@ -1,11 +1,13 @@
 #include "hil/model/dataset.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <random>
 
 namespace hil::model {
 
@@ -55,6 +57,79 @@ Result<std::vector<LabelledInput>> ReadLabels(const std::string& folder) {
     entries.push_back(std::move(entry));
   }
   return entries;
+}
+
+namespace {
+
+constexpr size_t kMostNamedLabels = 4096;
+
+// A name as it may be printed: what a hostile file holds never reaches a
+// terminal as control characters.
+bool PlainName(const std::string& name) {
+  if (name.empty() || name.size() > 40) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == ' ';
+  });
+}
+
+}  // namespace
+
+std::vector<std::string> LabelNames(const std::string& folder,
+                                    const std::vector<LabelledInput>& entries) {
+  std::vector<std::string> names;
+  const fs::path listed = fs::path(folder) / "labels.txt";
+  std::error_code error;
+  if (fs::is_regular_file(listed, error) && fs::file_size(listed, error) <= 64 * 1024 && !error) {
+    std::ifstream file(listed);
+    std::string line;
+    while (names.size() < kMostNamedLabels && std::getline(file, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      names.push_back(PlainName(line) ? line : "");
+    }
+    return names;
+  }
+  // "tst_000000_Stop_7.bin": the word before the label, when the label ends
+  // the file's stem.
+  std::vector<bool> conflicting;
+  for (const LabelledInput& entry : entries) {
+    if (entry.label >= kMostNamedLabels) continue;
+    const std::string stem = fs::path(entry.file).stem().string();
+    const std::string suffix = "_" + std::to_string(entry.label);
+    if (stem.size() <= suffix.size() ||
+        stem.compare(stem.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const std::string rest = stem.substr(0, stem.size() - suffix.size());
+    const std::string name =
+        rest.substr(rest.rfind('_') == std::string::npos ? 0 : rest.rfind('_') + 1);
+    if (!PlainName(name)) continue;
+    if (names.size() <= entry.label)
+      names.resize(entry.label + 1), conflicting.resize(entry.label + 1);
+    if (conflicting[entry.label]) continue;
+    if (names[entry.label].empty()) {
+      names[entry.label] = name;
+    } else if (names[entry.label] != name) {
+      names[entry.label].clear();
+      conflicting[entry.label] = true;
+    }
+  }
+  return names;
+}
+
+std::string LabelText(size_t label, const std::vector<std::string>& names) {
+  const std::string number = std::to_string(label);
+  return label < names.size() && !names[label].empty() ? number + " (" + names[label] + ")"
+                                                       : number;
+}
+
+std::vector<std::vector<uint8_t>> RandomInputs(size_t count, size_t bytes, uint64_t seed) {
+  // The engine's output is fixed by the standard; its low byte is the value
+  // (a distribution's algorithm is not, and would differ between hosts).
+  std::mt19937_64 engine(seed);
+  std::vector<std::vector<uint8_t>> inputs(count, std::vector<uint8_t>(bytes));
+  for (std::vector<uint8_t>& input : inputs) {
+    for (uint8_t& byte : input) byte = static_cast<uint8_t>(engine() & 0xff);
+  }
+  return inputs;
 }
 
 Result<std::vector<uint8_t>> ReadInput(const std::string& path) {

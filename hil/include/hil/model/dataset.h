@@ -31,6 +31,21 @@ struct LabelledInput {
 // folder, a file of over 1 MiB).
 Result<std::vector<LabelledInput>> ReadLabels(const std::string& folder);
 
+// The names of a dataset's labels, indexed by label; "" where unknown.
+// From DIR/labels.txt (one name per line, label 0 first) when there is
+// one, else from MLPerf's file names ("tst_000000_Stop_7.bin" is label 7,
+// "Stop") where every file of a label agrees. Names are letters, digits,
+// '-', '_' and spaces, at most 40 of them; labels above 4095 have none.
+std::vector<std::string> LabelNames(const std::string& folder,
+                                    const std::vector<LabelledInput>& entries);
+
+// "7 (Stop)", or "7" without a name.
+std::string LabelText(size_t label, const std::vector<std::string>& names);
+
+// `count` input tensors of `bytes` random bytes (uniform over int8), the
+// same for the same seed on every host.
+std::vector<std::vector<uint8_t>> RandomInputs(size_t count, size_t bytes, uint64_t seed);
+
 // Reads one input tensor (at most 16 MiB). Errors: configuration.
 Result<std::vector<uint8_t>> ReadInput(const std::string& path);
 
