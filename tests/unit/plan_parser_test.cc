@@ -351,6 +351,11 @@ TEST_F(PlanParserTest, Lpm01aDefaultsToTheTimestampInputAndNeedsTimestampWindows
 TEST(PlanDidYouMean, SuggestsOnlyCloseWords) {
   EXPECT_EQ(DidYouMean("runz", {"runs", "warmup"}), "runs");
   EXPECT_EQ(DidYouMean("xyzzy", {"runs", "warmup"}), "");
+  // Two letters swapped: as far from "mean" as from "median" by edits, but
+  // the same letters as "median".
+  EXPECT_EQ(DidYouMean("medain", {"n", "mean", "median", "std", "min", "max", "p95"}), "median");
+  EXPECT_EQ(DidYouMean("maen", {"mean", "median"}), "mean");
+  EXPECT_EQ(DidYouMean("mea", {"max", "mean"}), "mean") << "the nearer still wins";
 }
 
 }  // namespace

@@ -732,12 +732,27 @@ std::string DidYouMean(const std::string& word, const std::vector<std::string>& 
   // than it helps.
   constexpr size_t kLongestGuessed = 64;
   if (word.size() > kLongestGuessed) return "";
+  // Between equally distant names, the one with the word's own letters
+  // (a swap: "medain" is "median", not "mean"), then the one of its length.
+  const auto likeness = [&word](const std::string& candidate) {
+    if (candidate.size() != word.size()) return 0;
+    std::string a = word, b = candidate;
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    return a == b ? 2 : 1;
+  };
+  const size_t threshold = std::max<size_t>(2, word.size() / 3);
   std::string best;
-  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  size_t best_distance = threshold + 1;
+  int best_likeness = -1;
   for (const std::string& candidate : candidates) {
     if (candidate.size() > kLongestGuessed) continue;
-    const size_t distance = BoundedEditDistance(word, candidate, best_distance - 1);
-    if (distance < best_distance) best = candidate, best_distance = distance;
+    const size_t limit = std::min(threshold, best_distance);
+    const size_t distance = BoundedEditDistance(word, candidate, limit);
+    if (distance > limit) continue;
+    const int like = likeness(candidate);
+    if (distance < best_distance || like > best_likeness)
+      best = candidate, best_distance = distance, best_likeness = like;
   }
   return best;
 }
