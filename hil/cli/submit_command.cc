@@ -57,8 +57,12 @@ Result<json> Call(httplib::Client& client, const Connection& connection,
                   const httplib::Result& result) {
   (void)client;
   if (!result) {
-    return InfrastructureError("cannot reach hild at " + connection.daemon + " (" +
-                               httplib::to_string(result.error()) + "); is it running?");
+    const std::string why = result.error() == httplib::Error::Connection
+                                ? "nothing accepts connections there"
+                                : "the connection failed: " + httplib::to_string(result.error());
+    return InfrastructureError("cannot reach hild at " + connection.daemon + " (" + why +
+                               "); is it running? (hild --config FILE; --daemon or "
+                               "$HILD_ADDRESS name where)");
   }
   json body = json::parse(result->body, nullptr, false);
   if (result->status >= 400) {
@@ -81,7 +85,8 @@ std::string TextField(const json& object, const char* key) {
 }
 
 int Fail(const Error& error, const char* command) {
-  std::fprintf(stderr, "hil %s: %s\n", command, error.message().c_str());
+  // The class of the error too: it is what the exit code says.
+  std::fprintf(stderr, "hil %s: %s\n", command, error.ToString().c_str());
   return ExitCodeFor(error.kind());
 }
 

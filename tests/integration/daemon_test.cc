@@ -122,6 +122,10 @@ TEST(Daemon, SubmitWaitEndsAsHilRunWould) {
   const CliRun away = RunHil("jobs --daemon unix:" + scratch.File("nowhere.sock"));
   EXPECT_EQ(away.exit_code, 3) << away.output;
   EXPECT_NE(away.output.find("is it running?"), std::string::npos) << away.output;
+  EXPECT_NE(away.output.find("hil jobs: infrastructure error: cannot reach hild at unix:"),
+            std::string::npos)
+      << "the error's class, as the exit code: " << away.output;
+  EXPECT_EQ(away.output.find("(Connection)"), std::string::npos) << away.output;
 }
 
 // A nightly plan sent to hild night after night: each job has its own
