@@ -101,6 +101,12 @@ TEST(Daemon, SubmitWaitEndsAsHilRunWould) {
   EXPECT_NE(good.output.find("conv/default/mps2-an386"), std::string::npos) << good.output;
   EXPECT_NE(good.output.find("[1/1] conv/default/mps2-an386: pass"), std::string::npos)
       << "progress is streamed: " << good.output;
+  // hild's log tells what became of each job.
+  const std::string log = hild.Log();
+  EXPECT_NE(log.find("hild: job 1 (plan 'good') started on bench virtual-a, attempt 1"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("hild: job 1 done (exit 0)"), std::string::npos) << log;
   // An expectation no case can meet: exit 1, as hil run.
   std::ofstream(scratch.File("strict.yaml")) << "plan: strict\nnetworks:\n"
                                                 "  conv: {workload: mb-conv1x1}\n"

@@ -425,6 +425,10 @@ Daemon::JobEnd Daemon::ExecuteJob(Bench& bench, const Job& job) {
 void Daemon::RunJob(Bench& bench, const Job& job) {
   bench.cancel = stopping_.load();
   bench.running_job = job.id;
+  // The log says what hild did with each job, for whoever reads it later.
+  std::fprintf(stderr, "hild: job %lld (plan '%s') started on bench %s, attempt %d, into %s\n",
+               static_cast<long long>(job.id), job.plan_name.c_str(), bench.spec.name.c_str(),
+               job.attempts, job.out_dir.c_str());
   Publish(job.id,
           Dump(json{{"event", "started"}, {"bench", bench.spec.name}, {"attempt", job.attempts}}),
           false);
@@ -447,6 +451,9 @@ void Daemon::RunJob(Bench& bench, const Job& job) {
     if (!finished.ok()) std::fprintf(stderr, "hild: %s\n", finished.error().ToString().c_str());
   }
   bench.running_job = 0;
+  std::fprintf(stderr, "hild: job %lld %s (exit %d)%s%s\n", static_cast<long long>(job.id),
+               end.state.c_str(), end.exit_code, end.message.empty() ? "" : ": ",
+               end.message.c_str());
   Publish(job.id,
           Dump(json{{"event", "finished"},
                     {"state", end.state},
