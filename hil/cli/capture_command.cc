@@ -5,8 +5,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <limits>
+#include <thread>
+#include <vector>
 
+#include "drivers/dut/running_dut.h"
+#include "dut_exchange.h"
 #include "hil/trace_file.h"
 #include "probes/probe_factory.h"
 
@@ -28,6 +34,67 @@ struct CaptureArguments {
   std::string out;
   std::string mode = "ampere";
   std::string lpm_format = "ascii";
+  // With a DUT, the capture sends it these commands once samples flow and
+  // ends --tail seconds after the last reply.
+  std::string dut;
+  std::vector<std::string> dut_commands;
+  double dut_timeout_s = 60;
+  double tail_s = 0.5;
+  bool seconds_given = false;
+};
+
+// The DUT's half of a capture: its commands run on a thread of their own
+// while the capture drains the probe, so no command can start before the
+// capture does (the race of a capture started with '&' and a 'hil dut').
+class DutDuringCapture {
+ public:
+  DutDuringCapture(std::unique_ptr<dut::DutLink> link, std::vector<std::string> commands,
+                   std::chrono::milliseconds infer_timeout)
+      : link_(std::move(link)), commands_(std::move(commands)), infer_timeout_(infer_timeout) {}
+  ~DutDuringCapture() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void Start() {
+    thread_ = std::thread([this] {
+      for (const std::string& command : commands_) {
+        Result<dut::Reply> reply = SendDutCommand(*link_, command, infer_timeout_);
+        if (!reply.ok()) {
+          failure_ = reply.error();
+          break;
+        }
+        replies_.push_back(std::move(*reply));
+      }
+      done_ = true;
+    });
+  }
+  bool started() const { return thread_.joinable(); }
+  bool done() const { return done_; }
+
+  // After the thread ends: prints every exchange; the exit code they call for.
+  int Report() {
+    if (thread_.joinable()) thread_.join();
+    int exit_code = kExitOk;
+    for (size_t i = 0; i < replies_.size(); ++i) {
+      if (PrintDutExchange(commands_[i], replies_[i])) {
+        exit_code = ExitCodeFor(ErrorKind::kTestFailure);
+      }
+    }
+    if (failure_) {
+      std::fprintf(stderr, "hil capture: the DUT: %s\n", failure_->ToString().c_str());
+      return ExitCodeFor(failure_->kind());
+    }
+    return exit_code;
+  }
+
+ private:
+  std::unique_ptr<dut::DutLink> link_;
+  std::vector<std::string> commands_;
+  std::chrono::milliseconds infer_timeout_;
+  std::vector<dut::Reply> replies_;
+  std::optional<Error> failure_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
 };
 
 int Fail(const Error& error) {
@@ -43,6 +110,18 @@ int RunCapture(CaptureArguments arguments) {
   settings.binary = arguments.lpm_format == "binary";
   Result<TraceFormat> format = TraceFormatFor(arguments.out);
   if (!format.ok()) return Fail(format.error());
+  // The DUT is reached first: a virtual bench's DUT, and with it its probe,
+  // starts when its UART gets a client.
+  std::unique_ptr<DutDuringCapture> dut_session;
+  if (!arguments.dut.empty()) {
+    Result<std::unique_ptr<dut::DutLink>> link = dut::ConnectRunningDut(arguments.dut);
+    if (!link.ok()) return Fail(link.error());
+    dut_session = std::make_unique<DutDuringCapture>(
+        std::move(*link), arguments.dut_commands,
+        std::chrono::milliseconds(static_cast<int64_t>(arguments.dut_timeout_s * 1000)));
+    // Without --seconds the replies end the capture, not a sample count.
+    if (!arguments.seconds_given) arguments.seconds = std::numeric_limits<double>::infinity();
+  }
   Result<std::unique_ptr<PowerProbe>> made = probes::MakeProbe(settings);
   if (!made.ok()) return Fail(made.error());
   PowerProbe& probe = **made;
@@ -54,9 +133,15 @@ int RunCapture(CaptureArguments arguments) {
   Result<std::unique_ptr<TraceWriter>> writer =
       OpenTraceWriter(arguments.out, *format, info.sample_rate_hz);
   if (!writer.ok()) return Fail(writer.error());
-  std::fprintf(stderr, "capturing %.1f s from %s at %s (%.0f samples/s, supply %.3f V) to %s\n",
-               arguments.seconds, info.model.c_str(), info.uri.c_str(), info.sample_rate_hz,
-               info.supply_v, arguments.out.c_str());
+  if (dut_session) {
+    std::fprintf(stderr, "capturing from %s at %s until the DUT has answered %zu command%s\n",
+                 info.model.c_str(), info.uri.c_str(), arguments.dut_commands.size(),
+                 arguments.dut_commands.size() == 1 ? "" : "s");
+  } else {
+    std::fprintf(stderr, "capturing %.1f s from %s at %s (%.0f samples/s, supply %.3f V) to %s\n",
+                 arguments.seconds, info.model.c_str(), info.uri.c_str(), info.sample_rate_hz,
+                 info.supply_v, arguments.out.c_str());
+  }
 
   ::signal(SIGINT, OnSignal);
   ::signal(SIGTERM, OnSignal);
@@ -64,17 +149,51 @@ int RunCapture(CaptureArguments arguments) {
   if (!started.ok()) return Fail(started.error());
 
   const bool terminal = ::isatty(STDERR_FILENO);
-  const uint64_t wanted = static_cast<uint64_t>(arguments.seconds * info.sample_rate_hz);
+  const uint64_t wanted = std::isinf(arguments.seconds)
+                              ? std::numeric_limits<uint64_t>::max()
+                              : static_cast<uint64_t>(arguments.seconds * info.sample_rate_hz);
   uint64_t covered = 0;  // samples of the timeline seen: received and lost
   std::optional<Error> failure;
   bool stopping = false;
   Clock::time_point last_progress = Clock::now();
   // The wall clock bounds a capture whatever the device sends: garbage, a
   // trickle, or samples with a clock of their own.
-  const Clock::time_point give_up =
-      Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                         std::chrono::duration<double>(arguments.seconds + arguments.grace));
+  Clock::time_point give_up = Clock::time_point::max();
+  if (!std::isinf(arguments.seconds)) {
+    give_up =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                           std::chrono::duration<double>(arguments.seconds + arguments.grace));
+  }
+  // A probe that never sends a sample must not hold the DUT's commands back
+  // for ever.
+  const Clock::time_point first_sample_deadline =
+      Clock::now() +
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(arguments.grace));
+  // Once the DUT has answered: the samples and the wall time still to wait.
+  std::optional<uint64_t> tail_until_sample;
+  Clock::time_point tail_until = Clock::time_point::max();
+  const uint64_t tail_samples = static_cast<uint64_t>(arguments.tail_s * info.sample_rate_hz);
   for (;;) {
+    if (dut_session && !dut_session->started() &&
+        (covered > 0 || Clock::now() >= first_sample_deadline)) {
+      dut_session->Start();
+    }
+    if (dut_session && dut_session->done() && !tail_until_sample) {
+      tail_until_sample = covered + tail_samples;
+      tail_until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(arguments.tail_s));
+    }
+    const bool tail_over =
+        tail_until_sample && covered >= *tail_until_sample && Clock::now() >= tail_until;
+    if (!stopping && tail_until_sample && !tail_over &&
+        Clock::now() >= tail_until + std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(arguments.grace))) {
+      failure = InfrastructureError(
+          "the DUT has answered, but the probe delivered no samples for " +
+          std::to_string(arguments.grace) + " s after: is it the right probe and port?");
+      stopping = true;
+      (void)probe.Stop();
+    }
     if (!stopping && Clock::now() >= give_up && covered < wanted) {
       const ProbeStats so_far = probe.stats();
       char text[160];
@@ -89,7 +208,7 @@ int RunCapture(CaptureArguments arguments) {
       stopping = true;
       (void)probe.Stop();
     }
-    if (!stopping && (covered >= wanted || interrupted)) {
+    if (!stopping && (covered >= wanted || interrupted || tail_over)) {
       stopping = true;
       Status stopped = probe.Stop();
       if (!stopped.ok() && !failure) failure = stopped.error();
@@ -112,8 +231,12 @@ int RunCapture(CaptureArguments arguments) {
     if (Clock::now() - last_progress > milliseconds(terminal ? 250 : 5000)) {
       last_progress = Clock::now();
       const ProbeStats stats = probe.stats();
-      std::fprintf(stderr, "%s  %.1f / %.1f s, %llu samples, %llu lost%s", terminal ? "\r" : "",
-                   covered / info.sample_rate_hz, arguments.seconds,
+      char planned[32] = "";
+      if (!std::isinf(arguments.seconds)) {
+        std::snprintf(planned, sizeof(planned), " / %.1f", arguments.seconds);
+      }
+      std::fprintf(stderr, "%s  %.1f%s s, %llu samples, %llu lost%s", terminal ? "\r" : "",
+                   covered / info.sample_rate_hz, planned,
                    static_cast<unsigned long long>(stats.samples),
                    static_cast<unsigned long long>(stats.lost_samples), terminal ? "" : "\n");
     }
@@ -131,6 +254,8 @@ int RunCapture(CaptureArguments arguments) {
                static_cast<unsigned long long>(stats.overflow_samples),
                static_cast<unsigned long long>(stats.garbage_bytes),
                static_cast<unsigned long long>(stats.events));
+  // The DUT's replies go to stdout after the progress line, whole.
+  const int dut_exit = dut_session ? dut_session->Report() : kExitOk;
   if (failure) {
     // A recording played to its end is a finished capture, not a failure.
     if (settings.uri.rfind("replay:", 0) == 0 &&
@@ -140,7 +265,7 @@ int RunCapture(CaptureArguments arguments) {
     std::fprintf(stderr, "the samples before the failure are in %s\n", arguments.out.c_str());
     return Fail(*failure);
   }
-  return kExitOk;
+  return dut_exit;
 }
 
 }  // namespace
@@ -154,6 +279,9 @@ void AddCaptureCommand(CLI::App& app, int& exit_code) {
       "  hil capture --probe ppk2 --connect serial:/dev/ttyACM0 --seconds 10 --out t.csv\n"
       "  hil capture --probe ppk2 --connect unix:/tmp/bench/ppk2.sock --raw raw.bin --out t.csv\n"
       "  hil capture --probe ppk2 --connect replay:raw.bin --out again.csv\n"
+      "  hil capture --probe ppk2 --connect unix:bench/ppk2.sock --out t.hiltrace \\\n"
+      "              --dut unix:/tmp/hil-qemu-XXXXXX/uart.sock --dut-command \"infer 6 1\"\n"
+      "      (sends the DUT its commands once samples flow; ends 0.5 s after the reply)\n"
       "  hil capture --probe lpm01a --connect serial:/dev/ttyACM1@3686400 --lpm-format binary \\\n"
       "              --rate 100000 --supply-mv 1800 --out t.hiltrace\n\n"
       "Exit codes: 0 captured, 2 bad arguments or a setting the device refused,\n"
@@ -190,7 +318,32 @@ void AddCaptureCommand(CLI::App& app, int& exit_code) {
       ->add_option("--lpm-format", arguments->lpm_format,
                    "LPM01A stream: ascii (with D7 events) or binary (up to 100 kHz)")
       ->check(CLI::IsMember({"ascii", "binary"}));
-  command->callback([arguments, &exit_code] { exit_code = RunCapture(*arguments); });
+  CLI::Option* dut =
+      command->add_option("--dut", arguments->dut,
+                          "A DUT that already runs the harness (as 'hil dut --connect'): the "
+                          "capture sends it the --dut-command commands once samples flow and "
+                          "ends --tail seconds after the last reply");
+  command
+      ->add_option("--dut-command", arguments->dut_commands,
+                   "A protocol command for --dut without its '%', e.g. \"infer 6 1\" "
+                   "(repeatable, sent in order)")
+      ->needs(dut);
+  dut->needs("--dut-command");
+  command
+      ->add_option("--tail", arguments->tail_s,
+                   "With --dut: seconds captured after the last reply, so the trace passes the "
+                   "last inference's falling edge")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  command
+      ->add_option("--timeout", arguments->dut_timeout_s,
+                   "With --dut: seconds allowed for an 'infer' reply")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command->callback([arguments, command, &exit_code] {
+    arguments->seconds_given = command->count("--seconds") > 0;
+    exit_code = RunCapture(*arguments);
+  });
 }
 
 }  // namespace hil::cli

@@ -14,6 +14,7 @@
 
 #include "drivers/dut/dut_link.h"
 #include "drivers/dut/running_dut.h"
+#include "dut_exchange.h"
 #include "hil/boards.h"
 #include "hil/virtual_dut.h"
 #include "nlohmann/json.hpp"
@@ -222,17 +223,9 @@ int RunDut(const DutArguments& arguments) {
   }
   int exit_code = kExitOk;
   for (const std::string& command : arguments.commands) {
-    bool long_running = command.rfind("infer", 0) == 0;
-    Result<dut::Reply> reply =
-        long_running ? link->Command(command, infer_timeout) : link->Command(command);
+    Result<dut::Reply> reply = SendDutCommand(*link, command, infer_timeout);
     if (!reply.ok()) return Fail(explain(reply.error()));
-    std::printf("> %s%%\n", command.c_str());
-    for (const std::string& line : reply->lines) std::printf("%s\n", line.c_str());
-    for (const std::string& line : reply->text) std::printf("%s\n", line.c_str());
-    for (const std::string& error : reply->errors) {
-      std::printf("e-[%s]\n", error.c_str());
-      exit_code = ExitCodeFor(ErrorKind::kTestFailure);
-    }
+    if (PrintDutExchange(command, *reply)) exit_code = ExitCodeFor(ErrorKind::kTestFailure);
   }
   return exit_code;
 }

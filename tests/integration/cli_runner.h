@@ -6,8 +6,12 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern char** environ;
@@ -60,6 +64,38 @@ inline pid_t SpawnProgram(const std::string& program, std::vector<std::string> a
 // Starts hil with these arguments in the background, its output discarded.
 inline pid_t SpawnHil(std::vector<std::string> arguments) {
   return SpawnProgram(HIL_CLI_PATH, std::move(arguments));
+}
+
+// A whole file as text ("" if it cannot be read).
+inline std::string ReadWholeFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// A `hil bench up` in the background, as a user starts one by hand.
+struct BenchUp {
+  pid_t pid = -1;
+  std::string uart;  // the DUT's UART as printed, e.g. unix:/tmp/hil-qemu-.../uart.sock
+};
+
+// Starts `hil bench up --out FOLDER` for up to 300 s, its output in
+// log_path, and waits (10 s at most) for it to print the UART's address;
+// uart stays empty if it never does.
+inline BenchUp StartBenchUp(const std::string& folder, const std::string& log_path) {
+  BenchUp bench;
+  bench.pid =
+      SpawnProgram(HIL_CLI_PATH, {"bench", "up", "--out", folder, "--seconds", "300"}, log_path);
+  for (int i = 0; i < 200 && bench.pid > 0 && bench.uart.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const std::string text = ReadWholeFile(log_path);
+    const size_t at = text.find("DUT UART      ");
+    if (at != std::string::npos && text.find('\n', at) != std::string::npos) {
+      bench.uart = text.substr(at + 14, text.find('\n', at) - at - 14);
+    }
+  }
+  return bench;
 }
 
 }  // namespace hil::testing

@@ -88,6 +88,44 @@ TEST_F(MeasureCliTest, MeasuresACapturedTraceWithinTheGroundTruthTolerance) {
   EXPECT_NE(wrong.output.find("check the trigger wiring"), std::string::npos) << wrong.output;
 }
 
+// The manual flow without a race: the capture itself sends the DUT its
+// commands once samples flow, and ends after the reply, so no inference can
+// start before the capture does.
+TEST_F(MeasureCliTest, ACaptureThatDrivesTheDutMissesNoInference) {
+  const std::string log = scratch_.File("bench-up.log");
+  const BenchUp bench = StartBenchUp(scratch_.File("bench"), log);
+  ASSERT_GT(bench.pid, 0);
+  ASSERT_FALSE(bench.uart.empty()) << ReadWholeFile(log);
+  const std::string probe = "--probe ppk2 --connect unix:" + scratch_.File("bench/ppk2.sock");
+
+  const CliRun capture = RunHil("capture " + probe + " --out " + scratch_.File("t.hiltrace") +
+                                " --dut " + bench.uart + " --dut-command 'infer 6 1'");
+  // A command the harness refuses: exit 1 with its error line, the samples kept.
+  const CliRun refused = RunHil("capture " + probe + " --out " + scratch_.File("r.hiltrace") +
+                                " --dut " + bench.uart + " --dut-command 'db frobnicate'");
+  ::kill(bench.pid, SIGTERM);
+  ::waitpid(bench.pid, nullptr, 0);
+
+  ASSERT_EQ(capture.exit_code, 0) << capture.output;
+  // The command is shown with an arrow, not as a shell prompt would be.
+  EXPECT_NE(capture.output.find("-> infer 6 1%\nm-warmup-start-1"), std::string::npos)
+      << capture.output;
+  EXPECT_NE(capture.output.find("m-infer-done"), std::string::npos);
+  EXPECT_NE(capture.output.find("until the DUT has answered 1 command"), std::string::npos);
+
+  const CliRun json = RunHil("measure " + scratch_.File("t.hiltrace") +
+                             " --json --warmup 1 --truth " + scratch_.File("bench/truth.jsonl"));
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  const nlohmann::json figures = nlohmann::json::parse(json.output);
+  EXPECT_EQ(figures["latency_us"]["n"], 5) << "6 windows, the first a warm-up";
+  EXPECT_EQ(figures["ground_truth"]["compared"], 6);
+  EXPECT_LT(figures["ground_truth"]["max_energy_error_pct"].get<double>(), 0.5);
+
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("e-["), std::string::npos) << refused.output;
+  EXPECT_TRUE(std::filesystem::exists(scratch_.File("r.hiltrace")));
+}
+
 TEST_F(MeasureCliTest, BadInputIsAConfigurationErrorNamingTheProblem) {
   { std::ofstream(scratch_.File("not-a-trace.hiltrace")) << "time_s,current_a\n"; }
   const CliRun garbage = RunHil("measure " + scratch_.File("not-a-trace.hiltrace"));

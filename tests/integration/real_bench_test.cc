@@ -21,29 +21,14 @@
 namespace hil::testing {
 namespace {
 
-std::string Slurp(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 TEST(RealBench, APreflashedDutIsMeasuredThroughTheBenchFile) {
   ScratchFolder scratch;
   const std::string log = scratch.File("bench-up.log");
-  const pid_t bench = SpawnProgram(
-      HIL_CLI_PATH, {"bench", "up", "--out", scratch.File("bench"), "--seconds", "300"}, log);
-  ASSERT_GT(bench, 0);
-  std::string uart;
-  for (int i = 0; i < 200 && uart.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    const std::string text = Slurp(log);
-    const size_t at = text.find("DUT UART      ");
-    if (at != std::string::npos && text.find('\n', at) != std::string::npos) {
-      uart = text.substr(at + 14, text.find('\n', at) - at - 14);
-    }
-  }
-  ASSERT_FALSE(uart.empty()) << Slurp(log);
+  const BenchUp bench_up = StartBenchUp(scratch.File("bench"), log);
+  ASSERT_GT(bench_up.pid, 0);
+  const pid_t bench = bench_up.pid;
+  const std::string uart = bench_up.uart;
+  ASSERT_FALSE(uart.empty()) << ReadWholeFile(log);
 
   std::ofstream(scratch.File("benches.yaml"))
       << "benches:\n  - name: preflashed\n    kind: real\n    board: mps2-an386\n"
@@ -60,7 +45,8 @@ TEST(RealBench, APreflashedDutIsMeasuredThroughTheBenchFile) {
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("connecting to the harness on " + uart), std::string::npos);
 
-  const nlohmann::json results = nlohmann::json::parse(Slurp(scratch.File("out/results.json")));
+  const nlohmann::json results =
+      nlohmann::json::parse(ReadWholeFile(scratch.File("out/results.json")));
   EXPECT_EQ(results["bench"]["kind"], "real");
   EXPECT_EQ(results["bench"]["name"], "preflashed");
   EXPECT_EQ(results["bench"]["flasher"], "none");
@@ -93,13 +79,14 @@ TEST(RealBench, WithNoDebugProbeEveryCaseIsAnInfrastructureError) {
       RunHil("run " + scratch.File("plan.yaml") + " --bench-file " + std::string(CMAKE_SOURCE_DIR) +
              "/testplans/benches/lab.yaml --bench l4r5-ppk2 --out " + scratch.File("out"));
   EXPECT_EQ(run.exit_code, 3) << run.output;
-  const nlohmann::json results = nlohmann::json::parse(Slurp(scratch.File("out/results.json")));
+  const nlohmann::json results =
+      nlohmann::json::parse(ReadWholeFile(scratch.File("out/results.json")));
   const nlohmann::json& c = results["cases"][0];
   EXPECT_EQ(c["status"], "error");
   const std::string error = c["error"];
   EXPECT_NE(error.find("OpenOCD could not flash"), std::string::npos) << error;
   EXPECT_NE(error.find("no debug probe (\"Error: open failed\")"), std::string::npos) << error;
-  EXPECT_NE(Slurp(scratch.File("out/junit.xml")).find("<error"), std::string::npos);
+  EXPECT_NE(ReadWholeFile(scratch.File("out/junit.xml")).find("<error"), std::string::npos);
 }
 
 TEST(RealBench, ARealPlanNeedsARealBenchAndTheBenchItsBoard) {
