@@ -52,5 +52,16 @@ TEST(Human, ChangesAreSignedAndBytesBinary) {
   EXPECT_EQ(HumanChangeInterval(-3.5, 12, Quantity::kEnergyUj), "[-3.50, +12.00] uJ");
 }
 
+TEST(Human, AnAxisTakesTheUnitOfItsLargestValue) {
+  const DisplayUnit seconds = UnitForMagnitude(1.2e6, Quantity::kTimeUs);
+  EXPECT_STREQ(seconds.name, "s");
+  EXPECT_EQ(seconds.scale, 1e6);
+  EXPECT_STREQ(UnitForMagnitude(54490, Quantity::kTimeUs).name, "ms");
+  EXPECT_STREQ(UnitForMagnitude(45540, Quantity::kEnergyUj).name, "mJ");
+  EXPECT_STREQ(UnitForMagnitude(-812, Quantity::kEnergyUj).name, "uJ");
+  EXPECT_STREQ(UnitForMagnitude(0, Quantity::kPowerMw).name, "mW");
+  EXPECT_STREQ(UnitForMagnitude(std::nan(""), Quantity::kTimeUs).name, "us");
+}
+
 }  // namespace
 }  // namespace hil::measure

@@ -53,6 +53,11 @@ constexpr int kSignificant = 4;
 
 }  // namespace
 
+DisplayUnit UnitForMagnitude(double magnitude, Quantity quantity) {
+  const Unit& unit = UnitFor(std::isfinite(magnitude) ? std::fabs(magnitude) : 0, quantity);
+  return DisplayUnit{unit.name, unit.scale};
+}
+
 std::string Human(double value, Quantity quantity) {
   if (!std::isfinite(value)) return "n/a";
   const Unit& unit = UnitFor(std::fabs(value), quantity);

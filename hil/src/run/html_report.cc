@@ -14,6 +14,9 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
+// Every plot's nominal width: two side by side fill a 1400 px window.
+constexpr int kPlotWidth = 640;
+
 const char* const kPalette[] = {"#1f6fb4", "#e0701a", "#2a9d3a", "#c0392b", "#8e5ab5",
                                 "#7f5539", "#d35fa0", "#6b7280", "#a8a21a", "#17a2b8"};
 
@@ -34,11 +37,26 @@ std::string Html(const std::string& text) {
   return out;
 }
 
-std::string Fixed(double value, int digits = 3) {
-  if (!std::isfinite(value)) return "-";
+// A tick of an axis: round by construction, so the shortest fixed text.
+std::string Tick(double value) {
   char text[40];
-  std::snprintf(text, sizeof text, "%.*g", digits + 2, value);
+  std::snprintf(text, sizeof text, "%.6g", std::abs(value) < 1e-12 ? 0.0 : value);
   return text;
+}
+
+// An SVG drawn in a width x height box; the page's style scales it to the
+// width of its grid cell, so its text stays near its nominal size.
+std::string OpenSvg(int width, int height) {
+  std::ostringstream svg;
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+      << "\" viewBox=\"0 0 " << width << " " << height << "\">";
+  return svg.str();
+}
+
+// Roughly how wide a label is in an 11 px sans-serif font, to leave out
+// labels that would not fit or would run into a neighbour.
+double TextWidth(const std::string& text, double font_px = 11) {
+  return static_cast<double>(text.size()) * font_px * 0.62;
 }
 
 double NumberAt(const Json& json, std::initializer_list<const char*> path) {
@@ -71,38 +89,42 @@ std::vector<double> Ticks(double low, double high, int wanted = 5) {
 // A plot area with linear axes, drawn as SVG.
 class Plot {
  public:
-  Plot(int width, int height, double x0, double x1, double y0, double y1)
+  // legend_rows: room below the x axis' label for lines of legend; the
+  // plot grows by them.
+  Plot(int width, int height, double x0, double x1, double y0, double y1, int legend_rows = 0)
       : width_(width),
-        height_(height),
+        height_(height + kLegendRow * legend_rows),
+        bottom_margin_(kBottom + kLegendRow * legend_rows),
         x0_(x0),
         x1_(x1 > x0 ? x1 : x0 + 1),
         y0_(y0),
         y1_(y1 > y0 ? y1 : y0 + 1) {
-    svg_ << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\""
-         << height << "\" viewBox=\"0 0 " << width << " " << height << "\">";
+    svg_ << OpenSvg(width_, height_);
   }
   double X(double x) const { return kLeft + (x - x0_) / (x1_ - x0_) * (width_ - kLeft - kRight); }
   double Y(double y) const {
-    return height_ - kBottom - (y - y0_) / (y1_ - y0_) * (height_ - kTop - kBottom);
+    return height_ - bottom_margin_ - (y - y0_) / (y1_ - y0_) * (height_ - kTop - bottom_margin_);
   }
   void Axes(const std::string& x_label, const std::string& y_label) {
     for (double t : Ticks(x0_, x1_)) {
       svg_ << "<line x1=\"" << X(t) << "\" y1=\"" << kTop << "\" x2=\"" << X(t) << "\" y2=\""
-           << height_ - kBottom << "\" stroke=\"#e5e7eb\"/>"
-           << "<text x=\"" << X(t) << "\" y=\"" << height_ - kBottom + 16
-           << "\" text-anchor=\"middle\" font-size=\"11\">" << Fixed(t, 4) << "</text>";
+           << height_ - bottom_margin_ << "\" stroke=\"#e5e7eb\"/>"
+           << "<text x=\"" << X(t) << "\" y=\"" << height_ - bottom_margin_ + 16
+           << "\" text-anchor=\"middle\" font-size=\"11\">" << Tick(t) << "</text>";
     }
     for (double t : Ticks(y0_, y1_)) {
       svg_ << "<line x1=\"" << kLeft << "\" y1=\"" << Y(t) << "\" x2=\"" << width_ - kRight
            << "\" y2=\"" << Y(t) << "\" stroke=\"#e5e7eb\"/>"
            << "<text x=\"" << kLeft - 6 << "\" y=\"" << Y(t) + 4
-           << "\" text-anchor=\"end\" font-size=\"11\">" << Fixed(t, 4) << "</text>";
+           << "\" text-anchor=\"end\" font-size=\"11\">" << Tick(t) << "</text>";
     }
     svg_ << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << width_ - kLeft - kRight
-         << "\" height=\"" << height_ - kTop - kBottom << "\" fill=\"none\" stroke=\"#9ca3af\"/>"
-         << "<text x=\"" << (kLeft + width_ - kRight) / 2.0 << "\" y=\"" << height_ - 6
-         << "\" text-anchor=\"middle\" font-size=\"12\">" << Html(x_label) << "</text>"
-         << "<text transform=\"translate(14," << (kTop + height_ - kBottom) / 2.0
+         << "\" height=\"" << height_ - kTop - bottom_margin_
+         << "\" fill=\"none\" stroke=\"#9ca3af\"/>"
+         << "<text x=\"" << (kLeft + width_ - kRight) / 2.0 << "\" y=\""
+         << height_ - bottom_margin_ + 34 << "\" text-anchor=\"middle\" font-size=\"12\">"
+         << Html(x_label) << "</text>"
+         << "<text transform=\"translate(14," << (kTop + height_ - bottom_margin_) / 2.0
          << ") rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">" << Html(y_label)
          << "</text>";
   }
@@ -112,24 +134,37 @@ class Plot {
     return svg_.str();
   }
   int top() const { return kTop; }
-  int bottom() const { return height_ - kBottom; }
+  int bottom() const { return height_ - bottom_margin_; }
+  int left() const { return kLeft; }
+  int right() const { return width_ - kRight; }
+  int height() const { return height_; }
 
  private:
   static constexpr int kLeft = 64, kRight = 16, kTop = 12, kBottom = 40;
-  int width_, height_;
+
+ public:
+  static constexpr int kLegendRow = 20;
+
+ private:
+  int width_, height_, bottom_margin_;
   double x0_, x1_, y0_, y1_;
   std::ostringstream svg_;
 };
 
 // A shaded band between two times (ms) with a label at its top.
+// The label is left out where the band is too narrow for it (the band's
+// tooltip still names it), so neighbouring labels never overlap.
 void Band(Plot& plot, const char* kind, double from_ms, double to_ms, const char* fill,
           const std::string& label) {
   const double a = plot.X(from_ms), b = plot.X(to_ms);
   plot.raw() << "<rect class=\"" << kind << "\" x=\"" << a << "\" y=\"" << plot.top()
              << "\" width=\"" << b - a << "\" height=\"" << plot.bottom() - plot.top()
-             << "\" fill=\"" << fill << "\" opacity=\"0.8\"/>"
-             << "<text x=\"" << (a + b) / 2 << "\" y=\"" << plot.top() + 14
-             << "\" text-anchor=\"middle\" font-size=\"11\">" << label << "</text>";
+             << "\" fill=\"" << fill << "\" opacity=\"0.8\"><title>" << Html(label) << ": "
+             << Tick(to_ms - from_ms) << " ms</title></rect>";
+  if (b - a >= TextWidth(label) + 4) {
+    plot.raw() << "<text x=\"" << (a + b) / 2 << "\" y=\"" << plot.top() + 14
+               << "\" text-anchor=\"middle\" font-size=\"11\">" << Html(label) << "</text>";
+  }
 }
 
 std::string TracePlot(const Json& trace) {
@@ -140,7 +175,7 @@ std::string TracePlot(const Json& trace) {
   const auto ms = [base](double s) { return (s - base) * 1e3; };
   const auto [low, high] = std::minmax_element(ma.begin(), ma.end());
   const double pad = (*high - *low) * 0.1 + 1e-6;
-  Plot plot(760, 260, 0, ms(t.back()), std::max(0.0, *low - pad), *high + pad);
+  Plot plot(kPlotWidth, 260, 0, ms(t.back()), std::max(0.0, *low - pad), *high + pad);
   // A whole session shades its measurement windows; one inference's cut
   // shades its layers, alternately, so the boundaries read at a glance.
   const bool session = trace.contains("windows_s");
@@ -174,27 +209,48 @@ std::string TracePlot(const Json& trace) {
   return plot.Finish();
 }
 
-// Horizontal bars, one per layer, with the op's name.
-std::string LayerBars(const Json& layers, const char* figure, const char* unit,
-                      const char* colour) {
-  const int row = 22, width = 420;
+// One row per layer: its op, then its latency and its energy as bars with
+// their medians in units for people.
+std::string LayerChart(const Json& layers) {
+  struct Column {
+    const char* figure;
+    measure::Quantity quantity;
+    const char* colour;
+    const char* title;
+    double x, max = 0;
+  };
+  Column columns[] = {
+      {"latency_us", measure::Quantity::kTimeUs, "#1f6fb4", "latency (median)", 170},
+      {"energy_uJ", measure::Quantity::kEnergyUj, "#e0701a", "energy (median)", 405}};
+  constexpr double kBar = 150;  // the longest bar; its value follows it
+  bool any = false;
+  for (Column& column : columns) {
+    for (const Json& l : layers)
+      column.max = std::max(column.max, NumberAt(l, {column.figure, "median"}));
+    any = any || column.max > 0;
+  }
+  if (!any) return {};
+  const int row = 22;
   const int height = static_cast<int>(layers.size()) * row + 30;
-  double max = 0;
-  for (const Json& l : layers) max = std::max(max, NumberAt(l, {figure, "median"}));
-  if (!(max > 0)) return {};
   std::ostringstream svg;
-  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
-      << "\"><text x=\"0\" y=\"14\" font-size=\"12\" font-weight=\"bold\">" << figure
-      << " per layer (" << unit << ", median)</text>";
+  svg << OpenSvg(kPlotWidth, height)
+      << "<text x=\"0\" y=\"14\" font-size=\"12\" font-weight=\"bold\">layer</text>";
+  for (const Column& column : columns) {
+    svg << "<text x=\"" << column.x << "\" y=\"14\" font-size=\"12\" font-weight=\"bold\">"
+        << column.title << "</text>";
+  }
   int y = 22;
   for (const Json& l : layers) {
-    const double value = NumberAt(l, {figure, "median"});
-    const double bar = std::isfinite(value) ? value / max * (width - 230) : 0;
     svg << "<text x=\"0\" y=\"" << y + 14 << "\" font-size=\"11\">" << l.value("index", 0) << " "
-        << Html(l.value("op", "")) << "</text><rect class=\"bar\" x=\"160\" y=\"" << y + 3
-        << "\" width=\"" << bar << "\" height=\"" << row - 6 << "\" fill=\"" << colour
-        << "\"/><text x=\"" << 164 + bar << "\" y=\"" << y + 15 << "\" font-size=\"11\">"
-        << Fixed(value) << "</text>";
+        << Html(l.value("op", "")) << "</text>";
+    for (const Column& column : columns) {
+      const double value = NumberAt(l, {column.figure, "median"});
+      const double bar = std::isfinite(value) && column.max > 0 ? value / column.max * kBar : 0;
+      svg << "<rect class=\"bar\" x=\"" << column.x << "\" y=\"" << y + 3 << "\" width=\"" << bar
+          << "\" height=\"" << row - 6 << "\" fill=\"" << column.colour << "\"/><text x=\""
+          << column.x + bar + 4 << "\" y=\"" << y + 15 << "\" font-size=\"11\">"
+          << Html(measure::Human(value, column.quantity)) << "</text>";
+    }
     y += row;
   }
   svg << "</svg>";
@@ -208,7 +264,9 @@ struct Point {
 
 // One network's cases, latency against energy, a colour per board, each
 // labelled with its configuration, and each board's Pareto front (no other
-// configuration on that board is both faster and cheaper).
+// configuration on that board is both faster and cheaper) as a solid line.
+// The axes take the units of their largest values; the legend sits below
+// the plot, where no point can hide it.
 std::string ParetoPlot(const std::vector<Point>& points) {
   if (points.empty()) return {};
   double x0 = points[0].latency, x1 = x0, y0 = points[0].energy, y1 = y0;
@@ -216,12 +274,39 @@ std::string ParetoPlot(const std::vector<Point>& points) {
     x0 = std::min(x0, p.latency), x1 = std::max(x1, p.latency);
     y0 = std::min(y0, p.energy), y1 = std::max(y1, p.energy);
   }
+  const measure::DisplayUnit time = measure::UnitForMagnitude(x1, measure::Quantity::kTimeUs);
+  const measure::DisplayUnit energy = measure::UnitForMagnitude(y1, measure::Quantity::kEnergyUj);
+  x0 /= time.scale, x1 /= time.scale, y0 /= energy.scale, y1 /= energy.scale;
   const double px = (x1 - x0) * 0.08 + x1 * 0.02, py = (y1 - y0) * 0.08 + y1 * 0.02;
-  Plot plot(560, 330, std::max(0.0, x0 - px), x1 + px, std::max(0.0, y0 - py), y1 + py);
-  plot.Axes("latency per inference (us, median)", "energy per inference (uJ, median)");
   std::map<std::string, std::vector<Point>> by_board;
   for (const Point& p : points) by_board[p.board].push_back(p);
-  int colour = 0, legend = 0;
+
+  // The legend's entries, a board's colour each and then the front's line,
+  // flowed into rows under the plot.
+  struct Entry {
+    std::string text;
+    const char* colour;  // nullptr: the front's line
+    double x = 0;
+    int row = 0;
+  };
+  std::vector<Entry> legend;
+  int colour = 0;
+  for (const auto& [board, group] : by_board) legend.push_back({board, kPalette[colour++ % 10]});
+  legend.push_back({"Pareto front (large points)", nullptr});
+  constexpr double kLegendLeft = 64, kLegendRight = kPlotWidth - 16;
+  double flow = kLegendLeft;
+  int rows = 1;
+  for (Entry& entry : legend) {
+    const double width = (entry.colour ? 14 : 28) + TextWidth(entry.text, 12) + 16;
+    if (flow > kLegendLeft && flow + width > kLegendRight) flow = kLegendLeft, ++rows;
+    entry.x = flow, entry.row = rows - 1;
+    flow += width;
+  }
+  Plot plot(kPlotWidth, 340, std::max(0.0, x0 - px), x1 + px, std::max(0.0, y0 - py), y1 + py,
+            rows);
+  plot.Axes(std::string("latency per inference (") + time.name + ", median)",
+            std::string("energy per inference (") + energy.name + ", median)");
+  colour = 0;
   for (auto& [board, group] : by_board) {
     const char* c = kPalette[colour++ % 10];
     std::sort(group.begin(), group.end(),
@@ -233,25 +318,39 @@ std::string ParetoPlot(const std::vector<Point>& points) {
     }
     if (front.size() > 1) {
       plot.raw() << "<polyline class=\"pareto\" fill=\"none\" stroke=\"" << c
-                 << "\" stroke-width=\"1.5\" stroke-dasharray=\"6 3\" points=\"";
-      for (const Point* p : front)
-        plot.raw() << plot.X(p->latency) << "," << plot.Y(p->energy) << " ";
+                 << "\" stroke-width=\"2.5\" stroke-linejoin=\"round\" points=\"";
+      for (const Point* p : front) {
+        plot.raw() << plot.X(p->latency / time.scale) << "," << plot.Y(p->energy / energy.scale)
+                   << " ";
+      }
       plot.raw() << "\"/>";
     }
     for (const Point& p : group) {
       const bool on_front = std::find(front.begin(), front.end(), &p) != front.end();
-      plot.raw() << "<circle class=\"point\" cx=\"" << plot.X(p.latency) << "\" cy=\""
-                 << plot.Y(p.energy) << "\" r=\"" << (on_front ? 6 : 4) << "\" fill=\"" << c
-                 << "\" stroke=\"#111\" stroke-width=\"" << (on_front ? 1.2 : 0) << "\"><title>"
-                 << Html(p.id) << ": " << Fixed(p.latency) << " us, " << Fixed(p.energy)
-                 << " uJ</title></circle><text x=\"" << plot.X(p.latency) + 7 << "\" y=\""
-                 << plot.Y(p.energy) - 5 << "\" font-size=\"10\" fill=\"#374151\">"
-                 << Html(p.configuration) << "</text>";
+      const double x = plot.X(p.latency / time.scale), y = plot.Y(p.energy / energy.scale);
+      // A label that would leave the plot goes on the point's other side.
+      const bool flip = x + 8 + TextWidth(p.configuration, 10) > plot.right();
+      plot.raw() << "<circle class=\"point\" cx=\"" << x << "\" cy=\"" << y << "\" r=\""
+                 << (on_front ? 6 : 4) << "\" fill=\"" << c << "\" stroke=\""
+                 << (on_front ? "#111" : "none") << "\" stroke-width=\"1.2\"><title>" << Html(p.id)
+                 << ": " << Html(measure::Human(p.latency, measure::Quantity::kTimeUs)) << ", "
+                 << Html(measure::Human(p.energy, measure::Quantity::kEnergyUj))
+                 << "</title></circle><text x=\"" << (flip ? x - 8 : x + 8) << "\" y=\"" << y - 6
+                 << "\" font-size=\"10\" fill=\"#374151\" text-anchor=\""
+                 << (flip ? "end" : "start") << "\">" << Html(p.configuration) << "</text>";
     }
-    plot.raw() << "<circle cx=\"" << 84 << "\" cy=\"" << 26 + 16 * legend << "\" r=\"5\" fill=\""
-               << c << "\"/><text x=\"94\" y=\"" << 30 + 16 * legend << "\" font-size=\"12\">"
-               << Html(board) << "</text>";
-    ++legend;
+  }
+  for (const Entry& entry : legend) {
+    const double y = plot.height() - 8 - Plot::kLegendRow * (rows - 1 - entry.row);
+    if (entry.colour) {
+      plot.raw() << "<circle cx=\"" << entry.x + 5 << "\" cy=\"" << y - 4 << "\" r=\"5\" fill=\""
+                 << entry.colour << "\"/>";
+    } else {
+      plot.raw() << "<line x1=\"" << entry.x << "\" y1=\"" << y - 4 << "\" x2=\"" << entry.x + 22
+                 << "\" y2=\"" << y - 4 << "\" stroke=\"#374151\" stroke-width=\"2.5\"/>";
+    }
+    plot.raw() << "<text x=\"" << entry.x + (entry.colour ? 14 : 28) << "\" y=\"" << y
+               << "\" font-size=\"12\">" << Html(entry.text) << "</text>";
   }
   return plot.Finish();
 }
@@ -260,6 +359,23 @@ std::string Percent(double pct) {
   char text[32];
   std::snprintf(text, sizeof text, "%+.3f %%", pct);
   return text;
+}
+
+// A case id that may break after its slashes, and nowhere else (not at the
+// hyphen of a board's name).
+std::string CaseId(const std::string& id) {
+  std::string out;
+  size_t from = 0;
+  for (;;) {
+    const size_t slash = id.find('/', from);
+    const bool last = slash == std::string::npos;
+    out += "<span class=\"seg\">" +
+           Html(id.substr(from, last ? std::string::npos : slash + 1 - from)) + "</span>";
+    if (last) break;
+    out += "<wbr>";
+    from = slash + 1;
+  }
+  return out;
 }
 
 std::string StatusBadge(const std::string& status) {
@@ -276,7 +392,8 @@ std::string WithInterval(const Json& c, const char* figure, measure::Quantity qu
     const std::string text = measure::HumanWithInterval(
         median, c[figure]["ci95"][0].get<double>(), c[figure]["ci95"][1].get<double>(), quantity);
     const size_t bracket = text.find(" [");
-    return Html(text.substr(0, bracket)) + " <small>" + Html(text.substr(bracket + 1)) + "</small>";
+    return Html(text.substr(0, bracket)) + "<br><small>" + Html(text.substr(bracket + 1)) +
+           "</small>";
   }
   return Html(measure::Human(median, quantity));
 }
@@ -288,14 +405,15 @@ std::string BaselineSection(const RunRecord& run, const RunRecord& baseline) {
   for (const Json& c : baseline.cases) before[c.value("id", "")] = &c;
   std::ostringstream html;
   html << "<h2>Against the baseline (run " << baseline.id << ", " << Html(baseline.started)
-       << ")</h2><table><tr><th>case</th><th>latency <small>mean, before &rarr; now</small></th>"
+       << ")</h2><div class=\"scroll\"><table><tr><th>case</th><th>latency <small>mean, before "
+          "&rarr; now</small></th>"
           "<th>change</th><th>energy <small>mean, before &rarr; now</small></th><th>change</th>"
           "</tr>";
   std::vector<std::pair<std::string, std::pair<double, double>>> changes;
   for (const Json& c : run.cases) {
     const auto found = before.find(c.value("id", ""));
     if (found == before.end()) continue;
-    html << "<tr><td>" << Html(c.value("id", "")) << "</td>";
+    html << "<tr><td>" << CaseId(c.value("id", "")) << "</td>";
     std::pair<double, double> change{NAN, NAN};
     int which = 0;
     for (const char* figure : {"latency_us", "energy_uJ"}) {
@@ -313,8 +431,8 @@ std::string BaselineSection(const RunRecord& run, const RunRecord& baseline) {
       }
       const measure::Quantity quantity =
           which == 0 ? measure::Quantity::kTimeUs : measure::Quantity::kEnergyUj;
-      html << "<td>" << Html(measure::Human(then, quantity)) << " &rarr; "
-           << Html(measure::Human(now, quantity)) << "</td><td class=\""
+      html << "<td class=\"num\">" << Html(measure::Human(then, quantity)) << " &rarr; "
+           << Html(measure::Human(now, quantity)) << "</td><td class=\"num "
            << (significant ? (pct > 0 ? "worse" : "better") : "same") << "\">"
            << (std::isfinite(pct) ? Percent(pct) : "-") << (significant ? " *" : "") << "</td>";
       (which++ == 0 ? change.first : change.second) = pct;
@@ -322,7 +440,7 @@ std::string BaselineSection(const RunRecord& run, const RunRecord& baseline) {
     html << "</tr>";
     changes.emplace_back(c.value("id", ""), change);
   }
-  html << "</table><p class=\"note\">* the 95 % confidence intervals of the two runs do not "
+  html << "</table></div><p class=\"note\">* the 95 % confidence intervals of the two runs do not "
           "overlap.</p>";
   if (!changes.empty()) {
     double max = 1;
@@ -331,29 +449,31 @@ std::string BaselineSection(const RunRecord& run, const RunRecord& baseline) {
         if (std::isfinite(v)) max = std::max(max, std::abs(v));
       }
     }
-    const int row = 26, width = 760, mid = 400;
-    html << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\""
-         << changes.size() * row + 24 << "\"><line x1=\"" << mid << "\" y1=\"0\" x2=\"" << mid
-         << "\" y2=\"" << changes.size() * row + 10 << "\" stroke=\"#6b7280\"/>";
-    int y = 4;
+    // A row per case: its id, then a latency and an energy bar from the
+    // middle line, so bars of either sign never reach the id.
+    const int row = 42, width = kPlotWidth, mid = width / 2;
+    const int height = static_cast<int>(changes.size()) * row + 24;
+    html << "<div class=\"plots\"><div>" << OpenSvg(width, height);
+    int y = 0;
     for (const auto& [id, change] : changes) {
-      html << "<text x=\"0\" y=\"" << y + 16 << "\" font-size=\"11\">" << Html(id) << "</text>";
+      html << "<text x=\"0\" y=\"" << y + 12 << "\" font-size=\"11\">" << Html(id) << "</text>";
       int offset = 0;
       for (double v : {change.first, change.second}) {
         if (std::isfinite(v)) {
-          const double w = v / max * 250;
+          const double w = v / max * (mid - 8);
           html << "<rect class=\"change\" x=\"" << (w < 0 ? mid + w : mid) << "\" y=\""
-               << y + 3 + offset << "\" width=\"" << std::abs(w) << "\" height=\"9\" fill=\""
+               << y + 17 + offset << "\" width=\"" << std::abs(w) << "\" height=\"9\" fill=\""
                << (offset == 0 ? "#1f6fb4" : "#e0701a") << "\"/>";
         }
         offset += 10;
       }
       y += row;
     }
-    html << "<text x=\"0\" y=\"" << changes.size() * row + 20
+    html << "<line x1=\"" << mid << "\" y1=\"14\" x2=\"" << mid << "\" y2=\"" << y
+         << "\" stroke=\"#6b7280\"/><text x=\"0\" y=\"" << height - 6
          << "\" font-size=\"11\">blue: latency, orange: energy; right of the line is slower "
             "or costlier (scale: "
-         << Fixed(max, 2) << " % at the widest)</text></svg>";
+         << Tick(max) << " % at the widest)</text></svg></div></div>";
   }
   return html.str();
 }
@@ -371,13 +491,19 @@ std::string HtmlReport(const RunRecord& run, const RunRecord* baseline) {
        << Html(run.plan)
        << "</title><style>"
           "body{font-family:system-ui,sans-serif;margin:24px;color:#111;max-width:1800px}"
+          ".scroll{overflow-x:auto}"
           "table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #d1d5db;"
-          "padding:4px 8px;text-align:left;font-size:13px}th{background:#f3f4f6}"
+          "padding:4px 8px;text-align:left;font-size:13px;vertical-align:top}"
+          "th{background:#f3f4f6}.num{white-space:nowrap}td.notes{min-width:14em}td.id{min-width:"
+          "12em}.seg{white-space:nowrap}"
+          ".plots{display:grid;gap:24px;"
+          "grid-template-columns:repeat(auto-fill,minmax(min(100%,560px),1fr))}"
+          ".plots svg{width:100%;height:auto;display:block}"
           ".status{padding:1px 6px;border-radius:4px;color:#fff;font-size:12px}"
           ".pass{background:#2a9d3a}.fail{background:#c0392b}.error{background:#8e5ab5}"
           ".worse{color:#c0392b}.better{color:#2a9d3a}.note{color:#6b7280;font-size:12px}"
           ".case{border-top:1px solid #e5e7eb;padding-top:8px;margin-top:16px}"
-          ".row{display:flex;gap:16px;flex-wrap:wrap}small{color:#6b7280}"
+          "small{color:#6b7280}"
           "</style></head><body>";
   html << "<h1>" << Html(run.plan) << "</h1><p>Run " << run.id << ", started " << Html(run.started)
        << (run.finished.empty() ? "" : ", finished " + Html(run.finished)) << " ("
@@ -387,7 +513,8 @@ std::string HtmlReport(const RunRecord& run, const RunRecord* baseline) {
 
   html << "<h2>Cases</h2>";
   if (EmulatedTime(run.bench)) html << "<p class=\"note\">" << Html(kEmulatedTimeNote) << ".</p>";
-  html << "<table><tr><th>case</th><th>status</th><th>latency <small>median [95 % CI of the "
+  html << "<div class=\"scroll\"><table><tr><th>case</th><th>status</th><th>latency <small>median "
+          "[95 % CI of the "
           "mean]</small></th><th>energy <small>median [95 % CI of the mean]</small></th>"
           "<th>power <small>mean</small></th><th>accuracy</th><th>flash <small>text+data"
           "</small></th><th>RAM <small>data+bss</small></th><th>notes</th></tr>";
@@ -396,14 +523,15 @@ std::string HtmlReport(const RunRecord& run, const RunRecord* baseline) {
     std::string notes;
     for (const std::string& note : CaseNotes(c)) notes += "<div>" + Html(note) + "</div>";
     const uint64_t flash = FlashBytes(c), ram = RamBytes(c);
-    html << "<tr><td>" << Html(c.value("id", "")) << "</td><td>"
-         << StatusBadge(c.value("status", "")) << "</td><td>"
-         << WithInterval(c, "latency_us", measure::Quantity::kTimeUs) << "</td><td>"
-         << WithInterval(c, "energy_uJ", measure::Quantity::kEnergyUj) << "</td><td>"
+    html << "<tr><td class=\"id\">" << CaseId(c.value("id", "")) << "</td><td>"
+         << StatusBadge(c.value("status", "")) << "</td><td class=\"num\">"
+         << WithInterval(c, "latency_us", measure::Quantity::kTimeUs) << "</td><td class=\"num\">"
+         << WithInterval(c, "energy_uJ", measure::Quantity::kEnergyUj) << "</td><td class=\"num\">"
          << Html(measure::Human(NumberAt(c, {"power_mW", "mean"}), measure::Quantity::kPowerMw))
-         << "</td><td>" << Html(AccuracyText(c)) << "</td><td>"
-         << (flash ? Html(measure::HumanBytes(flash)) : "") << "</td><td>"
-         << (ram ? Html(measure::HumanBytes(ram)) : "") << "</td><td>" << notes << "</td></tr>";
+         << "</td><td class=\"num\">" << Html(AccuracyText(c)) << "</td><td class=\"num\">"
+         << (flash ? Html(measure::HumanBytes(flash)) : "") << "</td><td class=\"num\">"
+         << (ram ? Html(measure::HumanBytes(ram)) : "") << "</td><td class=\"notes\">" << notes
+         << "</td></tr>";
     const double latency = NumberAt(c, {"latency_us", "median"}),
                  energy = NumberAt(c, {"energy_uJ", "median"});
     if (std::isfinite(latency) && std::isfinite(energy)) {
@@ -411,13 +539,13 @@ std::string HtmlReport(const RunRecord& run, const RunRecord* baseline) {
                              c.value("board", ""), c.value("configuration", "")});
     }
   }
-  html << "</table>";
+  html << "</table></div>";
 
   if (!points.empty()) {
     html << "<h2>Latency and energy</h2><p class=\"note\">A plot per network, a point per "
-            "case labelled with its configuration, a colour per board. The dashed line is the "
+            "case labelled with its configuration, a colour per board. The line joins the "
             "board's Pareto front (large points: no other configuration on that board is both "
-            "faster and cheaper).</p><div class=\"row\">";
+            "faster and cheaper).</p><div class=\"plots\">";
     std::map<std::string, std::vector<Point>> by_network;
     std::vector<std::string> order;
     for (const Point& p : points) {
@@ -437,19 +565,22 @@ std::string HtmlReport(const RunRecord& run, const RunRecord* baseline) {
     if (!c.contains("trace") && (!c.contains("layers") || c["layers"].empty())) continue;
     html << "<div class=\"case\"><h3>" << Html(c.value("id", "")) << " "
          << StatusBadge(c.value("status", "")) << "</h3>";
+    html << "<div class=\"plots\">";
     if (c.contains("trace")) {
-      html << (c["trace"].contains("windows_s")
+      html << "<div>"
+           << (c["trace"].contains("windows_s")
                    ? "<p class=\"note\">Current through the whole session; shaded bands are its "
                      "measurement windows, between the timestamp pin's edges.</p>"
                    : "<p class=\"note\">Current through the first measured inference; shaded "
                      "bands are its layers, dashed lines the trigger edges.</p>")
-           << TracePlot(c["trace"]);
+           << TracePlot(c["trace"]) << "</div>";
     }
     if (c.contains("layers") && !c["layers"].empty()) {
-      html << "<div class=\"row\">" << LayerBars(c["layers"], "latency_us", "us", "#1f6fb4")
-           << LayerBars(c["layers"], "energy_uJ", "uJ", "#e0701a") << "</div>";
+      html << "<div><p class=\"note\">Per layer, over the inferences whose every layer edge "
+              "was resolved.</p>"
+           << LayerChart(c["layers"]) << "</div>";
     }
-    html << "</div>";
+    html << "</div></div>";
   }
   html << "<p class=\"note\">Written by hil. Figures are per inference over the valid measured "
           "windows; see results.json for every statistic and verification.</p></body></html>\n";

@@ -32,6 +32,14 @@ std::string HumanChangeInterval(double low, double high, Quantity quantity);
 // Bytes in binary units: "812 B", "12.34 KiB", "1.500 MiB".
 std::string HumanBytes(uint64_t bytes);
 
+// The unit Human picks for values of this magnitude, and how many base units
+// make one of it: an axis shows every tick in the unit of its largest value.
+struct DisplayUnit {
+  const char* name;  // "ms"
+  double scale;      // base units per one: 1000 for ms of a time in us
+};
+DisplayUnit UnitForMagnitude(double magnitude, Quantity quantity);
+
 // The unit a quantity is given in ("us", "uJ", "mW"), for column headers of
 // machine outputs.
 const char* BaseUnit(Quantity quantity);
