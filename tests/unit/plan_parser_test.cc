@@ -151,6 +151,32 @@ TEST_F(PlanParserTest, AModelNamesItsMlperfBenchmark) {
       3, 40, "networks.conv.mlperf names the benchmark of a .tflite model");
 }
 
+// A dataset is checked against its model when the plan is read, so a bad
+// label or input stops the run before any case is measured.
+TEST_F(PlanParserTest, ADatasetIsCheckedAgainstItsModelWhenThePlanIsRead) {
+  const std::filesystem::path set = directory_ / "set";
+  std::filesystem::create_directories(set);
+  std::ofstream(set / "a.bin") << std::string(490, 'x');  // KWS takes 490 bytes
+  std::ofstream(set / "short.bin") << std::string(10, 'x');
+  const std::string plan =
+      "plan: x\nnetworks:\n  kws:\n    model: " HIL_SHARED_DIR
+      "/models/kws_ref_model.tflite\n    dataset: set\nmatrix: {boards: [mps2-an386]}\n";
+  std::ofstream(set / "y_labels.csv") << "a.bin,12,11\n";
+  Result<Plan> good = Parse(plan);
+  ASSERT_TRUE(good.ok()) << good.error().ToString();
+
+  std::ofstream(set / "y_labels.csv") << "a.bin,12,3\na.bin,12,12\n";
+  ExpectProblem(plan, 5, 14,
+                "networks.kws.dataset: " + (set / "y_labels.csv").string() +
+                    ":2: label 12 names no output; the model has 12 (labels 0 to 11)");
+  std::ofstream(set / "y_labels.csv") << "a.bin,12,3\nshort.bin,12,1\n";
+  ExpectProblem(plan, 5, 14, "y_labels.csv:2: short.bin has 10 bytes; the model takes 490");
+  std::ofstream(set / "y_labels.csv") << "gone.bin,12,1\n";
+  ExpectProblem(plan, 5, 14, "y_labels.csv:1: no input file gone.bin");
+  std::ofstream(set / "y_labels.csv") << "a.bin,12\n";
+  ExpectProblem(plan, 5, 14, "y_labels.csv:1: expected file,classes,label");
+}
+
 TEST_F(PlanParserTest, MlperfEnergyModeDefaultsToFiveTenSecondTimestampWindows) {
   const std::string head =
       "plan: x\nbench: {probe: lpm01a}\nnetworks: {conv: {workload: mb-conv3x3}}\n"

@@ -223,6 +223,35 @@ Status DatasetScorer::CheckLabels(const std::vector<LabelledInput>& entries,
   return OkStatus();
 }
 
+Result<std::vector<LabelledInput>> CheckDataset(const std::string& folder,
+                                                const LoweredModel& model) {
+  Result<std::vector<LabelledInput>> entries = ReadLabels(folder);
+  if (!entries.ok()) return entries.error();
+  const std::string labels_path = (fs::path(folder) / "y_labels.csv").string();
+  const DatasetScorer scorer(model);
+  HIL_RETURN_IF_ERROR(scorer.CheckLabels(*entries, labels_path));
+  for (const LabelledInput& entry : *entries) {
+    const std::string at = labels_path + ":" + std::to_string(entry.line);
+    if (scorer.metric() == DatasetMetric::kTop1 && entry.label >= model.output_count) {
+      return ConfigurationError(at + ": label " + std::to_string(entry.label) +
+                                " names no output; the model has " +
+                                std::to_string(model.output_count) + " (labels 0 to " +
+                                std::to_string(model.output_count - 1) + ")");
+    }
+    std::error_code error;
+    const fs::path input = fs::path(folder) / entry.file;
+    if (!fs::is_regular_file(input, error)) {
+      return ConfigurationError(at + ": no input file " + entry.file + " in " + folder);
+    }
+    const uintmax_t size = fs::file_size(input, error);
+    if (error || size != model.input_bytes) {
+      return ConfigurationError(at + ": " + entry.file + " has " + std::to_string(size) +
+                                " bytes; the model takes " + std::to_string(model.input_bytes));
+    }
+  }
+  return entries;
+}
+
 void DatasetScorer::Add(std::span<const uint8_t> input, const std::vector<float>& output,
                         size_t label) {
   ++inputs_;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "hil/boards.h"
+#include "hil/model/dataset.h"
 #include "hil/model/lowering.h"
 
 namespace hil::plan {
@@ -368,6 +369,7 @@ void ReadNetworks(Reader& reader, const YAML::Node& node, std::vector<Network>& 
     const YAML::Node settings = entry.second;
     if (!reader.Mapping(settings, where, {"workload", "model", "input", "dataset", "mlperf"}))
       continue;
+    std::unique_ptr<hil::model::LoweredModel> lowered_model;
     const std::vector<std::string> workloads = Workloads();
     if (settings["workload"] && settings["model"]) {
       reader.Problem(settings["model"], where + " has both 'workload' and 'model'; give one");
@@ -378,7 +380,11 @@ void ReadNetworks(Reader& reader, const YAML::Node& node, std::vector<Network>& 
         // The model must be one the runtime can run: found now, not on the bench.
         Result<std::unique_ptr<hil::model::LoweredModel>> lowered =
             hil::model::LowerFile(network.model, network.name);
-        if (!lowered.ok()) reader.Problem(model, where + ".model: " + lowered.error().message());
+        if (!lowered.ok()) {
+          reader.Problem(model, where + ".model: " + lowered.error().message());
+        } else {
+          lowered_model = std::move(*lowered);
+        }
       }
     } else {
       reader.Choice(settings, "workload", where, workloads, network.workload);
@@ -392,6 +398,13 @@ void ReadNetworks(Reader& reader, const YAML::Node& node, std::vector<Network>& 
     }
     if (const YAML::Node dataset = settings["dataset"]) {
       network.dataset = reader.ExistingFile(dataset, where + ".dataset");
+      // Every input and label, now rather than after the cases' measurements.
+      if (!network.dataset.empty() && lowered_model) {
+        Result<std::vector<hil::model::LabelledInput>> checked =
+            hil::model::CheckDataset(network.dataset, *lowered_model);
+        if (!checked.ok())
+          reader.Problem(dataset, where + ".dataset: " + checked.error().message());
+      }
     }
     if (settings["mlperf"]) {
       reader.Choice(

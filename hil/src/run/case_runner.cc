@@ -500,11 +500,12 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
       result.verification.outputs_match = same(*expected, run->raw);
     }
     if (!c.network->dataset.empty()) {
-      Result<std::vector<model::LabelledInput>> entries = model::ReadLabels(c.network->dataset);
+      // Checked when the plan was read; again here, as the files may have
+      // changed since.
+      Result<std::vector<model::LabelledInput>> entries =
+          model::CheckDataset(c.network->dataset, **reference);
       if (!entries.ok()) return entries.error();
       model::DatasetScorer scorer(**reference);
-      HIL_RETURN_IF_ERROR(
-          scorer.CheckLabels(*entries, (fs::path(c.network->dataset) / "y_labels.csv").string()));
       DatasetResult dataset;
       for (size_t k = 0; k < entries->size(); ++k) {
         const model::LabelledInput& entry = (*entries)[k];

@@ -94,6 +94,14 @@ class DatasetScorer {
   std::vector<int> anomalous_;
 };
 
+// A dataset checked against the model that will run it, before any input
+// runs: its labels file reads (ReadLabels), its labels suit the model's
+// metric (CheckLabels; a classifier's labels name one of its outputs), and
+// every input is a file of exactly the model's input size. Errors:
+// configuration, at FOLDER/y_labels.csv:LINE.
+Result<std::vector<LabelledInput>> CheckDataset(const std::string& folder,
+                                                const LoweredModel& model);
+
 // Index of the largest value (the first of equals).
 size_t ArgMax(const std::vector<float>& values);
 
