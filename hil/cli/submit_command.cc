@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "hil/daemon/daemon_client.h"
@@ -52,6 +53,31 @@ Result<std::unique_ptr<httplib::Client>> Connect(const Connection& connection) {
   return client;
 }
 
+// Fields of hild's replies whatever their types: a reply of another version
+// (or a proxy's) prints with defaults, it does not abort the command.
+std::string TextField(const json& object, const char* key) {
+  if (!object.is_object() || !object.contains(key)) return "";
+  if (object[key].is_string()) return object[key].get<std::string>();
+  return object[key].is_null() ? "-" : object[key].dump();
+}
+
+template <typename Number>
+Number NumberField(const json& object, const char* key, Number fallback) {
+  if (!object.is_object() || !object.contains(key) || !object[key].is_number()) return fallback;
+  const double value = object[key].get<double>();
+  // A value the type cannot hold is as good as missing.
+  if (!(value >= static_cast<double>(std::numeric_limits<Number>::lowest()) &&
+        value <= static_cast<double>(std::numeric_limits<Number>::max()))) {
+    return fallback;
+  }
+  return static_cast<Number>(value);
+}
+
+bool FlagField(const json& object, const char* key) {
+  return object.is_object() && object.contains(key) && object[key].is_boolean() &&
+         object[key].get<bool>();
+}
+
 // The reply's JSON, or the error the daemon or the transport gave.
 Result<json> Call(httplib::Client& client, const Connection& connection,
                   const httplib::Result& result) {
@@ -66,22 +92,13 @@ Result<json> Call(httplib::Client& client, const Connection& connection,
   }
   json body = json::parse(result->body, nullptr, false);
   if (result->status >= 400) {
-    const std::string message = body.is_object() && body.contains("error")
-                                    ? body["error"].get<std::string>()
-                                    : result->body;
-    const int code = body.is_object() ? body.value("exit_code", 3) : 3;
+    std::string message = TextField(body, "error");
+    if (message.empty()) message = result->body.substr(0, 500);
+    const int code = NumberField(body, "exit_code", 3);
     return Error(code == 2 ? ErrorKind::kConfiguration : ErrorKind::kInfrastructure, message);
   }
   if (body.is_discarded()) return InfrastructureError("hild sent something that is not JSON");
   return body;
-}
-
-// A field of hild's reply as text, whatever its type: a reply of another
-// version prints, it does not abort.
-std::string TextField(const json& object, const char* key) {
-  if (!object.is_object() || !object.contains(key)) return "";
-  if (object[key].is_string()) return object[key].get<std::string>();
-  return object[key].is_null() ? "-" : object[key].dump();
 }
 
 int Fail(const Error& error, const char* command) {
@@ -135,21 +152,24 @@ int Submit(const SubmitArguments& arguments, const Connection& connection) {
       if (event.rfind("data: ", 0) != 0) continue;
       const json line = json::parse(event.substr(6), nullptr, false);
       if (!line.is_object()) continue;
-      const std::string kind = line.value("event", "");
+      const std::string kind = TextField(line, "event");
       if (kind == "progress") {
         run::ProgressEvent progress;
-        progress.index = line.value("case", 0u), progress.count = line.value("cases", 0u);
-        progress.case_id = line.value("id", ""), progress.step = line.value("step", "");
-        progress.elapsed_s = line.value("elapsed_s", 0.0),
-        progress.left_s = line.value("left_s", -1.0);
-        progress.case_done = line.value("case_done", false);
+        progress.index = NumberField(line, "case", 0u);
+        progress.count = NumberField(line, "cases", 0u);
+        progress.case_id = TextField(line, "id"), progress.step = TextField(line, "step");
+        progress.elapsed_s = NumberField(line, "elapsed_s", 0.0);
+        progress.left_s = NumberField(line, "left_s", -1.0);
+        progress.case_done = FlagField(line, "case_done");
         printer.Show(progress);
       } else if (kind == "started") {
         std::fprintf(stderr, "job %lld started on %s (attempt %d)\n", static_cast<long long>(id),
-                     line.value("bench", "").c_str(), line.value("attempt", 1));
+                     TextField(line, "bench").c_str(), NumberField(line, "attempt", 1));
       } else if (kind == "finished") {
         printer.Finish();
-        exit_code = line.value("exit_code", 3);
+        // An exit code outside the documented ones is hild's fault, not the plan's.
+        exit_code = NumberField(line, "exit_code", 3);
+        if (exit_code < 0 || exit_code > 3) exit_code = 3;
         return false;  // the job ended: stop reading
       }
     }
@@ -201,8 +221,7 @@ int Cancel(int64_t id, const Connection& connection) {
   Result<json> reply =
       Call(**client, connection, (*client)->Post("/jobs/" + std::to_string(id) + "/cancel"));
   if (!reply.ok()) return Fail(reply.error(), "cancel");
-  std::printf("job %lld: %s\n", static_cast<long long>(id),
-              (*reply)["state"].get<std::string>().c_str());
+  std::printf("job %lld: %s\n", static_cast<long long>(id), TextField(*reply, "state").c_str());
   return 0;
 }
 

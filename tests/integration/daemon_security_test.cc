@@ -252,6 +252,55 @@ TEST_F(DaemonSecurity, TheCliSurvivesRepliesItDidNotExpect) {
   EXPECT_EQ(jobs.exit_code, 0) << "odd entries print with defaults: " << jobs.output;
 }
 
+// Every field of hild's replies may come with another type: the event
+// stream, the job, a cancel and an error reply. Each aborted hil with a
+// type_error before; now they print with defaults and exit as documented.
+TEST_F(DaemonSecurity, TheCliSurvivesFieldsOfAnotherType) {
+  httplib::Server odd;
+  odd.set_address_family(AF_UNIX);
+  odd.Post("/jobs", [](const httplib::Request&, httplib::Response& response) {
+    response.status = 201;
+    response.set_content("{\"id\": 7, \"bench\": 5, \"out\": null}", "application/json");
+  });
+  odd.Get("/jobs/7/events", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content(
+        "data: {\"event\": \"started\", \"bench\": 3, \"attempt\": \"one\"}\n\n"
+        "data: {\"event\": \"progress\", \"case\": \"x\", \"cases\": -1, "
+        "\"elapsed_s\": \"z\", \"left_s\": 1e400, \"case_done\": \"yes\"}\n\n"
+        "data: {\"event\": 4}\n\n"
+        "data: {\"event\": \"finished\", \"exit_code\": \"0\"}\n\n",
+        "text/event-stream");
+  });
+  odd.Get("/jobs/7", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content("{\"state\": 1, \"summary\": [5], \"message\": {}}", "application/json");
+  });
+  odd.Post("/jobs/7/cancel", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content("{\"state\": [\"x\"]}", "application/json");
+  });
+  odd.Post("/jobs/8/cancel", [](const httplib::Request&, httplib::Response& response) {
+    response.status = 409;
+    response.set_content("{\"error\": 5, \"exit_code\": \"2\"}", "application/json");
+  });
+  const std::string socket = scratch_.File("odd.sock");
+  ASSERT_TRUE(odd.bind_to_port(socket, 80));
+  std::thread serving([&odd] { odd.listen_after_bind(); });
+  std::ofstream(scratch_.File("tiny.yaml")) << kTinyPlan;
+  const std::string daemon = " --daemon unix:" + socket;
+  const CliRun submit = RunHil("submit --wait " + scratch_.File("tiny.yaml") + daemon);
+  const CliRun cancelled = RunHil("cancel 7" + daemon);
+  const CliRun refused = RunHil("cancel 8" + daemon);
+  odd.stop();
+  serving.join();
+  EXPECT_EQ(submit.exit_code, 3) << "an exit code that is not a number is hild's fault: "
+                                 << submit.output;
+  EXPECT_NE(submit.output.find("job 7 started"), std::string::npos) << submit.output;
+  EXPECT_EQ(cancelled.exit_code, 0) << cancelled.output;
+  EXPECT_NE(cancelled.output.find("job 7: [\"x\"]"), std::string::npos) << cancelled.output;
+  EXPECT_EQ(refused.exit_code, 3) << refused.output;
+  EXPECT_NE(refused.output.find("5"), std::string::npos)
+      << "the error as hild gave it: " << refused.output;
+}
+
 // A bench file without roots lets plans name no file at all.
 TEST_F(DaemonSecurity, WithoutRootsAPlanMayNameNoFile) {
   WriteBenchFile("");
