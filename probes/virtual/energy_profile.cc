@@ -1,37 +1,17 @@
 #include "probes/virtual/energy_profile.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <charconv>
+
+#include "hil/did_you_mean.h"
+#include "hil/yaml_reader.h"
 
 namespace hil::virtual_bench {
 namespace {
 
 constexpr int kSupportedVersion = 1;
 
-std::string Where(const std::string& path, const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  if (mark.line < 0) return path;
-  return path + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-}
-
-Result<double> Number(const std::string& path, const YAML::Node& parent, const std::string& key,
-                      double minimum, double maximum) {
-  const YAML::Node node = parent[key];
-  if (!node) return ConfigurationError(Where(path, parent) + ": missing '" + key + "'");
-  double value = 0;
-  try {
-    value = node.as<double>();
-  } catch (const YAML::Exception&) {
-    return ConfigurationError(Where(path, node) + ": '" + key + "' must be a number");
-  }
-  if (value < minimum || value > maximum) {
-    return ConfigurationError(Where(path, node) + ": '" + key + "' is " + node.Scalar() +
-                              ", outside " + std::to_string(minimum) + ".." +
-                              std::to_string(maximum));
-  }
-  return value;
-}
+// Profile files are small; this keeps a wrong path from filling memory.
+constexpr size_t kMostProfileBytes = 1 << 20;
 
 Result<double> ParseOverride(const std::string& key, const std::string& text) {
   double value = 0;
@@ -47,68 +27,70 @@ Result<double> ParseOverride(const std::string& key, const std::string& text) {
 
 Result<EnergyProfile> LoadEnergyProfile(const std::string& path, const std::string& name,
                                         const std::map<std::string, std::string>& overrides) {
+  Result<std::string> file = YamlReader::ReadFile(path, kMostProfileBytes, "energy profiles");
+  if (!file.ok()) return file.error();
+  YamlReader reader(path);
   YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return ConfigurationError("cannot read energy profiles " + path);
-  } catch (const YAML::ParserException& error) {
-    return ConfigurationError(path + ":" + std::to_string(error.mark.line + 1) + ":" +
-                              std::to_string(error.mark.column + 1) + ": " + error.msg);
+  if (!reader.Load(*file, root)) return reader.ToError();
+  if (!reader.Mapping(root, "the energy profiles", {"version", "profiles"})) {
+    return reader.ToError();
   }
-  if (!root["version"] || root["version"].as<int>(-1) != kSupportedVersion) {
-    return ConfigurationError(path + ": 'version' must be " + std::to_string(kSupportedVersion));
+  int version = 0;
+  if (reader.Need(root, "version", "the energy profiles")) {
+    reader.Count<int>(root, "version", "the energy profiles", version, kSupportedVersion,
+                      kSupportedVersion);
   }
   const YAML::Node profiles = root["profiles"];
   if (!profiles || !profiles.IsMap()) {
-    return ConfigurationError(path + ": missing the 'profiles' map");
+    reader.Problem(profiles ? profiles : root, "the energy profiles need a 'profiles' mapping");
+    return reader.ToError();
   }
   const YAML::Node node = profiles[name];
   if (!node) {
-    std::string known;
-    for (const auto& entry : profiles) known += (known.empty() ? "" : ", ") + entry.first.Scalar();
-    return ConfigurationError(path + ": no energy profile '" + name + "'; profiles: " + known);
+    std::vector<std::string> known;
+    for (const auto& entry : profiles) known.push_back(entry.first.Scalar());
+    const std::string guess = DidYouMean(name, known);
+    reader.Problem(profiles, "no energy profile '" + name + "'; profiles: " + JoinNames(known) +
+                                 (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
+    return reader.ToError();
   }
-
+  const std::string where = "profiles." + name;
   EnergyProfile profile;
   profile.name = name;
-  profile.core = node["core"] ? node["core"].Scalar() : "";
-  struct Field {
-    const char* key;
-    double* target;
-    double minimum, maximum;
-  };
   double shift = 0;
-  const Field fields[] = {
-      {"supply_v", &profile.supply_v, 0.5, 6.0},
-      {"icount_shift", &shift, 0, 10},
-      {"static_mw", &profile.static_mw, 0, 5000},
-      {"sleep_mw", &profile.sleep_mw, 0, 5000},
-  };
-  for (const Field& field : fields) {
-    Result<double> value = Number(path, node, field.key, field.minimum, field.maximum);
-    if (!value.ok()) return value.error();
-    *field.target = *value;
-  }
-  const YAML::Node classes = node["class_pj"];
-  if (!classes || !classes.IsMap()) {
-    return ConfigurationError(Where(path, node) + ": missing the 'class_pj' map");
-  }
-  for (size_t i = 0; i < kInstructionClassCount; ++i) {
-    const std::string key(kInstructionClassNames[i]);
-    Result<double> value = Number(path, classes, key, 0, 1e6);
-    if (!value.ok()) return value.error();
-    profile.class_pj[i] = *value;
-  }
-  for (const auto& entry : classes) {
-    bool known = false;
-    for (std::string_view class_name : kInstructionClassNames)
-      known |= entry.first.Scalar() == class_name;
-    if (!known) {
-      return ConfigurationError(Where(path, entry.first) + ": unknown instruction class '" +
-                                entry.first.Scalar() + "'");
+  if (reader.Mapping(node, where,
+                     {"core", "supply_v", "icount_shift", "static_mw", "sleep_mw", "class_pj"})) {
+    reader.String(node, "core", where, profile.core);
+    struct Field {
+      const char* key;
+      double* target;
+      double minimum, maximum;
+    };
+    const Field fields[] = {
+        {"supply_v", &profile.supply_v, 0.5, 6.0},
+        {"icount_shift", &shift, 0, 10},
+        {"static_mw", &profile.static_mw, 0, 5000},
+        {"sleep_mw", &profile.sleep_mw, 0, 5000},
+    };
+    for (const Field& field : fields) {
+      if (reader.Need(node, field.key, where)) {
+        reader.Number(node, field.key, where, *field.target, field.minimum, field.maximum);
+      }
+    }
+    const YAML::Node classes = node["class_pj"];
+    std::vector<std::string> class_names;
+    for (std::string_view class_name : kInstructionClassNames) class_names.emplace_back(class_name);
+    if (reader.Need(node, "class_pj", where) &&
+        reader.Mapping(classes, where + ".class_pj", class_names)) {
+      for (size_t i = 0; i < kInstructionClassCount; ++i) {
+        if (reader.Need(classes, class_names[i].c_str(), where + ".class_pj")) {
+          reader.Number(classes, class_names[i].c_str(), where + ".class_pj", profile.class_pj[i],
+                        0, 1e6);
+        }
+      }
     }
   }
+  if (!reader.ok()) return reader.ToError();
 
   for (const auto& [key, text] : overrides) {
     Result<double> value = ParseOverride(key, text);

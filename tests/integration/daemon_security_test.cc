@@ -380,6 +380,28 @@ TEST_F(DaemonSecurity, ASecondHildOnTheSameStateFolderExitsAndLeavesTheFirstAlon
   EXPECT_EQ(first.Get("/health")["status"], "ok");
 }
 
+// A bench file with mistakes in the benches and in hild's own keys: hild
+// exits 2 naming every one of them with its line, not only the first.
+TEST_F(DaemonSecurity, EveryMistakeOfTheBenchFileIsNamedAtStart) {
+  std::ofstream(scratch_.File("benches.yaml"))
+      << "benches:\n  - {name: virtual-a, kind: virtaul}\nstate_dir: state\n"
+      << "limits: {max_attempt: 2, jobs_listed: 0}\ntcp: {port: 70000}\n";
+  Hild hild(scratch_, scratch_.File("benches.yaml"));
+  ASSERT_NO_FATAL_FAILURE(hild.Spawn());
+  const int status = hild.Wait(30s);
+  ASSERT_TRUE(WIFEXITED(status)) << hild.Log();
+  EXPECT_EQ(WEXITSTATUS(status), 2) << hild.Log();
+  for (const char* says :
+       {"benches.yaml:2:29: bench virtual-a.kind is 'virtaul'; it must be one of virtual, real "
+        "(did you mean 'virtual'?)",
+        "benches.yaml:4:10: unknown key 'max_attempt' in limits; did you mean 'max_attempts'?",
+        "benches.yaml:4:39: limits.jobs_listed must be a whole number from 1 to 100000, not '0'",
+        "benches.yaml:5:13: tcp.port must be a whole number from 0 to 65535, not '70000'",
+        "benches.yaml:5:6: tcp needs token_file"}) {
+    EXPECT_NE(hild.Log().find(says), std::string::npos) << says << " in:\n" << hild.Log();
+  }
+}
+
 // A job's message can quote a device's bytes, which need not be UTF-8:
 // the reply replaces them instead of failing as an empty 500.
 TEST_F(DaemonSecurity, InvalidUtf8InAJobIsRepliedAsJson) {

@@ -86,7 +86,7 @@ TEST_F(BenchFileTest, MistakesNameTheLineAndTheFix) {
                 .find("needs probe: connect:"),
             std::string::npos);
   EXPECT_NE(Refused("benches:\n  - name: a\n    boards: mps2-an386\n")
-                .find(":3:5: unknown key 'boards' in a bench (board, debug,"),
+                .find(":3:5: unknown key 'boards' in a bench; did you mean 'board'?"),
             std::string::npos);
   EXPECT_NE(Refused("benches:\n  - name: a\n    board: nucleo-f767zi\n")
                 .find("board nucleo-f767zi is not emulated: a bench with it is kind: real"),
@@ -105,6 +105,39 @@ TEST_F(BenchFileTest, MistakesNameTheLineAndTheFix) {
             std::string::npos);
   EXPECT_NE(Refused("bench: []\n").find("unknown key 'bench' in the bench file"),
             std::string::npos);
+}
+
+// As plans do: every problem at once, in file order, with suggestions.
+TEST_F(BenchFileTest, EveryProblemIsReportedAtOnceWithSuggestions) {
+  const std::string message = Refused(
+      "benches:\n"
+      "  - name: a\n"
+      "    kind: rael\n"
+      "    probe: {kind: ppk3}\n"
+      "    supply_mv: 9000\n"
+      "  - name: b\n"
+      "    flasher: qmeu\n"
+      "    triggers: {inference: D9}\n"
+      "staet_dir: x\n");
+  EXPECT_EQ(message,
+            path_ +
+                ":3:11: bench a.kind is 'rael'; it must be one of virtual, real (did you "
+                "mean 'real'?)\n" +
+                path_ +
+                ":4:19: bench a.probe.kind is 'ppk3'; it must be one of ppk2, lpm01a, js110 "
+                "(did you mean 'ppk2'?)\n" +
+                path_ +
+                ":5:16: bench a.supply_mv must be a whole number from 800 to 5000, not "
+                "'9000'\n" +
+                path_ +
+                ":7:14: bench b.flasher is 'qmeu'; it must be one of openocd, qemu, none (did "
+                "you mean 'qemu'?)\n" +
+                path_ +
+                ":8:27: trigger inference is 'D9'; use a probe logic input D0..D7, gpio (the "
+                "host GPIO line under gpio:) or none\n" +
+                path_ +
+                ":9:1: unknown key 'staet_dir' in the bench file; did you mean "
+                "'state_dir'?");
 }
 
 }  // namespace

@@ -63,13 +63,20 @@ TEST_F(EnergyProfileTest, ErrorsNameTheFileLineAndWhatIsWrong) {
       {std::string(kValid), {{"static_mw", "lots"}}, "not a non-negative number"},
       {std::string(kValid), {{"voltage", "3"}}, "unknown key 'voltage'"},
       {std::string(kValid), {{"class_pj.dsp", "3"}}, "unknown class in class_pj.dsp"},
-      {"version: 2\nprofiles: {}\n", {}, "'version' must be 1"},
-      {"version: 1\nprofiles: [\n", {}, ":3:1:"},
-      {file_start + "    supply_v: 3.3\n", {}, ":4:5: missing 'icount_shift'"},
+      {"version: 2\nprofiles: {}\n",
+       {},
+       ":1:10: the energy profiles.version must be a whole number from 1 to 1"},
+      {"version: 1\nprofiles: [\n", {}, ":3:1: not valid YAML"},
+      {file_start + "    supply_v: 3.3\n", {}, ":4:5: profiles.board-a needs 'icount_shift'"},
       {file_start + "    supply_v: 3.3\n    icount_shift: 5\n    static_mw: x\n    sleep_mw: 1\n",
        {},
-       ":6:16: 'static_mw' must be a number"},
-      {file_start + "    supply_v: 30\n", {}, "'supply_v' is 30, outside"},
+       ":6:16: profiles.board-a.static_mw must be a number from 0 to 5000, not 'x'"},
+      {file_start + "    supply_v: 30\n",
+       {},
+       ":4:15: profiles.board-a.supply_v must be a number from 0.5 to 6, not '30'"},
+      {file_start + "    suply_v: 3\n",
+       {},
+       ":4:5: unknown key 'suply_v' in profiles.board-a; did you mean 'supply_v'?"},
   };
   for (const Case& c : cases) {
     auto profile = LoadEnergyProfile(Write(c.text), "board-a", c.overrides);
@@ -80,8 +87,26 @@ TEST_F(EnergyProfileTest, ErrorsNameTheFileLineAndWhatIsWrong) {
   }
   auto missing = LoadEnergyProfile(Write(kValid), "board-b");
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.error().message().find("no energy profile 'board-b'; profiles: board-a"),
+  EXPECT_NE(missing.error().message().find(
+                "no energy profile 'board-b'; profiles: board-a (did you mean 'board-a'?)"),
             std::string::npos);
+}
+
+// Every problem of a profile at once, as plans and bench files report theirs.
+TEST_F(EnergyProfileTest, EveryProblemOfAProfileIsReportedAtOnce) {
+  auto profile = LoadEnergyProfile(Write("version: 1\nprofiles:\n  board-a:\n"
+                                         "    supply_v: 9\n    icount_shift: 5\n"
+                                         "    static_mw: -1\n    sleep_mw: 1\n"
+                                         "    class_pj: {alu: 1, load_store: 2, mul: 3}\n"),
+                                   "board-a");
+  ASSERT_FALSE(profile.ok());
+  const std::string message = profile.error().message();
+  for (const char* says : {":4:15: profiles.board-a.supply_v must be a number from 0.5 to 6",
+                           ":6:16: profiles.board-a.static_mw must be a number from 0 to 5000",
+                           ":8:15: profiles.board-a.class_pj needs 'multiply'",
+                           ":8:39: unknown key 'mul' in profiles.board-a.class_pj"}) {
+    EXPECT_NE(message.find(says), std::string::npos) << "wanted '" << says << "' in: " << message;
+  }
 }
 
 }  // namespace

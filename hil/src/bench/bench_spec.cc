@@ -1,193 +1,152 @@
 #include "hil/bench/bench_spec.h"
 
-#include <yaml-cpp/yaml.h>
-
-#include <set>
-
 namespace hil::bench {
 
-const char* const kBenchFileKeys[] = {"benches",        "state_dir", "socket", "tcp",
-                                      "firmware_cache", "roots",     "limits", nullptr};
+const std::vector<std::string> kBenchFileKeys = {"benches",        "state_dir", "socket", "tcp",
+                                                 "firmware_cache", "roots",     "limits"};
 
 namespace {
 
-std::string Where(const std::string& path, const YAML::Node& node) {
-  return path + ":" + std::to_string(node.Mark().line + 1) + ":" +
-         std::to_string(node.Mark().column + 1) + ": ";
-}
+// Bench files are short; this keeps a hostile one from filling memory.
+constexpr size_t kMostBenchFileBytes = 1 << 20;
 
-std::string Join(const std::set<std::string>& words) {
+void ReadTrigger(YamlReader& reader, const YAML::Node& triggers, const char* role,
+                 std::string& out) {
   std::string text;
-  for (const std::string& word : words) text += (text.empty() ? "" : ", ") + word;
-  return text;
-}
-
-// A mapping whose keys are all known; names the unknown one and the known.
-Status CheckKeys(const std::string& path, const YAML::Node& node, const std::string& what,
-                 const std::set<std::string>& known) {
-  if (!node.IsMap()) return ConfigurationError(Where(path, node) + what + " must be a mapping");
-  for (const auto& entry : node) {
-    const std::string key = entry.first.as<std::string>();
-    if (known.count(key) == 0) {
-      return ConfigurationError(Where(path, entry.first) + "unknown key '" + key + "' in " + what +
-                                " (" + Join(known) + ")");
-    }
+  if (!triggers || !triggers.IsMap() || !triggers[role]) return;
+  if (!reader.Scalar(triggers[role], std::string("triggers.") + role, text)) return;
+  const bool probe_input = text.size() == 2 && text[0] == 'D' && text[1] >= '0' && text[1] <= '7';
+  if (!probe_input && text != "gpio" && text != "none") {
+    reader.Problem(triggers[role], std::string("trigger ") + role + " is '" + text +
+                                       "'; use a probe logic input D0..D7, gpio (the host GPIO "
+                                       "line under gpio:) or none");
+    return;
   }
-  return OkStatus();
+  out = text;
 }
 
-void ReadString(const YAML::Node& node, const char* key, std::string& out) {
-  if (node[key]) out = node[key].as<std::string>();
+void ReadDebug(YamlReader& reader, const YAML::Node& debug, DebugSpec& spec) {
+  if (!reader.Mapping(
+          debug, "debug",
+          {"serial", "interface", "transport", "target", "speed_khz", "tcl_port", "commands"}))
+    return;
+  reader.String(debug, "serial", "debug", spec.adapter_serial);
+  reader.String(debug, "interface", "debug", spec.interface_config);
+  reader.String(debug, "transport", "debug", spec.transport);
+  reader.String(debug, "target", "debug", spec.target_config);
+  reader.Count<uint32_t>(debug, "speed_khz", "debug", spec.speed_khz, 1, 100000);
+  reader.Count<int>(debug, "tcl_port", "debug", spec.tcl_port, 1, 65535);
+  reader.StringList(debug, "commands", "debug", spec.extra_commands);
 }
 
-Status ReadTrigger(const std::string& path, const YAML::Node& triggers, const char* role,
-                   std::string& out) {
-  if (!triggers || !triggers[role]) return OkStatus();
-  out = triggers[role].as<std::string>();
-  const bool probe_input = out.size() == 2 && out[0] == 'D' && out[1] >= '0' && out[1] <= '7';
-  if (!probe_input && out != "gpio" && out != "none") {
-    return ConfigurationError(Where(path, triggers[role]) + "trigger " + role + " is '" + out +
-                              "'; use a probe logic input D0..D7, gpio (the host GPIO line "
-                              "under gpio:) or none");
-  }
-  return OkStatus();
+void ReadGpio(YamlReader& reader, const YAML::Node& gpio, GpioSpec& spec) {
+  if (!reader.Mapping(gpio, "gpio", {"chip", "inference", "layer", "timestamp", "reset"})) return;
+  if (!gpio["chip"]) reader.Problem(gpio, "gpio needs chip: (e.g. /dev/gpiochip0)");
+  reader.String(gpio, "chip", "gpio", spec.chip);
+  reader.String(gpio, "inference", "gpio", spec.inference);
+  reader.String(gpio, "layer", "gpio", spec.layer);
+  reader.String(gpio, "timestamp", "gpio", spec.timestamp);
+  reader.String(gpio, "reset", "gpio", spec.reset);
 }
 
-Result<BenchSpec> ReadBench(const std::string& path, const YAML::Node& node) {
-  HIL_RETURN_IF_ERROR(CheckKeys(path, node, "a bench",
-                                {"name", "kind", "board", "flasher", "uart", "supply_mv", "debug",
-                                 "probe", "gpio", "triggers"}));
+// One entry of `benches`, its problems going to `reader`; what is read is
+// kept even when wrong, so later checks still run and report theirs.
+BenchSpec ReadBench(YamlReader& reader, const YAML::Node& node) {
   BenchSpec bench;
-  bench.line = node.Mark().line + 1;
-  if (!node["name"]) return ConfigurationError(Where(path, node) + "a bench needs a name");
-  bench.name = node["name"].as<std::string>();
-  ReadString(node, "kind", bench.kind);
-  if (bench.kind != "virtual" && bench.kind != "real") {
-    return ConfigurationError(Where(path, node["kind"]) + "kind is '" + bench.kind +
-                              "'; it must be virtual or real");
-  }
+  bench.line = YamlReader::At(node).line;
+  if (!reader.Mapping(node, "a bench",
+                      {"name", "kind", "board", "flasher", "uart", "supply_mv", "debug", "probe",
+                       "gpio", "triggers"}))
+    return bench;
+  if (!node["name"]) reader.Problem(node, "a bench needs a name");
+  reader.String(node, "name", "a bench", bench.name);
+  reader.Choice(node, "kind", "bench " + bench.name, {"virtual", "real"}, bench.kind);
   const bool real = bench.kind == "real";
-  ReadString(node, "board", bench.board);
+  reader.String(node, "board", "bench " + bench.name, bench.board);
+  const BoardSpec* board = nullptr;
   if (bench.board.empty()) {
-    if (real) {
-      return ConfigurationError(Where(path, node) + "real bench '" + bench.name +
-                                "' needs a board: (see 'hil boards')");
-    }
+    if (real)
+      reader.Problem(node, "real bench '" + bench.name + "' needs a board: (see 'hil boards')");
     bench.board = "mps2-an386";
   }
-  Result<const BoardSpec*> board = FindBoard(bench.board);
-  if (!board.ok()) {
-    return ConfigurationError(Where(path, node["board"]) + board.error().message());
-  }
-  if (!real && !(*board)->emulated()) {
-    return ConfigurationError(Where(path, node["board"]) + "board " + bench.board +
-                              " is not emulated: a bench with it is kind: real");
-  }
-  if (node["supply_mv"]) {
-    const int mv = node["supply_mv"].as<int>();
-    if (mv < 800 || mv > 5000) {
-      return ConfigurationError(Where(path, node["supply_mv"]) + "supply_mv " + std::to_string(mv) +
-                                " is outside 800..5000");
+  if (Result<const BoardSpec*> found = FindBoard(bench.board); !found.ok()) {
+    reader.Problem(node["board"], found.error().message());
+  } else {
+    board = *found;
+    if (!real && !board->emulated()) {
+      reader.Problem(node["board"],
+                     "board " + bench.board + " is not emulated: a bench with it is kind: real");
     }
-    bench.supply_mv = static_cast<uint32_t>(mv);
   }
+  reader.Count<uint32_t>(node, "supply_mv", "bench " + bench.name, bench.supply_mv, 800, 5000);
 
-  if (const YAML::Node probe = node["probe"]) {
-    HIL_RETURN_IF_ERROR(CheckKeys(path, probe, "probe", {"kind", "connect"}));
-    ReadString(probe, "kind", bench.probe.kind);
-    ReadString(probe, "connect", bench.probe.connect);
-  }
-  const std::set<std::string> probe_kinds = real ? std::set<std::string>{"ppk2", "lpm01a", "js110"}
-                                                 : std::set<std::string>{"ppk2", "lpm01a"};
-  if (probe_kinds.count(bench.probe.kind) == 0) {
-    return ConfigurationError(Where(path, node["probe"]) + "probe kind '" + bench.probe.kind +
-                              "' on a " + bench.kind + " bench; use " + Join(probe_kinds));
+  const YAML::Node probe = node["probe"];
+  if (probe && reader.Mapping(probe, "probe", {"kind", "connect"})) {
+    reader.Choice(probe, "kind", "bench " + bench.name + ".probe", {"ppk2", "lpm01a", "js110"},
+                  bench.probe.kind);
+    if (!real && bench.probe.kind == "js110") {
+      reader.Problem(probe["kind"], "the virtual bench has a PPK2 and an LPM01A, not a JS110");
+    }
+    reader.String(probe, "connect", "bench " + bench.name + ".probe", bench.probe.connect);
   }
   if (real && bench.probe.connect.empty()) {
     if (bench.probe.kind != "js110") {
-      return ConfigurationError(Where(path, node["probe"] ? node["probe"] : node) + "real bench '" +
-                                bench.name +
-                                "' needs probe: connect: (e.g. serial:/dev/ttyACM1; 'hil "
-                                "probes' lists attached probes)");
+      reader.Problem(probe ? probe : node,
+                     "real bench '" + bench.name +
+                         "' needs probe: connect: (e.g. serial:/dev/ttyACM1; 'hil probes' lists "
+                         "attached probes)");
     }
     bench.probe.connect = "usb";
   }
 
   if (real) {
-    ReadString(node, "uart", bench.uart);
+    reader.String(node, "uart", "bench " + bench.name, bench.uart);
     if (bench.uart.empty()) {
-      return ConfigurationError(Where(path, node) + "real bench '" + bench.name +
-                                "' needs uart: the DUT's UART, e.g. "
-                                "serial:/dev/serial/by-id/usb-STMicroelectronics_...@115200");
+      reader.Problem(node, "real bench '" + bench.name +
+                               "' needs uart: the DUT's UART, e.g. "
+                               "serial:/dev/serial/by-id/usb-STMicroelectronics_...@115200");
     }
-  } else if (node["uart"] || node["debug"] || node["gpio"]) {
-    return ConfigurationError(Where(path, node) + "virtual bench '" + bench.name +
-                              "' takes no uart, debug or gpio: QEMU provides them");
+  } else {
+    for (const char* key : {"uart", "debug", "gpio"}) {
+      if (node[key]) {
+        reader.Problem(node[key], "virtual bench '" + bench.name + "' takes no " + key +
+                                      ": QEMU provides the UART, the debug port and the pins");
+      }
+    }
   }
+  if (real && node["debug"]) ReadDebug(reader, node["debug"], bench.debug);
 
-  if (const YAML::Node debug = node["debug"]) {
-    HIL_RETURN_IF_ERROR(CheckKeys(
-        path, debug, "debug",
-        {"serial", "interface", "transport", "target", "speed_khz", "tcl_port", "commands"}));
-    ReadString(debug, "serial", bench.debug.adapter_serial);
-    ReadString(debug, "interface", bench.debug.interface_config);
-    ReadString(debug, "transport", bench.debug.transport);
-    ReadString(debug, "target", bench.debug.target_config);
-    if (debug["speed_khz"]) bench.debug.speed_khz = debug["speed_khz"].as<uint32_t>();
-    if (debug["tcl_port"]) {
-      bench.debug.tcl_port = debug["tcl_port"].as<int>();
-      if (bench.debug.tcl_port < 1 || bench.debug.tcl_port > 65535) {
-        return ConfigurationError(Where(path, debug["tcl_port"]) + "tcl_port must be 1..65535");
-      }
-    }
-    if (debug["commands"]) {
-      for (const YAML::Node& command : debug["commands"]) {
-        bench.debug.extra_commands.push_back(command.as<std::string>());
-      }
-    }
+  bench.flasher = "openocd";
+  reader.Choice(node, "flasher", "bench " + bench.name, {"openocd", "qemu", "none"}, bench.flasher);
+  if (real && bench.flasher == "qemu") {
+    reader.Problem(node["flasher"],
+                   "a real bench flashes with openocd, or none when the DUT is flashed outside "
+                   "hil (qemu is the virtual bench's -kernel shortcut)");
+  } else if (!real && bench.flasher == "none") {
+    reader.Problem(node["flasher"], "the virtual bench flashes with openocd or qemu");
   }
-  ReadString(node, "flasher", bench.flasher);
-  if (bench.flasher.empty()) bench.flasher = "openocd";
-  const std::set<std::string> flashers =
-      real ? std::set<std::string>{"openocd", "none"} : std::set<std::string>{"openocd", "qemu"};
-  if (flashers.count(bench.flasher) == 0) {
-    return ConfigurationError(Where(path, node["flasher"]) + "flasher '" + bench.flasher +
-                              "' on a " + bench.kind + " bench; use " + Join(flashers));
-  }
-  if (real && bench.flasher == "openocd" && !(*board)->flashed_by_openocd() &&
+  if (real && board != nullptr && bench.flasher == "openocd" && !board->flashed_by_openocd() &&
       bench.debug.interface_config.empty()) {
-    return ConfigurationError(Where(path, node) + "board " + bench.board +
-                              " has no OpenOCD profile: give debug: interface: and target:");
+    reader.Problem(node, "board " + bench.board +
+                             " has no OpenOCD profile: give debug: interface: and target:");
   }
-
-  if (const YAML::Node gpio = node["gpio"]) {
-    HIL_RETURN_IF_ERROR(
-        CheckKeys(path, gpio, "gpio", {"chip", "inference", "layer", "timestamp", "reset"}));
-    ReadString(gpio, "chip", bench.gpio.chip);
-    ReadString(gpio, "inference", bench.gpio.inference);
-    ReadString(gpio, "layer", bench.gpio.layer);
-    ReadString(gpio, "timestamp", bench.gpio.timestamp);
-    ReadString(gpio, "reset", bench.gpio.reset);
-    if (bench.gpio.chip.empty()) {
-      return ConfigurationError(Where(path, gpio) + "gpio needs chip: (e.g. /dev/gpiochip0)");
-    }
-  }
+  if (real && node["gpio"]) ReadGpio(reader, node["gpio"], bench.gpio);
 
   const YAML::Node triggers = node["triggers"];
-  if (triggers) {
-    HIL_RETURN_IF_ERROR(CheckKeys(path, triggers, "triggers", {"inference", "layer", "timestamp"}));
-  }
-  HIL_RETURN_IF_ERROR(ReadTrigger(path, triggers, "inference", bench.inference_trigger));
-  HIL_RETURN_IF_ERROR(ReadTrigger(path, triggers, "layer", bench.layer_trigger));
-  HIL_RETURN_IF_ERROR(ReadTrigger(path, triggers, "timestamp", bench.timestamp_trigger));
-  const std::pair<const char*, std::pair<std::string*, std::string*>> roles[] = {
-      {"inference", {&bench.inference_trigger, &bench.gpio.inference}},
-      {"layer", {&bench.layer_trigger, &bench.gpio.layer}},
-      {"timestamp", {&bench.timestamp_trigger, &bench.gpio.timestamp}}};
-  for (const auto& [role, wiring] : roles) {
-    if (*wiring.first == "gpio" && wiring.second->empty()) {
-      return ConfigurationError(Where(path, triggers[role]) + "trigger " + role +
-                                " comes through gpio, but gpio: names no " + role + " line");
+  if (triggers && reader.Mapping(triggers, "triggers", {"inference", "layer", "timestamp"})) {
+    ReadTrigger(reader, triggers, "inference", bench.inference_trigger);
+    ReadTrigger(reader, triggers, "layer", bench.layer_trigger);
+    ReadTrigger(reader, triggers, "timestamp", bench.timestamp_trigger);
+    const std::pair<const char*, std::pair<std::string*, std::string*>> roles[] = {
+        {"inference", {&bench.inference_trigger, &bench.gpio.inference}},
+        {"layer", {&bench.layer_trigger, &bench.gpio.layer}},
+        {"timestamp", {&bench.timestamp_trigger, &bench.gpio.timestamp}}};
+    for (const auto& [role, wiring] : roles) {
+      if (*wiring.first == "gpio" && wiring.second->empty()) {
+        reader.Problem(triggers[role], std::string("trigger ") + role +
+                                           " comes through gpio, but gpio: names no " + role +
+                                           " line");
+      }
     }
   }
   return bench;
@@ -195,41 +154,35 @@ Result<BenchSpec> ReadBench(const std::string& path, const YAML::Node& node) {
 
 }  // namespace
 
-Result<std::vector<BenchSpec>> ReadBenchFile(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return ConfigurationError("cannot read the bench file " + path);
-  } catch (const YAML::Exception& e) {
-    return ConfigurationError(path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                              std::to_string(e.mark.column + 1) + ": not valid YAML: " + e.msg);
-  }
+std::vector<BenchSpec> ReadBenches(YamlReader& reader, const YAML::Node& root) {
   std::vector<BenchSpec> benches;
-  try {
-    if (!root.IsMap()) return ConfigurationError(path + ": expected a mapping with 'benches'");
-    std::set<std::string> known;
-    for (const char* const* key = kBenchFileKeys; *key != nullptr; ++key) known.insert(*key);
-    HIL_RETURN_IF_ERROR(CheckKeys(path, root, "the bench file", known));
-    const YAML::Node list = root["benches"];
-    if (!list || !list.IsSequence() || list.size() == 0) {
-      return ConfigurationError(path + ": 'benches' must list at least one bench");
-    }
-    for (const YAML::Node& node : list) {
-      Result<BenchSpec> bench = ReadBench(path, node);
-      if (!bench.ok()) return bench.error();
-      for (const BenchSpec& other : benches) {
-        if (other.name == bench->name) {
-          return ConfigurationError(Where(path, node) + "bench '" + bench->name +
-                                    "' twice (first on line " + std::to_string(other.line) + ")");
-        }
-      }
-      benches.push_back(std::move(*bench));
-    }
-  } catch (const YAML::Exception& e) {
-    return ConfigurationError(path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                              std::to_string(e.mark.column + 1) + ": " + e.msg);
+  if (!reader.Mapping(root, "the bench file", kBenchFileKeys)) return benches;
+  const YAML::Node list = root["benches"];
+  if (!list || !list.IsSequence() || list.size() == 0) {
+    reader.Problem(list ? list : root, "'benches' must list at least one bench");
+    return benches;
   }
+  for (const YAML::Node& node : list) {
+    BenchSpec bench = ReadBench(reader, node);
+    for (const BenchSpec& other : benches) {
+      if (!bench.name.empty() && other.name == bench.name) {
+        reader.Problem(node, "bench '" + bench.name + "' twice (first on line " +
+                                 std::to_string(other.line) + ")");
+      }
+    }
+    benches.push_back(std::move(bench));
+  }
+  return benches;
+}
+
+Result<std::vector<BenchSpec>> ReadBenchFile(const std::string& path) {
+  Result<std::string> text = YamlReader::ReadFile(path, kMostBenchFileBytes, "bench file");
+  if (!text.ok()) return text.error();
+  YamlReader reader(path);
+  YAML::Node root;
+  if (!reader.Load(*text, root)) return reader.ToError();
+  std::vector<BenchSpec> benches = ReadBenches(reader, root);
+  if (!reader.ok()) return reader.ToError();
   return benches;
 }
 

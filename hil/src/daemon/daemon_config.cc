@@ -1,72 +1,78 @@
 // hild's configuration from its bench file, and the small rules that
 // decide what a client may ask of it: where outputs go, who is authorised.
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "hil/daemon/daemon.h"
+#include "hil/yaml_reader.h"
 
 namespace hil::daemon {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string Where(const std::string& path, const YAML::Node& node) {
-  return path + ":" + std::to_string(node.Mark().line + 1) + ":" +
-         std::to_string(node.Mark().column + 1) + ": ";
+void ReadLimits(YamlReader& reader, const YAML::Node& node, DaemonLimits& limits) {
+  if (!node || !reader.Mapping(node, "limits",
+                               {"body_bytes", "event_streams", "plan_bytes", "max_attempts",
+                                "jobs_listed", "results_bytes", "finished_event_logs"}))
+    return;
+  constexpr size_t kGiB = size_t{1} << 30;
+  reader.Count<size_t>(node, "body_bytes", "limits", limits.body_bytes, 1, kGiB);
+  // Each stream holds a server thread: the pool is sized from this.
+  reader.Count<size_t>(node, "event_streams", "limits", limits.event_streams, 1, 1024);
+  reader.Count<size_t>(node, "plan_bytes", "limits", limits.plan_bytes, 1, kGiB);
+  reader.Count<int>(node, "max_attempts", "limits", limits.max_attempts, 1, 100);
+  reader.Count<size_t>(node, "jobs_listed", "limits", limits.jobs_listed, 1, 100000);
+  reader.Count<size_t>(node, "results_bytes", "limits", limits.results_bytes, 1, kGiB);
+  reader.Count<size_t>(node, "finished_event_logs", "limits", limits.finished_event_logs, 1,
+                       1000000);
 }
 
-// A positive whole number no larger than `most`.
-template <typename T>
-Status ReadLimit(const std::string& path, const YAML::Node& limits, const char* key, T& out,
-                 T most) {
-  const YAML::Node node = limits[key];
-  if (!node) return OkStatus();
-  long long value = 0;
-  try {
-    value = node.as<long long>();
-  } catch (const YAML::Exception&) {
-    value = -1;
+void ReadRoots(YamlReader& reader, const YAML::Node& roots,
+               const std::function<std::string(const std::string&)>& resolve,
+               std::vector<std::string>& out) {
+  if (!roots.IsSequence()) {
+    reader.Problem(roots, "roots must list folders, as in [/srv/models, /srv/plans]");
+    return;
   }
-  if (value < 1 || static_cast<unsigned long long>(value) > static_cast<unsigned long long>(most)) {
-    return ConfigurationError(Where(path, node) + "limits." + key +
-                              " must be a whole number from 1 to " + std::to_string(most));
-  }
-  out = static_cast<T>(value);
-  return OkStatus();
-}
-
-Status ReadLimits(const std::string& path, const YAML::Node& node, DaemonLimits& limits) {
-  if (!node) return OkStatus();
-  const std::set<std::string> known = {"body_bytes",         "event_streams", "plan_bytes",
-                                       "max_attempts",       "jobs_listed",   "results_bytes",
-                                       "finished_event_logs"};
-  if (!node.IsMap()) return ConfigurationError(Where(path, node) + "limits must be a mapping");
-  for (const auto& entry : node) {
-    if (known.count(entry.first.Scalar()) == 0) {
-      std::string names;
-      for (const std::string& name : known) names += (names.empty() ? "" : ", ") + name;
-      return ConfigurationError(Where(path, entry.first) + "unknown key '" + entry.first.Scalar() +
-                                "' in limits (" + names + ")");
+  for (const YAML::Node& entry : roots) {
+    std::string text;
+    if (!reader.Scalar(entry, "a root", text)) continue;
+    const std::string folder = resolve(text);
+    std::error_code missing;
+    const fs::path real = fs::canonical(folder, missing);
+    if (missing || !fs::is_directory(real, missing)) {
+      reader.Problem(entry, "root " + folder + " is not a folder here");
+    } else if (real == real.root_path()) {
+      reader.Problem(entry, "root / would let plans read every file hild can");
+    } else {
+      out.push_back(real.string());
     }
   }
-  constexpr size_t kGiB = size_t{1} << 30;
-  HIL_RETURN_IF_ERROR(ReadLimit(path, node, "body_bytes", limits.body_bytes, kGiB));
-  // Each stream holds a server thread: the pool is sized from this.
-  HIL_RETURN_IF_ERROR(ReadLimit(path, node, "event_streams", limits.event_streams, size_t{1024}));
-  HIL_RETURN_IF_ERROR(ReadLimit(path, node, "plan_bytes", limits.plan_bytes, kGiB));
-  HIL_RETURN_IF_ERROR(ReadLimit(path, node, "max_attempts", limits.max_attempts, 100));
-  HIL_RETURN_IF_ERROR(ReadLimit(path, node, "jobs_listed", limits.jobs_listed, size_t{100000}));
-  HIL_RETURN_IF_ERROR(ReadLimit(path, node, "results_bytes", limits.results_bytes, kGiB));
-  HIL_RETURN_IF_ERROR(
-      ReadLimit(path, node, "finished_event_logs", limits.finished_event_logs, size_t{1000000}));
-  return OkStatus();
+}
+
+void ReadTcp(YamlReader& reader, const YAML::Node& tcp,
+             const std::function<std::string(const std::string&)>& resolve, DaemonConfig& config) {
+  if (!reader.Mapping(tcp, "tcp", {"port", "address", "token_file"})) return;
+  reader.Count<int>(tcp, "port", "tcp", config.tcp_port, 0, 65535);
+  reader.String(tcp, "address", "tcp", config.tcp_address);
+  std::string token_file;
+  if (!tcp["token_file"]) {
+    reader.Problem(tcp, "tcp needs token_file: no token, no access over TCP");
+    return;
+  }
+  if (!reader.Scalar(tcp["token_file"], "tcp.token_file", token_file)) return;
+  token_file = resolve(token_file);
+  std::ifstream in(token_file);
+  if (!in || !std::getline(in, config.token) || config.token.size() < 16) {
+    reader.Problem(tcp["token_file"],
+                   token_file + ": needs a token of at least 16 characters on its first line");
+  }
 }
 
 }  // namespace
@@ -161,61 +167,34 @@ Result<Submission> ParseSubmission(const std::string& body, const std::string& s
 }
 
 Result<DaemonConfig> ReadDaemonConfig(const std::string& path) {
-  // The bench part reads and checks the file (and reports a bad one); the
-  // daemon's own keys are read from the same, now known good, YAML.
+  constexpr size_t kMostBenchFileBytes = 1 << 20;
+  Result<std::string> text = YamlReader::ReadFile(path, kMostBenchFileBytes, "bench file");
+  if (!text.ok()) return text.error();
+  YamlReader reader(path);
+  YAML::Node root;
+  if (!reader.Load(*text, root)) return reader.ToError();
+  // The benches and hild's own keys, read by one reader: every problem of
+  // the file is reported at once.
   DaemonConfig config;
-  Result<std::vector<BenchSpec>> benches = bench::ReadBenchFile(path);
-  if (!benches.ok()) return benches.error();
-  config.benches = std::move(*benches);
+  config.benches = bench::ReadBenches(reader, root);
+  if (!root.IsMap()) return reader.ToError();
   std::error_code error;
   const fs::path base = fs::absolute(path, error).parent_path();
-  const auto resolve = [&](const std::string& p) { return (base / p).lexically_normal().string(); };
-  try {
-    const YAML::Node root = YAML::LoadFile(path);
-    config.state_dir = resolve(root["state_dir"] ? root["state_dir"].as<std::string>() : "hild");
-    config.socket_path = root["socket"] ? resolve(root["socket"].as<std::string>())
-                                        : (fs::path(config.state_dir) / "hild.sock").string();
-    if (root["firmware_cache"])
-      config.firmware_cache = resolve(root["firmware_cache"].as<std::string>());
-    if (const YAML::Node roots = root["roots"]) {
-      if (!roots.IsSequence()) {
-        return ConfigurationError(Where(path, roots) +
-                                  "roots must list folders, as in [/srv/models, /srv/plans]");
-      }
-      for (const YAML::Node& entry : roots) {
-        const std::string folder = resolve(entry.as<std::string>());
-        std::error_code missing;
-        const fs::path real = fs::canonical(folder, missing);
-        if (missing || !fs::is_directory(real, missing)) {
-          return ConfigurationError(Where(path, entry) + "root " + folder +
-                                    " is not a folder here");
-        }
-        if (real == real.root_path()) {
-          return ConfigurationError(Where(path, entry) +
-                                    "root / would let plans read every file hild can");
-        }
-        config.roots.push_back(real.string());
-      }
-    }
-    HIL_RETURN_IF_ERROR(ReadLimits(path, root["limits"], config.limits));
-    if (const YAML::Node tcp = root["tcp"]) {
-      config.tcp_port = tcp["port"] ? tcp["port"].as<int>() : 0;
-      if (tcp["address"]) config.tcp_address = tcp["address"].as<std::string>();
-      if (!tcp["token_file"]) {
-        return ConfigurationError(Where(path, tcp) +
-                                  "tcp needs token_file: no token, no access over TCP");
-      }
-      const std::string token_file = resolve(tcp["token_file"].as<std::string>());
-      std::ifstream in(token_file);
-      if (!in || !std::getline(in, config.token) || config.token.size() < 16) {
-        return ConfigurationError(Where(path, tcp["token_file"]) + token_file +
-                                  ": needs a token of at least 16 characters on its first line");
-      }
-    }
-  } catch (const YAML::Exception& e) {
-    return ConfigurationError(path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                              std::to_string(e.mark.column + 1) + ": " + e.msg);
-  }
+  const std::function<std::string(const std::string&)> resolve = [&](const std::string& p) {
+    return (base / p).lexically_normal().string();
+  };
+  std::string state_dir = "hild", socket, firmware_cache;
+  reader.String(root, "state_dir", "the bench file", state_dir);
+  reader.String(root, "socket", "the bench file", socket);
+  reader.String(root, "firmware_cache", "the bench file", firmware_cache);
+  config.state_dir = resolve(state_dir);
+  config.socket_path =
+      socket.empty() ? (fs::path(config.state_dir) / "hild.sock").string() : resolve(socket);
+  if (!firmware_cache.empty()) config.firmware_cache = resolve(firmware_cache);
+  if (const YAML::Node roots = root["roots"]) ReadRoots(reader, roots, resolve, config.roots);
+  ReadLimits(reader, root["limits"], config.limits);
+  if (const YAML::Node tcp = root["tcp"]) ReadTcp(reader, tcp, resolve, config);
+  if (!reader.ok()) return reader.ToError();
   return config;
 }
 

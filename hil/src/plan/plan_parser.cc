@@ -11,71 +11,23 @@
 #include <sstream>
 
 #include "hil/boards.h"
+#include "hil/did_you_mean.h"
 #include "hil/model/dataset.h"
 #include "hil/model/lowering.h"
+#include "hil/yaml_reader.h"
 
 namespace hil::plan {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Diagnostic {
-  Position at;
-  std::string message;
-};
+using hil::YamlReader;
 
-Position At(const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  if (mark.is_null()) return {};
-  return Position{mark.line + 1, mark.column + 1};
-}
-
-std::string Quote(const std::string& text) { return "'" + text + "'"; }
-
-std::string Join(const std::vector<std::string>& words) {
-  std::string text;
-  for (const std::string& word : words) text += (text.empty() ? "" : ", ") + word;
-  return text;
-}
-
-// At most `most` words and about 240 characters of them, then a count.
+std::string Quote(const std::string& text) { return YamlReader::Quote(text); }
+Position At(const YAML::Node& node) { return YamlReader::At(node); }
+std::string Join(const std::vector<std::string>& words) { return JoinNames(words); }
 std::string Join(const std::vector<std::string>& words, size_t most) {
-  constexpr size_t kLongestList = 240;
-  std::string text;
-  size_t listed = 0;
-  for (; listed < words.size() && listed < most; ++listed) {
-    if (listed > 0 && text.size() + words[listed].size() > kLongestList) break;
-    text += (text.empty() ? "" : ", ") + words[listed];
-  }
-  if (listed < words.size()) text += " and " + std::to_string(words.size() - listed) + " more";
-  return text;
-}
-
-// Levenshtein distance, or `limit + 1` as soon as it is certain to exceed
-// `limit`: only the band of cells within `limit` of the diagonal is
-// computed, so a pair costs O(length x limit), never O(length^2).
-size_t BoundedEditDistance(std::string_view a, std::string_view b, size_t limit) {
-  const size_t too_far = limit + 1;
-  if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > limit) return too_far;
-  std::vector<size_t> row(b.size() + 1, too_far);
-  for (size_t j = 0; j <= std::min(b.size(), limit); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    const size_t from = i > limit ? i - limit : 1;
-    const size_t to = std::min(b.size(), i + limit);
-    size_t diagonal = row[from - 1];
-    row[from - 1] = from == 1 && i <= limit ? i : too_far;
-    size_t best = row[from - 1];
-    for (size_t j = from; j <= to; ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({above + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      row[j] = std::min(row[j], too_far);
-      best = std::min(best, row[j]);
-      diagonal = above;
-    }
-    if (to < b.size()) row[to + 1] = too_far;
-    if (best > limit) return too_far;
-  }
-  return std::min(row[b.size()], too_far);
+  return JoinSomeNames(words, most);
 }
 
 // Lists in messages name at most this many entries.
@@ -84,164 +36,12 @@ constexpr size_t kListedNames = 12;
 // that they are only listed, so a plan of thousands of misspelt names is
 // validated in linear time.
 constexpr size_t kSuggestedNames = 20;
-// Problems reported at most; the rest are counted.
-constexpr size_t kReportedProblems = 100;
-
-// Collects problems while the plan is read; reading goes on after one, so
-// the user sees all of them at once.
-class Reader {
+// YAML reading with what only a plan has: files named relative to the
+// plan's folder and confined to the policy's roots.
+class Reader : public YamlReader {
  public:
   Reader(std::string path, std::string directory, const PlanPolicy& policy)
-      : path_(std::move(path)), directory_(std::move(directory)), policy_(policy) {}
-
-  void Problem(const YAML::Node& node, std::string message) {
-    problems_.push_back(Diagnostic{At(node), std::move(message)});
-  }
-  void Problem(Position at, std::string message) {
-    problems_.push_back(Diagnostic{at, std::move(message)});
-  }
-  bool ok() const { return problems_.empty(); }
-
-  Error ToError() const {
-    std::vector<Diagnostic> sorted = problems_;
-    std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic& a, const Diagnostic& b) {
-      return std::tie(a.at.line, a.at.column) < std::tie(b.at.line, b.at.column);
-    });
-    std::string text;
-    if (sorted.size() > kReportedProblems) {
-      const size_t more = sorted.size() - kReportedProblems;
-      sorted.resize(kReportedProblems);
-      sorted.push_back(Diagnostic{
-          sorted.back().at, "... and " + std::to_string(more) + " more problems; fix these first"});
-    }
-    for (const Diagnostic& d : sorted) {
-      if (!text.empty()) text += "\n";
-      text += path_ + ":" + std::to_string(d.at.line) + ":" + std::to_string(d.at.column) + ": " +
-              d.message;
-    }
-    return ConfigurationError(text);
-  }
-
-  // A mapping whose keys must all be known. Returns false (with a problem)
-  // when the node is not a mapping.
-  bool Mapping(const YAML::Node& node, const std::string& where,
-               const std::vector<std::string>& known) {
-    if (!node.IsMap()) {
-      Problem(node, where + " must be a mapping of keys to values");
-      return false;
-    }
-    std::set<std::string> seen;
-    for (const auto& entry : node) {
-      const std::string key = entry.first.Scalar();
-      if (!seen.insert(key).second) {
-        Problem(entry.first, "duplicate key " + Quote(key) + " in " + where);
-        continue;
-      }
-      if (std::find(known.begin(), known.end(), key) == known.end()) {
-        const std::string guess = DidYouMean(key, known);
-        Problem(entry.first, "unknown key " + Quote(key) + " in " + where +
-                                 (guess.empty() ? "; the keys are " + Join(known)
-                                                : "; did you mean " + Quote(guess) + "?"));
-      }
-    }
-    return true;
-  }
-
-  bool Scalar(const YAML::Node& node, const std::string& what, std::string& out) {
-    if (!node.IsScalar()) {
-      Problem(node, what + " must be a single value");
-      return false;
-    }
-    out = node.Scalar();
-    return true;
-  }
-
-  void String(const YAML::Node& map, const char* key, const std::string& where, std::string& out,
-              bool required = false) {
-    const YAML::Node node = map[key];
-    if (!node) {
-      if (required) Problem(map, where + " needs " + Quote(key));
-      return;
-    }
-    Scalar(node, where + "." + key, out);
-  }
-
-  void Choice(const YAML::Node& map, const char* key, const std::string& where,
-              const std::vector<std::string>& choices, std::string& out) {
-    const YAML::Node node = map[key];
-    std::string value;
-    if (!node || !Scalar(node, where + "." + key, value)) return;
-    if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
-      const std::string guess = DidYouMean(value, choices);
-      Problem(node, where + "." + key + " is " + Quote(value) + "; it must be one of " +
-                        Join(choices) +
-                        (guess.empty() ? std::string() : " (did you mean " + Quote(guess) + "?)"));
-      return;
-    }
-    out = value;
-  }
-
-  template <typename Unsigned>
-  void Count(const YAML::Node& map, const char* key, const std::string& where, Unsigned& out,
-             Unsigned min, Unsigned max) {
-    const YAML::Node node = map[key];
-    std::string text;
-    if (!node || !Scalar(node, where + "." + key, text)) return;
-    uint64_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-      Problem(node, where + "." + key + " must be a whole number from " + std::to_string(min) +
-                        " to " + std::to_string(max) + ", not " + Quote(text));
-      return;
-    }
-    out = static_cast<Unsigned>(value);
-  }
-
-  void Number(const YAML::Node& map, const char* key, const std::string& where, double& out,
-              double min, double max = 1e300) {
-    const YAML::Node node = map[key];
-    std::string text;
-    if (!node || !Scalar(node, where + "." + key, text)) return;
-    double value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || !(value >= min) ||
-        value > max) {
-      std::ostringstream range;
-      range << "a number of at least " << min;
-      Problem(node, where + "." + key + " must be " + range.str() + ", not " + Quote(text));
-      return;
-    }
-    out = value;
-  }
-
-  void Flag(const YAML::Node& map, const char* key, const std::string& where, bool& out) {
-    const YAML::Node node = map[key];
-    std::string text;
-    if (!node || !Scalar(node, where + "." + key, text)) return;
-    if (text == "true") {
-      out = true;
-    } else if (text == "false") {
-      out = false;
-    } else {
-      Problem(node, where + "." + key + " must be true or false, not " + Quote(text));
-    }
-  }
-
-  void StringList(const YAML::Node& map, const char* key, const std::string& where,
-                  std::vector<std::string>& out, std::vector<Position>* positions = nullptr) {
-    const YAML::Node node = map[key];
-    if (!node) return;
-    if (!node.IsSequence()) {
-      Problem(node, where + "." + key + " must be a list, as in [a, b]");
-      return;
-    }
-    for (const YAML::Node& item : node) {
-      std::string value;
-      if (!Scalar(item, where + "." + key + " entries", value)) continue;
-      out.push_back(value);
-      if (positions != nullptr) positions->push_back(At(item));
-    }
-  }
+      : YamlReader(std::move(path)), directory_(std::move(directory)), policy_(policy) {}
 
   // A file the plan names, relative to the plan's folder; it must exist.
   std::string ExistingFile(const YAML::Node& node, const std::string& what) {
@@ -280,10 +80,8 @@ class Reader {
   }
 
  private:
-  std::string path_;
   std::string directory_;
   const PlanPolicy& policy_;
-  std::vector<Diagnostic> problems_;
 };
 
 const std::vector<std::string> kFigures = {"latency_us", "energy_uJ", "net_energy_uJ", "power_mW"};
@@ -740,36 +538,6 @@ void ReadPlan(Reader& reader, const YAML::Node& root, Plan& plan) {
 
 }  // namespace
 
-std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates) {
-  // Names longer than this are not typed by hand; guessing them costs more
-  // than it helps.
-  constexpr size_t kLongestGuessed = 64;
-  if (word.size() > kLongestGuessed) return "";
-  // Between equally distant names, the one with the word's own letters
-  // (a swap: "medain" is "median", not "mean"), then the one of its length.
-  const auto likeness = [&word](const std::string& candidate) {
-    if (candidate.size() != word.size()) return 0;
-    std::string a = word, b = candidate;
-    std::sort(a.begin(), a.end());
-    std::sort(b.begin(), b.end());
-    return a == b ? 2 : 1;
-  };
-  const size_t threshold = std::max<size_t>(2, word.size() / 3);
-  std::string best;
-  size_t best_distance = threshold + 1;
-  int best_likeness = -1;
-  for (const std::string& candidate : candidates) {
-    if (candidate.size() > kLongestGuessed) continue;
-    const size_t limit = std::min(threshold, best_distance);
-    const size_t distance = BoundedEditDistance(word, candidate, limit);
-    if (distance > limit) continue;
-    const int like = likeness(candidate);
-    if (distance < best_distance || like > best_likeness)
-      best = candidate, best_distance = distance, best_likeness = like;
-  }
-  return best;
-}
-
 bool WithinRoots(const std::string& file, const std::vector<std::string>& roots) {
   std::error_code error;
   // Resolves every link of the part that exists; the rest is normalised, so
@@ -798,13 +566,7 @@ Result<Plan> ParsePlanText(const std::string& text, const std::string& path,
   plan.path = path;
   plan.directory = directory;
   YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& error) {
-    reader.Problem(Position{error.mark.line + 1, error.mark.column + 1},
-                   "not valid YAML: " + error.msg);
-    return reader.ToError();
-  }
+  if (!reader.Load(text, root)) return reader.ToError();
   ReadPlan(reader, root, plan);
   if (!reader.ok()) return reader.ToError();
   if (plan.matrix_networks.empty()) {
@@ -817,16 +579,11 @@ Result<Plan> ParsePlanText(const std::string& text, const std::string& path,
 }
 
 Result<Plan> ParsePlanFile(const std::string& path, const PlanPolicy& policy) {
-  std::ifstream file(path);
-  if (!file) return ConfigurationError(path + ": cannot read the plan");
-  std::string text;
-  // One byte past the limit is enough to refuse it.
-  text.resize(policy.max_bytes + 1);
-  file.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(file.gcount()));
+  Result<std::string> text = YamlReader::ReadFile(path, policy.max_bytes, "plan");
+  if (!text.ok()) return text.error();
   std::error_code error;
   const fs::path directory = fs::absolute(path, error).parent_path();
-  return ParsePlanText(text, path, directory.string(), policy);
+  return ParsePlanText(*text, path, directory.string(), policy);
 }
 
 std::vector<Case> ExpandMatrix(const Plan& plan) {

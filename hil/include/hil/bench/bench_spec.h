@@ -11,6 +11,7 @@
 #include "drivers/flash/openocd.h"
 #include "hil/boards.h"
 #include "hil/error.h"
+#include "hil/yaml_reader.h"
 
 namespace hil::bench {
 
@@ -62,11 +63,16 @@ struct BenchSpec {
 };
 
 // The keys a bench file may have at its top level (hild reads the rest).
-extern const char* const kBenchFileKeys[];
+extern const std::vector<std::string> kBenchFileKeys;
 
 // Reads the `benches` of a bench file and checks each against the board
-// profiles. Errors: configuration, with FILE:LINE:COL and the fix.
+// profiles. Errors: configuration, every problem with FILE:LINE:COL and the
+// fix.
 Result<std::vector<BenchSpec>> ReadBenchFile(const std::string& path);
+
+// The same on a bench file already loaded, its problems going to `reader`
+// (hild reads its own keys from the same file with the same reader).
+std::vector<BenchSpec> ReadBenches(YamlReader& reader, const YAML::Node& root);
 
 // One bench of a bench file: the one named, or the file's only bench when
 // `name` is empty. Errors: configuration, listing the file's benches.

@@ -8,13 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "hil/position.h"
+
 namespace hil::plan {
 
-// Where a value came from, for messages that point at it.
-struct Position {
-  int line = 0;    // 1-based; 0 when unknown
-  int column = 0;  // 1-based
-};
+using hil::Position;
 
 struct Trigger {
   std::string input;  // "D0".."D7", or "none"

@@ -37,8 +37,4 @@ Result<Plan> ParsePlanText(const std::string& text, const std::string& path,
 // nothing about whether it exists.
 bool WithinRoots(const std::string& file, const std::vector<std::string>& roots);
 
-// The closest of `candidates` to `word`, when close enough to be a likely
-// misspelling; empty otherwise.
-std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates);
-
 }  // namespace hil::plan
