@@ -1,0 +1,302 @@
+// The sections of a plan that say what runs where: the bench, networks,
+// framework configurations and the matrix of cases.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "hil/boards.h"
+#include "hil/model/dataset.h"
+#include "hil/model/lowering.h"
+#include "plan_reader.h"
+
+namespace hil::plan::reading {
+
+namespace {
+
+void ReadTrigger(Reader& reader, const YAML::Node& map, const char* key, Trigger& trigger) {
+  const YAML::Node node = map[key];
+  std::string text;
+  if (!node || !reader.Scalar(node, std::string("bench.triggers.") + key, text)) return;
+  const bool input = text.size() == 2 && text[0] == 'D' && text[1] >= '0' && text[1] <= '7';
+  if (!input && text != "none") {
+    reader.Problem(node, std::string("bench.triggers.") + key + " is " + Quote(text) +
+                             "; give the probe's logic input D0..D7, or none");
+    return;
+  }
+  trigger = Trigger{text, At(node)};
+}
+
+std::vector<std::string> Workloads() {
+  std::vector<std::string> names;
+  for (std::string_view name : MicrobenchWorkloads()) names.emplace_back(name);
+  return names;
+}
+
+// Each framework has its own kernel sets; a set of the other framework is
+// named as such, with the choices this one has.
+void ReadKernels(Reader& reader, const YAML::Node& settings, const std::string& where,
+                 Configuration& configuration) {
+  const bool tflm = configuration.framework == "tflm";
+  const std::vector<std::string> own = tflm ? std::vector<std::string>{"reference", "cmsis-nn"}
+                                            : std::vector<std::string>{"reference", "simd"};
+  const YAML::Node node = settings["kernels"];
+  if (node && node.IsScalar()) {
+    const std::string value = node.Scalar();
+    if (value == (tflm ? "simd" : "cmsis-nn")) {
+      reader.Problem(node, where + ".kernels is " + Quote(value) + ", a kernel set of " +
+                               (tflm ? "hil's runtime (framework: hil)" : "framework: tflm") +
+                               "; with framework " + configuration.framework + " the kernels are " +
+                               Join(own) + (tflm ? "" : " (or set framework: tflm for CMSIS-NN)"));
+      return;
+    }
+  }
+  reader.Choice(settings, "kernels", where, own, configuration.kernels);
+}
+
+void ReadNames(Reader& reader, const YAML::Node& matrix, const char* key,
+               const std::vector<std::string>& defined, const char* kind,
+               std::vector<std::string>& out) {
+  std::vector<Position> positions;
+  reader.StringList(matrix, key, "matrix", out, &positions);
+  const std::set<std::string> known(defined.begin(), defined.end());
+  size_t suggested = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (known.count(out[i]) != 0) continue;
+    const std::string guess =
+        suggested++ < kSuggestedNames ? DidYouMean(out[i], defined) : std::string();
+    reader.Problem(positions[i],
+                   std::string("matrix.") + key + ": no " + kind + " named " + Quote(out[i]) +
+                       (guess.empty() ? "; the plan defines " + Join(defined, kListedNames)
+                                      : "; did you mean " + Quote(guess) + "?"));
+  }
+}
+
+}  // namespace
+
+void ReadBench(Reader& reader, const YAML::Node& node, Bench& bench) {
+  if (!reader.Mapping(node, "bench",
+                      {"kind", "flasher", "probe", "connect", "supply_mv", "triggers",
+                       "energy_profile", "pace"}))
+    return;
+  reader.Choice(node, "kind", "bench", {"virtual", "real"}, bench.kind);
+  // Both benches flash through OpenOCD by default; the virtual bench can
+  // also have QEMU load the image itself (-kernel).
+  bench.flasher = "openocd";
+  reader.Choice(node, "flasher", "bench", {"openocd", "qemu"}, bench.flasher);
+  if (node["flasher"] && bench.kind == "real" && bench.flasher == "qemu") {
+    reader.Problem(node["flasher"],
+                   "a real bench flashes with openocd (qemu is the virtual "
+                   "bench's -kernel shortcut)");
+  }
+  reader.Choice(node, "probe", "bench", {"ppk2", "lpm01a", "js110"}, bench.probe);
+  reader.String(node, "connect", "bench", bench.connect);
+  reader.Count<uint32_t>(node, "supply_mv", "bench", bench.supply_mv, 800, 5000);
+  reader.String(node, "energy_profile", "bench", bench.energy_profile);
+  reader.Choice(node, "pace", "bench", {"fast", "realtime"}, bench.pace);
+  if (node["pace"] && bench.kind == "real" && bench.pace != "fast") {
+    reader.Problem(node["pace"],
+                   "a real bench runs at its own pace; bench.pace is the virtual "
+                   "bench's (realtime keeps QEMU in step with the host's clock)");
+  }
+  if (bench.kind == "virtual" && bench.probe == "js110" && node["probe"]) {
+    reader.Problem(node["probe"], "the virtual bench has a PPK2 and an LPM01A, not a JS110");
+  }
+  if (const YAML::Node triggers = node["triggers"]) {
+    if (reader.Mapping(triggers, "bench.triggers", {"inference", "layer", "timestamp"})) {
+      ReadTrigger(reader, triggers, "inference", bench.inference);
+      ReadTrigger(reader, triggers, "layer", bench.layer);
+      ReadTrigger(reader, triggers, "timestamp", bench.timestamp);
+    }
+  } else if (bench.probe == "lpm01a") {
+    // The LPM01A reports edges of its D7 input only: the timestamp pin.
+    bench.inference.input = bench.layer.input = "none";
+    bench.timestamp.input = "D7";
+  }
+}
+
+void ReadNetworks(Reader& reader, const YAML::Node& node, std::vector<Network>& networks) {
+  if (!node.IsMap() || node.size() == 0) {
+    reader.Problem(node,
+                   "networks must map each network's name to its settings, as in\n"
+                   "  networks:\n    conv3x3: {workload: mb-conv3x3}");
+    return;
+  }
+  std::set<std::string> seen;
+  for (const auto& entry : node) {
+    Network network;
+    network.name = entry.first.Scalar();
+    network.at = At(entry.first);
+    const std::string where = "networks." + network.name;
+    if (!seen.insert(network.name).second) {
+      reader.Problem(entry.first, "network " + Quote(network.name) + " is defined twice");
+      continue;
+    }
+    const YAML::Node settings = entry.second;
+    if (!reader.Mapping(settings, where, {"workload", "model", "input", "dataset", "mlperf"}))
+      continue;
+    std::unique_ptr<hil::model::LoweredModel> lowered_model;
+    const std::vector<std::string> workloads = Workloads();
+    if (settings["workload"] && settings["model"]) {
+      reader.Problem(settings["model"], where + " has both 'workload' and 'model'; give one");
+    } else if (const YAML::Node model = settings["model"]) {
+      network.model = reader.ExistingFile(model, where + ".model");
+      network.workload = "model";
+      if (!network.model.empty()) {
+        // The model must be one the runtime can run: found now, not on the bench.
+        Result<std::unique_ptr<hil::model::LoweredModel>> lowered =
+            hil::model::LowerFile(network.model, network.name);
+        if (!lowered.ok()) {
+          reader.Problem(model, where + ".model: " + lowered.error().message());
+        } else {
+          lowered_model = std::move(*lowered);
+        }
+      }
+    } else {
+      reader.Choice(settings, "workload", where, workloads, network.workload);
+      if (!settings["workload"]) {
+        reader.Problem(settings, where + " needs 'workload' (one of " + Join(workloads) +
+                                     ") or 'model' (a .tflite file)");
+      }
+    }
+    if (const YAML::Node input = settings["input"]) {
+      network.input = reader.ExistingFile(input, where + ".input");
+    }
+    if (const YAML::Node dataset = settings["dataset"]) {
+      network.dataset = reader.ExistingFile(dataset, where + ".dataset");
+      // Every input and label, now rather than after the cases' measurements.
+      if (!network.dataset.empty() && lowered_model) {
+        Result<std::vector<hil::model::LabelledInput>> checked =
+            hil::model::CheckDataset(network.dataset, *lowered_model);
+        if (!checked.ok())
+          reader.Problem(dataset, where + ".dataset: " + checked.error().message());
+      }
+    }
+    if (settings["mlperf"]) {
+      reader.Choice(
+          settings, "mlperf", where,
+          std::vector<std::string>(std::begin(kMlperfBenchmarks), std::end(kMlperfBenchmarks)),
+          network.mlperf);
+      if (!network.mlperf.empty() && network.model.empty()) {
+        reader.Problem(settings["mlperf"], where +
+                                               ".mlperf names the benchmark of a .tflite model; " +
+                                               Quote(network.name) + " is a harness workload");
+      }
+    }
+    networks.push_back(std::move(network));
+  }
+}
+
+void ReadConfigurations(Reader& reader, const YAML::Node& node,
+                        std::vector<Configuration>& configurations) {
+  if (!node.IsMap() || node.size() == 0) {
+    reader.Problem(node,
+                   "configurations must map each configuration's name to its settings, as "
+                   "in\n  configurations:\n    O2: {optimisation: -O2}");
+    return;
+  }
+  std::set<std::string> seen;
+  for (const auto& entry : node) {
+    Configuration configuration;
+    configuration.name = entry.first.Scalar();
+    configuration.at = At(entry.first);
+    const std::string where = "configurations." + configuration.name;
+    if (!seen.insert(configuration.name).second) {
+      reader.Problem(entry.first,
+                     "configuration " + Quote(configuration.name) + " is defined twice");
+      continue;
+    }
+    const YAML::Node settings = entry.second;
+    if (settings.IsNull()) {  // "name:" alone: every default
+      configurations.push_back(std::move(configuration));
+      continue;
+    }
+    if (!reader.Mapping(settings, where,
+                        {"framework", "optimisation", "kernels", "number_format", "fpu", "defines",
+                         "firmware"}))
+      continue;
+    reader.Choice(settings, "framework", where, {"hil", "tflm"}, configuration.framework);
+    ReadKernels(reader, settings, where, configuration);
+    reader.Choice(settings, "number_format", where, {"int8", "float32"},
+                  configuration.number_format);
+    std::string fpu = "on";
+    reader.Choice(settings, "fpu", where, {"on", "off"}, fpu);
+    configuration.fpu = fpu == "on";
+    if (configuration.number_format == "float32" && configuration.kernels == "simd") {
+      reader.Problem(settings["kernels"],
+                     where +
+                         ".kernels: the simd kernels are int8 only; a float32 configuration "
+                         "runs the portable float kernels (remove kernels, or use int8)");
+    }
+    reader.Choice(settings, "optimisation", where, {"-O0", "-O1", "-O2", "-O3", "-Os", "-Og"},
+                  configuration.optimisation);
+    std::vector<Position> define_at;
+    reader.StringList(settings, "defines", where, configuration.defines, &define_at);
+    for (size_t i = 0; i < configuration.defines.size(); ++i) {
+      const std::string& define = configuration.defines[i];
+      const bool name_ok =
+          !define.empty() &&
+          (std::isalpha(static_cast<unsigned char>(define[0])) || define[0] == '_') &&
+          define.find_first_of(" \t\"'\\;") == std::string::npos;
+      if (!name_ok) {
+        reader.Problem(define_at[i], where + ".defines: " + Quote(define) +
+                                         " is not NAME or NAME=VALUE (no spaces or quotes)");
+      }
+    }
+    if (const YAML::Node firmware = settings["firmware"]) {
+      configuration.firmware = reader.ExistingFile(firmware, where + ".firmware");
+    }
+    configurations.push_back(std::move(configuration));
+  }
+}
+
+void ReadMatrix(Reader& reader, const YAML::Node& node, Plan& plan) {
+  plan.matrix_at = At(node);
+  if (!reader.Mapping(node, "matrix", {"networks", "configurations", "boards", "exclude"})) return;
+  std::vector<std::string> networks, configurations;
+  for (const Network& n : plan.networks) networks.push_back(n.name);
+  for (const Configuration& c : plan.configurations) configurations.push_back(c.name);
+  ReadNames(reader, node, "networks", networks, "network", plan.matrix_networks);
+  ReadNames(reader, node, "configurations", configurations, "configuration",
+            plan.matrix_configurations);
+  std::vector<Position> board_at;
+  reader.StringList(node, "boards", "matrix", plan.boards, &board_at);
+  if (!node["boards"]) reader.Problem(node, "matrix needs 'boards', as in [mps2-an386]");
+  for (size_t i = 0; i < plan.boards.size(); ++i) {
+    Result<const BoardSpec*> board = FindBoard(plan.boards[i]);
+    if (!board.ok()) {
+      std::vector<std::string> known;
+      for (const BoardSpec& spec : AllBoards()) known.emplace_back(spec.name);
+      const std::string guess = DidYouMean(plan.boards[i], known);
+      reader.Problem(board_at[i], "unknown board " + Quote(plan.boards[i]) +
+                                      (guess.empty() ? "; hil knows " + Join(known)
+                                                     : "; did you mean " + Quote(guess) + "?"));
+    } else if (plan.bench.kind == "virtual" && !(*board)->emulated()) {
+      reader.Problem(board_at[i], "board " + Quote(plan.boards[i]) +
+                                      " has no emulator, so the virtual bench cannot run it; "
+                                      "use a real bench or an mps2/mps3 board");
+    }
+  }
+  if (const YAML::Node exclude = node["exclude"]) {
+    if (!exclude.IsSequence()) {
+      reader.Problem(exclude, "matrix.exclude must be a list of {network, configuration, board}");
+      return;
+    }
+    for (const YAML::Node& item : exclude) {
+      Exclusion exclusion;
+      exclusion.at = At(item);
+      if (!reader.Mapping(item, "matrix.exclude entries", {"network", "configuration", "board"}))
+        continue;
+      reader.String(item, "network", "matrix.exclude", exclusion.network);
+      reader.String(item, "configuration", "matrix.exclude", exclusion.configuration);
+      reader.String(item, "board", "matrix.exclude", exclusion.board);
+      plan.exclude.push_back(exclusion);
+    }
+  }
+}
+
+}  // namespace hil::plan::reading
