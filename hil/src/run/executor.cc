@@ -11,6 +11,7 @@
 #include "hil/mlperf/energyrunner.h"
 #include "hil/run/case_runner.h"
 #include "hil/run/case_selection.h"
+#include "hil/run/expectations.h"
 #include "hil/run/firmware_builder.h"
 #include "hil/run/html_report.h"
 #include "hil/run/results_json.h"

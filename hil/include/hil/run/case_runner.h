@@ -28,12 +28,4 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
 Status RunRealCase(const plan::Plan& plan, const plan::Case& c, const Firmware& firmware,
                    const bench::BenchSpec& bench, CaseResult& result, const Progress& progress);
 
-// Judges the plan's absolute expectations (baseline ones are left to the
-// executor, which knows the baseline run). Returns whether all held.
-bool JudgeExpectations(const plan::Plan& plan, CaseResult& result,
-                       const CaseResult* baseline = nullptr);
-
-// The value of FIGURE.STAT in a result (NaN when absent).
-double MetricValue(const CaseResult& result, const std::string& metric);
-
 }  // namespace hil::run
