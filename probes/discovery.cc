@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "probes/probe_table.h"
+
 namespace hil::probes {
 namespace {
 
@@ -58,11 +60,10 @@ bool ListUsbDevices(std::vector<DiscoveredProbe>& found, std::vector<std::string
     libusb_device_descriptor descriptor{};
     if (libusb_get_device_descriptor(devices[i], &descriptor) != 0) continue;
     const KnownModel* model = Match(descriptor.idVendor, descriptor.idProduct);
-    // CDC-ACM probes are listed as serial ports; here only those without one.
-    if (model == nullptr || std::string(model->kind) == "ppk2" ||
-        std::string(model->kind) == "lpm01a") {
-      continue;
-    }
+    // Byte-stream probes are listed as serial ports; here only the others.
+    if (model == nullptr) continue;
+    const ProbeKind* kind = FindProbeKind(model->kind);
+    if (kind != nullptr && kind->attachment == Attachment::kSerialPort) continue;
     DiscoveredProbe probe = FromModel(*model);
     libusb_device_handle* handle = nullptr;
     if (descriptor.iSerialNumber != 0 && libusb_open(devices[i], &handle) == 0) {
@@ -92,13 +93,17 @@ bool ListUsbDevices(std::vector<DiscoveredProbe>& found, std::vector<std::string
 }  // namespace
 
 const std::vector<KnownModel>& KnownModels() {
-  static const std::vector<KnownModel> models = {
-      {0x1915, 0xC00A, "ppk2", "Nordic Power Profiler Kit II", ""},
-      {0x0483, 0x5740, "lpm01a", "ST X-NUCLEO-LPM01A",
-       "0483:5740 is ST's generic virtual COM port: other ST boards share it"},
-      {0x16D0, 0x0E88, "js110", "Joulescope JS110", ""},
-      {0x16D0, 0x10BA, "", "Joulescope JS220", "no hil driver yet"},
-  };
+  static const std::vector<KnownModel> models = [] {
+    std::vector<KnownModel> known;
+    for (const ProbeKind& kind : ProbeTable()) {
+      for (const UsbIdentity& usb : kind.usb) {
+        known.push_back({usb.vid, usb.pid, kind.name, kind.model, usb.note});
+      }
+    }
+    // Recognised, so that a user sees why it is not usable.
+    known.push_back({0x16D0, 0x10BA, "", "Joulescope JS220", "no hil driver yet"});
+    return known;
+  }();
   return models;
 }
 

@@ -13,7 +13,9 @@
 #include "drivers/transport/pty_bridge.h"
 #include "hil/bench/bench_check.h"
 #include "hil/boards.h"
+#include "hil/did_you_mean.h"
 #include "hil/virtual_dut.h"
+#include "probes/probe_table.h"
 
 namespace hil::cli {
 namespace {
@@ -28,7 +30,7 @@ struct BenchArguments {
   std::string firmware;
   std::string profile;
   std::string out;
-  std::string probe = "ppk2";
+  std::string probe = probes::DefaultProbeKind().name;
   std::string pty;
   bool realtime = false;
   double seconds = 0;
@@ -143,7 +145,7 @@ int RunBenchUp(const BenchArguments& arguments) {
   }
   if (arguments.realtime)
     std::printf("  pace          real time (virtual time follows the host's clock)\n");
-  std::printf("  %-13s unix:%s\n", arguments.probe == "ppk2" ? "PPK2" : "LPM01A",
+  std::printf("  %-13s unix:%s\n", probes::FindProbeKind(arguments.probe)->label.c_str(),
               options.energy.probe_socket.c_str());
   std::printf("  ground truth  %s\n", options.energy.truth_path.c_str());
   std::printf("  pin edges     %s\n", options.energy.edges_path.c_str());
@@ -288,9 +290,10 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
   up->add_option("--firmware", arguments->firmware, "ELF to run instead")->check(CLI::ExistingFile);
   up->add_option("--profile", arguments->profile,
                  "Energy profile (probes/virtual/energy_profiles.yaml); default: the board's");
-  up->add_option("--probe", arguments->probe, "Virtual power monitor: ppk2 or lpm01a")
+  up->add_option("--probe", arguments->probe,
+                 "Virtual power monitor: " + JoinNames(probes::ProbeKindNames(true)))
       ->capture_default_str()
-      ->check(CLI::IsMember({"ppk2", "lpm01a"}));
+      ->check(CLI::IsMember(probes::ProbeKindNames(true)));
   up->add_option("--out", arguments->out,
                  "Folder for ground truth, edges and summary (kept); default: a temporary "
                  "folder removed at the end");

@@ -14,7 +14,7 @@
 #include "drivers/dut/running_dut.h"
 #include "dut_exchange.h"
 #include "hil/trace_file.h"
-#include "probes/probe_factory.h"
+#include "probes/probe_table.h"
 
 namespace hil::cli {
 namespace {
@@ -32,8 +32,10 @@ struct CaptureArguments {
   double seconds = 5;
   double grace = 3;  // beyond --seconds, for a device that streams slower than its clock
   std::string out;
-  std::string mode = "ampere";
-  std::string lpm_format = "ascii";
+  std::string mode;        // the PPK2's source_meter setting, by another name
+  std::string lpm_format;  // the LPM01A's format setting
+  bool spike_filter = false;
+  std::vector<std::string> settings;  // --probe-setting KEY=VALUE
   // With a DUT, the capture sends it these commands once samples flow and
   // ends --tail seconds after the last reply.
   std::string dut;
@@ -105,9 +107,22 @@ int Fail(const Error& error) {
 int RunCapture(CaptureArguments arguments) {
   probes::ProbeSettings settings = arguments.probe;
   if (arguments.supply_mv != 0) settings.supply_mv = arguments.supply_mv;
-  if (arguments.rate_hz != 0) settings.rate_hz = arguments.rate_hz;
-  settings.source_meter = arguments.mode == "source";
-  settings.binary = arguments.lpm_format == "binary";
+  // The probe's own settings: --probe-setting, and the older flags that
+  // each name one (checked against the kind by MakeProbe).
+  for (const std::string& setting : arguments.settings) {
+    const size_t equals = setting.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return Fail(ConfigurationError("--probe-setting " + setting +
+                                     ": give KEY=VALUE, e.g. spike_filter=true"));
+    }
+    settings.options[setting.substr(0, equals)] = setting.substr(equals + 1);
+  }
+  if (arguments.rate_hz != 0) settings.options["rate_hz"] = std::to_string(arguments.rate_hz);
+  if (!arguments.mode.empty()) {
+    settings.options["source_meter"] = arguments.mode == "source" ? "true" : "false";
+  }
+  if (!arguments.lpm_format.empty()) settings.options["format"] = arguments.lpm_format;
+  if (arguments.spike_filter) settings.options["spike_filter"] = "true";
   Result<TraceFormat> format = TraceFormatFor(arguments.out);
   if (!format.ok()) return Fail(format.error());
   // The DUT is reached first: a virtual bench's DUT, and with it its probe,
@@ -268,6 +283,31 @@ int RunCapture(CaptureArguments arguments) {
   return dut_exit;
 }
 
+// Every kind's settings, from the probe table, for --help.
+std::string ProbeSettingsHelp() {
+  std::string text = "A setting of the probe's kind, KEY=VALUE (repeatable):";
+  for (const probes::ProbeKind& kind : probes::ProbeTable()) {
+    if (kind.settings.empty()) continue;
+    text += "\n  " + kind.name + ":";
+    for (const probes::SettingSpec& spec : kind.settings) {
+      text += "\n    " + spec.key + "=";
+      switch (spec.type) {
+        case probes::SettingSpec::Type::kFlag:
+          text += "true|false";
+          break;
+        case probes::SettingSpec::Type::kNumber:
+          text += "N";
+          break;
+        case probes::SettingSpec::Type::kChoice:
+          for (size_t i = 0; i < spec.choices.size(); ++i) text += (i ? "|" : "") + spec.choices[i];
+          break;
+      }
+      text += "  " + spec.meaning;
+    }
+  }
+  return text;
+}
+
 }  // namespace
 
 void AddCaptureCommand(CLI::App& app, int& exit_code) {
@@ -289,7 +329,7 @@ void AddCaptureCommand(CLI::App& app, int& exit_code) {
       "before the failure are kept in --out).");
   command->add_option("--probe", arguments->probe.kind, "Probe kind")
       ->required()
-      ->check(CLI::IsMember(probes::ProbeKinds()));
+      ->check(CLI::IsMember(probes::ProbeKindNames()));
   command
       ->add_option("--connect", arguments->probe.uri,
                    "Where the probe is: serial:/dev/ttyACM0[@BAUD], unix:PATH, tcp:HOST:PORT, "
@@ -311,13 +351,14 @@ void AddCaptureCommand(CLI::App& app, int& exit_code) {
                       "DUT supply in mV (PPK2 source meter sets it; otherwise it is stated)");
   command->add_option("--mode", arguments->mode, "PPK2: ampere (DUT has its own supply) or source")
       ->check(CLI::IsMember({"ampere", "source"}));
-  command->add_flag("--spike-filter", arguments->probe.spike_filter,
+  command->add_flag("--spike-filter", arguments->spike_filter,
                     "PPK2: smooth the samples after a range switch, as the vendor app does");
   command->add_option("--rate", arguments->rate_hz, "LPM01A sample rate in Hz (ASCII up to 5000)");
   command
       ->add_option("--lpm-format", arguments->lpm_format,
                    "LPM01A stream: ascii (with D7 events) or binary (up to 100 kHz)")
       ->check(CLI::IsMember({"ascii", "binary"}));
+  command->add_option("--probe-setting", arguments->settings, ProbeSettingsHelp());
   CLI::Option* dut =
       command->add_option("--dut", arguments->dut,
                           "A DUT that already runs the harness (as 'hil dut --connect'): the "

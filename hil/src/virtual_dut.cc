@@ -5,6 +5,8 @@
 
 #include "drivers/flash/elf_image.h"
 #include "drivers/transport/byte_stream.h"
+#include "hil/did_you_mean.h"
+#include "probes/probe_table.h"
 #include "probes/virtual/energy_profile.h"
 
 #if !defined(HIL_DEFAULT_ENERGY_PLUGIN) || !defined(HIL_DEFAULT_ENERGY_PROFILES)
@@ -48,11 +50,15 @@ Status AddEnergyPlugin(const EnergyModelOptions& energy, const std::string& firm
   }
   if (!energy.edges_path.empty()) plugin += ",edges=" + energy.edges_path;
   if (!energy.probe_socket.empty()) {
-    if (energy.probe_kind != "ppk2" && energy.probe_kind != "lpm01a") {
-      return ConfigurationError("virtual probe '" + energy.probe_kind +
-                                "' does not exist; the virtual bench has ppk2 and lpm01a");
+    const std::string name =
+        energy.probe_kind.empty() ? probes::DefaultProbeKind().name : energy.probe_kind;
+    const probes::ProbeKind* kind = probes::FindProbeKind(name);
+    if (kind == nullptr || !kind->virtual_twin) {
+      return ConfigurationError("virtual probe '" + name +
+                                "' does not exist; the virtual bench has " +
+                                JoinNames(probes::ProbeKindNames(true)));
     }
-    plugin += "," + energy.probe_kind + "=" + energy.probe_socket;
+    plugin += "," + name + "=" + energy.probe_socket;
   }
   for (const auto& [knob, value] : energy.probe_faults) plugin += ",probe_" + knob + "=" + value;
   for (const auto& [key, value] : energy.overrides) plugin += ",set." + key + "=" + value;

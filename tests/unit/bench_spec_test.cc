@@ -99,7 +99,8 @@ TEST_F(BenchFileTest, MistakesNameTheLineAndTheFix) {
                 .find("trigger layer comes through gpio, but gpio: names no layer line"),
             std::string::npos);
   EXPECT_NE(Refused("benches:\n  - name: a\n    triggers: {inference: D9}\n")
-                .find("use a probe logic input D0..D7"),
+                .find(":3:27: triggers.inference is 'D9'; give a logic input of the PPK2 (D0, D1, "
+                      "D2, D3, D4, D5, D6, D7) or none"),
             std::string::npos);
   EXPECT_NE(Refused("benches:\n  - name: a\n  - name: a\n").find("bench 'a' twice"),
             std::string::npos);
@@ -133,11 +134,46 @@ TEST_F(BenchFileTest, EveryProblemIsReportedAtOnceWithSuggestions) {
                 ":7:14: bench b.flasher is 'qmeu'; it must be one of openocd, qemu, none (did "
                 "you mean 'qemu'?)\n" +
                 path_ +
-                ":8:27: trigger inference is 'D9'; use a probe logic input D0..D7, gpio (the "
-                "host GPIO line under gpio:) or none\n" +
+                ":8:27: triggers.inference is 'D9'; give a logic input of the PPK2 (D0, D1, D2, "
+                "D3, D4, D5, D6, D7) or none\n" +
                 path_ +
                 ":9:1: unknown key 'staet_dir' in the bench file; did you mean "
                 "'state_dir'?");
+}
+
+// A probe's own settings are keys of its probe: mapping, checked against
+// its kind's schema in the probe table.
+TEST_F(BenchFileTest, AProbesSettingsAreCheckedAgainstItsKind) {
+  Result<std::vector<BenchSpec>> benches = Read(
+      "benches:\n  - name: a\n    kind: real\n    board: nucleo-l4r5zi\n"
+      "    uart: serial:/dev/ttyACM0\n"
+      "    probe: {kind: lpm01a, connect: 'serial:/dev/x', rate_hz: 2000, format: ascii}\n"
+      "  - name: b\n    kind: real\n    board: nucleo-l4r5zi\n"
+      "    uart: serial:/dev/ttyACM0\n    probe: {kind: js110}\n");
+  ASSERT_TRUE(benches.ok()) << benches.error().message();
+  const BenchSpec& lpm = (*benches)[0];
+  EXPECT_EQ(lpm.probe.options,
+            (std::map<std::string, std::string>{{"rate_hz", "2000"}, {"format", "ascii"}}));
+  EXPECT_EQ(lpm.timestamp_trigger, "D7") << "the LPM01A's default wiring";
+  EXPECT_EQ(lpm.inference_trigger, "none");
+  EXPECT_EQ(ProbeSettingsOf(lpm).options.at("rate_hz"), "2000");
+  EXPECT_EQ((*benches)[1].probe.connect, "usb") << "a USB probe needs no connect:";
+  EXPECT_EQ((*benches)[1].timestamp_trigger, "none") << "the JS110 has inputs D0 and D1";
+
+  const std::string message = Refused(
+      "benches:\n  - name: a\n    kind: real\n    board: nucleo-l4r5zi\n"
+      "    uart: serial:/dev/ttyACM0\n"
+      "    probe: {kind: lpm01a, connect: 'serial:/dev/x', rate_hz: 500000, formt: binary,\n"
+      "            spike_filter: true}\n"
+      "    triggers: {inference: D0}\n");
+  for (const char* says :
+       {":6:62: bench a.probe.rate_hz must be a number from 1 to 100000, not '500000'",
+        ":6:70: unknown key 'formt' in bench a.probe; did you mean 'format'?",
+        ":7:13: unknown key 'spike_filter' in bench a.probe; the keys are kind, connect, "
+        "rate_hz, format",
+        ":8:27: triggers.inference is 'D0'; give a logic input of the LPM01A (D7), gpio"}) {
+    EXPECT_NE(message.find(says), std::string::npos) << says << " in:\n" << message;
+  }
 }
 
 }  // namespace

@@ -329,7 +329,13 @@ TEST_F(PlanParserTest, TriggerOnAnInputProbesDoNotHave) {
   ExpectProblem(
       "plan: x\nbench:\n  triggers: {inference: D9}\nnetworks: {conv: {workload: mb-conv3x3}}\n"
       "matrix: {boards: [mps2-an386]}\n",
-      3, 25, "give the probe's logic input D0..D7, or none");
+      3, 25, "give a logic input of the PPK2 (D0, D1, D2, D3, D4, D5, D6, D7) or none");
+  // The inputs are the probe kind's, from the probe table.
+  ExpectProblem(
+      "plan: x\nbench:\n  probe: lpm01a\n  triggers: {timestamp: D2}\n"
+      "networks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
+      "measurement: {window: timestamp}\n",
+      4, 25, "give a logic input of the LPM01A (D7) or none");
 }
 
 TEST_F(PlanParserTest, HardwareOnlyBoardOnTheVirtualBench) {

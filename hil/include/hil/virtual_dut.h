@@ -44,12 +44,13 @@ struct EnergyModelOptions {
   std::string truth_path;    // where the plugin writes window records
   std::string summary_path;  // optional: totals written when QEMU exits
   std::string edges_path;    // optional: every trigger pin edge with its virtual time
-  // Optional: serve a virtual power monitor ("ppk2" or "lpm01a") on this
+  // Optional: serve a virtual power monitor (a kind of the probe table with
+  // a virtual twin; empty: the table's default) on this
   // Unix socket, with knobs: faults ("drop_every", "garbage_every",
   // "close_after", "stall_after", "stall_ms", "max_lag_ms") and "samples"
   // (a file of every sample's modelled current); see
   // probes/virtual/plugin/virtual_probe.h.
-  std::string probe_kind = "ppk2";
+  std::string probe_kind;
   std::string probe_socket;
   std::map<std::string, std::string> probe_faults;
   std::string profiles_file;  // empty: EnergyProfilesPath()

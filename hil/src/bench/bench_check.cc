@@ -9,7 +9,7 @@
 #include "drivers/dut/running_dut.h"
 #include "drivers/gpio/gpio_lines.h"
 #include "hil/virtual_dut.h"
-#include "probes/probe_factory.h"
+#include "probes/probe_table.h"
 
 namespace hil::bench {
 namespace {
@@ -91,11 +91,7 @@ void CheckReal(const BenchSpec& bench, const BoardSpec& board, const CheckOption
                                    : Missing("DUT UART", link.error()));
 
   step("opening the " + bench.probe.kind);
-  probes::ProbeSettings settings;
-  settings.kind = bench.probe.kind;
-  settings.uri = bench.probe.connect;
-  settings.supply_mv = bench.supply_mv;
-  health.parts.push_back(CheckPowerMonitor(settings, "the"));
+  health.parts.push_back(CheckPowerMonitor(ProbeSettingsOf(bench), "the"));
 
   if (bench.gpio.configured()) {
     step("opening GPIO chip " + bench.gpio.chip);
@@ -159,12 +155,13 @@ void CheckVirtual(const BenchSpec& bench, const BoardSpec& board, const CheckOpt
                                            core + ", loaded and verified " + image));
       }
       health.parts.push_back(CheckDutName(*booted->link, booted->machine->uart_uri()));
-      probes::ProbeSettings settings;
-      settings.kind = bench.probe.kind;
-      settings.uri = "unix:" + dut_options.energy.probe_socket;
-      settings.supply_mv = bench.supply_mv;
-      settings.source_meter = bench.probe.kind == "ppk2";
-      health.parts.push_back(CheckPowerMonitor(settings, "the virtual"));
+      const probes::ProbeKind* kind = probes::FindProbeKind(bench.probe.kind);
+      health.parts.push_back(
+          kind == nullptr
+              ? Missing("power monitor", probes::ProbeKindNamed(bench.probe.kind).error())
+              : CheckPowerMonitor(probes::VirtualTwinSettings(
+                                      *kind, dut_options.energy.probe_socket, bench.supply_mv),
+                                  "the virtual"));
     }
   }
   std::error_code ignored;

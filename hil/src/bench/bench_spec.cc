@@ -1,5 +1,8 @@
 #include "hil/bench/bench_spec.h"
 
+#include "hil/bench/probe_reading.h"
+#include "probes/probe_table.h"
+
 namespace hil::bench {
 
 const std::vector<std::string> kBenchFileKeys = {"benches",        "state_dir", "socket", "tcp",
@@ -9,21 +12,6 @@ namespace {
 
 // Bench files are short; this keeps a hostile one from filling memory.
 constexpr size_t kMostBenchFileBytes = 1 << 20;
-
-void ReadTrigger(YamlReader& reader, const YAML::Node& triggers, const char* role,
-                 std::string& out) {
-  std::string text;
-  if (!triggers || !triggers.IsMap() || !triggers[role]) return;
-  if (!reader.Scalar(triggers[role], std::string("triggers.") + role, text)) return;
-  const bool probe_input = text.size() == 2 && text[0] == 'D' && text[1] >= '0' && text[1] <= '7';
-  if (!probe_input && text != "gpio" && text != "none") {
-    reader.Problem(triggers[role], std::string("trigger ") + role + " is '" + text +
-                                       "'; use a probe logic input D0..D7, gpio (the host GPIO "
-                                       "line under gpio:) or none");
-    return;
-  }
-  out = text;
-}
 
 void ReadDebug(YamlReader& reader, const YAML::Node& debug, DebugSpec& spec) {
   if (!reader.Mapping(
@@ -81,22 +69,24 @@ BenchSpec ReadBench(YamlReader& reader, const YAML::Node& node) {
   reader.Count<uint32_t>(node, "supply_mv", "bench " + bench.name, bench.supply_mv, 800, 5000);
 
   const YAML::Node probe = node["probe"];
-  if (probe && reader.Mapping(probe, "probe", {"kind", "connect"})) {
-    reader.Choice(probe, "kind", "bench " + bench.name + ".probe", {"ppk2", "lpm01a", "js110"},
-                  bench.probe.kind);
-    if (!real && bench.probe.kind == "js110") {
-      reader.Problem(probe["kind"], "the virtual bench has a PPK2 and an LPM01A, not a JS110");
-    }
-    reader.String(probe, "connect", "bench " + bench.name + ".probe", bench.probe.connect);
+  const std::string probe_where = "bench " + bench.name + ".probe";
+  bench.probe.kind = probes::DefaultProbeKind().name;
+  const probes::ProbeKind* kind = &probes::DefaultProbeKind();
+  if (probe && probe.IsMap()) {
+    kind = &ReadProbeKind(reader, probe, "kind", probe_where, !real, bench.probe.kind);
+  }
+  if (probe && reader.Mapping(probe, probe_where, ProbeKeys(*kind, {"kind", "connect"}))) {
+    reader.String(probe, "connect", probe_where, bench.probe.connect);
+    ReadProbeSettings(reader, probe, probe_where, *kind, bench.probe.options);
   }
   if (real && bench.probe.connect.empty()) {
-    if (bench.probe.kind != "js110") {
+    if (kind->attachment == probes::Attachment::kUsb) {
+      bench.probe.connect = "usb";  // the only one attached
+    } else {
       reader.Problem(probe ? probe : node,
-                     "real bench '" + bench.name +
-                         "' needs probe: connect: (e.g. serial:/dev/ttyACM1; 'hil probes' lists "
-                         "attached probes)");
+                     "real bench '" + bench.name + "' needs probe: connect: (e.g. " +
+                         kind->connect_example + "; 'hil probes' lists attached probes)");
     }
-    bench.probe.connect = "usb";
   }
 
   if (real) {
@@ -132,11 +122,16 @@ BenchSpec ReadBench(YamlReader& reader, const YAML::Node& node) {
   }
   if (real && node["gpio"]) ReadGpio(reader, node["gpio"], bench.gpio);
 
+  bench.inference_trigger = kind->inference_input;
+  bench.layer_trigger = kind->layer_input;
+  bench.timestamp_trigger = kind->timestamp_input;
   const YAML::Node triggers = node["triggers"];
   if (triggers && reader.Mapping(triggers, "triggers", {"inference", "layer", "timestamp"})) {
-    ReadTrigger(reader, triggers, "inference", bench.inference_trigger);
-    ReadTrigger(reader, triggers, "layer", bench.layer_trigger);
-    ReadTrigger(reader, triggers, "timestamp", bench.timestamp_trigger);
+    for (const auto& [role, input] : {std::pair{"inference", &bench.inference_trigger},
+                                      std::pair{"layer", &bench.layer_trigger},
+                                      std::pair{"timestamp", &bench.timestamp_trigger}}) {
+      ReadTriggerInput(reader, triggers, role, "triggers", *kind, real, *input);
+    }
     const std::pair<const char*, std::pair<std::string*, std::string*>> roles[] = {
         {"inference", {&bench.inference_trigger, &bench.gpio.inference}},
         {"layer", {&bench.layer_trigger, &bench.gpio.layer}},
@@ -204,7 +199,21 @@ BenchSpec DefaultVirtualBench() {
   bench.name = "virtual";
   bench.board = "mps2-an386";
   bench.flasher = "openocd";
+  const probes::ProbeKind& kind = probes::DefaultProbeKind();
+  bench.probe.kind = kind.name;
+  bench.inference_trigger = kind.inference_input;
+  bench.layer_trigger = kind.layer_input;
+  bench.timestamp_trigger = kind.timestamp_input;
   return bench;
+}
+
+probes::ProbeSettings ProbeSettingsOf(const BenchSpec& bench) {
+  probes::ProbeSettings settings;
+  settings.kind = bench.probe.kind;
+  settings.uri = bench.probe.connect;
+  settings.supply_mv = bench.supply_mv;
+  settings.options = bench.probe.options;
+  return settings;
 }
 
 flash::OpenOcdConfig OpenOcdConfigFor(const BenchSpec& bench, const BoardSpec& board) {

@@ -7,6 +7,7 @@
 
 #include "hil/boards.h"
 #include "plan_reader.h"
+#include "probes/probe_table.h"
 
 namespace hil::plan {
 
@@ -69,7 +70,7 @@ void ReadPlan(Reader& reader, const YAML::Node& root, Plan& plan) {
        "verification", "expectations", "on_missing_baseline", "baseline", "retries"});
   reader.String(root, "plan", "the plan", plan.name, true);
   reader.String(root, "description", "the plan", plan.description);
-  if (root["bench"]) ReadBench(reader, root["bench"], plan.bench);
+  ReadBench(reader, root["bench"], plan.bench);  // absent: the defaults
   if (root["networks"]) {
     ReadNetworks(reader, root["networks"], plan.networks);
   } else {
@@ -113,9 +114,14 @@ void ReadPlan(Reader& reader, const YAML::Node& root, Plan& plan) {
                    "input is wired (bench.triggers.timestamp)");
   }
   if (plan.measurement.window == "inference" && plan.bench.inference.input == "none") {
+    const probes::ProbeKind* kind = probes::FindProbeKind(plan.bench.probe);
+    const bool timestamp_only =
+        kind != nullptr && kind->inference_input == "none" && kind->timestamp_input != "none";
     reader.Problem(plan.bench.inference.at.line ? plan.bench.inference.at : At(root),
                    "measurement.window is inference but no inference input is wired "
-                   "(bench.triggers.inference); with an LPM01A use window: timestamp");
+                   "(bench.triggers.inference)" +
+                       (timestamp_only ? "; with an " + kind->label + " use window: timestamp"
+                                       : std::string()));
   }
   if (reader.ok() && ExpandMatrix(plan).empty()) {
     reader.Problem(plan.matrix_at, "the matrix is empty: the exclusions leave no case to run");

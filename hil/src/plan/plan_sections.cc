@@ -9,27 +9,16 @@
 #include <set>
 #include <sstream>
 
+#include "hil/bench/probe_reading.h"
 #include "hil/boards.h"
 #include "hil/model/dataset.h"
 #include "hil/model/lowering.h"
 #include "plan_reader.h"
+#include "probes/probe_table.h"
 
 namespace hil::plan::reading {
 
 namespace {
-
-void ReadTrigger(Reader& reader, const YAML::Node& map, const char* key, Trigger& trigger) {
-  const YAML::Node node = map[key];
-  std::string text;
-  if (!node || !reader.Scalar(node, std::string("bench.triggers.") + key, text)) return;
-  const bool input = text.size() == 2 && text[0] == 'D' && text[1] >= '0' && text[1] <= '7';
-  if (!input && text != "none") {
-    reader.Problem(node, std::string("bench.triggers.") + key + " is " + Quote(text) +
-                             "; give the probe's logic input D0..D7, or none");
-    return;
-  }
-  trigger = Trigger{text, At(node)};
-}
 
 std::vector<std::string> Workloads() {
   std::vector<std::string> names;
@@ -79,43 +68,46 @@ void ReadNames(Reader& reader, const YAML::Node& matrix, const char* key,
 }  // namespace
 
 void ReadBench(Reader& reader, const YAML::Node& node, Bench& bench) {
-  if (!reader.Mapping(node, "bench",
-                      {"kind", "flasher", "probe", "connect", "supply_mv", "triggers",
-                       "energy_profile", "pace"}))
+  const bool given = node.IsDefined() && !node.IsNull();
+  if (given && !reader.Mapping(node, "bench",
+                               {"kind", "flasher", "probe", "connect", "supply_mv", "triggers",
+                                "energy_profile", "pace"}))
     return;
-  reader.Choice(node, "kind", "bench", {"virtual", "real"}, bench.kind);
+  const YAML::Node none;
+  const YAML::Node map = given ? node : none;
+  reader.Choice(map, "kind", "bench", {"virtual", "real"}, bench.kind);
   // Both benches flash through OpenOCD by default; the virtual bench can
   // also have QEMU load the image itself (-kernel).
   bench.flasher = "openocd";
-  reader.Choice(node, "flasher", "bench", {"openocd", "qemu"}, bench.flasher);
-  if (node["flasher"] && bench.kind == "real" && bench.flasher == "qemu") {
-    reader.Problem(node["flasher"],
+  reader.Choice(map, "flasher", "bench", {"openocd", "qemu"}, bench.flasher);
+  if (map["flasher"] && bench.kind == "real" && bench.flasher == "qemu") {
+    reader.Problem(map["flasher"],
                    "a real bench flashes with openocd (qemu is the virtual "
                    "bench's -kernel shortcut)");
   }
-  reader.Choice(node, "probe", "bench", {"ppk2", "lpm01a", "js110"}, bench.probe);
-  reader.String(node, "connect", "bench", bench.connect);
-  reader.Count<uint32_t>(node, "supply_mv", "bench", bench.supply_mv, 800, 5000);
-  reader.String(node, "energy_profile", "bench", bench.energy_profile);
-  reader.Choice(node, "pace", "bench", {"fast", "realtime"}, bench.pace);
-  if (node["pace"] && bench.kind == "real" && bench.pace != "fast") {
-    reader.Problem(node["pace"],
+  const probes::ProbeKind& kind =
+      bench::ReadProbeKind(reader, map, "probe", "bench", bench.kind == "virtual", bench.probe);
+  reader.String(map, "connect", "bench", bench.connect);
+  reader.Count<uint32_t>(map, "supply_mv", "bench", bench.supply_mv, 800, 5000);
+  reader.String(map, "energy_profile", "bench", bench.energy_profile);
+  reader.Choice(map, "pace", "bench", {"fast", "realtime"}, bench.pace);
+  if (map["pace"] && bench.kind == "real" && bench.pace != "fast") {
+    reader.Problem(map["pace"],
                    "a real bench runs at its own pace; bench.pace is the virtual "
                    "bench's (realtime keeps QEMU in step with the host's clock)");
   }
-  if (bench.kind == "virtual" && bench.probe == "js110" && node["probe"]) {
-    reader.Problem(node["probe"], "the virtual bench has a PPK2 and an LPM01A, not a JS110");
-  }
-  if (const YAML::Node triggers = node["triggers"]) {
-    if (reader.Mapping(triggers, "bench.triggers", {"inference", "layer", "timestamp"})) {
-      ReadTrigger(reader, triggers, "inference", bench.inference);
-      ReadTrigger(reader, triggers, "layer", bench.layer);
-      ReadTrigger(reader, triggers, "timestamp", bench.timestamp);
+  bench.inference.input = kind.inference_input;
+  bench.layer.input = kind.layer_input;
+  bench.timestamp.input = kind.timestamp_input;
+  const YAML::Node triggers = map["triggers"];
+  if (triggers && reader.Mapping(triggers, "bench.triggers", {"inference", "layer", "timestamp"})) {
+    for (const auto& [role, trigger] :
+         {std::pair{"inference", &bench.inference}, std::pair{"layer", &bench.layer},
+          std::pair{"timestamp", &bench.timestamp}}) {
+      bench::ReadTriggerInput(reader, triggers, role, "bench.triggers", kind, false,
+                              trigger->input);
+      if (triggers[role]) trigger->at = At(triggers[role]);
     }
-  } else if (bench.probe == "lpm01a") {
-    // The LPM01A reports edges of its D7 input only: the timestamp pin.
-    bench.inference.input = bench.layer.input = "none";
-    bench.timestamp.input = "D7";
   }
 }
 

@@ -14,6 +14,7 @@
 #include "hil/plan/plan.h"
 #include "hil/power_probe.h"
 #include "hil/run/case_runner.h"
+#include "probes/probe_kind.h"
 
 namespace hil::run {
 
@@ -31,6 +32,11 @@ struct CaseBench {
   // once the run is over.
   std::function<Result<std::vector<measure::TruthWindow>>()> ground_truth;
 };
+
+// Where a trigger's edges come from: "none", "gpio" (the host's GPIO) or a
+// logic input "Dn" of the probe, sampled or reported as events as its kind
+// does.
+measure::TriggerWiring WiringOf(const std::string& input, const probes::ProbeKind& kind);
 
 Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& bench,
                    CaseResult& result, const Progress& progress);

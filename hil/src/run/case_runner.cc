@@ -22,7 +22,7 @@
 #include "hil/model/dataset.h"
 #include "hil/model/lowering.h"
 #include "hil/virtual_dut.h"
-#include "probes/probe_factory.h"
+#include "probes/probe_table.h"
 
 namespace hil::run {
 namespace {
@@ -48,16 +48,6 @@ class SocketFolder {
  private:
   std::string path_;
 };
-
-measure::TriggerWiring Wiring(const plan::Trigger& trigger, const std::string& probe) {
-  measure::TriggerWiring wiring;
-  if (trigger.input == "none") return wiring;
-  wiring.line = static_cast<uint8_t>(trigger.input[1] - '0');
-  // The LPM01A reports its D7 input as events, even pulses shorter than a
-  // sample; the others sample their inputs.
-  wiring.source = probe == "lpm01a" ? measure::EdgeSource::kEvents : measure::EdgeSource::kSampled;
-  return wiring;
-}
 
 // Test hook: $HIL_VIRTUAL_FAULTS = "CASE:knob=value,knob=value;CASE:..." sets
 // the virtual probe's fault knobs (probes/virtual/README.md) for the case
@@ -248,24 +238,20 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   if (!booted.ok()) return booted.error();
   VirtualDut& dut = *booted;
 
-  probes::ProbeSettings settings;
-  settings.kind = plan.bench.probe;
-  settings.uri = "unix:" + options.energy.probe_socket;
-  settings.supply_mv = plan.bench.supply_mv;
-  // The virtual PPK2 powers the DUT in source-meter mode at the plan's
-  // voltage, so the model and the probe agree on it.
-  settings.source_meter = plan.bench.probe == "ppk2";
-  Result<std::unique_ptr<PowerProbe>> made = probes::MakeProbe(settings);
+  Result<const probes::ProbeKind*> kind = probes::ProbeKindNamed(plan.bench.probe);
+  if (!kind.ok()) return kind.error();
+  Result<std::unique_ptr<PowerProbe>> made = probes::MakeProbe(
+      probes::VirtualTwinSettings(**kind, options.energy.probe_socket, plan.bench.supply_mv));
   if (!made.ok()) return made.error();
-  step("opening the virtual " + plan.bench.probe);
+  step("opening the virtual " + (*kind)->label);
   HIL_RETURN_IF_ERROR((*made)->Open());
 
   CaseBench bench;
   bench.link = dut.link.get();
   bench.probe = made->get();
-  bench.triggers = {Wiring(plan.bench.inference, plan.bench.probe),
-                    Wiring(plan.bench.layer, plan.bench.probe),
-                    Wiring(plan.bench.timestamp, plan.bench.probe)};
+  bench.triggers = {WiringOf(plan.bench.inference.input, **kind),
+                    WiringOf(plan.bench.layer.input, **kind),
+                    WiringOf(plan.bench.timestamp.input, **kind)};
   bench.explain = [&dut](const Error& error) { return dut.Explain(error); };
   bench.ground_truth = [&dut, &options] {
     dut.machine->Stop();  // the plugin has written every record
@@ -278,6 +264,19 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
 // probe is open. Runs the inferences with the probe streaming, checks the
 // outputs against the host's reference, and verifies the figures against
 // the firmware's timer and, where the bench has it, the ground truth.
+measure::TriggerWiring WiringOf(const std::string& input, const probes::ProbeKind& kind) {
+  measure::TriggerWiring wiring;
+  if (input == "none") return wiring;
+  if (input == "gpio") {
+    wiring.source = measure::EdgeSource::kHost;
+    return wiring;
+  }
+  wiring.line = static_cast<uint8_t>(input[1] - '0');
+  wiring.source = kind.edges == probes::EdgeReport::kEvents ? measure::EdgeSource::kEvents
+                                                            : measure::EdgeSource::kSampled;
+  return wiring;
+}
+
 Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, CaseResult& result,
                    const Progress& progress) {
   const auto step = [&](const std::string& text) {

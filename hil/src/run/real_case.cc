@@ -8,25 +8,12 @@
 #include "drivers/dut/running_dut.h"
 #include "drivers/flash/openocd.h"
 #include "hil/run/case_runner.h"
-#include "probes/probe_factory.h"
+#include "probes/probe_table.h"
 
 namespace hil::run {
 namespace {
 
 using std::chrono::milliseconds;
-
-measure::TriggerWiring BenchWiring(const std::string& input, const std::string& probe) {
-  measure::TriggerWiring wiring;
-  if (input == "none") return wiring;
-  if (input == "gpio") {
-    wiring.source = measure::EdgeSource::kHost;
-    return wiring;
-  }
-  wiring.line = static_cast<uint8_t>(input[1] - '0');
-  // The LPM01A reports its D7 input as events; the others sample theirs.
-  wiring.source = probe == "lpm01a" ? measure::EdgeSource::kEvents : measure::EdgeSource::kSampled;
-  return wiring;
-}
 
 }  // namespace
 
@@ -89,21 +76,19 @@ Status RunRealCase(const plan::Plan& plan, const plan::Case& c, const Firmware& 
       dut::ConnectRunningDut(bench.uart, milliseconds(10000));
   if (!link.ok()) return link.error();
 
-  probes::ProbeSettings settings;
-  settings.kind = bench.probe.kind;
-  settings.uri = bench.probe.connect;
-  settings.supply_mv = bench.supply_mv;
-  Result<std::unique_ptr<PowerProbe>> probe = probes::MakeProbe(settings);
+  Result<const probes::ProbeKind*> kind = probes::ProbeKindNamed(bench.probe.kind);
+  if (!kind.ok()) return kind.error();
+  Result<std::unique_ptr<PowerProbe>> probe = probes::MakeProbe(bench::ProbeSettingsOf(bench));
   if (!probe.ok()) return probe.error();
-  step("opening the " + bench.probe.kind + " at " + bench.probe.connect);
+  step("opening the " + (*kind)->label + " at " + bench.probe.connect);
   HIL_RETURN_IF_ERROR((*probe)->Open());
 
   CaseBench measured;
   measured.link = link->get();
   measured.probe = probe->get();
-  measured.triggers = {BenchWiring(bench.inference_trigger, bench.probe.kind),
-                       BenchWiring(bench.layer_trigger, bench.probe.kind),
-                       BenchWiring(bench.timestamp_trigger, bench.probe.kind)};
+  measured.triggers = {WiringOf(bench.inference_trigger, **kind),
+                       WiringOf(bench.layer_trigger, **kind),
+                       WiringOf(bench.timestamp_trigger, **kind)};
   measured.host_gpio = host_roles.empty() ? nullptr : chip.get();
   measured.host_roles = host_roles;
   return MeasureCase(plan, c, measured, result, progress);

@@ -14,12 +14,13 @@ namespace hil::probes {
 
 struct KnownModel {
   uint16_t vid, pid;
-  const char* kind;  // what --probe takes; "" when hil has no driver for it
-  const char* model;
-  const char* note;  // caveats shown with the listing
+  std::string kind;  // what --probe takes; "" when hil has no driver for it
+  std::string model;
+  std::string note;  // caveats shown with the listing
 };
 
-// The models hil recognises.
+// The models hil recognises: the probe table's USB identities, and models
+// it has no driver for.
 const std::vector<KnownModel>& KnownModels();
 
 struct DiscoveredProbe {

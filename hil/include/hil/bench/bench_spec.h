@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "hil/boards.h"
 #include "hil/error.h"
 #include "hil/yaml_reader.h"
+#include "probes/probe_kind.h"
 
 namespace hil::bench {
 
@@ -28,8 +30,10 @@ struct DebugSpec {
 };
 
 struct ProbeSpec {
-  std::string kind = "ppk2";  // ppk2 | lpm01a | js110
-  std::string connect;        // serial:/dev/ttyACM0, usb[:SERIAL] (js110); virtual: unused
+  std::string kind;     // a kind of the probe table (probes/probe_table.h)
+  std::string connect;  // serial:/dev/ttyACM0, usb[:SERIAL]; virtual: unused
+  // The kind's own settings (ProbeKind::settings), as the file gives them.
+  std::map<std::string, std::string> options;
 };
 
 // Host GPIO (libgpiod): trigger inputs when the DUT's pins are not wired to
@@ -56,9 +60,9 @@ struct BenchSpec {
   DebugSpec debug;
   ProbeSpec probe;
   GpioSpec gpio;
-  // Where each trigger comes in: a probe logic input "D0".."D7", "gpio"
-  // (the GpioSpec line), or "none".
-  std::string inference_trigger = "D0", layer_trigger = "D1", timestamp_trigger = "D2";
+  // Where each trigger comes in: a logic input of the probe ("D0"), "gpio"
+  // (the GpioSpec line), or "none"; unless the file says, the probe kind's.
+  std::string inference_trigger, layer_trigger, timestamp_trigger;
   int line = 0;  // in the bench file, for messages
 };
 
@@ -80,6 +84,9 @@ Result<BenchSpec> ReadNamedBench(const std::string& path, const std::string& nam
 
 // The virtual bench `hil bench check` checks when given no file.
 BenchSpec DefaultVirtualBench();
+
+// What opens a real bench's power monitor.
+probes::ProbeSettings ProbeSettingsOf(const BenchSpec& bench);
 
 // The OpenOCD configuration of a real bench: the board profile's interface
 // and target, with the bench's serial number and overrides.

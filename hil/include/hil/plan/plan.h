@@ -15,17 +15,18 @@ namespace hil::plan {
 using hil::Position;
 
 struct Trigger {
-  std::string input;  // "D0".."D7", or "none"
+  std::string input;  // a logic input of the probe ("D0"), or "none"
   Position at;
 };
 
 struct Bench {
   std::string kind = "virtual";     // virtual | real
   std::string flasher = "openocd";  // openocd | qemu (virtual bench only: QEMU's -kernel)
-  std::string probe = "ppk2";       // ppk2 | lpm01a | js110
+  std::string probe;                // a kind of the probe table; read: the table's default
   std::string connect;              // real bench: the probe's connection string
   uint32_t supply_mv = 3300;
-  Trigger inference{"D0", {}}, layer{"D1", {}}, timestamp{"D2", {}};
+  // Where the plan says, or where the probe kind wires them by default.
+  Trigger inference, layer, timestamp;
   std::string energy_profile;  // virtual bench: default is the board's own
   // Virtual bench: fast (QEMU as fast as it goes) | realtime (virtual time
   // kept in step with the host's clock, for tools that time on the host).

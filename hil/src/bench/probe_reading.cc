@@ -1,0 +1,76 @@
+#include "hil/bench/probe_reading.h"
+
+#include <cmath>
+
+#include "hil/did_you_mean.h"
+#include "probes/probe_table.h"
+
+namespace hil::bench {
+
+const probes::ProbeKind& ReadProbeKind(YamlReader& reader, const YAML::Node& map, const char* key,
+                                       const std::string& where, bool virtual_bench,
+                                       std::string& out) {
+  if (out.empty()) out = probes::DefaultProbeKind().name;
+  reader.Choice(map, key, where, probes::ProbeKindNames(), out);
+  const probes::ProbeKind* kind = probes::FindProbeKind(out);
+  if (virtual_bench && !kind->virtual_twin) {
+    reader.Problem(map[key], "the virtual bench has no " + kind->label +
+                                 "; its probes: " + JoinNames(probes::ProbeKindNames(true)));
+  }
+  return *kind;
+}
+
+std::vector<std::string> ProbeKeys(const probes::ProbeKind& kind, std::vector<std::string> own) {
+  for (const probes::SettingSpec& spec : kind.settings) own.push_back(spec.key);
+  return own;
+}
+
+void ReadProbeSettings(YamlReader& reader, const YAML::Node& map, const std::string& where,
+                       const probes::ProbeKind& kind, std::map<std::string, std::string>& out) {
+  for (const probes::SettingSpec& spec : kind.settings) {
+    const char* key = spec.key.c_str();
+    if (!map[key]) continue;
+    const std::string what = where + "." + spec.key;
+    std::string text;
+    if (!reader.Scalar(map[key], what, text)) continue;
+    switch (spec.type) {
+      case probes::SettingSpec::Type::kFlag:
+        if (text != "true" && text != "false") {
+          reader.Problem(map[key], what + " must be true or false, not " + YamlReader::Quote(text));
+          continue;
+        }
+        break;
+      case probes::SettingSpec::Type::kNumber: {
+        double value = std::nan("");
+        reader.Number(map, key, where, value, spec.min, spec.max);
+        if (std::isnan(value)) continue;
+        break;
+      }
+      case probes::SettingSpec::Type::kChoice: {
+        std::string chosen;
+        reader.Choice(map, key, where, spec.choices, chosen);
+        if (chosen.empty()) continue;
+        break;
+      }
+    }
+    out[spec.key] = text;
+  }
+}
+
+void ReadTriggerInput(YamlReader& reader, const YAML::Node& triggers, const char* role,
+                      const std::string& where, const probes::ProbeKind& kind, bool gpio,
+                      std::string& out) {
+  const YAML::Node node = triggers[role];
+  std::string text;
+  if (!node || !reader.Scalar(node, where + "." + role, text)) return;
+  if (text == "none" || kind.has_input(text) || (gpio && text == "gpio")) {
+    out = text;
+    return;
+  }
+  reader.Problem(node, where + "." + role + " is " + YamlReader::Quote(text) +
+                           "; give a logic input of the " + kind.label + " (" +
+                           JoinNames(kind.inputs) + ")" +
+                           (gpio ? ", gpio (the host GPIO line under gpio:)" : "") + " or none");
+}
+
+}  // namespace hil::bench
