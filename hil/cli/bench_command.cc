@@ -238,7 +238,8 @@ int RunBenchCheck(const CheckArguments& arguments) {
   nlohmann::json report = nlohmann::json::array();
   for (const bench::BenchSpec& spec : benches) {
     if (!arguments.json) {
-      std::printf("bench %s (%s, %s)\n", spec.name.c_str(), spec.kind.c_str(), spec.board.c_str());
+      std::printf("bench %s (%s, %s)\n", spec.name.c_str(), ToText(spec.kind).data(),
+                  spec.board.c_str());
       std::fflush(stdout);
     }
     const bench::BenchHealth health = bench::CheckBench(spec, options);
@@ -252,7 +253,7 @@ int RunBenchCheck(const CheckArguments& arguments) {
       }
     }
     report.push_back({{"bench", spec.name},
-                      {"kind", spec.kind},
+                      {"kind", ToText(spec.kind)},
                       {"board", spec.board},
                       {"healthy", health.healthy()},
                       {"parts", parts}});

@@ -44,7 +44,7 @@ int Flash(const FlashArguments& arguments) {
                            "with --bench-file FILE --bench NAME"));
   } else {
     spec.name = "command line";
-    spec.kind = "real";
+    spec.kind = BenchKind::kReal;
     spec.board = arguments.board;
   }
   if (!arguments.serial.empty()) spec.debug.adapter_serial = arguments.serial;
@@ -67,7 +67,7 @@ int Flash(const FlashArguments& arguments) {
                 arguments.image.c_str(), spec.board.c_str(), booted->timestamp_mode.c_str());
     return kExitOk;
   }
-  if (spec.flasher == "none") {
+  if (spec.flasher == Flasher::kNone) {
     return Fail(ConfigurationError("bench " + spec.name + " has flasher: none"));
   }
   flash::OpenOcdOptions options;

@@ -63,8 +63,9 @@ int Info(const std::string& path) {
   return kExitOk;
 }
 
+// The CLI checked the word against the same list (AddNumberFormat).
 model::NumberFormat FormatNamed(const std::string& name) {
-  return name == "float32" ? model::NumberFormat::kFloat32 : model::NumberFormat::kInt8;
+  return FromText<model::NumberFormat>(name).value_or(model::NumberFormat::kInt8);
 }
 
 Result<std::unique_ptr<model::LoweredModel>> Load(const std::string& path,
@@ -80,10 +81,7 @@ int Compile(const std::string& path, const std::string& out, const std::string& 
   const std::string id =
       mlperf_id.empty() ? std::filesystem::path(path).stem().string() : mlperf_id;
   if (framework == "tflm") {
-    const Status written = model::EmitTflmFile(
-        path, id,
-        number_format == "float32" ? model::NumberFormat::kFloat32 : model::NumberFormat::kInt8,
-        out);
+    const Status written = model::EmitTflmFile(path, id, FormatNamed(number_format), out);
     if (!written.ok()) return Fail(written.error());
     std::printf("%s -> %s/tflm_model.h, tflm_model_data.cc, tflm_kernels.txt (for TFLM)\n",
                 path.c_str(), out.c_str());
@@ -278,7 +276,7 @@ void AddNumberFormat(CLI::App* command, std::string& format) {
       ->add_option("--number-format", format,
                    "int8 runs the model as quantised; float32 runs its float twin (weights\n"
                    "dequantised, float32 activations, the same int8 input)")
-      ->check(CLI::IsMember({"int8", "float32"}))
+      ->check(CLI::IsMember(EnumWords<model::NumberFormat>()))
       ->capture_default_str();
 }
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "hil/measure/units.h"
+#include "hil/run/case_result.h"
 #include "hil/run/compare.h"
 #include "hil/run/exports.h"
 #include "hil/run/html_report.h"
@@ -45,7 +46,8 @@ int Report(const ReportArguments& arguments) {
       Result<std::vector<run::StoredCase>> cases = (*store)->Cases(r.id);
       size_t passed = 0, total = cases.ok() ? cases->size() : 0;
       if (cases.ok()) {
-        for (const run::StoredCase& c : *cases) passed += c.status == "pass";
+        for (const run::StoredCase& c : *cases)
+          passed += FromText<run::CaseStatus>(c.status) == run::CaseStatus::kPass;
       }
       std::printf("%-5lld %-20s %-22s %-12s %zu/%zu passed\n", static_cast<long long>(r.id),
                   r.plan.c_str(), r.started.c_str(), r.status.c_str(), passed, total);

@@ -28,7 +28,7 @@ void AddValidateCommand(CLI::App& app, int& exit_code) {
     const std::vector<plan::Case> cases = plan::ExpandMatrix(*parsed);
     if (!*quiet) {
       std::printf("%s: valid plan '%s', %zu cases on the %s bench\n", path->c_str(),
-                  parsed->name.c_str(), cases.size(), parsed->bench.kind.c_str());
+                  parsed->name.c_str(), cases.size(), ToText(parsed->bench.kind).data());
       for (const plan::Case& c : cases) std::printf("  %s\n", c.id.c_str());
     }
     exit_code = kExitOk;

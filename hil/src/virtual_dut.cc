@@ -174,13 +174,12 @@ Result<flash::QemuOptions> VirtualBoardQemuOptions(const BoardSpec& board,
 
 Result<VirtualDut> BootVirtualDut(const BoardSpec& board, const std::string& firmware,
                                   VirtualDutOptions options) {
-  if (options.flasher != "openocd" && options.flasher != "qemu") {
-    return ConfigurationError("the virtual bench flashes with openocd or qemu, not '" +
-                              options.flasher + "'");
+  if (options.flasher == Flasher::kNone) {
+    return ConfigurationError("the virtual bench flashes with openocd or qemu, not none");
   }
   Result<flash::QemuOptions> qemu = VirtualBoardQemuOptions(board, firmware, options);
   if (!qemu.ok()) return qemu.error();
-  qemu->load_firmware = options.flasher == "qemu";
+  qemu->load_firmware = options.flasher == Flasher::kQemu;
   Result<std::unique_ptr<flash::QemuMachine>> machine = flash::QemuMachine::Start(*qemu);
   if (!machine.ok()) return machine.error();
 
@@ -195,7 +194,7 @@ Result<VirtualDut> BootVirtualDut(const BoardSpec& board, const std::string& fir
   }
   if (!stream.ok()) return dut.Explain(stream.error());
   dut.link = std::make_unique<dut::DutLink>(std::move(*stream), options.link);
-  if (options.flasher == "openocd") {
+  if (options.flasher == Flasher::kOpenOcd) {
     // QEMU opened its gdbstub once the UART had its client.
     virtual_bench::DebugProbeOptions probe;
     probe.gdb_socket = dut.machine->gdb_socket();

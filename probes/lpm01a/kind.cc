@@ -20,9 +20,8 @@ ProbeKind lpm01a() {
   kind.timestamp_input = "D7";
   kind.supply = ProbeKind::DutSupply::kAlways;
   kind.settings = {
-      SettingSpec::Number("rate_hz",
-                          "samples per second: up to 5000 in ascii, up to 100000 in binary", 1,
-                          100000),
+      SettingSpec::Number(
+          "rate_hz", "samples per second: up to 5000 in ascii, up to 100000 in binary", 1, 100000),
       SettingSpec::Choice("format",
                           "the stream: ascii (with D7 events) or binary (up to 100 kHz, no events)",
                           {"ascii", "binary"}),

@@ -29,7 +29,7 @@ using Clock = std::chrono::steady_clock;
 bench::BenchSpec LabBench(const BoardSpec& board) {
   bench::BenchSpec spec;
   spec.name = "lab";
-  spec.kind = "real";
+  spec.kind = BenchKind::kReal;
   spec.board = std::string(board.name);
   spec.debug.adapter_serial = "HIL0000NOSUCHPROBE";
   return spec;

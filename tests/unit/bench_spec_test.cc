@@ -54,7 +54,7 @@ TEST_F(BenchFileTest, ReadsARealAndAVirtualBench) {
   ASSERT_TRUE(benches.ok()) << benches.error().ToString();
   ASSERT_EQ(benches->size(), 2u);
   const BenchSpec& lab = (*benches)[0];
-  EXPECT_EQ(lab.kind, "real");
+  EXPECT_EQ(lab.kind, BenchKind::kReal);
   EXPECT_EQ(lab.uart, "serial:/dev/ttyACM0@115200");
   EXPECT_EQ(lab.supply_mv, 1800u);
   EXPECT_EQ(lab.debug.adapter_serial, "0026003A3438510B34313939");
@@ -64,7 +64,7 @@ TEST_F(BenchFileTest, ReadsARealAndAVirtualBench) {
   EXPECT_EQ(lab.inference_trigger, "gpio");
   EXPECT_EQ(lab.timestamp_trigger, "none");
   const BenchSpec& virtual_bench = (*benches)[1];
-  EXPECT_EQ(virtual_bench.kind, "virtual");
+  EXPECT_EQ(virtual_bench.kind, BenchKind::kVirtual);
   EXPECT_EQ(virtual_bench.board, "mps2-an386");
 
   // The board profile's OpenOCD files with the bench's serial and speed.

@@ -99,7 +99,7 @@ TEST(OverrideMeasurement, WithinThePlansLimits) {
   EXPECT_NE(too_many.error().message().find("--runs 257: between 1 and 256"), std::string::npos);
   EXPECT_FALSE(OverrideMeasurement(plan, 0u, std::nullopt).ok());
   EXPECT_FALSE(OverrideMeasurement(plan, std::nullopt, 10001u).ok());
-  plan.measurement.window = "timestamp";
+  plan.measurement.window = measure::WindowKind::kTimestamp;
   EXPECT_TRUE(OverrideMeasurement(plan, 5000u, std::nullopt).ok());
 }
 

@@ -95,9 +95,9 @@ TEST_F(PlanParserTest, NumberFormatAndFpuDefaultToInt8WithTheFpu) {
       "  soft: {number_format: float32, fpu: off}\n");
   ASSERT_TRUE(plan.ok()) << plan.error().message();
   ASSERT_EQ(plan->configurations.size(), 3u);
-  EXPECT_EQ(plan->configurations[0].number_format, "int8");
+  EXPECT_EQ(plan->configurations[0].number_format, model::NumberFormat::kInt8);
   EXPECT_TRUE(plan->configurations[0].fpu);
-  EXPECT_EQ(plan->configurations[1].number_format, "float32");
+  EXPECT_EQ(plan->configurations[1].number_format, model::NumberFormat::kFloat32);
   EXPECT_TRUE(plan->configurations[1].fpu);
   EXPECT_FALSE(plan->configurations[2].fpu);
 }
@@ -130,7 +130,7 @@ TEST_F(PlanParserTest, FrameworkAxisReadsTflmWithItsOwnKernelSets) {
   EXPECT_EQ(plan->configurations[2].kernels, "cmsis-nn");
   EXPECT_EQ(plan->configurations[2].optimisation, "-Os");
   EXPECT_FALSE(plan->configurations[2].fpu);
-  EXPECT_EQ(plan->configurations[3].number_format, "float32");
+  EXPECT_EQ(plan->configurations[3].number_format, model::NumberFormat::kFloat32);
 }
 
 TEST_F(PlanParserTest, AModelNamesItsMlperfBenchmark) {

@@ -8,7 +8,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "hil/bench_kinds.h"
 #include "hil/did_you_mean.h"
+#include "hil/measure/windows.h"
+#include "hil/model/to_float.h"
+#include "hil/run/case_result.h"
 
 namespace hil {
 namespace {
@@ -120,6 +124,44 @@ TEST(YamlReader, SyntaxErrorsAndOversizedFilesAreProblemsNotCrashes) {
   Result<std::string> missing = YamlReader::ReadFile("/nonexistent/x.yaml", 1000, "bench file");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().message(), "/nonexistent/x.yaml: cannot read the bench file");
+}
+
+// Every enum files spell out maps to its words and back, in one place.
+TEST(EnumText, EveryWordRoundTrips) {
+  const auto round_trips = [](auto value) {
+    using E = decltype(value);
+    for (const std::string& word : EnumWords<E>()) {
+      const std::optional<E> back = FromText<E>(word);
+      EXPECT_TRUE(back.has_value()) << word;
+      if (back) {
+        EXPECT_EQ(ToText(*back), word);
+      }
+    }
+    EXPECT_FALSE(FromText<E>("no-such-word").has_value());
+  };
+  round_trips(BenchKind::kVirtual);
+  round_trips(Flasher::kOpenOcd);
+  round_trips(measure::WindowKind::kInference);
+  round_trips(model::NumberFormat::kInt8);
+  round_trips(run::CaseStatus::kPass);
+  round_trips(run::RunStatus::kFinished);
+  EXPECT_EQ(EnumWords<Flasher>(), (std::vector<std::string>{"openocd", "qemu", "none"}));
+  EXPECT_EQ(ToText(run::RunStatus::kPartial), "partial");
+}
+
+TEST(YamlReader, EnumsAreReadAsTheirWords) {
+  YamlReader reader("f.yaml");
+  YAML::Node root;
+  ASSERT_TRUE(reader.Load("flasher: qemu\nkind: rael\n", root));
+  Flasher flasher = Flasher::kOpenOcd;
+  BenchKind kind = BenchKind::kVirtual;
+  reader.Enum(root, "flasher", "bench", flasher);
+  reader.Enum(root, "kind", "bench", kind);
+  EXPECT_EQ(flasher, Flasher::kQemu);
+  EXPECT_EQ(kind, BenchKind::kVirtual) << "a wrong word leaves the default";
+  EXPECT_EQ(reader.ToError().message(),
+            "f.yaml:2:7: bench.kind is 'rael'; it must be one of virtual, real (did you mean "
+            "'real'?)");
 }
 
 TEST(YamlReader, ProblemsBeyondAHundredAreCounted) {

@@ -8,6 +8,7 @@
 #include "drivers/dut/dut_link.h"
 #include "drivers/flash/openocd.h"
 #include "drivers/flash/qemu_machine.h"
+#include "hil/bench_kinds.h"
 #include "hil/boards.h"
 #include "hil/error.h"
 #include "probes/virtual/debug_probe/virtual_debug_probe.h"
@@ -64,11 +65,11 @@ struct EnergyModelOptions {
 };
 
 struct VirtualDutOptions {
-  // How the image gets onto the board. "openocd" (the default): QEMU starts
+  // How the image gets onto the board. OpenOCD (the default): QEMU starts
   // empty and halted, and the real OpenOCD examines the core and loads,
   // verifies and starts the image through the virtual debug probe, as on a
-  // real bench. "qemu": QEMU loads it itself (-kernel).
-  std::string flasher = "openocd";
+  // real bench. QEMU: it loads the image itself (-kernel).
+  Flasher flasher = Flasher::kOpenOcd;
   flash::OpenOcdOptions openocd;  // binary, timeout, attempts
   // The emulated adapter OpenOCD drives: a Bus Pirate (fast, the default) or
   // remote_bitbang.

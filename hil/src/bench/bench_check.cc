@@ -78,7 +78,7 @@ void CheckReal(const BenchSpec& bench, const BoardSpec& board, const CheckOption
   const auto step = [&](const std::string& text) {
     if (options.progress) options.progress(text);
   };
-  if (bench.flasher == "none") {
+  if (bench.flasher == Flasher::kNone) {
     health.parts.push_back(Healthy("flasher", "none: the DUT is flashed outside hil"));
   } else {
     CheckDebugProbe(bench, board, options, health);
@@ -186,14 +186,14 @@ std::string BenchHealth::MissingParts() const {
 }
 
 BenchHealth CheckBench(const BenchSpec& bench, const CheckOptions& options) {
-  BenchHealth health{bench.name, bench.kind, bench.board, {}};
+  BenchHealth health{bench.name, std::string(ToText(bench.kind)), bench.board, {}};
   Result<const BoardSpec*> board = FindBoard(bench.board);
   if (!board.ok()) {
     health.parts.push_back(Missing("board", board.error()));
     return health;
   }
   health.parts.push_back(CheckBoard(**board));
-  if (bench.kind == "real") {
+  if (bench.kind == BenchKind::kReal) {
     CheckReal(bench, **board, options, health);
   } else {
     CheckVirtual(bench, **board, options, health);

@@ -48,8 +48,8 @@ BenchSpec ReadBench(YamlReader& reader, const YAML::Node& node) {
     return bench;
   if (!node["name"]) reader.Problem(node, "a bench needs a name");
   reader.String(node, "name", "a bench", bench.name);
-  reader.Choice(node, "kind", "bench " + bench.name, {"virtual", "real"}, bench.kind);
-  const bool real = bench.kind == "real";
+  reader.Enum(node, "kind", "bench " + bench.name, bench.kind);
+  const bool real = bench.kind == BenchKind::kReal;
   reader.String(node, "board", "bench " + bench.name, bench.board);
   const BoardSpec* board = nullptr;
   if (bench.board.empty()) {
@@ -106,17 +106,17 @@ BenchSpec ReadBench(YamlReader& reader, const YAML::Node& node) {
   }
   if (real && node["debug"]) ReadDebug(reader, node["debug"], bench.debug);
 
-  bench.flasher = "openocd";
-  reader.Choice(node, "flasher", "bench " + bench.name, {"openocd", "qemu", "none"}, bench.flasher);
-  if (real && bench.flasher == "qemu") {
+  bench.flasher = Flasher::kOpenOcd;
+  reader.Enum(node, "flasher", "bench " + bench.name, bench.flasher);
+  if (real && bench.flasher == Flasher::kQemu) {
     reader.Problem(node["flasher"],
                    "a real bench flashes with openocd, or none when the DUT is flashed outside "
                    "hil (qemu is the virtual bench's -kernel shortcut)");
-  } else if (!real && bench.flasher == "none") {
+  } else if (!real && bench.flasher == Flasher::kNone) {
     reader.Problem(node["flasher"], "the virtual bench flashes with openocd or qemu");
   }
-  if (real && board != nullptr && bench.flasher == "openocd" && !board->flashed_by_openocd() &&
-      bench.debug.interface_config.empty()) {
+  if (real && board != nullptr && bench.flasher == Flasher::kOpenOcd &&
+      !board->flashed_by_openocd() && bench.debug.interface_config.empty()) {
     reader.Problem(node, "board " + bench.board +
                              " has no OpenOCD profile: give debug: interface: and target:");
   }
@@ -198,7 +198,7 @@ BenchSpec DefaultVirtualBench() {
   BenchSpec bench;
   bench.name = "virtual";
   bench.board = "mps2-an386";
-  bench.flasher = "openocd";
+  bench.flasher = Flasher::kOpenOcd;
   const probes::ProbeKind& kind = probes::DefaultProbeKind();
   bench.probe.kind = kind.name;
   bench.inference_trigger = kind.inference_input;

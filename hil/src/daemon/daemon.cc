@@ -188,7 +188,7 @@ void Daemon::Work(Bench& bench) {
 }
 
 std::optional<std::string> Daemon::CheckRealBench(Bench& bench, int64_t job_id) {
-  if (bench.spec.kind != "real") return std::nullopt;
+  if (bench.spec.kind != BenchKind::kReal) return std::nullopt;
   const bench::BenchHealth health = bench::CheckBench(bench.spec);
   json parts = json::array();
   std::string details;
@@ -231,7 +231,7 @@ Daemon::JobEnd Daemon::ExecuteJob(Bench& bench, const Job& job) {
   // share a history: a plan submitted every night compares with the night
   // before.
   options.history_db = HistoryPath(config_.state_dir, plan->name, bench.spec.name);
-  if (bench.spec.kind == "real") options.bench = bench.spec;
+  if (bench.spec.kind == BenchKind::kReal) options.bench = bench.spec;
   options.firmware_cache = config_.firmware_cache;
   options.interrupted = &bench.cancel;
   options.progress = [this, id = job.id](const run::ProgressEvent& event) {

@@ -169,7 +169,7 @@ void Daemon::Routes(httplib::Server& server) {
       const int64_t job = bench->running_job;
       Result<int> queued = store_->QueuedCount(bench->spec.name);
       benches.push_back({{"name", bench->spec.name},
-                         {"kind", bench->spec.kind},
+                         {"kind", ToText(bench->spec.kind)},
                          {"state", job ? "busy" : "idle"},
                          {"job", job ? json(job) : json(nullptr)},
                          {"queued", queued.ok() ? *queued : -1}});
@@ -216,7 +216,8 @@ void Daemon::Routes(httplib::Server& server) {
     }
     if (job.bench.empty()) {
       ReplyError(response, 400,
-                 wanted.empty() ? "no " + plan->bench.kind + " bench here (benches: " + names + ")"
+                 wanted.empty() ? "no " + std::string(ToText(plan->bench.kind)) +
+                                      " bench here (benches: " + names + ")"
                                 : "no bench '" + wanted + "' here (benches: " + names + ")",
                  2);
       return;

@@ -49,7 +49,7 @@ nlohmann::ordered_json StatsJson(const Stats& stats) {
 
 nlohmann::ordered_json WindowJson(const Window& window) {
   nlohmann::ordered_json json;
-  json["kind"] = WindowKindName(window.kind);
+  json["kind"] = ToText(window.kind);
   json["index"] = window.index;
   json["start_s"] = NumberJson(window.start_s);
   json["duration_us"] = NumberJson(window.duration_s * 1e6);

@@ -85,11 +85,11 @@ CaseFigures Summarize(std::span<const Window> windows, const Baseline& baseline,
     }
   }
   if (figures.windows == 0) {
-    figures.problems.push_back(std::string("no ") + WindowKindName(options.kind) +
+    figures.problems.push_back("no " + std::string(ToText(options.kind)) +
                                " windows were seen: check the trigger wiring");
   } else if (figures.used == 0) {
     figures.problems.push_back(Format("none of the %zu %s windows is valid", figures.windows,
-                                      WindowKindName(options.kind)));
+                                      ToText(options.kind).data()));
   }
   if (options.mlperf) {
     const size_t want = options.mlperf_windows;

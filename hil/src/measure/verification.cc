@@ -96,7 +96,7 @@ TruthCheck CompareWithGroundTruth(std::span<Window> windows, std::span<const Tru
     }
     if (measured.size() != expected.size()) {
       check.problems.push_back(Format("%zu %s windows were measured, the emulator saw %zu",
-                                      measured.size(), WindowKindName(kind), expected.size()));
+                                      measured.size(), ToText(kind).data(), expected.size()));
     }
     const size_t n = std::min(measured.size(), expected.size());
     for (size_t i = 0; i < n; ++i) {

@@ -16,10 +16,6 @@ bool Usable(const Reading& reading) {
 
 }  // namespace
 
-const char* WindowKindName(WindowKind kind) {
-  return kind == WindowKind::kInference ? "inference" : "timestamp";
-}
-
 WindowBuilder::WindowBuilder(const EnergyTimeline& timeline, double sample_rate_hz,
                              double guard_samples)
     : timeline_(timeline), rate_(sample_rate_hz), guard_(guard_samples) {}

@@ -351,7 +351,7 @@ run::RunRecord ImportedRun(const EnergyRunnerSession& session, const std::string
     }
   }
   result.trace = Downsampled(session);
-  result.status = figures.problems.empty() ? "pass" : "fail";
+  result.status = figures.problems.empty() ? run::CaseStatus::kPass : run::CaseStatus::kFail;
   if (!figures.problems.empty()) result.error = figures.problems.front();
 
   run::RunRecord record;
@@ -359,11 +359,11 @@ run::RunRecord ImportedRun(const EnergyRunnerSession& session, const std::string
   record.plan_path = fs::absolute(session.folder).string();
   record.started = result.started;
   record.finished = run::NowIso8601();
-  record.status = "finished";
+  record.status = ToText(run::RunStatus::kFinished);
   record.bench = {{"kind", "imported"},
                   {"source", "EnergyRunner session"},
                   {"session", session.folder},
-                  {"probe", "lpm01a"},
+                  {"probe", "lpm01a"},  // EnergyRunner measures with an LPM01A
                   {"supply_mV", std::lround(session.supply_v * 1000)}};
   if (!session.session_id.empty()) record.bench["session_id"] = session.session_id;
   nlohmann::ordered_json json = run::CaseJson(result);

@@ -25,10 +25,10 @@ void ReadMeasurement(Reader& reader, const YAML::Node& node, Measurement& m) {
   reader.Count<uint32_t>(node, "warmup", "measurement", m.warmup, 0, 10000);
   reader.Count<uint32_t>(node, "runs", "measurement", m.runs, 1, 1000000);
   reader.Count<uint32_t>(node, "windows", "measurement", m.windows, 1, 100);
-  reader.Choice(node, "window", "measurement", {"inference", "timestamp"}, m.window);
+  reader.Enum(node, "window", "measurement", m.window);
   reader.Number(node, "min_window_s", "measurement", m.min_window_s, 0);
   reader.Flag(node, "mlperf", "measurement", m.mlperf);
-  if (m.window == "inference") {
+  if (m.window == measure::WindowKind::kInference) {
     if (m.runs > kMaxInferenceWindows && node["runs"]) {
       reader.Problem(node["runs"], "measurement.runs is " + std::to_string(m.runs) +
                                        "; per-inference windows take at most " +
@@ -44,7 +44,7 @@ void ReadMeasurement(Reader& reader, const YAML::Node& node, Measurement& m) {
   }
   if (m.mlperf) {
     // MLPerf Tiny's energy mode: five windows of at least 10 s, the median.
-    if (m.window != "timestamp") {
+    if (m.window != measure::WindowKind::kTimestamp) {
       reader.Problem(node["mlperf"],
                      "measurement.mlperf runs MLPerf Tiny's energy mode, which measures between "
                      "timestamp pulses: add window: timestamp");

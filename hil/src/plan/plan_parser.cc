@@ -108,12 +108,14 @@ void ReadPlan(Reader& reader, const YAML::Node& root, Plan& plan) {
   reader.Choice(root, "on_missing_baseline", "the plan", {"fail", "skip"},
                 plan.on_missing_baseline);
   reader.Count<uint32_t>(root, "retries", "the plan", plan.retries, 0, 10);
-  if (plan.measurement.window == "timestamp" && plan.bench.timestamp.input == "none") {
+  if (plan.measurement.window == measure::WindowKind::kTimestamp &&
+      plan.bench.timestamp.input == "none") {
     reader.Problem(plan.bench.timestamp.at,
                    "measurement.window is timestamp but no timestamp "
                    "input is wired (bench.triggers.timestamp)");
   }
-  if (plan.measurement.window == "inference" && plan.bench.inference.input == "none") {
+  if (plan.measurement.window == measure::WindowKind::kInference &&
+      plan.bench.inference.input == "none") {
     const probes::ProbeKind* kind = probes::FindProbeKind(plan.bench.probe);
     const bool timestamp_only =
         kind != nullptr && kind->inference_input == "none" && kind->timestamp_input != "none";

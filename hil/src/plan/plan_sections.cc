@@ -75,23 +75,28 @@ void ReadBench(Reader& reader, const YAML::Node& node, Bench& bench) {
     return;
   const YAML::Node none;
   const YAML::Node map = given ? node : none;
-  reader.Choice(map, "kind", "bench", {"virtual", "real"}, bench.kind);
+  reader.Enum(map, "kind", "bench", bench.kind);
+  const bool real = bench.kind == BenchKind::kReal;
   // Both benches flash through OpenOCD by default; the virtual bench can
   // also have QEMU load the image itself (-kernel).
-  bench.flasher = "openocd";
-  reader.Choice(map, "flasher", "bench", {"openocd", "qemu"}, bench.flasher);
-  if (map["flasher"] && bench.kind == "real" && bench.flasher == "qemu") {
+  bench.flasher = Flasher::kOpenOcd;
+  reader.Enum(map, "flasher", "bench", bench.flasher);
+  if (real && bench.flasher == Flasher::kQemu) {
     reader.Problem(map["flasher"],
                    "a real bench flashes with openocd (qemu is the virtual "
                    "bench's -kernel shortcut)");
+  } else if (bench.flasher == Flasher::kNone) {
+    reader.Problem(map["flasher"],
+                   "a plan's bench flashes with openocd or qemu; a real bench whose DUT is "
+                   "flashed outside hil says flasher: none in its bench file");
   }
   const probes::ProbeKind& kind =
-      bench::ReadProbeKind(reader, map, "probe", "bench", bench.kind == "virtual", bench.probe);
+      bench::ReadProbeKind(reader, map, "probe", "bench", !real, bench.probe);
   reader.String(map, "connect", "bench", bench.connect);
   reader.Count<uint32_t>(map, "supply_mv", "bench", bench.supply_mv, 800, 5000);
   reader.String(map, "energy_profile", "bench", bench.energy_profile);
   reader.Choice(map, "pace", "bench", {"fast", "realtime"}, bench.pace);
-  if (map["pace"] && bench.kind == "real" && bench.pace != "fast") {
+  if (map["pace"] && real && bench.pace != "fast") {
     reader.Problem(map["pace"],
                    "a real bench runs at its own pace; bench.pace is the virtual "
                    "bench's (realtime keeps QEMU in step with the host's clock)");
@@ -213,12 +218,12 @@ void ReadConfigurations(Reader& reader, const YAML::Node& node,
       continue;
     reader.Choice(settings, "framework", where, {"hil", "tflm"}, configuration.framework);
     ReadKernels(reader, settings, where, configuration);
-    reader.Choice(settings, "number_format", where, {"int8", "float32"},
-                  configuration.number_format);
+    reader.Enum(settings, "number_format", where, configuration.number_format);
     std::string fpu = "on";
     reader.Choice(settings, "fpu", where, {"on", "off"}, fpu);
     configuration.fpu = fpu == "on";
-    if (configuration.number_format == "float32" && configuration.kernels == "simd") {
+    if (configuration.number_format == model::NumberFormat::kFloat32 &&
+        configuration.kernels == "simd") {
       reader.Problem(settings["kernels"],
                      where +
                          ".kernels: the simd kernels are int8 only; a float32 configuration "
@@ -267,7 +272,7 @@ void ReadMatrix(Reader& reader, const YAML::Node& node, Plan& plan) {
       reader.Problem(board_at[i], "unknown board " + Quote(plan.boards[i]) +
                                       (guess.empty() ? "; hil knows " + Join(known)
                                                      : "; did you mean " + Quote(guess) + "?"));
-    } else if (plan.bench.kind == "virtual" && !(*board)->emulated()) {
+    } else if (plan.bench.kind == BenchKind::kVirtual && !(*board)->emulated()) {
       reader.Problem(board_at[i], "board " + Quote(plan.boards[i]) +
                                       " has no emulator, so the virtual bench cannot run it; "
                                       "use a real bench or an mps2/mps3 board");

@@ -224,7 +224,7 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   if (!board.ok()) return board.error();
 
   step("booting " + c.board + " in QEMU" +
-       (plan.bench.flasher == "openocd" ? ", flashed through OpenOCD" : ""));
+       (plan.bench.flasher == Flasher::kOpenOcd ? ", flashed through OpenOCD" : ""));
   VirtualDutOptions options;
   options.flasher = plan.bench.flasher;
   options.openocd.progress = step;
@@ -309,7 +309,7 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
       measure::Measurement::Create(measure_options);
   if (!engine.ok()) return engine.error();
   measure::Measurement& measurement = **engine;
-  const bool timestamp_style = plan.measurement.window == "timestamp";
+  const bool timestamp_style = plan.measurement.window == measure::WindowKind::kTimestamp;
 
   if (timestamp_style) HIL_RETURN_IF_ERROR(dut.link->SetWindowStyle(dut::WindowStyle::kTimestamp));
   std::vector<uint8_t> input;  // kept for the reference output below
@@ -403,16 +403,14 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
   // then every input of the dataset (outside the measurement).
   if (!c.network->model.empty()) {
     Result<std::unique_ptr<model::LoweredModel>> reference =
-        model::LowerFile(c.network->model, c.network->name,
-                         c.configuration->number_format == "float32" ? model::NumberFormat::kFloat32
-                                                                     : model::NumberFormat::kInt8);
+        model::LowerFile(c.network->model, c.network->name, c.configuration->number_format);
     if (!reference.ok()) return reference.error();
     // int8 outputs (either framework) and hil's float32 ones must equal the
     // host's bit for bit. TFLM's float kernels sum in their own order and
     // call the C library's expf, so a float32 TFLM network is held to a
     // relative 1e-5 of the largest output instead.
-    const bool tolerant =
-        c.configuration->framework == "tflm" && c.configuration->number_format == "float32";
+    const bool tolerant = c.configuration->framework == "tflm" &&
+                          c.configuration->number_format == model::NumberFormat::kFloat32;
     constexpr double kFloatTolerance = 1e-5;
     if (tolerant) result.verification.outputs_compared = "relative 1e-5";
     const model::LoweredModel& lowered = **reference;
@@ -511,8 +509,7 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
   }
 
   measure::SummaryOptions summary;
-  summary.kind =
-      timestamp_style ? measure::WindowKind::kTimestamp : measure::WindowKind::kInference;
+  summary.kind = plan.measurement.window;
   summary.inferences_per_window = timestamp_style ? plan.measurement.runs : 1;
   summary.mlperf = plan.measurement.mlperf;
   summary.min_window_s = plan.measurement.min_window_s;

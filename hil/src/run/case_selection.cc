@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "hil/run/case_result.h"
+
 namespace hil::run {
 
 bool MatchesPattern(const plan::Case& c, const std::string& pattern) {
@@ -48,7 +50,7 @@ std::vector<plan::Case> CasesToRerun(const std::vector<plan::Case>& cases,
   for (const nlohmann::ordered_json& c : previous_cases) {
     const std::string id = c.value("id", "");
     listed.insert(id);
-    if (c.value("status", "") == "pass") passed.insert(id);
+    if (FromText<CaseStatus>(c.value("status", "")) == CaseStatus::kPass) passed.insert(id);
   }
   std::vector<plan::Case> chosen;
   for (const plan::Case& c : cases) {
@@ -63,11 +65,12 @@ Status OverrideMeasurement(plan::Plan& plan, std::optional<uint32_t> runs,
                            std::optional<uint32_t> warmup) {
   plan::Measurement& m = plan.measurement;
   if (runs) {
-    const uint32_t most = m.window == "inference" ? plan::kMaxInferenceWindows : 1000000;
+    const bool per_inference = m.window == measure::WindowKind::kInference;
+    const uint32_t most = per_inference ? plan::kMaxInferenceWindows : 1000000;
     if (*runs < 1 || *runs > most) {
       return ConfigurationError(
           "--runs " + std::to_string(*runs) + ": between 1 and " + std::to_string(most) +
-          (m.window == "inference" ? " with per-inference windows (the harness times each)" : ""));
+          (per_inference ? " with per-inference windows (the harness times each)" : ""));
     }
     m.runs = *runs;
   }

@@ -58,8 +58,8 @@ Status WriteCaseSession(EnergyTrace trace, const std::string& model, double supp
 std::map<std::string, CaseResult> BaselineCases(const RunRecord& run) {
   std::map<std::string, CaseResult> cases;
   for (const Json& c : run.cases) {
-    const std::string status = c.value("status", "");
-    if (status != "pass" && status != "fail") continue;
+    const std::optional<CaseStatus> status = FromText<CaseStatus>(c.value("status", ""));
+    if (status != CaseStatus::kPass && status != CaseStatus::kFail) continue;
     CaseResult result;
     result.figures.latency_us = measure::StatsFromJson(c.value("latency_us", Json()));
     result.figures.energy_uj = measure::StatsFromJson(c.value("energy_uJ", Json()));
@@ -83,7 +83,7 @@ Result<std::optional<StoredRun>> NewestRunOf(ResultsStore& store, const std::str
 
 void Classify(CaseResult& result) {
   if (result.error_kind) {
-    result.status = "error";
+    result.status = CaseStatus::kError;
     return;
   }
   const measure::CaseFigures& f = result.figures;
@@ -98,7 +98,7 @@ void Classify(CaseResult& result) {
               f.invalid.front().problems.front();
   }
   if (!invalid.empty()) {
-    result.status = "fail";
+    result.status = CaseStatus::kFail;
     result.error_kind = ErrorKind::kMeasurementInvalid;
     result.error = "measurement invalid: " + invalid;
     return;
@@ -119,10 +119,10 @@ void Classify(CaseResult& result) {
       reasons.push_back("expectation not met: " + e.what + " (" + e.detail + ")");
   }
   if (reasons.empty()) {
-    result.status = "pass";
+    result.status = CaseStatus::kPass;
     return;
   }
-  result.status = "fail";
+  result.status = CaseStatus::kFail;
   result.error_kind = ErrorKind::kTestFailure;
   result.error.clear();
   for (const std::string& reason : reasons)
@@ -137,15 +137,15 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& given, const RunOptions& option
   plan::Plan measured = given;
   HIL_RETURN_IF_ERROR(OverrideMeasurement(measured, options.runs, options.warmup));
   const plan::Plan& plan = measured;
-  const std::string bench_kind = options.bench ? options.bench->kind : "virtual";
+  const BenchKind bench_kind = options.bench ? options.bench->kind : BenchKind::kVirtual;
   if (plan.bench.kind != bench_kind) {
     return ConfigurationError(
-        plan.path + ": the plan is for a " + plan.bench.kind + " bench, but " +
-        (options.bench ? "bench " + options.bench->name + " is " + bench_kind
+        plan.path + ": the plan is for a " + std::string(ToText(plan.bench.kind)) + " bench, but " +
+        (options.bench ? "bench " + options.bench->name + " is " + std::string(ToText(bench_kind))
                        : std::string("no bench was given")) +
-        (plan.bench.kind == "real" ? "; run it with --bench-file FILE --bench NAME "
-                                     "(hil/BENCHES.md), or submit it to hild"
-                                   : ""));
+        (plan.bench.kind == BenchKind::kReal ? "; run it with --bench-file FILE --bench NAME "
+                                               "(hil/BENCHES.md), or submit it to hild"
+                                             : ""));
   }
   // The cases this run takes: --only first (a pattern that matches no case
   // of the plan is a mistake, whatever failed last time), then the ones the
@@ -171,7 +171,8 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& given, const RunOptions& option
       if (previous) {
         Result<RunRecord> loaded = LoadRunRecord(**earlier, previous->id);
         if (!loaded.ok()) return loaded.error();
-        const bool interrupted = loaded->status == "interrupted" || loaded->status == "running";
+        const std::optional<RunStatus> ended = FromText<RunStatus>(loaded->status);
+        const bool interrupted = ended == RunStatus::kInterrupted || ended == RunStatus::kRunning;
         cases = CasesToRerun(cases, loaded->cases, interrupted);
       }
     }
@@ -213,14 +214,14 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& given, const RunOptions& option
   record.plan = plan.name;
   record.plan_path = fs::absolute(plan.path).string();
   record.started = NowIso8601();
-  record.status = "running";
+  record.status = ToText(RunStatus::kRunning);
   record.bench = BenchJson(plan);
   if (options.bench) {
     // The bench file states the physical facts; the plan's are the virtual bench's.
     const bench::BenchSpec& spec = *options.bench;
     record.bench["name"] = spec.name;
     record.bench["board"] = spec.board;
-    record.bench["flasher"] = spec.flasher;
+    record.bench["flasher"] = ToText(spec.flasher);
     record.bench["probe"] = spec.probe.kind;
     if (!spec.probe.connect.empty()) record.bench["connect"] = spec.probe.connect;
     record.bench["supply_mV"] = spec.supply_mv;
@@ -316,7 +317,7 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& given, const RunOptions& option
       for (uint32_t attempt = 0; attempt <= plan.retries; ++attempt) {
         CaseResult tried = result;
         tried.attempts = static_cast<int>(attempt + 1);
-        Status ran = options.bench && options.bench->kind == "real"
+        Status ran = options.bench && options.bench->kind == BenchKind::kReal
                          ? RunRealCase(plan, c, *firmware, *options.bench, tried, progress)
                          : RunVirtualCase(plan, c, *firmware, tried, progress);
         if (ran.ok()) {
@@ -339,9 +340,9 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& given, const RunOptions& option
     }
     result.seconds = SecondsSince(case_start);
     Classify(result);
-    if (result.status == "pass") ++outcome.passed;
-    if (result.status == "fail") ++outcome.failed, any_fail = true;
-    if (result.status == "error") {
+    if (result.status == CaseStatus::kPass) ++outcome.passed;
+    if (result.status == CaseStatus::kFail) ++outcome.failed, any_fail = true;
+    if (result.status == CaseStatus::kError) {
       ++outcome.errors;
       if (result.error_kind == ErrorKind::kConfiguration)
         any_config = true;
@@ -364,16 +365,18 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& given, const RunOptions& option
     record.cases.push_back(json);
     // Committed before the next case starts: a crash from here on loses
     // nothing of this one.
-    HIL_RETURN_IF_ERROR(store.AddCase(record.id, c.id, result.status, json));
+    HIL_RETURN_IF_ERROR(store.AddCase(record.id, c.id, std::string(ToText(result.status)), json));
     HIL_RETURN_IF_ERROR(write_outputs());
-    report(result.status + (result.error.empty() ? "" : ": " + result.error), true);
+    report(std::string(ToText(result.status)) + (result.error.empty() ? "" : ": " + result.error),
+           true);
   }
   record.finished = NowIso8601();
-  record.status = outcome.not_run > 0         ? "interrupted"
-                  : cases.size() < plan_cases ? "partial"
-                                              : "finished";
+  const RunStatus ended = outcome.not_run > 0         ? RunStatus::kInterrupted
+                          : cases.size() < plan_cases ? RunStatus::kPartial
+                                                      : RunStatus::kFinished;
+  record.status = ToText(ended);
   HIL_RETURN_IF_ERROR(store.FinishRun(record.id, record.finished, record.status));
-  if (shared_history && record.status == "finished") {
+  if (shared_history && ended == RunStatus::kFinished) {
     // The next run of the plan compares with this one.
     Result<int64_t> kept =
         shared_history->BeginRun(record.plan, record.plan_path, record.started, record.bench);

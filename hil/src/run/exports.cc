@@ -157,8 +157,9 @@ Status WriteJUnit(const RunRecord& run, const std::string& path) {
   size_t failures = 0, errors = 0;
   double seconds = 0;
   for (const nlohmann::ordered_json& c : run.cases) {
-    failures += c.value("status", "") == "fail";
-    errors += c.value("status", "") == "error";
+    const std::optional<CaseStatus> status = FromText<CaseStatus>(c.value("status", ""));
+    failures += status == CaseStatus::kFail;
+    errors += status == CaseStatus::kError;
     seconds += c.value("seconds", 0.0);
   }
   std::ostringstream xml;
@@ -169,7 +170,7 @@ Status WriteJUnit(const RunRecord& run, const std::string& path) {
       << "\" failures=\"" << failures << "\" errors=\"" << errors << "\" time=\"" << seconds
       << "\" timestamp=\"" << XmlEscaped(run.started) << "\">\n";
   for (const nlohmann::ordered_json& c : run.cases) {
-    const std::string status = c.value("status", "");
+    const std::optional<CaseStatus> status = FromText<CaseStatus>(c.value("status", ""));
     xml << "    <testcase classname=\"" << XmlEscaped(run.plan + "." + c.value("network", ""))
         << "\" name=\"" << XmlEscaped(c.value("id", "")) << "\" time=\"" << c.value("seconds", 0.0)
         << "\"";
@@ -188,14 +189,14 @@ Status WriteJUnit(const RunRecord& run, const std::string& path) {
       details += "problem: " + p.get<std::string>() + "\n";
     }
     const std::string message = c["error"].is_string() ? c["error"].get<std::string>() : "";
-    if (status == "pass" && !skips.empty()) {
+    if (status == CaseStatus::kPass && !skips.empty()) {
       // Passed, but a check did not run: CI shows it as skipped, not green.
       xml << ">\n      <skipped message=\"" << XmlEscaped("not judged: " + skips) << "\"/>\n"
           << "      <system-out>" << XmlEscaped(details) << "</system-out>\n    </testcase>\n";
-    } else if (status == "pass") {
+    } else if (status == CaseStatus::kPass) {
       xml << ">\n      <system-out>" << XmlEscaped(details) << "</system-out>\n    </testcase>\n";
     } else {
-      const char* element = status == "fail" ? "failure" : "error";
+      const char* element = status == CaseStatus::kFail ? "failure" : "error";
       xml << ">\n      <" << element << " message=\"" << XmlEscaped(message) << "\" type=\""
           << element << "\">" << XmlEscaped(details) << "</" << element << ">\n    </testcase>\n";
     }

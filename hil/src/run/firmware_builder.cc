@@ -104,7 +104,7 @@ std::string ConfigurationKey(const FirmwareRequest& request, const std::string& 
   std::string key = request.optimisation.substr(request.optimisation.find_first_not_of('-'));
   if (!model_digest.empty()) {
     key = model_digest.substr(0, 12) + (request.framework == "tflm" ? "_tflm" : "") + "_" +
-          request.kernels + "_" + request.number_format + "_" + key;
+          request.kernels + "_" + std::string(ToText(request.number_format)) + "_" + key;
     if (!request.model_id.empty()) key += "_" + request.model_id;
   }
   if (!request.fpu) key += "_softfp";
@@ -221,7 +221,7 @@ Result<std::string> FirmwareBuilder::CompileModel(
     const std::function<void(const std::string&)>& progress) {
   // Keyed by content, framework, number format and the compiler's output
   // format, so a newer hil never links sources an older one emitted.
-  const bool as_float = request.number_format == "float32";
+  const bool as_float = request.number_format == model::NumberFormat::kFloat32;
   const bool tflm = request.framework == "tflm";
   const std::string suffix =
       std::string(tflm ? "-tflm" : "") + (as_float ? "-float32" : "-int8") + "-v" +

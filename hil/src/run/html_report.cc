@@ -483,8 +483,9 @@ std::string BaselineSection(const RunRecord& run, const RunRecord& baseline) {
 std::string HtmlReport(const RunRecord& run, const RunRecord* baseline) {
   size_t passed = 0, failed = 0, errors = 0;
   for (const Json& c : run.cases) {
-    const std::string status = c.value("status", "");
-    passed += status == "pass", failed += status == "fail", errors += status == "error";
+    const std::optional<CaseStatus> status = FromText<CaseStatus>(c.value("status", ""));
+    passed += status == CaseStatus::kPass, failed += status == CaseStatus::kFail;
+    errors += status == CaseStatus::kError;
   }
   std::ostringstream html;
   html << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>hil: "

@@ -30,7 +30,7 @@ Status RunRealCase(const plan::Plan& plan, const plan::Case& c, const Firmware& 
   Result<const BoardSpec*> board = FindBoard(c.board);
   if (!board.ok()) return board.error();
 
-  if (bench.flasher == "openocd") {
+  if (bench.flasher == Flasher::kOpenOcd) {
     flash::OpenOcdOptions options;
     options.attempts = 2;
     options.progress = step;
@@ -52,7 +52,7 @@ Status RunRealCase(const plan::Plan& plan, const plan::Case& c, const Firmware& 
       // nothing else restarted (OpenOCD's `reset` already did).
       Result<size_t> reset = chip->AddOutput(bench.gpio.reset, true);
       if (!reset.ok()) return reset.error();
-      if (bench.flasher == "none") {
+      if (bench.flasher == Flasher::kNone) {
         step("resetting the DUT");
         HIL_RETURN_IF_ERROR(chip->Pulse(*reset, false, std::chrono::milliseconds(10)));
       }

@@ -29,8 +29,8 @@ std::string NowIso8601(bool with_milliseconds) {
 
 nlohmann::ordered_json BenchJson(const plan::Plan& plan) {
   nlohmann::ordered_json bench;
-  bench["kind"] = plan.bench.kind;
-  bench["flasher"] = plan.bench.flasher;
+  bench["kind"] = ToText(plan.bench.kind);
+  bench["flasher"] = ToText(plan.bench.flasher);
   bench["probe"] = plan.bench.probe;
   if (!plan.bench.connect.empty()) bench["connect"] = plan.bench.connect;
   bench["supply_mV"] = plan.bench.supply_mv;
@@ -107,7 +107,7 @@ uint64_t RamBytes(const nlohmann::ordered_json& c) {
 }
 
 bool EmulatedTime(const nlohmann::ordered_json& bench) {
-  return bench.is_object() && bench.value("kind", "") == "virtual";
+  return bench.is_object() && FromText<BenchKind>(bench.value("kind", "")) == BenchKind::kVirtual;
 }
 
 const char* const kEmulatedTimeNote =
@@ -122,7 +122,7 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
   json["board"] = r.board;
   json["kernels"] = r.kernels;
   json["model_id"] = r.model_id;
-  json["status"] = r.status;
+  json["status"] = ToText(r.status);
   json["error"] =
       r.error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.error);
   if (!r.failures.empty()) json["failures"] = r.failures;

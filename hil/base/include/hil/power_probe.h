@@ -54,7 +54,7 @@ struct SampleBlock {
 };
 
 struct ProbeInfo {
-  std::string kind;    // "ppk2", "lpm01a", "js110"
+  std::string kind;    // its name in the probe table (probes/probe_table.h)
   std::string model;   // as the device names itself, when it does
   std::string serial;  // when known
   std::string uri;     // where it was opened

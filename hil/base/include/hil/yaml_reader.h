@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "hil/enum_text.h"
 #include "hil/error.h"
 #include "hil/position.h"
 
@@ -57,6 +58,14 @@ class YamlReader {
   void Flag(const YAML::Node& map, const char* key, const std::string& where, bool& out);
   void StringList(const YAML::Node& map, const char* key, const std::string& where,
                   std::vector<std::string>& out, std::vector<Position>* positions = nullptr);
+
+  // A choice among an enum's words (hil/enum_text.h).
+  template <typename E>
+  void Enum(const YAML::Node& map, const char* key, const std::string& where, E& out) {
+    std::string word(ToText(out));
+    Choice(map, key, where, EnumWords<E>(), word);
+    if (std::optional<E> value = FromText<E>(word)) out = *value;
+  }
 
   template <typename Whole>
   void Count(const YAML::Node& map, const char* key, const std::string& where, Whole& out,

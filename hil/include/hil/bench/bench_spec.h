@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "drivers/flash/openocd.h"
+#include "hil/bench_kinds.h"
 #include "hil/boards.h"
 #include "hil/error.h"
 #include "hil/yaml_reader.h"
@@ -48,13 +49,11 @@ struct GpioSpec {
 
 struct BenchSpec {
   std::string name;
-  std::string kind = "virtual";  // virtual | real
-  std::string board;             // a board profile (`hil boards`)
-  // How firmware gets onto the DUT: openocd (the default; on the virtual
-  // bench through its virtual debug probe), qemu (virtual only: QEMU's
-  // -kernel), or none (real only): the DUT already runs the harness, flashed
-  // outside hil (a vendor tool, a drag-and-drop bootloader).
-  std::string flasher;
+  BenchKind kind = BenchKind::kVirtual;
+  std::string board;  // a board profile (`hil boards`)
+  // How firmware gets onto the DUT (none: flashed outside hil, by a vendor
+  // tool or a drag-and-drop bootloader).
+  Flasher flasher = Flasher::kOpenOcd;
   std::string uart;  // real: the DUT's UART connection string
   uint32_t supply_mv = 3300;
   DebugSpec debug;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "hil/enum_text.h"
 #include "hil/measure/edges.h"
 #include "hil/measure/timeline.h"
 
@@ -18,7 +19,17 @@ enum class WindowKind : uint8_t {
   kInference,  // inference pin high; cut into layers at layer-pin edges
   kTimestamp,  // between two timestamp falling edges, around N inferences
 };
-const char* WindowKindName(WindowKind kind);
+
+}  // namespace hil::measure
+
+template <>
+struct hil::EnumText<hil::measure::WindowKind> {
+  using Kind = hil::measure::WindowKind;
+  static constexpr std::pair<Kind, std::string_view> kWords[] = {{Kind::kInference, "inference"},
+                                                                 {Kind::kTimestamp, "timestamp"}};
+};
+
+namespace hil::measure {
 
 struct LayerSpan {
   double duration_s = 0;

@@ -7,6 +7,7 @@
 // input files and datasets feed both builds. The output is float32.
 #pragma once
 
+#include "hil/enum_text.h"
 #include "hil/model/model.h"
 
 namespace hil::model {
@@ -17,3 +18,10 @@ Model ToFloat32(const Model& model);
 enum class NumberFormat { kInt8, kFloat32 };
 
 }  // namespace hil::model
+
+template <>
+struct hil::EnumText<hil::model::NumberFormat> {
+  using Format = hil::model::NumberFormat;
+  static constexpr std::pair<Format, std::string_view> kWords[] = {{Format::kInt8, "int8"},
+                                                                   {Format::kFloat32, "float32"}};
+};

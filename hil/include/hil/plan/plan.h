@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "hil/bench_kinds.h"
+#include "hil/measure/windows.h"
+#include "hil/model/to_float.h"
 #include "hil/position.h"
 
 namespace hil::plan {
@@ -20,10 +23,10 @@ struct Trigger {
 };
 
 struct Bench {
-  std::string kind = "virtual";     // virtual | real
-  std::string flasher = "openocd";  // openocd | qemu (virtual bench only: QEMU's -kernel)
-  std::string probe;                // a kind of the probe table; read: the table's default
-  std::string connect;              // real bench: the probe's connection string
+  BenchKind kind = BenchKind::kVirtual;
+  Flasher flasher = Flasher::kOpenOcd;  // openocd | qemu (virtual bench only: QEMU's -kernel)
+  std::string probe;                    // a kind of the probe table; read: the table's default
+  std::string connect;                  // real bench: the probe's connection string
   uint32_t supply_mv = 3300;
   // Where the plan says, or where the probe kind wires them by default.
   Trigger inference, layer, timestamp;
@@ -51,13 +54,13 @@ inline constexpr const char* kMlperfBenchmarks[] = {"kws01", "ad01", "ic01", "vw
 
 struct Configuration {
   std::string name;
-  std::string framework = "hil";       // NN runtime for model networks: hil | tflm
-  std::string optimisation = "-O2";    // the firmware's optimisation flags
-  std::string kernels = "reference";   // hil: reference | simd; tflm: reference | cmsis-nn
-  std::string number_format = "int8";  // int8 | float32 (the model's float twin)
-  bool fpu = true;                     // off: every board built with -mfloat-abi=soft
-  std::vector<std::string> defines;    // extra -D definitions
-  std::string firmware;                // a prebuilt ELF (absolute), instead of building
+  std::string framework = "hil";      // NN runtime for model networks: hil | tflm
+  std::string optimisation = "-O2";   // the firmware's optimisation flags
+  std::string kernels = "reference";  // hil: reference | simd; tflm: reference | cmsis-nn
+  model::NumberFormat number_format = model::NumberFormat::kInt8;  // float32: the float twin
+  bool fpu = true;                   // off: every board built with -mfloat-abi=soft
+  std::vector<std::string> defines;  // extra -D definitions
+  std::string firmware;              // a prebuilt ELF (absolute), instead of building
   Position at;
 };
 
@@ -70,10 +73,10 @@ struct Exclusion {
 inline constexpr uint32_t kMaxInferenceWindows = 256;
 
 struct Measurement {
-  uint32_t warmup = 1;               // inferences before the measured ones (per window)
-  uint32_t runs = 10;                // measured inferences per case, or per timestamp window
-  uint32_t windows = 1;              // timestamp windows: one `infer runs warmup` each
-  std::string window = "inference";  // inference | timestamp
+  uint32_t warmup = 1;   // inferences before the measured ones (per window)
+  uint32_t runs = 10;    // measured inferences per case, or per timestamp window
+  uint32_t windows = 1;  // timestamp windows: one `infer runs warmup` each
+  measure::WindowKind window = measure::WindowKind::kInference;
   double min_window_s = 0;
   bool mlperf = false;  // MLPerf's energy mode: 5 windows of >= 10 s, the median
   double guard_us = 100;

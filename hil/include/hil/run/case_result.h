@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "hil/enum_text.h"
 #include "hil/error.h"
 #include "hil/measure/summary.h"
 #include "hil/measure/windows.h"
@@ -73,12 +74,40 @@ struct DatasetResult {
   double top1() const { return inputs ? static_cast<double>(correct) / inputs : 0; }
 };
 
+// How a case ended. pass: measured, verified, every expectation met.
+// fail: an expectation not met, or the measurement is invalid. error: the
+// bench failed (after retries) or the case could not be set up.
+enum class CaseStatus { kPass, kFail, kError };
+
+// How a run ended, as results.db and results.json record it. running: it
+// never finished (hil was killed); partial: it ran only some of the plan's
+// cases (--only, --rerun-failed).
+enum class RunStatus { kRunning, kFinished, kInterrupted, kPartial };
+
+}  // namespace hil::run
+
+template <>
+struct hil::EnumText<hil::run::CaseStatus> {
+  using Status = hil::run::CaseStatus;
+  static constexpr std::pair<Status, std::string_view> kWords[] = {
+      {Status::kPass, "pass"}, {Status::kFail, "fail"}, {Status::kError, "error"}};
+};
+
+template <>
+struct hil::EnumText<hil::run::RunStatus> {
+  using Status = hil::run::RunStatus;
+  static constexpr std::pair<Status, std::string_view> kWords[] = {
+      {Status::kRunning, "running"},
+      {Status::kFinished, "finished"},
+      {Status::kInterrupted, "interrupted"},
+      {Status::kPartial, "partial"}};
+};
+
+namespace hil::run {
+
 struct CaseResult {
   std::string id, network, configuration, board;
-  // pass: measured, verified, every expectation met. fail: an expectation
-  // not met, or the measurement is invalid. error: the bench failed (after
-  // retries) or the case could not be set up.
-  std::string status = "error";
+  CaseStatus status = CaseStatus::kError;
   std::optional<ErrorKind> error_kind;
   std::string error;  // why it is not "pass"; empty when it is
   // A failed case's reasons one by one (outputs, each expectation not met);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hil/error.h"
+#include "hil/model/to_float.h"
 
 namespace hil::run {
 
@@ -23,8 +24,8 @@ struct FirmwareRequest {
   std::string framework = "hil";  // the model's runtime: hil (firmware/nn) or tflm
   std::string kernels =
       "reference";  // the kernel set: reference|simd (hil), reference|cmsis-nn (tflm)
-  std::string number_format = "int8";  // int8, or float32: the model's float twin
-  bool fpu = true;                     // false: built with -mfloat-abi=soft
+  model::NumberFormat number_format = model::NumberFormat::kInt8;  // float32: the float twin
+  bool fpu = true;  // false: built with -mfloat-abi=soft
 };
 
 struct Firmware {
