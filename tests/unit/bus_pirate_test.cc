@@ -3,16 +3,16 @@
 // shifts that read the IDCODE and write memory through the MEM-AP in one
 // round trip, the speed change, the ADC readings, leaving, and commands cut
 // into pieces as a serial line delivers them.
-#include "probes/virtual/debug_probe/bus_pirate.h"
+#include "drivers/flash/virtual_debug_probe/bus_pirate.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "drivers/flash/virtual_debug_probe/adi_dap.h"
+#include "drivers/flash/virtual_debug_probe/wire.h"
 #include "fake_core.h"
-#include "probes/virtual/debug_probe/adi_dap.h"
-#include "probes/virtual/debug_probe/wire.h"
 
 namespace hil::virtual_bench {
 namespace {

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "drivers/flash/virtual_debug_probe/adi_dap.h"
+#include "drivers/flash/virtual_debug_probe/cortex_m_debug.h"
+#include "drivers/flash/virtual_debug_probe/wire.h"
 #include "fake_core.h"
-#include "probes/virtual/debug_probe/adi_dap.h"
-#include "probes/virtual/debug_probe/cortex_m_debug.h"
-#include "probes/virtual/debug_probe/wire.h"
 
 namespace hil::virtual_bench {
 namespace {

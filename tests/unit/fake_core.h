@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "probes/virtual/debug_probe/cortex_m_debug.h"
+#include "drivers/flash/virtual_debug_probe/cortex_m_debug.h"
 
 namespace hil::virtual_bench {
 

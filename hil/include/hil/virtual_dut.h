@@ -8,10 +8,10 @@
 #include "drivers/dut/dut_link.h"
 #include "drivers/flash/openocd.h"
 #include "drivers/flash/qemu_machine.h"
+#include "drivers/flash/virtual_debug_probe/virtual_debug_probe.h"
 #include "hil/bench_kinds.h"
 #include "hil/boards.h"
 #include "hil/error.h"
-#include "probes/virtual/debug_probe/virtual_debug_probe.h"
 
 namespace hil {
 

@@ -1,4 +1,4 @@
-#include "probes/virtual/debug_probe/cortex_m_debug.h"
+#include "drivers/flash/virtual_debug_probe/cortex_m_debug.h"
 
 #include <cstring>
 

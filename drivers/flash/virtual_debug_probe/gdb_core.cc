@@ -1,4 +1,4 @@
-#include "probes/virtual/debug_probe/gdb_core.h"
+#include "drivers/flash/virtual_debug_probe/gdb_core.h"
 
 #include <cstring>
 

@@ -30,7 +30,7 @@
 #include <cstdint>
 #include <string>
 
-#include "probes/virtual/debug_probe/wire.h"
+#include "drivers/flash/virtual_debug_probe/wire.h"
 
 namespace hil::virtual_bench {
 

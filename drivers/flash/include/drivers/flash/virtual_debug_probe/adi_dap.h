@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "probes/virtual/debug_probe/cortex_m_debug.h"
+#include "drivers/flash/virtual_debug_probe/cortex_m_debug.h"
 
 namespace hil::virtual_bench {
 

@@ -1,4 +1,4 @@
-#include "probes/virtual/debug_probe/wire.h"
+#include "drivers/flash/virtual_debug_probe/wire.h"
 
 namespace hil::virtual_bench {
 namespace {

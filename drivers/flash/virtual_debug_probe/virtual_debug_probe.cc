@@ -1,4 +1,4 @@
-#include "probes/virtual/debug_probe/virtual_debug_probe.h"
+#include "drivers/flash/virtual_debug_probe/virtual_debug_probe.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -15,10 +15,10 @@
 #include <chrono>
 #include <cstring>
 
-#include "probes/virtual/debug_probe/adi_dap.h"
-#include "probes/virtual/debug_probe/bus_pirate.h"
-#include "probes/virtual/debug_probe/gdb_core.h"
-#include "probes/virtual/debug_probe/wire.h"
+#include "drivers/flash/virtual_debug_probe/adi_dap.h"
+#include "drivers/flash/virtual_debug_probe/bus_pirate.h"
+#include "drivers/flash/virtual_debug_probe/gdb_core.h"
+#include "drivers/flash/virtual_debug_probe/wire.h"
 
 namespace hil::virtual_bench {
 namespace {

@@ -22,8 +22,8 @@
 #include <string>
 #include <thread>
 
+#include "drivers/flash/virtual_debug_probe/cortex_m_debug.h"
 #include "hil/error.h"
-#include "probes/virtual/debug_probe/cortex_m_debug.h"
 
 namespace hil::virtual_bench {
 

@@ -1,4 +1,4 @@
-#include "probes/virtual/debug_probe/adi_dap.h"
+#include "drivers/flash/virtual_debug_probe/adi_dap.h"
 
 namespace hil::virtual_bench {
 namespace {

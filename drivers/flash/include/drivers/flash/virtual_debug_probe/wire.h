@@ -17,7 +17,7 @@
 #include <deque>
 #include <vector>
 
-#include "probes/virtual/debug_probe/adi_dap.h"
+#include "drivers/flash/virtual_debug_probe/adi_dap.h"
 
 namespace hil::virtual_bench {
 

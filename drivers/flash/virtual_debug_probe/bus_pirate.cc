@@ -1,4 +1,4 @@
-#include "probes/virtual/debug_probe/bus_pirate.h"
+#include "drivers/flash/virtual_debug_probe/bus_pirate.h"
 
 namespace hil::virtual_bench {
 namespace {

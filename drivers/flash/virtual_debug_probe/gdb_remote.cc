@@ -1,4 +1,4 @@
-#include "probes/virtual/debug_probe/gdb_remote.h"
+#include "drivers/flash/virtual_debug_probe/gdb_remote.h"
 
 #include <poll.h>
 #include <sys/socket.h>

@@ -5,8 +5,8 @@
 
 #include <memory>
 
-#include "probes/virtual/debug_probe/cortex_m_debug.h"
-#include "probes/virtual/debug_probe/gdb_remote.h"
+#include "drivers/flash/virtual_debug_probe/cortex_m_debug.h"
+#include "drivers/flash/virtual_debug_probe/gdb_remote.h"
 
 namespace hil::virtual_bench {
 
