@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "drivers/dut/running_dut.h"
+#include "hil/bench/bring_up.h"
 #include "hil/boards.h"
 #include "hil/run/device_tests.h"
 #include "hil/run/exports.h"
@@ -24,7 +25,7 @@ int Fail(const Error& error) {
 }
 
 int RunDeviceTestCommand(const DeviceTestArguments& arguments) {
-  std::optional<VirtualDut> virtual_dut;
+  std::optional<bench::UpBench> virtual_bench;
   std::unique_ptr<dut::DutLink> connected;
   dut::DutLink* link = nullptr;
   if (!arguments.connect.empty()) {
@@ -40,15 +41,19 @@ int RunDeviceTestCommand(const DeviceTestArguments& arguments) {
                                      : arguments.firmware;
     std::fprintf(stderr, "hil device-test: booting %s on %s\n", firmware.c_str(),
                  arguments.board.c_str());
-    Result<VirtualDut> booted = BootVirtualDut(**board, firmware);
-    if (!booted.ok()) return Fail(booted.error());
-    virtual_dut = std::move(*booted);
-    link = virtual_dut->link.get();
+    bench::BenchSpec spec = bench::DefaultVirtualBench();
+    spec.board = arguments.board;
+    bench::BringUpOptions options;
+    options.firmware = firmware;
+    Result<bench::UpBench> up = bench::BringUp(spec, options);
+    if (!up.ok()) return Fail(up.error());
+    virtual_bench = std::move(*up);
+    link = virtual_bench->link();
   }
   Result<std::vector<run::DeviceTestResult>> results =
       run::RunDeviceTests(*link, arguments.filter, arguments.also_run_disabled);
   if (!results.ok())
-    return Fail(virtual_dut ? virtual_dut->Explain(results.error()) : results.error());
+    return Fail(virtual_bench ? virtual_bench->Explain(results.error()) : results.error());
   std::printf("%s", run::DeviceTestReport(*results).c_str());
   if (!arguments.junit.empty()) {
     const Status written = run::WriteAtomically(

@@ -15,6 +15,7 @@
 #include "drivers/dut/dut_link.h"
 #include "drivers/dut/running_dut.h"
 #include "dut_exchange.h"
+#include "hil/bench/bring_up.h"
 #include "hil/boards.h"
 #include "hil/virtual_dut.h"
 #include "nlohmann/json.hpp"
@@ -158,7 +159,7 @@ Status RunDemo(dut::DutLink& link, const std::vector<uint8_t>& given_input,
 int RunDut(const DutArguments& arguments) {
   const auto infer_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(arguments.timeout_s * 1000.0));
-  std::optional<VirtualDut> virtual_dut;
+  std::optional<bench::UpBench> virtual_bench;
   std::unique_ptr<dut::DutLink> connected_link;
   std::string truth_path;
   RemovedAtExit truth_file;
@@ -191,15 +192,20 @@ int RunDut(const DutArguments& arguments) {
       // silently ignored.
       options.energy.overrides["icount_shift"] = std::to_string(arguments.icount_shift);
     }
-    Result<VirtualDut> booted = BootVirtualDut(**board, firmware, std::move(options));
-    if (!booted.ok()) return Fail(booted.error());
-    virtual_dut = std::move(*booted);
+    bench::BenchSpec spec = bench::DefaultVirtualBench();
+    spec.board = arguments.board;
+    bench::BringUpOptions up_options;
+    up_options.firmware = firmware;
+    up_options.virtual_dut = std::move(options);
+    Result<bench::UpBench> up = bench::BringUp(spec, up_options);
+    if (!up.ok()) return Fail(up.error());
+    virtual_bench = std::move(*up);
     std::fprintf(stderr, "hil dut: harness up, timestamp mode %s\n",
-                 virtual_dut->timestamp_mode.c_str());
-    link = virtual_dut->link.get();
+                 virtual_bench->virtual_dut->timestamp_mode.c_str());
+    link = virtual_bench->link();
   }
   auto explain = [&](const Error& error) {
-    return virtual_dut ? virtual_dut->Explain(error) : error;
+    return virtual_bench ? virtual_bench->Explain(error) : error;
   };
 
   std::vector<uint8_t> input;

@@ -6,6 +6,7 @@
 
 #include "drivers/flash/openocd.h"
 #include "hil/bench/bench_spec.h"
+#include "hil/bench/bring_up.h"
 #include "hil/boards.h"
 #include "hil/virtual_dut.h"
 
@@ -51,36 +52,34 @@ int Flash(const FlashArguments& arguments) {
   if (arguments.speed_khz != 0) spec.debug.speed_khz = arguments.speed_khz;
   Result<const BoardSpec*> board = FindBoard(spec.board);
   if (!board.ok()) return Fail(board.error());
-
-  if ((*board)->emulated()) {
+  const bool emulated = (*board)->emulated();
+  if (emulated) {
     // The virtual bench has no flash that outlives QEMU: OpenOCD flashing
     // the image through the virtual debug probe until the harness answers is
     // what flashing proves there.
+    spec.kind = BenchKind::kVirtual;
+    spec.flasher = Flasher::kOpenOcd;
     std::fprintf(stderr, "flashing %s onto %s in QEMU through OpenOCD\n", arguments.image.c_str(),
                  spec.board.c_str());
-    VirtualDutOptions options;
-    options.openocd.timeout =
-        std::chrono::milliseconds(static_cast<int64_t>(arguments.timeout_s * 1000));
-    Result<VirtualDut> booted = BootVirtualDut(**board, arguments.image, options);
-    if (!booted.ok()) return Fail(booted.error());
-    std::printf("%s flashed to %s (QEMU) through OpenOCD, verified and started; harness mode %s\n",
-                arguments.image.c_str(), spec.board.c_str(), booted->timestamp_mode.c_str());
-    return kExitOk;
   }
-  if (spec.flasher == Flasher::kNone) {
-    return Fail(ConfigurationError("bench " + spec.name + " has flasher: none"));
-  }
-  flash::OpenOcdOptions options;
-  options.timeout = std::chrono::milliseconds(static_cast<int64_t>(arguments.timeout_s * 1000));
-  options.work_dir = arguments.log_dir;
+  bench::BringUpOptions options;
+  options.firmware = arguments.image;
+  options.connect = false;  // a real DUT's UART is not needed to flash it
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(arguments.timeout_s * 1000));
+  options.virtual_dut.openocd.timeout = timeout;
+  options.openocd.timeout = timeout;
+  options.openocd.work_dir = arguments.log_dir;
   options.progress = [](const std::string& step) { std::fprintf(stderr, "%s\n", step.c_str()); };
-  Result<std::unique_ptr<flash::OpenOcdFlasher>> flasher =
-      flash::OpenOcdFlasher::Create(bench::OpenOcdConfigFor(spec, **board), options);
-  if (!flasher.ok()) return Fail(flasher.error());
-  const Status flashed = (*flasher)->Flash(arguments.image);
-  if (!flashed.ok()) return Fail(flashed.error());
-  std::printf("%s flashed to %s, verified and started\n", arguments.image.c_str(),
-              spec.board.c_str());
+  Result<bench::UpBench> up = bench::BringUp(spec, options);
+  if (!up.ok()) return Fail(up.error());
+  if (emulated) {
+    std::printf("%s flashed to %s (QEMU) through OpenOCD, verified and started; harness mode %s\n",
+                arguments.image.c_str(), spec.board.c_str(),
+                up->virtual_dut->timestamp_mode.c_str());
+  } else {
+    std::printf("%s flashed to %s, verified and started\n", arguments.image.c_str(),
+                spec.board.c_str());
+  }
   return kExitOk;
 }
 

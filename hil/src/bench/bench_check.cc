@@ -8,6 +8,7 @@
 
 #include "drivers/dut/running_dut.h"
 #include "drivers/gpio/gpio_lines.h"
+#include "hil/bench/bring_up.h"
 #include "hil/virtual_dut.h"
 #include "probes/probe_table.h"
 
@@ -124,19 +125,22 @@ void CheckVirtual(const BenchSpec& bench, const BoardSpec& board, const CheckOpt
         Missing("QEMU", InfrastructureError("cannot create a temporary folder")));
     return;
   }
-  if (options.progress) options.progress("booting " + bench.board + " in QEMU");
-  VirtualDutOptions dut_options;
-  dut_options.flasher = bench.flasher;
+  // The bench is brought up as a run brings it up; its probe is opened
+  // apart, so that its health is reported on its own.
+  BringUpOptions up_options;
+  up_options.firmware = HarnessImagePath(board.name, kDefaultWorkload);
+  up_options.progress = options.progress;
+  VirtualDutOptions& dut_options = up_options.virtual_dut;
   dut_options.energy.profile = bench.board;
   dut_options.energy.truth_path = folder + "/truth.jsonl";
-  dut_options.energy.probe_kind = bench.probe.kind;
   dut_options.energy.probe_socket = folder + "/probe.sock";
-  const std::string image = HarnessImagePath(board.name, kDefaultWorkload);
+  const std::string& image = up_options.firmware;
   {
-    Result<VirtualDut> booted = BootVirtualDut(board, image, dut_options);
-    if (!booted.ok()) {
-      health.parts.push_back(Missing("QEMU", booted.error()));
+    Result<UpBench> up = BringUp(bench, up_options);
+    if (!up.ok()) {
+      health.parts.push_back(Missing("QEMU", up.error()));
     } else {
+      const VirtualDut* booted = &*up->virtual_dut;
       health.parts.push_back(Healthy("QEMU", "qemu-system-arm -M " +
                                                  std::string(board.qemu_machine) +
                                                  " with the energy model (pid " +

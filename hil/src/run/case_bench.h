@@ -9,12 +9,12 @@
 
 #include "drivers/dut/dut_link.h"
 #include "drivers/gpio/gpio_lines.h"
+#include "hil/bench/bring_up.h"
 #include "hil/measure/measurement.h"
 #include "hil/measure/verification.h"
 #include "hil/plan/plan.h"
 #include "hil/power_probe.h"
 #include "hil/run/case_runner.h"
-#include "probes/probe_kind.h"
 
 namespace hil::run {
 
@@ -33,10 +33,8 @@ struct CaseBench {
   std::function<Result<std::vector<measure::TruthWindow>>()> ground_truth;
 };
 
-// Where a trigger's edges come from: "none", "gpio" (the host's GPIO) or a
-// logic input "Dn" of the probe, sampled or reported as events as its kind
-// does.
-measure::TriggerWiring WiringOf(const std::string& input, const probes::ProbeKind& kind);
+// What MeasureCase needs of a bench that is up; it refers into `up`.
+CaseBench CaseBenchOf(bench::UpBench& up);
 
 Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& bench,
                    CaseResult& result, const Progress& progress);

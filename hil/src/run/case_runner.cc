@@ -211,70 +211,57 @@ Status FeedHostEdges(CaseBench& bench, const measure::ClockSync& sync,
   return OkStatus();
 }
 
+// The virtual bench a plan's bench: section describes, for one board.
+bench::BenchSpec VirtualBenchOf(const plan::Bench& described, const std::string& board) {
+  bench::BenchSpec spec;
+  spec.name = "virtual";
+  spec.kind = BenchKind::kVirtual;
+  spec.board = board;
+  spec.flasher = described.flasher;
+  spec.supply_mv = described.supply_mv;
+  spec.probe.kind = described.probe;
+  spec.inference_trigger = described.inference.input;
+  spec.layer_trigger = described.layer.input;
+  spec.timestamp_trigger = described.timestamp.input;
+  return spec;
+}
+
 }  // namespace
 
 Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmware& firmware,
                       CaseResult& result, const Progress& progress) {
-  const auto step = [&](const std::string& text) {
-    if (progress) progress(text);
-  };
   SocketFolder folder;
   if (!folder.ok()) return InfrastructureError("cannot create a folder for the bench's sockets");
-  Result<const BoardSpec*> board = FindBoard(c.board);
-  if (!board.ok()) return board.error();
-
-  step("booting " + c.board + " in QEMU" +
-       (plan.bench.flasher == Flasher::kOpenOcd ? ", flashed through OpenOCD" : ""));
-  VirtualDutOptions options;
-  options.flasher = plan.bench.flasher;
-  options.openocd.progress = step;
-  options.energy.profile = plan.bench.energy_profile.empty() ? c.board : plan.bench.energy_profile;
-  options.energy.truth_path = folder.File("truth.jsonl");
-  options.energy.probe_kind = plan.bench.probe;
-  options.energy.probe_socket = folder.File("probe.sock");
-  options.energy.probe_faults = InjectedFaults(c.id);
-  options.energy.realtime = plan.bench.pace == "realtime";
-  Result<VirtualDut> booted = BootVirtualDut(**board, firmware.elf, options);
-  if (!booted.ok()) return booted.error();
-  VirtualDut& dut = *booted;
-
-  Result<const probes::ProbeKind*> kind = probes::ProbeKindNamed(plan.bench.probe);
-  if (!kind.ok()) return kind.error();
-  Result<std::unique_ptr<PowerProbe>> made = probes::MakeProbe(
-      probes::VirtualTwinSettings(**kind, options.energy.probe_socket, plan.bench.supply_mv));
-  if (!made.ok()) return made.error();
-  step("opening the virtual " + (*kind)->label);
-  HIL_RETURN_IF_ERROR((*made)->Open());
-
-  CaseBench bench;
-  bench.link = dut.link.get();
-  bench.probe = made->get();
-  bench.triggers = {WiringOf(plan.bench.inference.input, **kind),
-                    WiringOf(plan.bench.layer.input, **kind),
-                    WiringOf(plan.bench.timestamp.input, **kind)};
-  bench.explain = [&dut](const Error& error) { return dut.Explain(error); };
-  bench.ground_truth = [&dut, &options] {
-    dut.machine->Stop();  // the plugin has written every record
-    return measure::ReadGroundTruth(options.energy.truth_path);
+  bench::BringUpOptions options;
+  options.firmware = firmware.elf;
+  options.open_probe = true;
+  options.progress = progress;
+  VirtualDutOptions& dut = options.virtual_dut;
+  dut.openocd.progress = progress;
+  dut.energy.profile = plan.bench.energy_profile.empty() ? c.board : plan.bench.energy_profile;
+  dut.energy.truth_path = folder.File("truth.jsonl");
+  dut.energy.probe_socket = folder.File("probe.sock");
+  dut.energy.probe_faults = InjectedFaults(c.id);
+  dut.energy.realtime = plan.bench.pace == "realtime";
+  Result<bench::UpBench> up = bench::BringUp(VirtualBenchOf(plan.bench, c.board), options);
+  if (!up.ok()) return up.error();
+  CaseBench bench = CaseBenchOf(*up);
+  bench.ground_truth = [&up, &dut] {
+    up->virtual_dut->machine->Stop();  // the plugin has written every record
+    return measure::ReadGroundTruth(dut.energy.truth_path);
   };
   return MeasureCase(plan, c, bench, result, progress);
 }
 
-// Measures one case on a bench that is up: the DUT answers on `link`, the
-// probe is open. Runs the inferences with the probe streaming, checks the
-// outputs against the host's reference, and verifies the figures against
-// the firmware's timer and, where the bench has it, the ground truth.
-measure::TriggerWiring WiringOf(const std::string& input, const probes::ProbeKind& kind) {
-  measure::TriggerWiring wiring;
-  if (input == "none") return wiring;
-  if (input == "gpio") {
-    wiring.source = measure::EdgeSource::kHost;
-    return wiring;
-  }
-  wiring.line = static_cast<uint8_t>(input[1] - '0');
-  wiring.source = kind.edges == probes::EdgeReport::kEvents ? measure::EdgeSource::kEvents
-                                                            : measure::EdgeSource::kSampled;
-  return wiring;
+CaseBench CaseBenchOf(bench::UpBench& up) {
+  CaseBench bench;
+  bench.link = up.link();
+  bench.probe = up.probe.get();
+  bench.triggers = up.triggers;
+  bench.host_gpio = up.host_roles.empty() ? nullptr : up.host_gpio.get();
+  bench.host_roles = up.host_roles;
+  bench.explain = [&up](const Error& error) { return up.Explain(error); };
+  return bench;
 }
 
 Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, CaseResult& result,
