@@ -66,9 +66,9 @@ TEST(BringUp, TheRealStrategyConnectsToAPreflashedDutAndItsProbe) {
   spec.uart = bench_up.uart;
   spec.probe.kind = "ppk2";
   spec.probe.connect = "unix:" + scratch.File("bench/ppk2.sock");
-  spec.inference_trigger = "D0";
-  spec.layer_trigger = "D1";
-  spec.timestamp_trigger = "D2";
+  spec.inference.input = "D0";
+  spec.layer.input = "D1";
+  spec.timestamp.input = "D2";
   bench::BringUpOptions options;
   options.open_probe = true;
   {

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "hil/plan/plan_parser.h"
+
 namespace hil::bench {
 namespace {
 
@@ -61,8 +63,8 @@ TEST_F(BenchFileTest, ReadsARealAndAVirtualBench) {
   EXPECT_EQ(lab.probe.connect, "serial:/dev/ttyACM1");
   EXPECT_EQ(lab.gpio.inference, "DUT_INFER");
   EXPECT_EQ(lab.gpio.reset, "DUT_NRST");
-  EXPECT_EQ(lab.inference_trigger, "gpio");
-  EXPECT_EQ(lab.timestamp_trigger, "none");
+  EXPECT_EQ(lab.inference.input, "gpio");
+  EXPECT_EQ(lab.timestamp.input, "none");
   const BenchSpec& virtual_bench = (*benches)[1];
   EXPECT_EQ(virtual_bench.kind, BenchKind::kVirtual);
   EXPECT_EQ(virtual_bench.board, "mps2-an386");
@@ -154,11 +156,11 @@ TEST_F(BenchFileTest, AProbesSettingsAreCheckedAgainstItsKind) {
   const BenchSpec& lpm = (*benches)[0];
   EXPECT_EQ(lpm.probe.options,
             (std::map<std::string, std::string>{{"rate_hz", "2000"}, {"format", "ascii"}}));
-  EXPECT_EQ(lpm.timestamp_trigger, "D7") << "the LPM01A's default wiring";
-  EXPECT_EQ(lpm.inference_trigger, "none");
+  EXPECT_EQ(lpm.timestamp.input, "D7") << "the LPM01A's default wiring";
+  EXPECT_EQ(lpm.inference.input, "none");
   EXPECT_EQ(ProbeSettingsOf(lpm).options.at("rate_hz"), "2000");
   EXPECT_EQ((*benches)[1].probe.connect, "usb") << "a USB probe needs no connect:";
-  EXPECT_EQ((*benches)[1].timestamp_trigger, "none") << "the JS110 has inputs D0 and D1";
+  EXPECT_EQ((*benches)[1].timestamp.input, "none") << "the JS110 has inputs D0 and D1";
 
   const std::string message = Refused(
       "benches:\n  - name: a\n    kind: real\n    board: nucleo-l4r5zi\n"
@@ -174,6 +176,32 @@ TEST_F(BenchFileTest, AProbesSettingsAreCheckedAgainstItsKind) {
         ":8:27: triggers.inference is 'D0'; give a logic input of the LPM01A (D7), gpio"}) {
     EXPECT_NE(message.find(says), std::string::npos) << says << " in:\n" << message;
   }
+}
+
+// A plan's bench: and a bench file's bench are one type, read alike: the
+// same words give the same description.
+TEST_F(BenchFileTest, APlansBenchAndABenchFileGiveTheSameDescription) {
+  Result<plan::Plan> plan = plan::ParsePlanText(
+      "plan: x\nbench: {probe: lpm01a, supply_mv: 1800, flasher: qemu}\n"
+      "networks: {conv: {workload: mb-conv3x3}}\nmatrix: {boards: [mps2-an386]}\n"
+      "measurement: {window: timestamp}\n",
+      "p.yaml", ::testing::TempDir());
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  Result<std::vector<BenchSpec>> file =
+      Read("benches:\n  - {name: v, probe: {kind: lpm01a}, supply_mv: 1800, flasher: qemu}\n");
+  ASSERT_TRUE(file.ok()) << file.error().message();
+  const BenchSpec& from_plan = plan->bench;
+  const BenchSpec& from_file = file->front();
+  EXPECT_EQ(from_plan.kind, from_file.kind);
+  EXPECT_EQ(from_plan.flasher, from_file.flasher);
+  EXPECT_EQ(from_plan.probe.kind, from_file.probe.kind);
+  EXPECT_EQ(from_plan.supply_mv, from_file.supply_mv);
+  for (const auto& [a, b] : {std::pair{&from_plan.inference, &from_file.inference},
+                             std::pair{&from_plan.layer, &from_file.layer},
+                             std::pair{&from_plan.timestamp, &from_file.timestamp}}) {
+    EXPECT_EQ(a->input, b->input);
+  }
+  EXPECT_EQ(from_plan.timestamp.input, "D7");
 }
 
 }  // namespace

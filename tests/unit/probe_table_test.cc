@@ -90,7 +90,7 @@ TEST_P(ProbeKindRoundTrip, APlansBenchTakesItWithItsDefaultWiring) {
           (kind().inference_input == "none" ? "measurement: {window: timestamp}\n" : ""),
       "p.yaml", ::testing::TempDir());
   ASSERT_TRUE(plan.ok()) << plan.error().message();
-  EXPECT_EQ(plan->bench.probe, kind().name);
+  EXPECT_EQ(plan->bench.probe.kind, kind().name);
   EXPECT_EQ(plan->bench.inference.input, kind().inference_input);
   EXPECT_EQ(plan->bench.layer.input, kind().layer_input);
   EXPECT_EQ(plan->bench.timestamp.input, kind().timestamp_input);
@@ -123,8 +123,8 @@ TEST_P(ProbeKindRoundTrip, ABenchFileTakesItWithItsSettings) {
   const bench::BenchSpec& lab = benches->front();
   EXPECT_EQ(lab.probe.kind, kind().name);
   EXPECT_EQ(lab.probe.options.size(), kind().settings.size());
-  EXPECT_EQ(lab.inference_trigger, kind().inference_input);
-  EXPECT_EQ(lab.timestamp_trigger, kind().timestamp_input);
+  EXPECT_EQ(lab.inference.input, kind().inference_input);
+  EXPECT_EQ(lab.timestamp.input, kind().timestamp_input);
 
   // ... and bring-up: the factory makes this kind's driver from the file's
   // settings, not yet opened.

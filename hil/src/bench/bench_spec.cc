@@ -122,20 +122,13 @@ BenchSpec ReadBench(YamlReader& reader, const YAML::Node& node) {
   }
   if (real && node["gpio"]) ReadGpio(reader, node["gpio"], bench.gpio);
 
-  bench.inference_trigger = kind->inference_input;
-  bench.layer_trigger = kind->layer_input;
-  bench.timestamp_trigger = kind->timestamp_input;
   const YAML::Node triggers = node["triggers"];
-  if (triggers && reader.Mapping(triggers, "triggers", {"inference", "layer", "timestamp"})) {
-    for (const auto& [role, input] : {std::pair{"inference", &bench.inference_trigger},
-                                      std::pair{"layer", &bench.layer_trigger},
-                                      std::pair{"timestamp", &bench.timestamp_trigger}}) {
-      ReadTriggerInput(reader, triggers, role, "triggers", *kind, real, *input);
-    }
+  ReadTriggers(reader, triggers, "triggers", *kind, real, bench);
+  if (triggers && triggers.IsMap()) {
     const std::pair<const char*, std::pair<std::string*, std::string*>> roles[] = {
-        {"inference", {&bench.inference_trigger, &bench.gpio.inference}},
-        {"layer", {&bench.layer_trigger, &bench.gpio.layer}},
-        {"timestamp", {&bench.timestamp_trigger, &bench.gpio.timestamp}}};
+        {"inference", {&bench.inference.input, &bench.gpio.inference}},
+        {"layer", {&bench.layer.input, &bench.gpio.layer}},
+        {"timestamp", {&bench.timestamp.input, &bench.gpio.timestamp}}};
     for (const auto& [role, wiring] : roles) {
       if (*wiring.first == "gpio" && wiring.second->empty()) {
         reader.Problem(triggers[role], std::string("trigger ") + role +
@@ -201,9 +194,9 @@ BenchSpec DefaultVirtualBench() {
   bench.flasher = Flasher::kOpenOcd;
   const probes::ProbeKind& kind = probes::DefaultProbeKind();
   bench.probe.kind = kind.name;
-  bench.inference_trigger = kind.inference_input;
-  bench.layer_trigger = kind.layer_input;
-  bench.timestamp_trigger = kind.timestamp_input;
+  bench.inference.input = kind.inference_input;
+  bench.layer.input = kind.layer_input;
+  bench.timestamp.input = kind.timestamp_input;
   return bench;
 }
 

@@ -18,9 +18,9 @@ Result<const probes::ProbeKind*> KindOf(const BenchSpec& bench) {
 }
 
 void WireTriggers(const BenchSpec& bench, UpBench& up) {
-  up.triggers = {WiringOf(bench.inference_trigger, *up.probe_kind),
-                 WiringOf(bench.layer_trigger, *up.probe_kind),
-                 WiringOf(bench.timestamp_trigger, *up.probe_kind)};
+  up.triggers = {WiringOf(bench.inference.input, *up.probe_kind),
+                 WiringOf(bench.layer.input, *up.probe_kind),
+                 WiringOf(bench.timestamp.input, *up.probe_kind)};
 }
 
 // QEMU with the energy model; the bench's flasher puts the image on the
@@ -125,9 +125,9 @@ class RealStrategy final : public BringUpStrategy {
     }
     std::vector<std::string> watched;
     const std::pair<const std::string*, measure::Role> roles[] = {
-        {&bench.inference_trigger, measure::Role::kInference},
-        {&bench.layer_trigger, measure::Role::kLayer},
-        {&bench.timestamp_trigger, measure::Role::kTimestamp}};
+        {&bench.inference.input, measure::Role::kInference},
+        {&bench.layer.input, measure::Role::kLayer},
+        {&bench.timestamp.input, measure::Role::kTimestamp}};
     const std::string* lines[] = {&bench.gpio.inference, &bench.gpio.layer, &bench.gpio.timestamp};
     for (size_t i = 0; i < 3; ++i) {
       if (*roles[i].first != "gpio") continue;

@@ -73,4 +73,18 @@ void ReadTriggerInput(YamlReader& reader, const YAML::Node& triggers, const char
                            (gpio ? ", gpio (the host GPIO line under gpio:)" : "") + " or none");
 }
 
+void ReadTriggers(YamlReader& reader, const YAML::Node& triggers, const std::string& where,
+                  const probes::ProbeKind& kind, bool gpio, BenchSpec& bench) {
+  bench.inference = Trigger{kind.inference_input, {}};
+  bench.layer = Trigger{kind.layer_input, {}};
+  bench.timestamp = Trigger{kind.timestamp_input, {}};
+  if (!triggers || !reader.Mapping(triggers, where, {"inference", "layer", "timestamp"})) return;
+  for (const auto& [role, trigger] :
+       {std::pair{"inference", &bench.inference}, std::pair{"layer", &bench.layer},
+        std::pair{"timestamp", &bench.timestamp}}) {
+    ReadTriggerInput(reader, triggers, role, where, kind, gpio, trigger->input);
+    if (triggers[role]) trigger->at = YamlReader::At(triggers[role]);
+  }
+}
+
 }  // namespace hil::bench

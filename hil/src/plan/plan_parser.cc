@@ -116,7 +116,7 @@ void ReadPlan(Reader& reader, const YAML::Node& root, Plan& plan) {
   }
   if (plan.measurement.window == measure::WindowKind::kInference &&
       plan.bench.inference.input == "none") {
-    const probes::ProbeKind* kind = probes::FindProbeKind(plan.bench.probe);
+    const probes::ProbeKind* kind = probes::FindProbeKind(plan.bench.probe.kind);
     const bool timestamp_only =
         kind != nullptr && kind->inference_input == "none" && kind->timestamp_input != "none";
     reader.Problem(plan.bench.inference.at.line ? plan.bench.inference.at : At(root),

@@ -91,8 +91,8 @@ void ReadBench(Reader& reader, const YAML::Node& node, Bench& bench) {
                    "flashed outside hil says flasher: none in its bench file");
   }
   const probes::ProbeKind& kind =
-      bench::ReadProbeKind(reader, map, "probe", "bench", !real, bench.probe);
-  reader.String(map, "connect", "bench", bench.connect);
+      bench::ReadProbeKind(reader, map, "probe", "bench", !real, bench.probe.kind);
+  reader.String(map, "connect", "bench", bench.probe.connect);
   reader.Count<uint32_t>(map, "supply_mv", "bench", bench.supply_mv, 800, 5000);
   reader.String(map, "energy_profile", "bench", bench.energy_profile);
   reader.Choice(map, "pace", "bench", {"fast", "realtime"}, bench.pace);
@@ -101,19 +101,7 @@ void ReadBench(Reader& reader, const YAML::Node& node, Bench& bench) {
                    "a real bench runs at its own pace; bench.pace is the virtual "
                    "bench's (realtime keeps QEMU in step with the host's clock)");
   }
-  bench.inference.input = kind.inference_input;
-  bench.layer.input = kind.layer_input;
-  bench.timestamp.input = kind.timestamp_input;
-  const YAML::Node triggers = map["triggers"];
-  if (triggers && reader.Mapping(triggers, "bench.triggers", {"inference", "layer", "timestamp"})) {
-    for (const auto& [role, trigger] :
-         {std::pair{"inference", &bench.inference}, std::pair{"layer", &bench.layer},
-          std::pair{"timestamp", &bench.timestamp}}) {
-      bench::ReadTriggerInput(reader, triggers, role, "bench.triggers", kind, false,
-                              trigger->input);
-      if (triggers[role]) trigger->at = At(triggers[role]);
-    }
-  }
+  bench::ReadTriggers(reader, map["triggers"], "bench.triggers", kind, false, bench);
 }
 
 void ReadNetworks(Reader& reader, const YAML::Node& node, std::vector<Network>& networks) {

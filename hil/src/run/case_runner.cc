@@ -211,21 +211,6 @@ Status FeedHostEdges(CaseBench& bench, const measure::ClockSync& sync,
   return OkStatus();
 }
 
-// The virtual bench a plan's bench: section describes, for one board.
-bench::BenchSpec VirtualBenchOf(const plan::Bench& described, const std::string& board) {
-  bench::BenchSpec spec;
-  spec.name = "virtual";
-  spec.kind = BenchKind::kVirtual;
-  spec.board = board;
-  spec.flasher = described.flasher;
-  spec.supply_mv = described.supply_mv;
-  spec.probe.kind = described.probe;
-  spec.inference_trigger = described.inference.input;
-  spec.layer_trigger = described.layer.input;
-  spec.timestamp_trigger = described.timestamp.input;
-  return spec;
-}
-
 }  // namespace
 
 Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmware& firmware,
@@ -243,7 +228,10 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   dut.energy.probe_socket = folder.File("probe.sock");
   dut.energy.probe_faults = InjectedFaults(c.id);
   dut.energy.realtime = plan.bench.pace == "realtime";
-  Result<bench::UpBench> up = bench::BringUp(VirtualBenchOf(plan.bench, c.board), options);
+  bench::BenchSpec described = plan.bench;  // the plan's bench, on this case's board
+  described.name = "virtual";
+  described.board = c.board;
+  Result<bench::UpBench> up = bench::BringUp(described, options);
   if (!up.ok()) return up.error();
   CaseBench bench = CaseBenchOf(*up);
   bench.ground_truth = [&up, &dut] {

@@ -225,9 +225,9 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& given, const RunOptions& option
     record.bench["probe"] = spec.probe.kind;
     if (!spec.probe.connect.empty()) record.bench["connect"] = spec.probe.connect;
     record.bench["supply_mV"] = spec.supply_mv;
-    record.bench["triggers"] = {{"inference", spec.inference_trigger},
-                                {"layer", spec.layer_trigger},
-                                {"timestamp", spec.timestamp_trigger}};
+    record.bench["triggers"] = {{"inference", spec.inference.input},
+                                {"layer", spec.layer.input},
+                                {"timestamp", spec.timestamp.input}};
   }
   Result<int64_t> run_id =
       store.BeginRun(record.plan, record.plan_path, record.started, record.bench);

@@ -31,8 +31,8 @@ nlohmann::ordered_json BenchJson(const plan::Plan& plan) {
   nlohmann::ordered_json bench;
   bench["kind"] = ToText(plan.bench.kind);
   bench["flasher"] = ToText(plan.bench.flasher);
-  bench["probe"] = plan.bench.probe;
-  if (!plan.bench.connect.empty()) bench["connect"] = plan.bench.connect;
+  bench["probe"] = plan.bench.probe.kind;
+  if (!plan.bench.probe.connect.empty()) bench["connect"] = plan.bench.probe.connect;
   bench["supply_mV"] = plan.bench.supply_mv;
   bench["triggers"] = {{"inference", plan.bench.inference.input},
                        {"layer", plan.bench.layer.input},

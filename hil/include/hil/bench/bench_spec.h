@@ -13,6 +13,7 @@
 #include "hil/bench_kinds.h"
 #include "hil/boards.h"
 #include "hil/error.h"
+#include "hil/position.h"
 #include "hil/yaml_reader.h"
 #include "probes/probe_kind.h"
 
@@ -47,6 +48,16 @@ struct GpioSpec {
   bool configured() const { return !chip.empty(); }
 };
 
+// Where one trigger comes in: a logic input of the probe ("D0"), "gpio"
+// (a real bench's host GPIO line), or "none"; where the file said so.
+struct Trigger {
+  std::string input;
+  Position at;
+};
+
+// One bench, whether a bench file or a plan's `bench:` section describes
+// it (the plan's is the virtual bench, or says which kind of bench it
+// needs); the bring-up (bring_up.h) takes it as it is.
 struct BenchSpec {
   std::string name;
   BenchKind kind = BenchKind::kVirtual;
@@ -59,9 +70,13 @@ struct BenchSpec {
   DebugSpec debug;
   ProbeSpec probe;
   GpioSpec gpio;
-  // Where each trigger comes in: a logic input of the probe ("D0"), "gpio"
-  // (the GpioSpec line), or "none"; unless the file says, the probe kind's.
-  std::string inference_trigger, layer_trigger, timestamp_trigger;
+  // Where each trigger comes in; unless the file says, the probe kind's
+  // wiring (probes/probe_table.h).
+  Trigger inference, layer, timestamp;
+  std::string energy_profile;  // virtual: another board's energy model; empty: the board's
+  // Virtual: fast (QEMU as fast as it goes) | realtime (virtual time kept
+  // in step with the host's clock, for tools that time on the host).
+  std::string pace = "fast";
   int line = 0;  // in the bench file, for messages
 };
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "hil/bench/bench_spec.h"
 #include "hil/yaml_reader.h"
 #include "probes/probe_kind.h"
 
@@ -31,5 +32,10 @@ std::vector<std::string> ProbeKeys(const probes::ProbeKind& kind, std::vector<st
 void ReadTriggerInput(YamlReader& reader, const YAML::Node& triggers, const char* role,
                       const std::string& where, const probes::ProbeKind& kind, bool gpio,
                       std::string& out);
+
+// Wires the triggers as the kind does by default, then reads `triggers`
+// (when given: a mapping of inference, layer and timestamp) over that.
+void ReadTriggers(YamlReader& reader, const YAML::Node& triggers, const std::string& where,
+                  const probes::ProbeKind& kind, bool gpio, BenchSpec& bench);
 
 }  // namespace hil::bench

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hil/bench/bench_spec.h"
 #include "hil/bench_kinds.h"
 #include "hil/measure/windows.h"
 #include "hil/model/to_float.h"
@@ -17,24 +18,10 @@ namespace hil::plan {
 
 using hil::Position;
 
-struct Trigger {
-  std::string input;  // a logic input of the probe ("D0"), or "none"
-  Position at;
-};
-
-struct Bench {
-  BenchKind kind = BenchKind::kVirtual;
-  Flasher flasher = Flasher::kOpenOcd;  // openocd | qemu (virtual bench only: QEMU's -kernel)
-  std::string probe;                    // a kind of the probe table; read: the table's default
-  std::string connect;                  // real bench: the probe's connection string
-  uint32_t supply_mv = 3300;
-  // Where the plan says, or where the probe kind wires them by default.
-  Trigger inference, layer, timestamp;
-  std::string energy_profile;  // virtual bench: default is the board's own
-  // Virtual bench: fast (QEMU as fast as it goes) | realtime (virtual time
-  // kept in step with the host's clock, for tools that time on the host).
-  std::string pace = "fast";
-};
+// A plan's `bench:` is the same description a bench file gives, read from
+// the plan's own keys (testplans/README.md).
+using Bench = bench::BenchSpec;
+using Trigger = bench::Trigger;
 
 struct Network {
   std::string name;
