@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "drivers/flash/elf_image.h"
+#include "hil/process.h"
 
 namespace hil::flash {
 namespace {
@@ -99,40 +100,19 @@ Result<std::unique_ptr<QemuMachine>> QemuMachine::Start(const QemuOptions& optio
                      {"-S", "-gdb", "unix:" + machine->gdb_socket() + ",server=on,wait=off"});
   }
   arguments.insert(arguments.end(), options.extra_arguments.begin(), options.extra_arguments.end());
-  std::vector<char*> argv;
-  for (std::string& argument : arguments) argv.push_back(argument.data());
-  argv.push_back(nullptr);
-
   int log_fd = ::open(machine->log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (log_fd < 0) {
     return InfrastructureError("cannot create " + machine->log_path_.string() + ": " +
                                std::strerror(errno));
   }
-  const pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) {
+  // A process group of its own: a Ctrl-C at the terminal is hil's to handle
+  // (finish the case in progress), not QEMU's; and it dies with hil.
+  Result<pid_t> started = SpawnProcess(arguments, log_fd);
+  if (!started.ok()) {
     ::close(log_fd);
-    return InfrastructureError("cannot start QEMU: fork failed: " +
-                               std::string(std::strerror(errno)));
+    return InfrastructureError("cannot start QEMU: " + started.error().message());
   }
-  if (pid == 0) {
-    // Only async-signal-safe calls between fork and exec. QEMU must not
-    // outlive hil, whatever way hil ends.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
-    // A process group of its own: a Ctrl-C at the terminal is hil's to
-    // handle (finish the case in progress), not QEMU's.
-    ::setpgid(0, 0);
-    int null_fd = ::open("/dev/null", O_RDONLY);
-    ::dup2(null_fd, STDIN_FILENO);
-    ::dup2(log_fd, STDOUT_FILENO);
-    ::dup2(log_fd, STDERR_FILENO);
-    ::execvp(argv[0], argv.data());
-    const char message[] = "hil: cannot execute qemu-system-arm\n";
-    ssize_t ignored = ::write(STDERR_FILENO, message, sizeof(message) - 1);
-    (void)ignored;
-    ::_exit(127);
-  }
+  const pid_t pid = *started;
   ::close(log_fd);
   machine->pid_ = pid;
 

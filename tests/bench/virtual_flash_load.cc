@@ -114,8 +114,7 @@ int main(int argc, char** argv) {
     for (const std::string& command : commands)
       command_line.insert(command_line.end(), {"-c", command});
     const auto start = std::chrono::steady_clock::now();
-    Result<flash::ChildOutcome> outcome =
-        flash::RunWithDeadline(command_line, std::chrono::seconds(300));
+    Result<ChildOutcome> outcome = RunWithDeadline(command_line, std::chrono::seconds(300));
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return outcome.ok() ? outcome->output : outcome.error().ToString();
   };

@@ -212,7 +212,7 @@ TEST(OpenOcdTclQuoting, OpenOcdEchoesEveryHostileWordExactlyAndRunsNothing) {
   ScratchFolder scratch;
   const std::string marker = scratch.File("ran");
   for (const std::string& word : HostileTclWords(marker)) {
-    Result<flash::ChildOutcome> outcome = flash::RunWithDeadline(
+    Result<ChildOutcome> outcome = RunWithDeadline(
         {"openocd", "-c", "echo " + flash::TclQuote("<" + word + ">"), "-c", "shutdown"},
         std::chrono::seconds(20));
     ASSERT_TRUE(outcome.ok()) << outcome.error().ToString();

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/file.h>
 #include <sys/wait.h>
 
@@ -23,8 +22,7 @@
 #include "hil/model/emit_c.h"
 #include "hil/model/emit_tflm.h"
 #include "hil/model/lowering.h"
-
-extern char** environ;
+#include "hil/process.h"
 
 namespace hil::run {
 namespace {
@@ -48,42 +46,15 @@ std::chrono::milliseconds BuildStepLimit() {
 // started or hung.
 Result<int> RunLogged(const std::vector<std::string>& argv, const std::string& log_path) {
   const std::chrono::milliseconds limit = BuildStepLimit();
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                   0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int error = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (error != 0) return InfrastructureError("cannot run " + argv[0] + ": " + std::strerror(error));
-  const auto end = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  for (;;) {
-    const pid_t done = ::waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) return InfrastructureError("lost " + argv[0] + "'s process");
-    if (std::chrono::steady_clock::now() >= end) {
-      ::kill(-pid, SIGKILL);  // the group: cmake, ninja and every compiler
-      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
-      return InfrastructureError(
-          argv[0] + " " + (argv.size() > 1 ? argv[1] : "") + " ran over " +
-          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(limit).count()) +
-          " s and was killed with its children (" + log_path + ")");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  Result<ChildOutcome> outcome = RunWithDeadline(argv, limit, log_path);
+  if (!outcome.ok()) return outcome.error();
+  if (outcome->timed_out) {
+    return InfrastructureError(
+        argv[0] + " " + (argv.size() > 1 ? argv[1] : "") + " ran over " +
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(limit).count()) +
+        " s and was killed with its children (" + log_path + ")");
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return outcome->status();
 }
 
 std::string Tail(const std::string& path, size_t lines) {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "hil/daemon/daemon_client.h"
+#include "hil/process.h"
 
 namespace hil::testing {
 namespace {
@@ -109,20 +110,17 @@ class LocalBench : public DeviceBench {
   Measured Measure(const CaseSpec& spec) override {
     const fs::path dir = Scratch();
     std::ofstream(dir / "plan.yaml") << PlanYaml(spec);
-    const std::string command = "'" + cli_ + "' run '" + (dir / "plan.yaml").string() +
-                                "' --out '" + (dir / "out").string() + "' 2>&1";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) return Failed("cannot run " + cli_);
-    std::string output;
-    std::array<char, 4096> buffer;
-    size_t n = 0;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-      output.append(buffer.data(), n);
-    const int status = ::pclose(pipe);
+    // An hour is far beyond any case; a hung hil is not waited for forever.
+    Result<ChildOutcome> ran = RunWithDeadline(
+        {cli_, "run", (dir / "plan.yaml").string(), "--out", (dir / "out").string()},
+        std::chrono::hours(1));
+    if (!ran.ok()) return Failed(ran.error().message());
     std::ifstream results(dir / "out" / "results.json");
     if (!results) {
-      return Failed("hil run exited with " + std::to_string(WEXITSTATUS(status)) +
-                    " and wrote no results:\n" + output);
+      return Failed("hil run " +
+                    std::string(ran->timed_out ? "ran over an hour"
+                                               : "exited with " + std::to_string(ran->status())) +
+                    " and wrote no results:\n" + ran->output);
     }
     const std::string text((std::istreambuf_iterator<char>(results)),
                            std::istreambuf_iterator<char>());

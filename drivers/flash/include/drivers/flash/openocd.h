@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "drivers/flash/child_process.h"
 #include "hil/error.h"
+#include "hil/process.h"
 
 namespace hil::flash {
 

@@ -1,4 +1,4 @@
-#include "drivers/flash/child_process.h"
+#include "hil/process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -11,15 +11,16 @@
 #include <cstring>
 #include <thread>
 
-namespace hil::flash {
+namespace hil {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Forks and execs argv with stdout and stderr on `output_fd`. The child
-// reports a failed exec through a close-on-exec pipe, so "not installed" is
-// told apart from "ran and failed".
-Result<pid_t> Spawn(const std::vector<std::string>& argv, int output_fd) {
+}  // namespace
+
+// The child reports a failed exec through a close-on-exec pipe, so "not
+// installed" is told apart from "ran and failed".
+Result<pid_t> SpawnProcess(const std::vector<std::string>& argv, int output_fd) {
   if (argv.empty()) return ConfigurationError("no program to run");
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
@@ -68,6 +69,8 @@ Result<pid_t> Spawn(const std::vector<std::string>& argv, int output_fd) {
   return pid;
 }
 
+namespace {
+
 void Reap(pid_t pid, ChildOutcome& outcome) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -80,15 +83,52 @@ void Reap(pid_t pid, ChildOutcome& outcome) {
   }
 }
 
+// Waits for a program whose output goes to a file, killing its group at
+// the deadline.
+Result<ChildOutcome> RunLogged(const std::vector<std::string>& argv,
+                               std::chrono::milliseconds deadline, const std::string& log_path) {
+  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) {
+    return InfrastructureError("cannot write " + log_path + ": " + std::strerror(errno));
+  }
+  Result<pid_t> pid = SpawnProcess(argv, log_fd);
+  ::close(log_fd);
+  if (!pid.ok()) return pid.error();
+  ChildOutcome outcome;
+  const auto end = Clock::now() + deadline;
+  int status = 0;
+  for (;;) {
+    const pid_t done = ::waitpid(*pid, &status, WNOHANG);
+    if (done == *pid) break;
+    if (done < 0 && errno != EINTR) return InfrastructureError("lost " + argv[0] + "'s process");
+    if (Clock::now() >= end) {
+      outcome.timed_out = true;
+      ::kill(-*pid, SIGKILL);  // the group: every program it started
+      Reap(*pid, outcome);
+      return outcome;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (WIFSIGNALED(status)) {
+    outcome.signaled = true;
+    outcome.signal = WTERMSIG(status);
+  } else {
+    outcome.code = WEXITSTATUS(status);
+  }
+  return outcome;
+}
+
 }  // namespace
 
 Result<ChildOutcome> RunWithDeadline(const std::vector<std::string>& argv,
-                                     std::chrono::milliseconds deadline) {
+                                     std::chrono::milliseconds deadline,
+                                     const std::string& log_path) {
+  if (!log_path.empty()) return RunLogged(argv, deadline, log_path);
   int output[2];
   if (::pipe2(output, O_CLOEXEC) != 0) {
     return InfrastructureError(std::string("cannot create a pipe: ") + std::strerror(errno));
   }
-  Result<pid_t> pid = Spawn(argv, output[1]);
+  Result<pid_t> pid = SpawnProcess(argv, output[1]);
   ::close(output[1]);
   if (!pid.ok()) {
     ::close(output[0]);
@@ -125,7 +165,7 @@ Result<ChildProcess> ChildProcess::Start(const std::vector<std::string>& argv,
   if (log_fd < 0) {
     return InfrastructureError("cannot write " + log_path + ": " + std::strerror(errno));
   }
-  Result<pid_t> pid = Spawn(argv, log_fd);
+  Result<pid_t> pid = SpawnProcess(argv, log_fd);
   ::close(log_fd);
   if (!pid.ok()) return pid.error();
   return ChildProcess(*pid);
@@ -168,4 +208,4 @@ void ChildProcess::Stop(std::chrono::milliseconds grace) {
   pid_ = -1;
 }
 
-}  // namespace hil::flash
+}  // namespace hil

@@ -1,6 +1,8 @@
-// Runs a helper program (openocd) with a deadline: its output captured, its
-// whole process group killed when the deadline passes, and never left
-// behind when hil dies.
+// hil's one process launcher, for every program it runs (OpenOCD, QEMU,
+// CMake for the firmware, hil itself from hil::testing): an argument vector,
+// never a shell; a process group of its own, killed whole at a deadline;
+// dying with hil; stdin from /dev/null; stdout and stderr captured or
+// logged; a program that is not installed told apart from one that failed.
 #pragma once
 
 #include <sys/types.h>
@@ -11,20 +13,29 @@
 
 #include "hil/error.h"
 
-namespace hil::flash {
+namespace hil {
 
 struct ChildOutcome {
   bool timed_out = false;  // killed at the deadline
   bool signaled = false;
   int code = 0;        // exit status when it exited
   int signal = 0;      // when signaled
-  std::string output;  // stdout and stderr, interleaved as written
+  std::string output;  // stdout and stderr, interleaved as written (unless logged)
+
+  // The exit code, or 128 + the signal, as a shell reports it.
+  int status() const { return signaled ? 128 + signal : code; }
 };
 
-// Errors: infrastructure when the program cannot be started (not installed:
-// the message names it).
+// Starts argv with stdout and stderr on `output_fd`. Errors:
+// infrastructure when it cannot be started (not installed: the message
+// names it and says so).
+Result<pid_t> SpawnProcess(const std::vector<std::string>& argv, int output_fd);
+
+// Runs argv to its end or the deadline, its output captured in the outcome,
+// or appended to `log_path` when one is given. Errors: as SpawnProcess.
 Result<ChildOutcome> RunWithDeadline(const std::vector<std::string>& argv,
-                                     std::chrono::milliseconds deadline);
+                                     std::chrono::milliseconds deadline,
+                                     const std::string& log_path = "");
 
 // A program that keeps running (a long-lived openocd): started in its own
 // process group, output appended to a log file, stopped on destruction.
@@ -50,4 +61,4 @@ class ChildProcess {
   pid_t pid_ = -1;
 };
 
-}  // namespace hil::flash
+}  // namespace hil
