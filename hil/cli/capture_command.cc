@@ -322,8 +322,9 @@ void AddCaptureCommand(CLI::App& app, int& exit_code) {
       "  hil capture --probe ppk2 --connect unix:bench/ppk2.sock --out t.hiltrace \\\n"
       "              --dut unix:/tmp/hil-qemu-XXXXXX/uart.sock --dut-command \"infer 6 1\"\n"
       "      (sends the DUT its commands once samples flow; ends 0.5 s after the reply)\n"
-      "  hil capture --probe lpm01a --connect serial:/dev/ttyACM1@3686400 --lpm-format binary \\\n"
-      "              --rate 100000 --supply-mv 1800 --out t.hiltrace\n\n"
+      "  hil capture --probe lpm01a --connect serial:/dev/ttyACM1@3686400 \\\n"
+      "              --probe-setting format=binary --probe-setting rate_hz=100000 \\\n"
+      "              --supply-mv 1800 --out t.hiltrace\n\n"
       "Exit codes: 0 captured, 2 bad arguments or a setting the device refused,\n"
       "3 the probe could not be reached or failed during the capture (the samples\n"
       "before the failure are kept in --out).");

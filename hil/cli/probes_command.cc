@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "probes/discovery.h"
+#include "probes/probe_table.h"
 
 namespace hil::cli {
 namespace {
@@ -32,9 +33,16 @@ int RunProbes(bool as_json) {
   }
   for (const std::string& note : notes) std::fprintf(stderr, "note: %s\n", note.c_str());
   if (found->empty()) {
-    std::printf(
-        "no power monitors found (known: PPK2 1915:c00a, LPM01A 0483:5740, JS110 16d0:0e88).\n"
-        "A virtual one: hil bench up --probe ppk2\n");
+    std::string known;
+    for (const probes::ProbeKind& kind : probes::ProbeTable()) {
+      for (const probes::UsbIdentity& usb : kind.usb) {
+        char vid_pid[16];
+        std::snprintf(vid_pid, sizeof(vid_pid), "%04x:%04x", usb.vid, usb.pid);
+        known += (known.empty() ? "" : ", ") + kind.label + " " + vid_pid;
+      }
+    }
+    std::printf("no power monitors found (known: %s).\nA virtual one: hil bench up --probe %s\n",
+                known.c_str(), probes::ProbeKindNames(true).front().c_str());
     return kExitOk;
   }
   std::printf("%-8s %-26s %-16s %-9s %s\n", "KIND", "CONNECT", "SERIAL", "VID:PID", "MODEL");

@@ -70,7 +70,7 @@ TEST_F(CaptureCliTest, Lpm01aCaptureToABinaryTraceReadsBack) {
   Boot("lpm01a");
   const CliRun run =
       RunHil("capture --probe lpm01a --connect unix:" + scratch_.File("lpm01a.sock") +
-             " --lpm-format binary --rate 100000 --supply-mv 1800 --seconds 0.1"
+             " --probe-setting format=binary --rate 100000 --supply-mv 1800 --seconds 0.1"
              " --out " +
              scratch_.File("t.hiltrace"));
   ASSERT_EQ(run.exit_code, 0) << run.output;
@@ -123,6 +123,24 @@ TEST_F(CaptureCliTest, ExitCodesSeparateBadInputFromAnAbsentProbe) {
   const CliRun source = RunHil("capture --probe ppk2 --mode source --connect unix:/x --out t.csv");
   EXPECT_EQ(source.exit_code, 2) << source.output;
   EXPECT_NE(source.output.find("needs the supply voltage"), std::string::npos) << source.output;
+
+  // A kind's settings are checked against the probe table, before any
+  // device is reached.
+  const CliRun foreign =
+      RunHil("capture --probe ppk2 --probe-setting rate_hz=5 --connect unix:/x --out t.csv");
+  EXPECT_EQ(foreign.exit_code, 2) << foreign.output;
+  EXPECT_NE(foreign.output.find("the PPK2 takes no setting 'rate_hz'; its settings: "
+                                "source_meter, spike_filter"),
+            std::string::npos)
+      << foreign.output;
+  const CliRun misspelt =
+      RunHil("capture --probe lpm01a --probe-setting formt=binary --connect unix:/x --out t.csv");
+  EXPECT_EQ(misspelt.exit_code, 2) << misspelt.output;
+  EXPECT_NE(misspelt.output.find("(did you mean 'format'?)"), std::string::npos) << misspelt.output;
+  const CliRun shapeless =
+      RunHil("capture --probe lpm01a --probe-setting binary --connect unix:/x --out t.csv");
+  EXPECT_EQ(shapeless.exit_code, 2) << shapeless.output;
+  EXPECT_NE(shapeless.output.find("give KEY=VALUE"), std::string::npos) << shapeless.output;
 }
 
 // A PPK2 that answers its metadata, then streams nothing but bytes that

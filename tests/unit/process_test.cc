@@ -24,8 +24,8 @@ TEST(Process, ArgumentsReachTheProgramAsTheyAreWithoutAShell) {
 TEST(Process, OutputGoesToTheLogAndTheExitCodeIsKept) {
   const std::filesystem::path log = std::filesystem::path(::testing::TempDir()) / "process.log";
   std::filesystem::remove(log);
-  Result<ChildOutcome> ran = RunWithDeadline(
-      {"/bin/sh", "-c", "echo out; echo err >&2; exit 3"}, std::chrono::seconds(10), log.string());
+  Result<ChildOutcome> ran = RunWithDeadline({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"},
+                                             std::chrono::seconds(10), log.string());
   ASSERT_TRUE(ran.ok()) << ran.error().ToString();
   EXPECT_EQ(ran->status(), 3);
   EXPECT_TRUE(ran->output.empty()) << "logged, not captured";

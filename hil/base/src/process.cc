@@ -83,16 +83,22 @@ void Reap(pid_t pid, ChildOutcome& outcome) {
   }
 }
 
-// Waits for a program whose output goes to a file, killing its group at
-// the deadline.
-Result<ChildOutcome> RunLogged(const std::vector<std::string>& argv,
-                               std::chrono::milliseconds deadline, const std::string& log_path) {
+// Starts argv with its output appended to `log_path`.
+Result<pid_t> SpawnLogged(const std::vector<std::string>& argv, const std::string& log_path) {
   const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) {
     return InfrastructureError("cannot write " + log_path + ": " + std::strerror(errno));
   }
   Result<pid_t> pid = SpawnProcess(argv, log_fd);
   ::close(log_fd);
+  return pid;
+}
+
+// Waits for a program whose output goes to a file, killing its group at
+// the deadline.
+Result<ChildOutcome> RunLogged(const std::vector<std::string>& argv,
+                               std::chrono::milliseconds deadline, const std::string& log_path) {
+  Result<pid_t> pid = SpawnLogged(argv, log_path);
   if (!pid.ok()) return pid.error();
   ChildOutcome outcome;
   const auto end = Clock::now() + deadline;
@@ -161,12 +167,7 @@ Result<ChildOutcome> RunWithDeadline(const std::vector<std::string>& argv,
 
 Result<ChildProcess> ChildProcess::Start(const std::vector<std::string>& argv,
                                          const std::string& log_path) {
-  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) {
-    return InfrastructureError("cannot write " + log_path + ": " + std::strerror(errno));
-  }
-  Result<pid_t> pid = SpawnProcess(argv, log_fd);
-  ::close(log_fd);
+  Result<pid_t> pid = SpawnLogged(argv, log_path);
   if (!pid.ok()) return pid.error();
   return ChildProcess(*pid);
 }

@@ -17,6 +17,21 @@ Result<const probes::ProbeKind*> KindOf(const BenchSpec& bench) {
   return probes::ProbeKindNamed(bench.probe.kind);
 }
 
+// What both strategies look up first: the board's profile and the probe's
+// kind.
+struct Parts {
+  const BoardSpec* board = nullptr;
+  const probes::ProbeKind* kind = nullptr;
+};
+
+Result<Parts> PartsOf(const BenchSpec& bench) {
+  Result<const BoardSpec*> board = FindBoard(bench.board);
+  if (!board.ok()) return board.error();
+  Result<const probes::ProbeKind*> kind = KindOf(bench);
+  if (!kind.ok()) return kind.error();
+  return Parts{*board, *kind};
+}
+
 void WireTriggers(const BenchSpec& bench, UpBench& up) {
   up.triggers = {WiringOf(bench.inference.input, *up.probe_kind),
                  WiringOf(bench.layer.input, *up.probe_kind),
@@ -28,32 +43,32 @@ void WireTriggers(const BenchSpec& bench, UpBench& up) {
 class VirtualStrategy final : public BringUpStrategy {
  public:
   Result<UpBench> Up(const BenchSpec& bench, const BringUpOptions& options) const override {
-    Result<const BoardSpec*> board = FindBoard(bench.board);
-    if (!board.ok()) return board.error();
-    Result<const probes::ProbeKind*> kind = KindOf(bench);
-    if (!kind.ok()) return kind.error();
+    Result<Parts> parts = PartsOf(bench);
+    if (!parts.ok()) return parts.error();
+    const BoardSpec* const board = parts->board;
+    const probes::ProbeKind* const kind = parts->kind;
     if (options.firmware.empty()) {
       return ConfigurationError("the virtual bench boots an image: name the firmware");
     }
     VirtualDutOptions dut_options = options.virtual_dut;
     dut_options.flasher = bench.flasher;
-    dut_options.energy.probe_kind = (*kind)->name;
+    dut_options.energy.probe_kind = kind->name;
     if (options.open_probe && dut_options.energy.probe_socket.empty()) {
-      return InfrastructureError("no socket for the virtual " + (*kind)->label +
+      return InfrastructureError("no socket for the virtual " + kind->label +
                                  " (BringUpOptions.virtual_dut.energy.probe_socket)");
     }
     Step(options, "booting " + bench.board + " in QEMU" +
                       (bench.flasher == Flasher::kOpenOcd ? ", flashed through OpenOCD" : ""));
-    Result<VirtualDut> booted = BootVirtualDut(**board, options.firmware, dut_options);
+    Result<VirtualDut> booted = BootVirtualDut(*board, options.firmware, dut_options);
     if (!booted.ok()) return booted.error();
     UpBench up;
     up.virtual_dut = std::move(*booted);
-    up.probe_kind = *kind;
+    up.probe_kind = kind;
     if (options.open_probe) {
       Result<std::unique_ptr<PowerProbe>> made = probes::MakeProbe(
-          probes::VirtualTwinSettings(**kind, dut_options.energy.probe_socket, bench.supply_mv));
+          probes::VirtualTwinSettings(*kind, dut_options.energy.probe_socket, bench.supply_mv));
       if (!made.ok()) return made.error();
-      Step(options, "opening the virtual " + (*kind)->label);
+      Step(options, "opening the virtual " + kind->label);
       HIL_RETURN_IF_ERROR((*made)->Open());
       up.probe = std::move(*made);
     }
@@ -68,12 +83,12 @@ class VirtualStrategy final : public BringUpStrategy {
 class RealStrategy final : public BringUpStrategy {
  public:
   Result<UpBench> Up(const BenchSpec& bench, const BringUpOptions& options) const override {
-    Result<const BoardSpec*> board = FindBoard(bench.board);
-    if (!board.ok()) return board.error();
-    Result<const probes::ProbeKind*> kind = KindOf(bench);
-    if (!kind.ok()) return kind.error();
+    Result<Parts> parts = PartsOf(bench);
+    if (!parts.ok()) return parts.error();
+    const BoardSpec* const board = parts->board;
+    const probes::ProbeKind* const kind = parts->kind;
     UpBench up;
-    up.probe_kind = *kind;
+    up.probe_kind = kind;
     if (!options.firmware.empty()) {
       if (bench.flasher == Flasher::kNone) {
         return ConfigurationError("bench " + bench.name +
@@ -82,7 +97,7 @@ class RealStrategy final : public BringUpStrategy {
       flash::OpenOcdOptions openocd = options.openocd;
       if (!openocd.progress) openocd.progress = options.progress;
       Result<std::unique_ptr<flash::OpenOcdFlasher>> flasher =
-          flash::OpenOcdFlasher::Create(OpenOcdConfigFor(bench, **board), openocd);
+          flash::OpenOcdFlasher::Create(OpenOcdConfigFor(bench, *board), openocd);
       if (!flasher.ok()) return flasher.error();
       HIL_RETURN_IF_ERROR((*flasher)->Flash(options.firmware));
     }
@@ -99,7 +114,7 @@ class RealStrategy final : public BringUpStrategy {
     if (options.open_probe) {
       Result<std::unique_ptr<PowerProbe>> made = probes::MakeProbe(ProbeSettingsOf(bench));
       if (!made.ok()) return made.error();
-      Step(options, "opening the " + (*kind)->label + " at " + bench.probe.connect);
+      Step(options, "opening the " + kind->label + " at " + bench.probe.connect);
       HIL_RETURN_IF_ERROR((*made)->Open());
       up.probe = std::move(*made);
     }
