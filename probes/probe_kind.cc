@@ -7,10 +7,10 @@
 namespace hil::probes {
 namespace {
 
-std::string Keys(const ProbeKind& kind) {
+std::vector<std::string> SettingKeys(const ProbeKind& kind) {
   std::vector<std::string> keys;
   for (const SettingSpec& spec : kind.settings) keys.push_back(spec.key);
-  return keys.empty() ? "none" : JoinNames(keys);
+  return keys;
 }
 
 std::optional<double> ParseNumber(const std::string& text) {
@@ -44,12 +44,11 @@ Status CheckSettings(const ProbeKind& kind, const ProbeSettings& settings) {
   for (const auto& [key, value] : settings.options) {
     const SettingSpec* spec = kind.setting(key);
     if (spec == nullptr) {
-      std::vector<std::string> keys;
-      for (const SettingSpec& known : kind.settings) keys.push_back(known.key);
+      const std::vector<std::string> keys = SettingKeys(kind);
       const std::string guess = DidYouMean(key, keys);
       return ConfigurationError("the " + kind.label + " takes no setting '" + key + "'" +
                                 (guess.empty() ? "" : " (did you mean '" + guess + "'?)") +
-                                "; its settings: " + Keys(kind));
+                                "; its settings: " + (keys.empty() ? "none" : JoinNames(keys)));
     }
     const std::string what = "the " + kind.label + "'s " + key + " ";
     switch (spec->type) {

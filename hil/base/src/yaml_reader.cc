@@ -125,26 +125,27 @@ void YamlReader::String(const YAML::Node& map, const char* key, const std::strin
   Scalar(node, where + "." + key, out);
 }
 
-void YamlReader::Choice(const YAML::Node& map, const char* key, const std::string& where,
+bool YamlReader::Choice(const YAML::Node& map, const char* key, const std::string& where,
                         const std::vector<std::string>& choices, std::string& out) {
   const YAML::Node node = map[key];
   std::string value;
-  if (!node || !Scalar(node, where + "." + key, value)) return;
+  if (!node || !Scalar(node, where + "." + key, value)) return false;
   if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
     const std::string guess = DidYouMean(value, choices);
     Problem(node, where + "." + key + " is " + Quote(value) + "; it must be one of " +
                       JoinNames(choices) +
                       (guess.empty() ? std::string() : " (did you mean " + Quote(guess) + "?)"));
-    return;
+    return false;
   }
   out = value;
+  return true;
 }
 
-void YamlReader::Number(const YAML::Node& map, const char* key, const std::string& where,
+bool YamlReader::Number(const YAML::Node& map, const char* key, const std::string& where,
                         double& out, double min, double max) {
   const YAML::Node node = map[key];
   std::string text;
-  if (!node || !Scalar(node, where + "." + key, text)) return;
+  if (!node || !Scalar(node, where + "." + key, text)) return false;
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || !(value >= min) || value > max) {
@@ -155,22 +156,22 @@ void YamlReader::Number(const YAML::Node& map, const char* key, const std::strin
       range << "a number of at least " << min;
     }
     Problem(node, where + "." + key + " must be " + range.str() + ", not " + Quote(text));
-    return;
+    return false;
   }
   out = value;
+  return true;
 }
 
-void YamlReader::Flag(const YAML::Node& map, const char* key, const std::string& where, bool& out) {
+bool YamlReader::Flag(const YAML::Node& map, const char* key, const std::string& where, bool& out) {
   const YAML::Node node = map[key];
   std::string text;
-  if (!node || !Scalar(node, where + "." + key, text)) return;
-  if (text == "true") {
-    out = true;
-  } else if (text == "false") {
-    out = false;
-  } else {
+  if (!node || !Scalar(node, where + "." + key, text)) return false;
+  if (text != "true" && text != "false") {
     Problem(node, where + "." + key + " must be true or false, not " + Quote(text));
+    return false;
   }
+  out = text == "true";
+  return true;
 }
 
 void YamlReader::StringList(const YAML::Node& map, const char* key, const std::string& where,

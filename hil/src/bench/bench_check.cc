@@ -159,13 +159,10 @@ void CheckVirtual(const BenchSpec& bench, const BoardSpec& board, const CheckOpt
                                            core + ", loaded and verified " + image));
       }
       health.parts.push_back(CheckDutName(*booted->link, booted->machine->uart_uri()));
-      const probes::ProbeKind* kind = probes::FindProbeKind(bench.probe.kind);
       health.parts.push_back(
-          kind == nullptr
-              ? Missing("power monitor", probes::ProbeKindNamed(bench.probe.kind).error())
-              : CheckPowerMonitor(probes::VirtualTwinSettings(
-                                      *kind, dut_options.energy.probe_socket, bench.supply_mv),
-                                  "the virtual"));
+          CheckPowerMonitor(probes::VirtualTwinSettings(
+                                *up->probe_kind, dut_options.energy.probe_socket, bench.supply_mv),
+                            "the virtual"));
     }
   }
   std::error_code ignored;

@@ -10,9 +10,6 @@ const std::vector<std::string> kBenchFileKeys = {"benches",        "state_dir", 
 
 namespace {
 
-// Bench files are short; this keeps a hostile one from filling memory.
-constexpr size_t kMostBenchFileBytes = 1 << 20;
-
 void ReadDebug(YamlReader& reader, const YAML::Node& debug, DebugSpec& spec) {
   if (!reader.Mapping(
           debug, "debug",
@@ -164,7 +161,7 @@ std::vector<BenchSpec> ReadBenches(YamlReader& reader, const YAML::Node& root) {
 }
 
 Result<std::vector<BenchSpec>> ReadBenchFile(const std::string& path) {
-  Result<std::string> text = YamlReader::ReadFile(path, kMostBenchFileBytes, "bench file");
+  Result<std::string> text = YamlReader::ReadFile(path, kMaxBenchFileBytes, "bench file");
   if (!text.ok()) return text.error();
   YamlReader reader(path);
   YAML::Node root;
@@ -192,11 +189,8 @@ BenchSpec DefaultVirtualBench() {
   bench.name = "virtual";
   bench.board = "mps2-an386";
   bench.flasher = Flasher::kOpenOcd;
-  const probes::ProbeKind& kind = probes::DefaultProbeKind();
-  bench.probe.kind = kind.name;
-  bench.inference.input = kind.inference_input;
-  bench.layer.input = kind.layer_input;
-  bench.timestamp.input = kind.timestamp_input;
+  bench.probe.kind = probes::DefaultProbeKind().name;
+  WireAsTheKindDoes(probes::DefaultProbeKind(), bench);
   return bench;
 }
 

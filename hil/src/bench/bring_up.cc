@@ -32,6 +32,17 @@ Result<Parts> PartsOf(const BenchSpec& bench) {
   return Parts{*board, *kind};
 }
 
+// Opens the power monitor `settings` describe, as `up`'s.
+Status OpenProbe(const probes::ProbeSettings& settings, const std::string& what,
+                 const BringUpOptions& options, UpBench& up) {
+  Result<std::unique_ptr<PowerProbe>> made = probes::MakeProbe(settings);
+  if (!made.ok()) return made.error();
+  Step(options, "opening the " + what);
+  HIL_RETURN_IF_ERROR((*made)->Open());
+  up.probe = std::move(*made);
+  return OkStatus();
+}
+
 void WireTriggers(const BenchSpec& bench, UpBench& up) {
   up.triggers = {WiringOf(bench.inference.input, *up.probe_kind),
                  WiringOf(bench.layer.input, *up.probe_kind),
@@ -65,12 +76,9 @@ class VirtualStrategy final : public BringUpStrategy {
     up.virtual_dut = std::move(*booted);
     up.probe_kind = kind;
     if (options.open_probe) {
-      Result<std::unique_ptr<PowerProbe>> made = probes::MakeProbe(
-          probes::VirtualTwinSettings(*kind, dut_options.energy.probe_socket, bench.supply_mv));
-      if (!made.ok()) return made.error();
-      Step(options, "opening the virtual " + kind->label);
-      HIL_RETURN_IF_ERROR((*made)->Open());
-      up.probe = std::move(*made);
+      HIL_RETURN_IF_ERROR(OpenProbe(
+          probes::VirtualTwinSettings(*kind, dut_options.energy.probe_socket, bench.supply_mv),
+          "virtual " + kind->label, options, up));
     }
     WireTriggers(bench, up);
     return up;
@@ -112,11 +120,8 @@ class RealStrategy final : public BringUpStrategy {
       up.real_link = std::move(*link);
     }
     if (options.open_probe) {
-      Result<std::unique_ptr<PowerProbe>> made = probes::MakeProbe(ProbeSettingsOf(bench));
-      if (!made.ok()) return made.error();
-      Step(options, "opening the " + kind->label + " at " + bench.probe.connect);
-      HIL_RETURN_IF_ERROR((*made)->Open());
-      up.probe = std::move(*made);
+      HIL_RETURN_IF_ERROR(OpenProbe(ProbeSettingsOf(bench),
+                                    kind->label + " at " + bench.probe.connect, options, up));
     }
     WireTriggers(bench, up);
     return up;

@@ -1,7 +1,5 @@
 #include "hil/bench/probe_reading.h"
 
-#include <cmath>
-
 #include "hil/did_you_mean.h"
 #include "probes/probe_table.h"
 
@@ -29,31 +27,26 @@ void ReadProbeSettings(YamlReader& reader, const YAML::Node& map, const std::str
                        const probes::ProbeKind& kind, std::map<std::string, std::string>& out) {
   for (const probes::SettingSpec& spec : kind.settings) {
     const char* key = spec.key.c_str();
-    if (!map[key]) continue;
-    const std::string what = where + "." + spec.key;
-    std::string text;
-    if (!reader.Scalar(map[key], what, text)) continue;
+    bool read = false;
     switch (spec.type) {
-      case probes::SettingSpec::Type::kFlag:
-        if (text != "true" && text != "false") {
-          reader.Problem(map[key], what + " must be true or false, not " + YamlReader::Quote(text));
-          continue;
-        }
+      case probes::SettingSpec::Type::kFlag: {
+        bool flag = false;
+        read = reader.Flag(map, key, where, flag);
         break;
+      }
       case probes::SettingSpec::Type::kNumber: {
-        double value = std::nan("");
-        reader.Number(map, key, where, value, spec.min, spec.max);
-        if (std::isnan(value)) continue;
+        double number = 0;
+        read = reader.Number(map, key, where, number, spec.min, spec.max);
         break;
       }
       case probes::SettingSpec::Type::kChoice: {
-        std::string chosen;
-        reader.Choice(map, key, where, spec.choices, chosen);
-        if (chosen.empty()) continue;
+        std::string choice;
+        read = reader.Choice(map, key, where, spec.choices, choice);
         break;
       }
     }
-    out[spec.key] = text;
+    // As written: the driver's factory reads the text (probes::FlagSetting).
+    if (read) out[spec.key] = map[key].Scalar();
   }
 }
 
@@ -73,11 +66,15 @@ void ReadTriggerInput(YamlReader& reader, const YAML::Node& triggers, const char
                            (gpio ? ", gpio (the host GPIO line under gpio:)" : "") + " or none");
 }
 
-void ReadTriggers(YamlReader& reader, const YAML::Node& triggers, const std::string& where,
-                  const probes::ProbeKind& kind, bool gpio, BenchSpec& bench) {
+void WireAsTheKindDoes(const probes::ProbeKind& kind, BenchSpec& bench) {
   bench.inference = Trigger{kind.inference_input, {}};
   bench.layer = Trigger{kind.layer_input, {}};
   bench.timestamp = Trigger{kind.timestamp_input, {}};
+}
+
+void ReadTriggers(YamlReader& reader, const YAML::Node& triggers, const std::string& where,
+                  const probes::ProbeKind& kind, bool gpio, BenchSpec& bench) {
+  WireAsTheKindDoes(kind, bench);
   if (!triggers || !reader.Mapping(triggers, where, {"inference", "layer", "timestamp"})) return;
   for (const auto& [role, trigger] :
        {std::pair{"inference", &bench.inference}, std::pair{"layer", &bench.layer},

@@ -167,8 +167,7 @@ Result<Submission> ParseSubmission(const std::string& body, const std::string& s
 }
 
 Result<DaemonConfig> ReadDaemonConfig(const std::string& path) {
-  constexpr size_t kMostBenchFileBytes = 1 << 20;
-  Result<std::string> text = YamlReader::ReadFile(path, kMostBenchFileBytes, "bench file");
+  Result<std::string> text = YamlReader::ReadFile(path, bench::kMaxBenchFileBytes, "bench file");
   if (!text.ok()) return text.error();
   YamlReader reader(path);
   YAML::Node root;

@@ -252,6 +252,10 @@ CaseBench CaseBenchOf(bench::UpBench& up) {
   return bench;
 }
 
+// Measures one case on a bench that is up: the DUT answers on `link`, the
+// probe is open. Runs the inferences with the probe streaming, checks the
+// outputs against the host's reference, and verifies the figures against
+// the firmware's timer and, where the bench has it, the ground truth.
 Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, CaseResult& result,
                    const Progress& progress) {
   const auto step = [&](const std::string& text) {

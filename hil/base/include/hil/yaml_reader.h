@@ -48,23 +48,23 @@ class YamlReader {
   bool Scalar(const YAML::Node& node, const std::string& what, std::string& out);
 
   // Each reads map[key] when present into `out`, which keeps its value when
-  // the key is absent or wrong; `where` names the map in messages.
+  // the key is absent or wrong; `where` names the map in messages. The
+  // choosers return whether `out` was set.
   void String(const YAML::Node& map, const char* key, const std::string& where, std::string& out,
               bool required = false);
-  void Choice(const YAML::Node& map, const char* key, const std::string& where,
+  bool Choice(const YAML::Node& map, const char* key, const std::string& where,
               const std::vector<std::string>& choices, std::string& out);
-  void Number(const YAML::Node& map, const char* key, const std::string& where, double& out,
+  bool Number(const YAML::Node& map, const char* key, const std::string& where, double& out,
               double min, double max = 1e300);
-  void Flag(const YAML::Node& map, const char* key, const std::string& where, bool& out);
+  bool Flag(const YAML::Node& map, const char* key, const std::string& where, bool& out);
   void StringList(const YAML::Node& map, const char* key, const std::string& where,
                   std::vector<std::string>& out, std::vector<Position>* positions = nullptr);
 
   // A choice among an enum's words (hil/enum_text.h).
   template <typename E>
   void Enum(const YAML::Node& map, const char* key, const std::string& where, E& out) {
-    std::string word(ToText(out));
-    Choice(map, key, where, EnumWords<E>(), word);
-    if (std::optional<E> value = FromText<E>(word)) out = *value;
+    std::string word;
+    if (Choice(map, key, where, EnumWords<E>(), word)) out = *FromText<E>(word);
   }
 
   template <typename Whole>

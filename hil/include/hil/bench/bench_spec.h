@@ -80,6 +80,9 @@ struct BenchSpec {
   int line = 0;  // in the bench file, for messages
 };
 
+// Bench files are short; a larger one is refused unread.
+inline constexpr size_t kMaxBenchFileBytes = 1 << 20;
+
 // The keys a bench file may have at its top level (hild reads the rest).
 extern const std::vector<std::string> kBenchFileKeys;
 

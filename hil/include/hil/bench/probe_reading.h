@@ -33,6 +33,9 @@ void ReadTriggerInput(YamlReader& reader, const YAML::Node& triggers, const char
                       const std::string& where, const probes::ProbeKind& kind, bool gpio,
                       std::string& out);
 
+// The kind's default wiring of the three triggers.
+void WireAsTheKindDoes(const probes::ProbeKind& kind, BenchSpec& bench);
+
 // Wires the triggers as the kind does by default, then reads `triggers`
 // (when given: a mapping of inference, layer and timestamp) over that.
 void ReadTriggers(YamlReader& reader, const YAML::Node& triggers, const std::string& where,
