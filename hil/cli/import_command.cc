@@ -6,6 +6,7 @@
 #include "hil/mlperf/energyrunner.h"
 #include "hil/run/exports.h"
 #include "hil/run/html_report.h"
+#include "hil/run/results_json.h"
 #include "hil/run/results_store.h"
 
 namespace hil::cli {
@@ -69,8 +70,10 @@ int ImportEnergyRunner(const ImportArguments& arguments) {
   if (!id.ok()) return Fail(id.error());
   run::RunRecord record = imported;
   record.id = *id;
-  for (const nlohmann::ordered_json& c : record.cases) {
-    if (Status added = (*store)->AddCase(*id, c["id"], c["status"], c); !added.ok())
+  for (const run::CaseResult& c : record.cases) {
+    if (Status added =
+            (*store)->AddCase(*id, c.id, std::string(ToText(c.status)), run::CaseJson(c));
+        !added.ok())
       return Fail(added.error());
   }
   if (Status finished = (*store)->FinishRun(*id, record.finished, record.status); !finished.ok())
@@ -86,7 +89,9 @@ int ImportEnergyRunner(const ImportArguments& arguments) {
   std::printf(
       "wrote %s: report.html, results.json, results.csv, junit.xml, results.db (run %lld)\n",
       out.string().c_str(), static_cast<long long>(*id));
-  return record.cases.front()["status"] == "pass" ? kExitOk : ExitCodeFor(ErrorKind::kTestFailure);
+  return record.cases.front().status == run::CaseStatus::kPass
+             ? kExitOk
+             : ExitCodeFor(ErrorKind::kTestFailure);
 }
 
 }  // namespace

@@ -71,11 +71,16 @@ TEST_F(CaseSelectionTest, APatternThatMatchesNothingIsAConfigurationErrorListing
 }
 
 TEST_F(CaseSelectionTest, RerunTakesWhatDidNotPassAndWhatAnInterruptedRunNeverReached) {
-  const std::vector<nlohmann::ordered_json> previous = {
-      {{"id", "kws/reference/mps2-an386"}, {"status", "pass"}},
-      {{"id", "kws/reference/mps3-an547"}, {"status", "fail"}},
-      {{"id", "kws/simd/mps2-an386"}, {"status", "error"}},
-      {{"id", "kws/simd/mps3-an547"}, {"status", "pass"}},
+  const auto ended = [](const char* id, CaseStatus status) {
+    CaseResult c;
+    c.id = id, c.status = status;
+    return c;
+  };
+  const std::vector<CaseResult> previous = {
+      ended("kws/reference/mps2-an386", CaseStatus::kPass),
+      ended("kws/reference/mps3-an547", CaseStatus::kFail),
+      ended("kws/simd/mps2-an386", CaseStatus::kError),
+      ended("kws/simd/mps3-an547", CaseStatus::kPass),
   };
   EXPECT_EQ(Ids(CasesToRerun(cases_, previous, false)),
             (std::vector<std::string>{"kws/reference/mps3-an547", "kws/simd/mps2-an386"}));

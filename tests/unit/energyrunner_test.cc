@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "hil/run/results_json.h"
+
 namespace hil::mlperf {
 namespace {
 
@@ -74,7 +76,8 @@ TEST(EnergyRunner, TheImportedRunCarriesTheFiguresAndTheWindows) {
   ASSERT_TRUE(session.ok());
   const run::RunRecord record = ImportedRun(*session, "nucleo-l4r5zi");
   ASSERT_EQ(record.cases.size(), 1u);
-  const nlohmann::ordered_json& c = record.cases[0];
+  // As results.json and results.db will have it.
+  const nlohmann::ordered_json c = run::CaseJson(record.cases[0]);
   EXPECT_EQ(c["id"], "kws01/energyrunner/nucleo-l4r5zi");
   EXPECT_EQ(c["status"], "pass") << c["error"];
   EXPECT_EQ(c["energy_uJ"]["n"], 5);

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "hil/mlperf/submission.h"
+#include "hil/run/results_json.h"
 
 namespace hil::mlperf {
 namespace {
@@ -18,19 +19,22 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 
-Json Case(const std::string& id, const std::string& model_id) {
+// A case as results.json keeps it, read back as the exports take it.
+run::CaseResult Case(const std::string& id, const std::string& model_id, Json more = {}) {
   const Json stats = {{"n", 5}, {"mean", 2000.0}, {"median", 2000.0}};
-  return {{"id", id},
-          {"network", id.substr(0, id.find('/'))},
-          {"configuration", id.substr(id.find('/') + 1, id.rfind('/') - id.find('/') - 1)},
-          {"board", "mps2-an386"},
-          {"model_id", model_id},
-          {"kernels", "tflm-cmsis-nn"},
-          {"status", "pass"},
-          {"latency_us", {{"n", 5}, {"median", 50000.0}}},
-          {"energy_uJ", stats},
-          {"power_mW", {{"median", 40.0}}},
-          {"firmware", {{"sha256", std::string(64, 'a')}}}};
+  Json c = {{"id", id},
+            {"network", id.substr(0, id.find('/'))},
+            {"configuration", id.substr(id.find('/') + 1, id.rfind('/') - id.find('/') - 1)},
+            {"board", "mps2-an386"},
+            {"model_id", model_id},
+            {"kernels", "tflm-cmsis-nn"},
+            {"status", "pass"},
+            {"latency_us", {{"n", 5}, {"median", 50000.0}}},
+            {"energy_uJ", stats},
+            {"power_mW", {{"median", 40.0}}},
+            {"firmware", {{"sha256", std::string(64, 'a')}}}};
+  if (more.is_object()) c.update(more);
+  return run::CaseFromJson(c);
 }
 
 std::string Text(const fs::path& path) {
@@ -58,10 +62,11 @@ class SubmissionTest : public ::testing::Test {
     run_.id = 7;
     run_.plan = "energy";
     run_.bench = {{"kind", "virtual"}, {"probe", "lpm01a"}};
-    Json kws = Case("kws/cmsis/mps2-an386", "kws01");
-    kws["dataset"] = {
-        {"inputs", 100}, {"top1_accuracy", 0.94}, {"outputs_matching_reference", 100}};
-    kws["mlperf"] = {{"energy_uJ", 2000.5}, {"latency_us", 50000.0}};
+    const run::CaseResult kws =
+        Case("kws/cmsis/mps2-an386", "kws01",
+             {{"dataset",
+               {{"inputs", 100}, {"top1_accuracy", 0.94}, {"outputs_matching_reference", 100}}},
+              {"mlperf", {{"energy_uJ", 2000.5}, {"latency_us", 50000.0}}}});
     run_.cases = {kws, Case("ad/cmsis/mps2-an386", "ad01"),
                   Case("conv/cmsis/mps2-an386", "mb-conv3x3")};
     options_.out_dir = out_.string();
@@ -104,8 +109,8 @@ TEST_F(SubmissionTest, EveryModeMeasuredIsWrittenWithTheCheckersLines) {
 }
 
 TEST_F(SubmissionTest, AnAnomalyDatasetGivesTheAucLineTheCheckerReadsForAd) {
-  run_.cases[1]["dataset"] = {
-      {"inputs", 20}, {"metric", "auc"}, {"auc", 0.96}, {"outputs_matching_reference", 20}};
+  run::DatasetResult& dataset = run_.cases[1].dataset.emplace();
+  dataset.metric = "auc", dataset.inputs = 20, dataset.matched = 20, dataset.auc = 0.96;
   Result<SubmissionWritten> written = WriteSubmission(run_, options_);
   ASSERT_TRUE(written.ok()) << written.error().ToString();
   const fs::path accuracy = out_ / "open/hil/results/virtual-m4/ad/accuracy";
@@ -134,7 +139,7 @@ TEST_F(SubmissionTest, TwoCasesOfOneBenchmarkAskForAChoiceAndAFailedCaseIsRefuse
   EXPECT_NE(ambiguous.error().message().find("kws/cmsis/mps2-an386, kws/ref/mps2-an386"),
             std::string::npos);
   options_.configuration = "ref";
-  run_.cases.back()["status"] = "fail";
+  run_.cases.back().status = run::CaseStatus::kFail;
   Result<SubmissionWritten> failed = WriteSubmission(run_, options_);
   ASSERT_FALSE(failed.ok());
   EXPECT_NE(failed.error().message().find("did not pass"), std::string::npos);

@@ -12,6 +12,7 @@
 #include "hil/run/compare.h"
 #include "hil/run/device_tests.h"
 #include "hil/run/exports.h"
+#include "hil/run/results_json.h"
 #include "hil/run/results_store.h"
 
 namespace hil::run {
@@ -19,15 +20,21 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json Case(const std::string& id, double latency_mean, double latency_std, size_t n = 10) {
-  Json c;
-  c["id"] = id;
-  c["status"] = "pass";
-  c["error"] = nullptr;
-  c["latency_us"] = {
-      {"n", n}, {"mean", latency_mean}, {"median", latency_mean}, {"std", latency_std}};
-  c["energy_uJ"] = {{"n", n}, {"mean", 100.0}, {"median", 100.0}, {"std", 0.1}};
-  c["power_mW"] = {{"n", n}, {"mean", 5.0}, {"median", 5.0}, {"std", 0.01}};
+measure::Stats Figure(double mean, double std, size_t n) {
+  measure::Stats stats;
+  stats.n = n;
+  stats.mean = stats.median = mean;
+  stats.std = std;
+  return stats;
+}
+
+CaseResult Case(const std::string& id, double latency_mean, double latency_std, size_t n = 10) {
+  CaseResult c;
+  c.id = id;
+  c.status = CaseStatus::kPass;
+  c.figures.latency_us = Figure(latency_mean, latency_std, n);
+  c.figures.energy_uj = Figure(100, 0.1, n);
+  c.figures.power_mw = Figure(5, 0.01, n);
   return c;
 }
 
@@ -70,7 +77,7 @@ TEST(RunStore, CasesSurviveReopeningAndANewerSchemaIsRefused) {
     Result<int64_t> run =
         (*store)->BeginRun("p", "/p.yaml", "2026-01-01T00:00:00Z", Json::object());
     ASSERT_TRUE(run.ok());
-    ASSERT_TRUE((*store)->AddCase(*run, "x/y/z", "pass", Case("x/y/z", 10, 1)).ok());
+    ASSERT_TRUE((*store)->AddCase(*run, "x/y/z", "pass", CaseJson(Case("x/y/z", 10, 1))).ok());
   }
   {
     Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(path);
@@ -79,7 +86,7 @@ TEST(RunStore, CasesSurviveReopeningAndANewerSchemaIsRefused) {
     ASSERT_TRUE(record.ok()) << record.error().ToString();
     EXPECT_EQ(record->status, "running");
     ASSERT_EQ(record->cases.size(), 1u);
-    EXPECT_EQ(record->cases[0]["latency_us"]["mean"], 10);
+    EXPECT_EQ(record->cases[0].figures.latency_us.mean, 10);
     EXPECT_FALSE(LoadRunRecord(**store, 7).ok());
   }
   sqlite3* db = nullptr;
@@ -105,9 +112,9 @@ TEST(RunCompare, DifferentPlansOrBenchesAndChangedFirmwareAreNamed) {
   EXPECT_NE(apart[0].find("different plans ('nightly' and 'quickstart')"), std::string::npos);
   EXPECT_NE(apart[1].find("differ in probe ('ppk2' and 'lpm01a')"), std::string::npos);
 
-  Json a = Case("a", 1000, 5), b = Case("a", 1000, 5);
-  a["firmware"] = {{"sha256", std::string(64, '1')}};
-  b["firmware"] = {{"sha256", std::string(64, '2')}};
+  CaseResult a = Case("a", 1000, 5), b = Case("a", 1000, 5);
+  a.firmware.sha256 = std::string(64, '1');
+  b.firmware.sha256 = std::string(64, '2');
   before.cases = {a};
   after.cases = {b};
   std::vector<CaseChange> changes = CompareRuns(before, after, 5);
@@ -120,13 +127,14 @@ TEST(RunCompare, DifferentPlansOrBenchesAndChangedFirmwareAreNamed) {
 TEST(RunExports, TheSummaryShowsEveryFailureAndTheCsvFullPrecision) {
   RunRecord run;
   run.bench = {{"kind", "virtual"}};
-  Json c = Case("kws/ref/m4", 1216424.25, 10);
-  c["status"] = "fail";
-  c["failures"] = {"expectation not met: latency_us.median < 1000000 (measured 1216424.25)",
-                   "expectation not met: energy_uJ.median within 5 % of baseline (+97 %)"};
-  c["dataset"] = {{"inputs", 100}, {"metric", "top1"}, {"top1_accuracy", 0.94}};
-  c["firmware"] = {{"text_bytes", 100000}, {"data_bytes", 1000}, {"bss_bytes", 52000}};
-  c["windows"] = {{"used", 5}, {"layers_unresolved", 2}};
+  CaseResult c = Case("kws/ref/m4", 1216424.25, 10);
+  c.status = CaseStatus::kFail;
+  c.failures = {"expectation not met: latency_us.median < 1000000 (measured 1216424.25)",
+                "expectation not met: energy_uJ.median within 5 % of baseline (+97 %)"};
+  c.dataset.emplace();
+  c.dataset->inputs = 100, c.dataset->correct = 94;
+  c.firmware.text_bytes = 100000, c.firmware.data_bytes = 1000, c.firmware.bss_bytes = 52000;
+  c.figures.used = 5, c.figures.layers_unresolved = 2;
   run.cases = {c};
   const std::string summary = SummaryTable(run);
   EXPECT_NE(summary.find("1.216 s"), std::string::npos) << summary;
@@ -134,8 +142,8 @@ TEST(RunExports, TheSummaryShowsEveryFailureAndTheCsvFullPrecision) {
   EXPECT_NE(summary.find("98.63 KiB"), std::string::npos) << "flash: text + data\n" << summary;
   EXPECT_NE(summary.find("51.76 KiB"), std::string::npos) << "RAM: data + bss\n" << summary;
   EXPECT_NE(summary.find("median"), std::string::npos);
-  for (const auto& reason : c["failures"])
-    EXPECT_NE(summary.find("    " + reason.get<std::string>()), std::string::npos) << summary;
+  for (const std::string& reason : c.failures)
+    EXPECT_NE(summary.find("    " + reason), std::string::npos) << summary;
   EXPECT_NE(summary.find("per-layer figures from 3 of 5 inferences"), std::string::npos);
   EXPECT_NE(summary.find("emulated time"), std::string::npos);
   EXPECT_EQ(summary.find("e+06"), std::string::npos) << summary;
@@ -150,12 +158,12 @@ TEST(RunExports, JUnitAndCsvEscapeWhatTheyCarry) {
   RunRecord run;
   run.plan = "p<&>";
   run.started = "2026-01-01T00:00:00Z";
-  Json failed = Case("net/cfg/board", 10, 1);
-  failed["status"] = "fail";
-  failed["error"] = "expectation not met: latency_us.median < 5 (measured \"10\", a, b)";
-  Json broken = Case("net/cfg2/board", 10, 1);
-  broken["status"] = "error";
-  broken["error"] = "infrastructure error: QEMU <exited>";
+  CaseResult failed = Case("net/cfg/board", 10, 1);
+  failed.status = CaseStatus::kFail;
+  failed.error = "expectation not met: latency_us.median < 5 (measured \"10\", a, b)";
+  CaseResult broken = Case("net/cfg2/board", 10, 1);
+  broken.status = CaseStatus::kError;
+  broken.error = "infrastructure error: QEMU <exited>";
   run.cases = {Case("ok/cfg/board", 10, 1), failed, broken};
   const std::string dir = ::testing::TempDir();
   ASSERT_TRUE(WriteJUnit(run, dir + "/j.xml").ok());

@@ -15,7 +15,11 @@ Stats StatsFromJson(const nlohmann::ordered_json& json) {
     return json.contains(key) && json[key].is_number() ? json[key].get<double>()
                                                        : std::numeric_limits<double>::quiet_NaN();
   };
-  stats.n = json.contains("n") && json["n"].is_number() ? json["n"].get<size_t>() : 0;
+  // A count from a file that may say anything: whole and not negative, else 0.
+  if (json.contains("n") && (json["n"].is_number_unsigned() ||
+                             (json["n"].is_number_integer() && json["n"].get<int64_t>() > 0))) {
+    stats.n = json["n"].get<size_t>();
+  }
   stats.mean = number("mean"), stats.median = number("median"), stats.std = number("std");
   stats.min = number("min"), stats.max = number("max"), stats.p95 = number("p95");
   if (json.contains("ci95") && json["ci95"].is_array() && json["ci95"].size() == 2) {

@@ -366,25 +366,13 @@ run::RunRecord ImportedRun(const EnergyRunnerSession& session, const std::string
                   {"probe", "lpm01a"},  // EnergyRunner measures with an LPM01A
                   {"supply_mV", std::lround(session.supply_v * 1000)}};
   if (!session.session_id.empty()) record.bench["session_id"] = session.session_id;
-  nlohmann::ordered_json json = run::CaseJson(result);
-  nlohmann::ordered_json mlperf = {{"energy_uJ", figures.mlperf_energy_uj},
-                                   {"latency_us", figures.mlperf_latency_us},
-                                   {"sample_rate_hz", session.sample_rate_hz}};
-  if (session.runner_median_uj_per_inference) {
-    const double runner = *session.runner_median_uj_per_inference;
-    mlperf["runner_energy_uJ"] = runner;
-    mlperf["difference_pct"] = (figures.mlperf_energy_uj - runner) / runner * 100;
-  }
-  nlohmann::ordered_json windows = nlohmann::ordered_json::array();
-  for (const EnergyRunnerWindow& w : session.windows) {
-    windows.push_back({{"begin_s", w.begin_s},
-                       {"end_s", w.end_s},
-                       {"inferences", w.inferences},
-                       {"energy_uJ", w.energy_uj}});
-  }
-  mlperf["windows"] = windows;
-  json["mlperf"] = mlperf;
-  record.cases.push_back(std::move(json));
+  run::ImportedSession imported;
+  imported.sample_rate_hz = session.sample_rate_hz;
+  imported.runner_energy_uj = session.runner_median_uj_per_inference;
+  for (const EnergyRunnerWindow& w : session.windows)
+    imported.windows.push_back({w.begin_s, w.end_s, w.inferences, w.energy_uj});
+  result.imported = std::move(imported);
+  record.cases.push_back(std::move(result));
   return record;
 }
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "hil/boards.h"
+#include "hil/run/results_json.h"
 
 namespace hil::mlperf {
 namespace {
@@ -21,15 +22,6 @@ bool SafeFolderName(const std::string& name) {
       return false;
   }
   return true;
-}
-
-double NumberAt(const Json& json, std::initializer_list<const char*> path) {
-  const Json* at = &json;
-  for (const char* key : path) {
-    if (!at->is_object() || !at->contains(key)) return NAN;
-    at = &(*at)[key];
-  }
-  return at->is_number() ? at->get<double>() : NAN;
 }
 
 // One line as EnergyRunner and the runner write theirs: "SSSSS.mmm who: text".
@@ -51,25 +43,24 @@ class RunnerText {
 };
 
 // What the run says about where and how the case was measured.
-std::string Provenance(const run::RunRecord& run, const Json& c) {
+std::string Provenance(const run::RunRecord& run, const run::CaseResult& c) {
   RunnerText log;
   log.Line("m-session-start-id[hil-run-" + std::to_string(run.id) + "]")
       .Line("plan " + run.plan + " (" + run.plan_path + ")")
       .Line("run started " + run.started + ", finished " + run.finished)
       .Line("bench " + run.bench.dump())
-      .Line("case " + c.value("id", "") + ": " + c.value("status", ""))
-      .Line("m-model-[" + c.value("model_id", "") + "]")
-      .Line("kernels " + c.value("kernels", ""))
-      .Line("firmware sha256 " + (c.contains("firmware") ? c["firmware"].value("sha256", "") : ""));
+      .Line("case " + c.id + ": " + std::string(ToText(c.status)))
+      .Line("m-model-[" + c.model_id + "]")
+      .Line("kernels " + c.kernels)
+      .Line("firmware sha256 " + c.firmware.sha256);
   return log.str();
 }
 
-std::string PerformanceText(const Json& c) {
-  const double latency_us = NumberAt(c, {"latency_us", "median"});
-  const double n = NumberAt(c, {"latency_us", "n"});
+std::string PerformanceText(const run::CaseResult& c) {
+  const double latency_us = c.figures.latency_us.median;
   RunnerText text;
   text.Line("Performance results:")
-      .Format("  # Inferences :   %12.0f", n)
+      .Format("  # Inferences :   %12.0f", static_cast<double>(c.figures.latency_us.n))
       .Format("  Latency      :   %12.3f ms (median)", latency_us / 1000)
       .Format("  Throughput   :   %12.3f inf./sec.", 1e6 / latency_us)
       .Line("---------------------------------------------------------")
@@ -78,48 +69,46 @@ std::string PerformanceText(const Json& c) {
   return text.str();
 }
 
-std::string AccuracyText(const Json& c) {
-  const Json& dataset = c["dataset"];
+std::string AccuracyText(const run::DatasetResult& dataset) {
   RunnerText text;
-  text.Format("Inputs       : %d", dataset.value("inputs", 0))
-      .Format("Bit-exact    : %d of them equal the host reference",
-              dataset.value("outputs_matching_reference", 0))
-      .Format("Metric       : %s", dataset.value("metric", "top1").c_str());
+  text.Format("Inputs       : %zu", dataset.inputs)
+      .Format("Bit-exact    : %zu of them equal the host reference", dataset.matched)
+      .Format("Metric       : %s", dataset.metric.c_str());
   // The checker reads " Top-1: X" (percent) or " AUC: X" (a fraction).
-  if (dataset.contains("auc")) {
-    const Json& auc = dataset["auc"];
-    if (auc.is_number()) {
-      text.Format("AUC: %.4f", auc.get<double>());
+  if (dataset.auc) {
+    if (std::isfinite(*dataset.auc)) {
+      text.Format("AUC: %.4f", *dataset.auc);
     } else {
       text.Line("AUC: n/a (the dataset lacked normal or anomalous inputs)");
     }
   } else {
-    text.Format("Top-1: %.1f%%", dataset.value("top1_accuracy", 0.0) * 100);
+    text.Format("Top-1: %.1f%%", dataset.top1() * 100);
   }
   return text.str();
 }
 
-std::string EnergyText(const Json& c) {
+std::string EnergyText(const run::CaseResult& c) {
+  const measure::CaseFigures& f = c.figures;
   RunnerText text;
-  text.Format("Energy per inference over %d windows: median %.3f uJ, mean %.3f uJ",
-              static_cast<int>(NumberAt(c, {"energy_uJ", "n"})),
-              NumberAt(c, {"energy_uJ", "median"}), NumberAt(c, {"energy_uJ", "mean"}))
-      .Format("Power        : %.3f mW (median)", NumberAt(c, {"power_mW", "median"}))
+  text.Format("Energy per inference over %zu windows: median %.3f uJ, mean %.3f uJ", f.energy_uj.n,
+              f.energy_uj.median, f.energy_uj.mean)
+      .Format("Power        : %.3f mW (median)", f.power_mw.median)
       .Line("---------------------------------------------------------")
-      .Format("Median energy cost is %.3f uJ/inf.", NumberAt(c, {"mlperf", "energy_uJ"}))
+      .Format("Median energy cost is %.3f uJ/inf.", f.mlperf_energy_uj)
       .Line("---------------------------------------------------------");
   return text.str();
 }
 
-Json SystemJson(const run::RunRecord& run, const Json& c, const SubmissionOptions& options) {
-  const std::string board = c.value("board", "");
+Json SystemJson(const run::RunRecord& run, const run::CaseResult& c,
+                const SubmissionOptions& options) {
+  const std::string& board = c.board;
   std::string processor = board, frequency;
   if (Result<const BoardSpec*> spec = FindBoard(board); spec.ok()) {
     processor = std::string((*spec)->core) + " (" + std::string((*spec)->description) + ")";
     frequency = std::to_string((*spec)->clock_hz / 1000000) + " MHz";
   }
-  const bool tflm = c.value("kernels", "").rfind("tflm", 0) == 0;
-  const bool virtual_bench = run.bench.value("kind", "") == "virtual";
+  const bool tflm = c.kernels.rfind("tflm", 0) == 0;
+  const bool virtual_bench = run::EmulatedTime(run.bench);
   Json system;
   system["Board Name"] = board;
   system["Status"] = options.status;
@@ -132,9 +121,9 @@ Json SystemJson(const run::RunRecord& run, const Json& c, const SubmissionOption
   system["Hardware Notes"] =
       virtual_bench ? "hil's virtual bench: QEMU 7.2 with -icount (32 ns per instruction) and "
                       "an energy model; figures are emulated, not silicon's"
-                    : "measured on a hil bench with a " + run.bench.value("probe", "") + "";
+                    : "measured on a hil bench with a " + run::BenchText(run.bench, "probe");
   system["Inference Framework"] = tflm ? "TensorFlow Lite Micro" : "hil runtime";
-  system["Software Libraries"] = c.value("kernels", "");
+  system["Software Libraries"] = c.kernels;
   system["Software Notes"] =
       "written by hil export mlperf from run " + std::to_string(run.id) + " of plan " + run.plan;
   return system;
@@ -164,13 +153,12 @@ Result<SubmissionWritten> WriteSubmission(const run::RunRecord& run,
     return ConfigurationError("--division is open or closed, not '" + options.division + "'");
   }
   // One case per benchmark: those naming an MLPerf id, narrowed by options.
-  std::map<std::string, std::vector<const Json*>> by_class;
-  for (const Json& c : run.cases) {
-    const std::string model_class = ModelClassOf(c.value("model_id", ""));
+  std::map<std::string, std::vector<const run::CaseResult*>> by_class;
+  for (const run::CaseResult& c : run.cases) {
+    const std::string model_class = ModelClassOf(c.model_id);
     if (model_class.empty()) continue;
-    if (!options.configuration.empty() && c.value("configuration", "") != options.configuration)
-      continue;
-    if (!options.board.empty() && c.value("board", "") != options.board) continue;
+    if (!options.configuration.empty() && c.configuration != options.configuration) continue;
+    if (!options.board.empty() && c.board != options.board) continue;
     by_class[model_class].push_back(&c);
   }
   if (by_class.empty()) {
@@ -182,15 +170,14 @@ Result<SubmissionWritten> WriteSubmission(const run::RunRecord& run,
   for (const auto& [model_class, cases] : by_class) {
     if (cases.size() > 1) {
       std::string ids;
-      for (const Json* c : cases) ids += (ids.empty() ? "" : ", ") + c->value("id", "");
+      for (const run::CaseResult* c : cases) ids += (ids.empty() ? "" : ", ") + c->id;
       return ConfigurationError("benchmark " + model_class + " has " +
                                 std::to_string(cases.size()) + " cases (" + ids +
                                 "); choose one with --configuration and --board");
     }
-    const Json& c = *cases.front();
-    if (c.value("status", "") != "pass") {
-      return ConfigurationError("case " + c.value("id", "") + " did not pass (" +
-                                c.value("status", "") +
+    const run::CaseResult& c = *cases.front();
+    if (c.status != run::CaseStatus::kPass) {
+      return ConfigurationError("case " + c.id + " did not pass (" + std::string(ToText(c.status)) +
                                 "): only verified figures go into a submission");
     }
   }
@@ -206,11 +193,13 @@ Result<SubmissionWritten> WriteSubmission(const run::RunRecord& run,
     written.files.push_back(relative.string());
     return OkStatus();
   };
-  const Json* first = by_class.begin()->second.front();
+  const run::CaseResult* first = by_class.begin()->second.front();
   HIL_RETURN_IF_ERROR(put(root / "systems" / (options.system + ".json"),
                           SystemJson(run, *first, options).dump(2) + "\n"));
   for (const auto& [model_class, cases] : by_class) {
-    const Json& c = *cases.front();
+    const run::CaseResult& c = *cases.front();
+    // Each mode's results.json holds the case's own entries, as results.json has them.
+    const Json entry = run::CaseJson(c);
     const fs::path model = root / "results" / options.system / model_class;
     const std::string log = Provenance(run, c);
     const auto mode = [&](const char* name, const std::string& results,
@@ -220,10 +209,10 @@ Result<SubmissionWritten> WriteSubmission(const run::RunRecord& run,
       return put(model / name / "results.json", json.dump(1) + "\n");
     };
     HIL_RETURN_IF_ERROR(mode("performance", PerformanceText(c),
-                             {{"case", c["id"]}, {"latency_us", c["latency_us"]}}));
-    if (c.contains("dataset") && c["dataset"].is_object()) {
-      HIL_RETURN_IF_ERROR(
-          mode("accuracy", AccuracyText(c), {{"case", c["id"]}, {"dataset", c["dataset"]}}));
+                             {{"case", c.id}, {"latency_us", entry["latency_us"]}}));
+    if (c.dataset) {
+      HIL_RETURN_IF_ERROR(mode("accuracy", AccuracyText(*c.dataset),
+                               {{"case", c.id}, {"dataset", entry["dataset"]}}));
     } else {
       written.notes.push_back(model_class + ": no accuracy (the case ran no labelled dataset" +
                               std::string(model_class == "ad" ? "; MLPerf scores AD by AUC over "
@@ -232,12 +221,12 @@ Result<SubmissionWritten> WriteSubmission(const run::RunRecord& run,
                                                               : "") +
                               "): the checker will want one");
     }
-    if (c.contains("mlperf") && std::isfinite(NumberAt(c, {"mlperf", "energy_uJ"}))) {
+    if (entry.contains("mlperf") && std::isfinite(c.figures.mlperf_energy_uj)) {
       HIL_RETURN_IF_ERROR(mode("energy", EnergyText(c),
-                               {{"case", c["id"]},
-                                {"energy_uJ", c["energy_uJ"]},
-                                {"power_mW", c["power_mW"]},
-                                {"mlperf", c["mlperf"]}}));
+                               {{"case", c.id},
+                                {"energy_uJ", entry["energy_uJ"]},
+                                {"power_mW", entry["power_mW"]},
+                                {"mlperf", entry["mlperf"]}}));
     } else {
       written.notes.push_back(model_class +
                               ": no energy (run the plan with measurement: {window: timestamp, "

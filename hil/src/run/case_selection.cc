@@ -44,13 +44,12 @@ Result<std::vector<plan::Case>> SelectCases(const std::vector<plan::Case>& cases
 }
 
 std::vector<plan::Case> CasesToRerun(const std::vector<plan::Case>& cases,
-                                     const std::vector<nlohmann::ordered_json>& previous_cases,
+                                     const std::vector<CaseResult>& previous_cases,
                                      bool previous_interrupted) {
   std::set<std::string> passed, listed;
-  for (const nlohmann::ordered_json& c : previous_cases) {
-    const std::string id = c.value("id", "");
-    listed.insert(id);
-    if (FromText<CaseStatus>(c.value("status", "")) == CaseStatus::kPass) passed.insert(id);
+  for (const CaseResult& c : previous_cases) {
+    listed.insert(c.id);
+    if (c.status == CaseStatus::kPass) passed.insert(c.id);
   }
   std::vector<plan::Case> chosen;
   for (const plan::Case& c : cases) {

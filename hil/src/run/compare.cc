@@ -8,6 +8,7 @@
 
 #include "hil/measure/figures_json.h"
 #include "hil/measure/statistics.h"
+#include "hil/run/results_json.h"
 #include "hil/run/results_store.h"
 
 namespace hil::run {
@@ -15,35 +16,39 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
+// A results.json of thousands of cases with their traces is tens of MiB.
+constexpr uintmax_t kMaxResultsJsonBytes = uintmax_t{1} << 30;
+
 }  // namespace
 
 std::vector<CaseChange> CompareRuns(const RunRecord& before, const RunRecord& after,
                                     double threshold_pct) {
-  std::map<std::string, const Json*> earlier;
-  for (const Json& c : before.cases) earlier[c.value("id", "")] = &c;
+  std::map<std::string, const CaseResult*> earlier;
+  for (const CaseResult& c : before.cases) earlier[c.id] = &c;
   std::vector<CaseChange> changes;
-  for (const Json& c : after.cases) {
+  for (const CaseResult& c : after.cases) {
     CaseChange change;
-    change.id = c.value("id", "");
+    change.id = c.id;
     const auto found = earlier.find(change.id);
     if (found == earlier.end()) {
       change.note = "not in the earlier run";
       changes.push_back(change);
       continue;
     }
-    const auto sha = [](const Json& entry) {
-      const auto firmware = entry.find("firmware");
-      return firmware != entry.end() && firmware->is_object() ? firmware->value("sha256", "")
-                                                              : std::string();
-    };
-    const std::string was = sha(*found->second), is = sha(c);
+    const CaseResult& then = *found->second;
+    const std::string& was = then.firmware.sha256;
+    const std::string& is = c.firmware.sha256;
     if (!was.empty() && !is.empty() && was != is) {
       change.firmware_changed =
           "firmware changed: " + was.substr(0, 8) + "... -> " + is.substr(0, 8) + "...";
     }
-    for (const char* figure : {"latency_us", "energy_uJ", "power_mW"}) {
-      const measure::Stats a = measure::StatsFromJson(found->second->value(figure, Json()));
-      const measure::Stats b = measure::StatsFromJson(c.value(figure, Json()));
+    using Figure = measure::Stats measure::CaseFigures::*;
+    for (const auto& [figure, member] :
+         {std::pair<const char*, Figure>{"latency_us", &measure::CaseFigures::latency_us},
+          {"energy_uJ", &measure::CaseFigures::energy_uj},
+          {"power_mW", &measure::CaseFigures::power_mw}}) {
+      const measure::Stats& a = then.figures.*member;
+      const measure::Stats& b = c.figures.*member;
       const double na = static_cast<double>(a.n), nb = static_cast<double>(b.n);
       if (!std::isfinite(a.mean) || !std::isfinite(b.mean)) {
         change.note = std::string("no ") + figure + " in one of the runs";
@@ -86,7 +91,7 @@ std::vector<std::string> Incomparabilities(const RunRecord& before, const RunRec
                       "'): their cases share ids by chance");
   }
   const auto bench = [](const RunRecord& run, const char* key) {
-    return run.bench.is_object() ? run.bench.value(key, "") : std::string();
+    return BenchText(run.bench, key);
   };
   for (const char* key : {"kind", "name", "probe"}) {
     if (bench(before, key) != bench(after, key)) {
@@ -111,19 +116,36 @@ Result<RunRecord> LoadRun(const std::string& name, const std::string& database) 
   }
   std::filesystem::path path = name;
   if (std::filesystem::is_directory(path)) path /= "results.json";
+  std::error_code unreadable;
+  const uintmax_t bytes = std::filesystem::file_size(path, unreadable);
+  if (unreadable) return ConfigurationError(name + ": neither a run number nor a results.json");
+  if (bytes > kMaxResultsJsonBytes) {
+    return ConfigurationError(path.string() + " is " + std::to_string(bytes >> 20) +
+                              " MiB; a results.json hil reads is at most " +
+                              std::to_string(kMaxResultsJsonBytes >> 20) + " MiB");
+  }
   std::ifstream file(path);
-  if (!file) return ConfigurationError(name + ": neither a run number nor a results.json");
+  if (!file) return ConfigurationError(name + ": cannot read " + path.string());
   const Json json = Json::parse(file, nullptr, false);
-  if (json.is_discarded() || !json.contains("cases") || !json["cases"].is_array()) {
+  if (json.is_discarded() || !json.is_object() || !json.contains("cases") ||
+      !json["cases"].is_array()) {
     return ConfigurationError(path.string() + " is not a hil results.json");
   }
+  static const Json kNull;
+  const auto at = [&](const char* key) -> const Json& {
+    const auto found = json.find(key);
+    return found == json.end() ? kNull : *found;
+  };
+  const auto text = [&](const char* key) {
+    return at(key).is_string() ? at(key).get<std::string>() : std::string();
+  };
   RunRecord record;
-  record.plan = json.value("plan", "");
-  record.started = json.value("started", "");
-  record.status = json.value("status", "");
-  record.id = json.value("run", int64_t{0});
-  record.bench = json.value("bench", Json::object());
-  for (const Json& c : json["cases"]) record.cases.push_back(c);
+  record.plan = text("plan");
+  record.started = text("started");
+  record.status = text("status");
+  record.id = at("run").is_number_integer() ? at("run").get<int64_t>() : 0;
+  record.bench = at("bench").is_object() ? at("bench") : Json::object();
+  for (const Json& c : json["cases"]) record.cases.push_back(CaseFromJson(c));
   return record;
 }
 

@@ -53,19 +53,12 @@ Status WriteCaseSession(EnergyTrace trace, const std::string& model, double supp
   return mlperf::WriteEnergyRunnerSession(session, folder);
 }
 
-// The baseline run's cases by id, read back as results the expectations
-// can compare with.
-std::map<std::string, CaseResult> BaselineCases(const RunRecord& run) {
-  std::map<std::string, CaseResult> cases;
-  for (const Json& c : run.cases) {
-    const std::optional<CaseStatus> status = FromText<CaseStatus>(c.value("status", ""));
-    if (status != CaseStatus::kPass && status != CaseStatus::kFail) continue;
-    CaseResult result;
-    result.figures.latency_us = measure::StatsFromJson(c.value("latency_us", Json()));
-    result.figures.energy_uj = measure::StatsFromJson(c.value("energy_uJ", Json()));
-    result.figures.net_energy_uj = measure::StatsFromJson(c.value("net_energy_uJ", Json()));
-    result.figures.power_mw = measure::StatsFromJson(c.value("power_mW", Json()));
-    cases.emplace(c.value("id", ""), std::move(result));
+// The baseline run's measured cases by id, for the expectations to compare
+// with.
+std::map<std::string, const CaseResult*> BaselineCases(const RunRecord& run) {
+  std::map<std::string, const CaseResult*> cases;
+  for (const CaseResult& c : run.cases) {
+    if (c.status == CaseStatus::kPass || c.status == CaseStatus::kFail) cases.emplace(c.id, &c);
   }
   return cases;
 }
@@ -159,6 +152,8 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& given, const RunOptions& option
     cases = std::move(*chosen);
     selection["only"] = options.only;
   }
+  // The run --rerun-failed starts from, kept: it is often the baseline too.
+  std::optional<RunRecord> previous_record;
   if (options.rerun_failed) {
     const fs::path db = fs::path(options.out_dir) / "results.db";
     std::optional<StoredRun> previous;
@@ -174,6 +169,7 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& given, const RunOptions& option
         const std::optional<RunStatus> ended = FromText<RunStatus>(loaded->status);
         const bool interrupted = ended == RunStatus::kInterrupted || ended == RunStatus::kRunning;
         cases = CasesToRerun(cases, loaded->cases, interrupted);
+        previous_record = std::move(*loaded);
       }
     }
     if (!previous) {
@@ -244,10 +240,15 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& given, const RunOptions& option
     history = shared_history.get();
   }
   const int64_t before = history == &store ? record.id : 0;
+  // Read once, typed: the expectations and the report both take it.
   std::optional<RunRecord> baseline_record;
   if (Result<std::optional<StoredRun>> previous = history->LatestRun(plan.name, before);
       previous.ok() && *previous) {
-    if (Result<RunRecord> loaded = LoadRunRecord(*history, (*previous)->id); loaded.ok()) {
+    const bool already_read =
+        history == &store && previous_record && previous_record->id == (*previous)->id;
+    Result<RunRecord> loaded = already_read ? Result<RunRecord>(std::move(*previous_record))
+                                            : LoadRunRecord(*history, (*previous)->id);
+    if (loaded.ok()) {
       baseline_record = std::move(*loaded);
       record.baseline = {{"run", baseline_record->id},
                          {"started", baseline_record->started},
@@ -255,8 +256,9 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& given, const RunOptions& option
                                                                 : options.history_db}};
     }
   }
-  const std::map<std::string, CaseResult> baseline =
-      baseline_record ? BaselineCases(*baseline_record) : std::map<std::string, CaseResult>();
+  const std::map<std::string, const CaseResult*> baseline =
+      baseline_record ? BaselineCases(*baseline_record)
+                      : std::map<std::string, const CaseResult*>();
 
   const auto write_outputs = [&]() -> Status {
     HIL_RETURN_IF_ERROR(WriteResultsJson(record, (out / "results.json").string()));
@@ -335,7 +337,7 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& given, const RunOptions& option
       }
       if (!result.error_kind) {
         const auto found = baseline.find(c.id);
-        JudgeExpectations(plan, result, found == baseline.end() ? nullptr : &found->second);
+        JudgeExpectations(plan, result, found == baseline.end() ? nullptr : found->second);
       }
     }
     result.seconds = SecondsSince(case_start);
@@ -361,14 +363,15 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& given, const RunOptions& option
       }
       result.energy_trace.reset();
     }
-    const nlohmann::ordered_json json = CaseJson(result);
-    record.cases.push_back(json);
     // Committed before the next case starts: a crash from here on loses
     // nothing of this one.
-    HIL_RETURN_IF_ERROR(store.AddCase(record.id, c.id, std::string(ToText(result.status)), json));
+    HIL_RETURN_IF_ERROR(
+        store.AddCase(record.id, c.id, std::string(ToText(result.status)), CaseJson(result)));
+    const std::string ended =
+        std::string(ToText(result.status)) + (result.error.empty() ? "" : ": " + result.error);
+    record.cases.push_back(std::move(result));
     HIL_RETURN_IF_ERROR(write_outputs());
-    report(std::string(ToText(result.status)) + (result.error.empty() ? "" : ": " + result.error),
-           true);
+    report(ended, true);
   }
   record.finished = NowIso8601();
   const RunStatus ended = outcome.not_run > 0         ? RunStatus::kInterrupted
@@ -381,9 +384,9 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& given, const RunOptions& option
     Result<int64_t> kept =
         shared_history->BeginRun(record.plan, record.plan_path, record.started, record.bench);
     if (!kept.ok()) return kept.error();
-    for (const nlohmann::ordered_json& c : record.cases) {
+    for (const CaseResult& c : record.cases) {
       HIL_RETURN_IF_ERROR(
-          shared_history->AddCase(*kept, c.value("id", ""), c.value("status", ""), c));
+          shared_history->AddCase(*kept, c.id, std::string(ToText(c.status)), CaseJson(c)));
     }
     HIL_RETURN_IF_ERROR(shared_history->FinishRun(*kept, record.finished, record.status));
   }

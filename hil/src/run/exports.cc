@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "hil/measure/figures_json.h"
 #include "hil/measure/units.h"
 #include "hil/run/results_json.h"
 
@@ -32,13 +33,8 @@ std::string Cell(const nlohmann::ordered_json& value) {
   return value.dump();
 }
 
-const nlohmann::ordered_json kNull;
-
-const nlohmann::ordered_json& At(const nlohmann::ordered_json& json, const char* a, const char* b) {
-  static const nlohmann::ordered_json null;
-  if (!json.contains(a) || !json[a].is_object() || !json[a].contains(b)) return null;
-  return json[a][b];
-}
+// A number as results.json writes it; NaN as an empty cell.
+std::string Cell(double value) { return Cell(measure::NumberJson(value)); }
 
 }  // namespace
 
@@ -123,7 +119,8 @@ Status WriteResultsJson(const RunRecord& run, const std::string& path) {
   json["baseline"] = run.baseline;
   json["selection"] = run.selection;
   json["overrides"] = run.overrides;
-  json["cases"] = run.cases;
+  nlohmann::ordered_json& cases = json["cases"] = nlohmann::ordered_json::array();
+  for (const CaseResult& c : run.cases) cases.push_back(CaseJson(c));
   return WriteAtomically(path, json.dump(2) + "\n");
 }
 
@@ -132,23 +129,18 @@ Status WriteResultsCsv(const RunRecord& run, const std::string& path) {
   csv << "id,network,configuration,board,status,latency_us_median,latency_us_mean,latency_us_p95,"
          "energy_uJ_median,energy_uJ_mean,power_mW_mean,samples_lost,text_bytes,data_bytes,"
          "bss_bytes,flash_bytes,ram_bytes,arena_bytes,top1_accuracy,auc,layers_unresolved,error\n";
-  for (const nlohmann::ordered_json& c : run.cases) {
-    const nlohmann::ordered_json& dataset = c.contains("dataset") ? c["dataset"] : kNull;
-    const auto in_dataset = [&](const char* key) {
-      return dataset.is_object() && dataset.contains(key) ? Cell(dataset[key]) : std::string();
-    };
-    csv << Csv(c.value("id", "")) << "," << Csv(c.value("network", "")) << ","
-        << Csv(c.value("configuration", "")) << "," << Csv(c.value("board", "")) << ","
-        << c.value("status", "") << "," << Cell(At(c, "latency_us", "median")) << ","
-        << Cell(At(c, "latency_us", "mean")) << "," << Cell(At(c, "latency_us", "p95")) << ","
-        << Cell(At(c, "energy_uJ", "median")) << "," << Cell(At(c, "energy_uJ", "mean")) << ","
-        << Cell(At(c, "power_mW", "mean")) << "," << Cell(At(c, "verification", "samples_lost"))
-        << "," << Cell(At(c, "firmware", "text_bytes")) << ","
-        << Cell(At(c, "firmware", "data_bytes")) << "," << Cell(At(c, "firmware", "bss_bytes"))
-        << "," << FlashBytes(c) << "," << RamBytes(c) << ","
-        << Cell(At(c, "firmware", "arena_bytes")) << "," << in_dataset("top1_accuracy") << ","
-        << in_dataset("auc") << "," << Cell(At(c, "windows", "layers_unresolved")) << ","
-        << Csv(c["error"].is_string() ? c["error"].get<std::string>() : "") << "\n";
+  for (const CaseResult& c : run.cases) {
+    const measure::CaseFigures& f = c.figures;
+    const bool top1 = c.dataset && !c.dataset->auc, auc = c.dataset && c.dataset->auc;
+    csv << Csv(c.id) << "," << Csv(c.network) << "," << Csv(c.configuration) << "," << Csv(c.board)
+        << "," << ToText(c.status) << "," << Cell(f.latency_us.median) << ","
+        << Cell(f.latency_us.mean) << "," << Cell(f.latency_us.p95) << ","
+        << Cell(f.energy_uj.median) << "," << Cell(f.energy_uj.mean) << "," << Cell(f.power_mw.mean)
+        << "," << c.verification.samples_lost << "," << c.firmware.text_bytes << ","
+        << c.firmware.data_bytes << "," << c.firmware.bss_bytes << "," << FlashBytes(c) << ","
+        << RamBytes(c) << "," << c.arena_bytes << "," << (top1 ? Cell(c.dataset->top1()) : "")
+        << "," << (auc ? Cell(*c.dataset->auc) : "") << "," << f.layers_unresolved << ","
+        << Csv(c.error) << "\n";
   }
   return WriteAtomically(path, csv.str());
 }
@@ -156,11 +148,10 @@ Status WriteResultsCsv(const RunRecord& run, const std::string& path) {
 Status WriteJUnit(const RunRecord& run, const std::string& path) {
   size_t failures = 0, errors = 0;
   double seconds = 0;
-  for (const nlohmann::ordered_json& c : run.cases) {
-    const std::optional<CaseStatus> status = FromText<CaseStatus>(c.value("status", ""));
-    failures += status == CaseStatus::kFail;
-    errors += status == CaseStatus::kError;
-    seconds += c.value("seconds", 0.0);
+  for (const CaseResult& c : run.cases) {
+    failures += c.status == CaseStatus::kFail;
+    errors += c.status == CaseStatus::kError;
+    seconds += c.seconds;
   }
   std::ostringstream xml;
   xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -169,35 +160,31 @@ Status WriteJUnit(const RunRecord& run, const std::string& path) {
   xml << "  <testsuite name=\"" << XmlEscaped(run.plan) << "\" tests=\"" << run.cases.size()
       << "\" failures=\"" << failures << "\" errors=\"" << errors << "\" time=\"" << seconds
       << "\" timestamp=\"" << XmlEscaped(run.started) << "\">\n";
-  for (const nlohmann::ordered_json& c : run.cases) {
-    const std::optional<CaseStatus> status = FromText<CaseStatus>(c.value("status", ""));
-    xml << "    <testcase classname=\"" << XmlEscaped(run.plan + "." + c.value("network", ""))
-        << "\" name=\"" << XmlEscaped(c.value("id", "")) << "\" time=\"" << c.value("seconds", 0.0)
-        << "\"";
+  for (const CaseResult& c : run.cases) {
+    xml << "    <testcase classname=\"" << XmlEscaped(run.plan + "." + c.network) << "\" name=\""
+        << XmlEscaped(c.id) << "\" time=\"" << c.seconds << "\"";
     std::string details, skips;
-    for (const nlohmann::ordered_json& e :
-         c.value("expectations", nlohmann::ordered_json::array())) {
-      const bool skipped = e.value("skipped", false);
-      details += std::string(e.value("ok", false) ? "ok     "
-                             : skipped            ? "SKIPPED"
-                                                  : "FAILED ") +
-                 " " + e.value("what", "") + ": " + e.value("detail", "") + "\n";
-      if (skipped)
-        skips += (skips.empty() ? "" : "; ") + e.value("what", "") + ": " + e.value("detail", "");
+    for (const ExpectationResult& e : c.expectations) {
+      details += std::string(e.ok        ? "ok     "
+                             : e.skipped ? "SKIPPED"
+                                         : "FAILED ") +
+                 " " + e.what + ": " + e.detail + "\n";
+      if (e.skipped) skips += (skips.empty() ? "" : "; ") + e.what + ": " + e.detail;
     }
-    for (const nlohmann::ordered_json& p : c.value("problems", nlohmann::ordered_json::array())) {
-      details += "problem: " + p.get<std::string>() + "\n";
+    for (const std::string& problem : c.figures.problems) details += "problem: " + problem + "\n";
+    for (const measure::InvalidWindow& w : c.figures.invalid) {
+      for (const std::string& problem : w.problems)
+        details += "problem: window " + std::to_string(w.window) + ": " + problem + "\n";
     }
-    const std::string message = c["error"].is_string() ? c["error"].get<std::string>() : "";
-    if (status == CaseStatus::kPass && !skips.empty()) {
+    if (c.status == CaseStatus::kPass && !skips.empty()) {
       // Passed, but a check did not run: CI shows it as skipped, not green.
       xml << ">\n      <skipped message=\"" << XmlEscaped("not judged: " + skips) << "\"/>\n"
           << "      <system-out>" << XmlEscaped(details) << "</system-out>\n    </testcase>\n";
-    } else if (status == CaseStatus::kPass) {
+    } else if (c.status == CaseStatus::kPass) {
       xml << ">\n      <system-out>" << XmlEscaped(details) << "</system-out>\n    </testcase>\n";
     } else {
-      const char* element = status == CaseStatus::kFail ? "failure" : "error";
-      xml << ">\n      <" << element << " message=\"" << XmlEscaped(message) << "\" type=\""
+      const char* element = c.status == CaseStatus::kFail ? "failure" : "error";
+      xml << ">\n      <" << element << " message=\"" << XmlEscaped(c.error) << "\" type=\""
           << element << "\">" << XmlEscaped(details) << "</" << element << ">\n    </testcase>\n";
     }
   }
@@ -217,16 +204,12 @@ std::string SummaryTable(const RunRecord& run) {
   std::snprintf(line, sizeof line, format, "", "", "median", "median", "mean", "", "text+data",
                 "data+bss");
   table << line;
-  const auto number = [](const nlohmann::ordered_json& value) {
-    return value.is_number() ? value.get<double>() : std::nan("");
-  };
-  for (const nlohmann::ordered_json& c : run.cases) {
+  for (const CaseResult& c : run.cases) {
     const uint64_t flash = FlashBytes(c), ram = RamBytes(c);
-    std::snprintf(line, sizeof line, format, c.value("id", "").c_str(),
-                  c.value("status", "").c_str(),
-                  Human(number(At(c, "latency_us", "median")), Quantity::kTimeUs).c_str(),
-                  Human(number(At(c, "energy_uJ", "median")), Quantity::kEnergyUj).c_str(),
-                  Human(number(At(c, "power_mW", "mean")), Quantity::kPowerMw).c_str(),
+    std::snprintf(line, sizeof line, format, c.id.c_str(), std::string(ToText(c.status)).c_str(),
+                  Human(c.figures.latency_us.median, Quantity::kTimeUs).c_str(),
+                  Human(c.figures.energy_uj.median, Quantity::kEnergyUj).c_str(),
+                  Human(c.figures.power_mw.mean, Quantity::kPowerMw).c_str(),
                   AccuracyText(c).c_str(), flash ? measure::HumanBytes(flash).c_str() : "",
                   ram ? measure::HumanBytes(ram).c_str() : "");
     table << line;

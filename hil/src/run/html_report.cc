@@ -12,8 +12,6 @@
 namespace hil::run {
 namespace {
 
-using Json = nlohmann::ordered_json;
-
 // Every plot's nominal width: two side by side fill a 1400 px window.
 constexpr int kPlotWidth = 640;
 
@@ -57,15 +55,6 @@ std::string OpenSvg(int width, int height) {
 // labels that would not fit or would run into a neighbour.
 double TextWidth(const std::string& text, double font_px = 11) {
   return static_cast<double>(text.size()) * font_px * 0.62;
-}
-
-double NumberAt(const Json& json, std::initializer_list<const char*> path) {
-  const Json* at = &json;
-  for (const char* key : path) {
-    if (!at->is_object() || !at->contains(key)) return std::nan("");
-    at = &(*at)[key];
-  }
-  return at->is_number() ? at->get<double>() : std::nan("");
 }
 
 // Round tick steps: 1, 2 or 5 times a power of ten.
@@ -167,10 +156,10 @@ void Band(Plot& plot, const char* kind, double from_ms, double to_ms, const char
   }
 }
 
-std::string TracePlot(const Json& trace) {
-  const std::vector<double> t = trace["time_s"].get<std::vector<double>>();
-  const std::vector<double> ma = trace["current_mA"].get<std::vector<double>>();
-  if (t.size() < 2) return {};
+std::string TracePlot(const TraceSnippet& trace) {
+  const std::vector<double>& t = trace.time_s;
+  const std::vector<double>& ma = trace.current_ma;
+  if (t.size() < 2 || ma.size() != t.size()) return {};
   const double base = t.front();
   const auto ms = [base](double s) { return (s - base) * 1e3; };
   const auto [low, high] = std::minmax_element(ma.begin(), ma.end());
@@ -178,18 +167,17 @@ std::string TracePlot(const Json& trace) {
   Plot plot(kPlotWidth, 260, 0, ms(t.back()), std::max(0.0, *low - pad), *high + pad);
   // A whole session shades its measurement windows; one inference's cut
   // shades its layers, alternately, so the boundaries read at a glance.
-  const bool session = trace.contains("windows_s");
+  const bool session = !trace.windows_s.empty();
   std::vector<double> edges;
   if (session) {
     size_t k = 0;
-    for (const Json& window : trace["windows_s"]) {
-      Band(plot, "window", ms(window[0].get<double>()), ms(window[1].get<double>()), "#dbeafe",
-           "W" + std::to_string(++k));
+    for (const auto& [begin, end] : trace.windows_s) {
+      Band(plot, "window", ms(begin), ms(end), "#dbeafe", "W" + std::to_string(++k));
     }
   } else {
-    edges.push_back(ms(trace["window_s"][0].get<double>()));
-    for (double e : trace["layer_edges_s"].get<std::vector<double>>()) edges.push_back(ms(e));
-    edges.push_back(ms(trace["window_s"][1].get<double>()));
+    edges.push_back(ms(trace.window_start_s));
+    for (double e : trace.boundaries_s) edges.push_back(ms(e));
+    edges.push_back(ms(trace.window_end_s));
     for (size_t l = 0; l + 1 < edges.size(); ++l) {
       Band(plot, "layer", edges[l], edges[l + 1], l % 2 ? "#fde8d3" : "#dbeafe",
            "L" + std::to_string(l));
@@ -211,22 +199,25 @@ std::string TracePlot(const Json& trace) {
 
 // One row per layer: its op, then its latency and its energy as bars with
 // their medians in units for people.
-std::string LayerChart(const Json& layers) {
+std::string LayerChart(const CaseResult& c) {
+  using Figure = measure::Stats measure::LayerFigures::*;
   struct Column {
-    const char* figure;
+    Figure figure;
     measure::Quantity quantity;
     const char* colour;
     const char* title;
     double x, max = 0;
   };
-  Column columns[] = {
-      {"latency_us", measure::Quantity::kTimeUs, "#1f6fb4", "latency (median)", 170},
-      {"energy_uJ", measure::Quantity::kEnergyUj, "#e0701a", "energy (median)", 405}};
+  Column columns[] = {{&measure::LayerFigures::latency_us, measure::Quantity::kTimeUs, "#1f6fb4",
+                       "latency (median)", 170},
+                      {&measure::LayerFigures::energy_uj, measure::Quantity::kEnergyUj, "#e0701a",
+                       "energy (median)", 405}};
   constexpr double kBar = 150;  // the longest bar; its value follows it
+  const std::vector<measure::LayerFigures>& layers = c.figures.layers;
   bool any = false;
   for (Column& column : columns) {
-    for (const Json& l : layers)
-      column.max = std::max(column.max, NumberAt(l, {column.figure, "median"}));
+    for (const measure::LayerFigures& l : layers)
+      column.max = std::max(column.max, (l.*column.figure).median);
     any = any || column.max > 0;
   }
   if (!any) return {};
@@ -240,11 +231,11 @@ std::string LayerChart(const Json& layers) {
         << column.title << "</text>";
   }
   int y = 22;
-  for (const Json& l : layers) {
-    svg << "<text x=\"0\" y=\"" << y + 14 << "\" font-size=\"11\">" << l.value("index", 0) << " "
-        << Html(l.value("op", "")) << "</text>";
+  for (const measure::LayerFigures& l : layers) {
+    svg << "<text x=\"0\" y=\"" << y + 14 << "\" font-size=\"11\">" << l.index << " "
+        << Html(l.index < c.layer_ops.size() ? c.layer_ops[l.index] : "") << "</text>";
     for (const Column& column : columns) {
-      const double value = NumberAt(l, {column.figure, "median"});
+      const double value = (l.*column.figure).median;
       const double bar = std::isfinite(value) && column.max > 0 ? value / column.max * kBar : 0;
       svg << "<rect class=\"bar\" x=\"" << column.x << "\" y=\"" << y + 3 << "\" width=\"" << bar
           << "\" height=\"" << row - 6 << "\" fill=\"" << column.colour << "\"/><text x=\""
@@ -378,31 +369,29 @@ std::string CaseId(const std::string& id) {
   return out;
 }
 
-std::string StatusBadge(const std::string& status) {
-  return "<span class=\"status " + Html(status) + "\">" + Html(status) + "</span>";
+std::string StatusBadge(CaseStatus status) {
+  const std::string word(ToText(status));
+  return "<span class=\"status " + word + "\">" + word + "</span>";
 }
 
 // The median and the 95 % interval of the mean, in the median's unit.
-std::string WithInterval(const Json& c, const char* figure, measure::Quantity quantity) {
-  const double median = NumberAt(c, {figure, "median"});
-  if (!std::isfinite(median)) return "-";
-  if (c.contains(figure) && c[figure].contains("ci95") && c[figure]["ci95"].is_array() &&
-      c[figure]["ci95"].size() == 2 && c[figure]["ci95"][0].is_number() &&
-      c[figure]["ci95"][1].is_number()) {
-    const std::string text = measure::HumanWithInterval(
-        median, c[figure]["ci95"][0].get<double>(), c[figure]["ci95"][1].get<double>(), quantity);
+std::string WithInterval(const measure::Stats& figure, measure::Quantity quantity) {
+  if (!std::isfinite(figure.median)) return "-";
+  if (std::isfinite(figure.ci95_low) && std::isfinite(figure.ci95_high)) {
+    const std::string text =
+        measure::HumanWithInterval(figure.median, figure.ci95_low, figure.ci95_high, quantity);
     const size_t bracket = text.find(" [");
     return Html(text.substr(0, bracket)) + "<br><small>" + Html(text.substr(bracket + 1)) +
            "</small>";
   }
-  return Html(measure::Human(median, quantity));
+  return Html(measure::Human(figure.median, quantity));
 }
 
 // The change from the baseline run, case by case; significant when the
 // confidence intervals of the means do not overlap.
 std::string BaselineSection(const RunRecord& run, const RunRecord& baseline) {
-  std::map<std::string, const Json*> before;
-  for (const Json& c : baseline.cases) before[c.value("id", "")] = &c;
+  std::map<std::string, const CaseResult*> before;
+  for (const CaseResult& c : baseline.cases) before[c.id] = &c;
   std::ostringstream html;
   html << "<h2>Against the baseline (run " << baseline.id << ", " << Html(baseline.started)
        << ")</h2><div class=\"scroll\"><table><tr><th>case</th><th>latency <small>mean, before "
@@ -410,25 +399,21 @@ std::string BaselineSection(const RunRecord& run, const RunRecord& baseline) {
           "<th>change</th><th>energy <small>mean, before &rarr; now</small></th><th>change</th>"
           "</tr>";
   std::vector<std::pair<std::string, std::pair<double, double>>> changes;
-  for (const Json& c : run.cases) {
-    const auto found = before.find(c.value("id", ""));
+  for (const CaseResult& c : run.cases) {
+    const auto found = before.find(c.id);
     if (found == before.end()) continue;
-    html << "<tr><td>" << CaseId(c.value("id", "")) << "</td>";
+    html << "<tr><td>" << CaseId(c.id) << "</td>";
     std::pair<double, double> change{NAN, NAN};
     int which = 0;
-    for (const char* figure : {"latency_us", "energy_uJ"}) {
-      const double now = NumberAt(c, {figure, "mean"}),
-                   then = NumberAt(*found->second, {figure, "mean"});
+    using Figure = measure::Stats measure::CaseFigures::*;
+    for (const Figure figure :
+         {&measure::CaseFigures::latency_us, &measure::CaseFigures::energy_uj}) {
+      const measure::Stats& a = c.figures.*figure;
+      const measure::Stats& b = found->second->figures.*figure;
+      const double now = a.mean, then = b.mean;
       const double pct = 100 * (now - then) / then;
-      bool significant = false;
-      if (c.contains(figure) && found->second->contains(figure)) {
-        const Json& a = c[figure]["ci95"];
-        const Json& b = (*found->second)[figure]["ci95"];
-        if (a[0].is_number() && b[0].is_number()) {
-          significant =
-              a[0].get<double>() > b[1].get<double>() || b[0].get<double>() > a[1].get<double>();
-        }
-      }
+      // Intervals that do not overlap (NaN, for want of one, compares false).
+      const bool significant = a.ci95_low > b.ci95_high || b.ci95_low > a.ci95_high;
       const measure::Quantity quantity =
           which == 0 ? measure::Quantity::kTimeUs : measure::Quantity::kEnergyUj;
       html << "<td class=\"num\">" << Html(measure::Human(then, quantity)) << " &rarr; "
@@ -438,7 +423,7 @@ std::string BaselineSection(const RunRecord& run, const RunRecord& baseline) {
       (which++ == 0 ? change.first : change.second) = pct;
     }
     html << "</tr>";
-    changes.emplace_back(c.value("id", ""), change);
+    changes.emplace_back(c.id, change);
   }
   html << "</table></div><p class=\"note\">* the 95 % confidence intervals of the two runs do not "
           "overlap.</p>";
@@ -482,10 +467,9 @@ std::string BaselineSection(const RunRecord& run, const RunRecord& baseline) {
 
 std::string HtmlReport(const RunRecord& run, const RunRecord* baseline) {
   size_t passed = 0, failed = 0, errors = 0;
-  for (const Json& c : run.cases) {
-    const std::optional<CaseStatus> status = FromText<CaseStatus>(c.value("status", ""));
-    passed += status == CaseStatus::kPass, failed += status == CaseStatus::kFail;
-    errors += status == CaseStatus::kError;
+  for (const CaseResult& c : run.cases) {
+    passed += c.status == CaseStatus::kPass, failed += c.status == CaseStatus::kFail;
+    errors += c.status == CaseStatus::kError;
   }
   std::ostringstream html;
   html << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>hil: "
@@ -508,8 +492,8 @@ std::string HtmlReport(const RunRecord& run, const RunRecord* baseline) {
           "</style></head><body>";
   html << "<h1>" << Html(run.plan) << "</h1><p>Run " << run.id << ", started " << Html(run.started)
        << (run.finished.empty() ? "" : ", finished " + Html(run.finished)) << " ("
-       << Html(run.status) << "). Bench: " << Html(run.bench.value("kind", "")) << ", probe "
-       << Html(run.bench.value("probe", "")) << ". <b>" << passed << " passed, " << failed
+       << Html(run.status) << "). Bench: " << Html(BenchText(run.bench, "kind")) << ", probe "
+       << Html(BenchText(run.bench, "probe")) << ". <b>" << passed << " passed, " << failed
        << " failed, " << errors << " errors.</b></p>";
 
   html << "<h2>Cases</h2>";
@@ -520,24 +504,23 @@ std::string HtmlReport(const RunRecord& run, const RunRecord* baseline) {
           "<th>power <small>mean</small></th><th>accuracy</th><th>flash <small>text+data"
           "</small></th><th>RAM <small>data+bss</small></th><th>notes</th></tr>";
   std::vector<Point> points;
-  for (const Json& c : run.cases) {
+  for (const CaseResult& c : run.cases) {
     std::string notes;
     for (const std::string& note : CaseNotes(c)) notes += "<div>" + Html(note) + "</div>";
     const uint64_t flash = FlashBytes(c), ram = RamBytes(c);
-    html << "<tr><td class=\"id\">" << CaseId(c.value("id", "")) << "</td><td>"
-         << StatusBadge(c.value("status", "")) << "</td><td class=\"num\">"
-         << WithInterval(c, "latency_us", measure::Quantity::kTimeUs) << "</td><td class=\"num\">"
-         << WithInterval(c, "energy_uJ", measure::Quantity::kEnergyUj) << "</td><td class=\"num\">"
-         << Html(measure::Human(NumberAt(c, {"power_mW", "mean"}), measure::Quantity::kPowerMw))
+    const measure::CaseFigures& f = c.figures;
+    html << "<tr><td class=\"id\">" << CaseId(c.id) << "</td><td>" << StatusBadge(c.status)
+         << "</td><td class=\"num\">" << WithInterval(f.latency_us, measure::Quantity::kTimeUs)
+         << "</td><td class=\"num\">" << WithInterval(f.energy_uj, measure::Quantity::kEnergyUj)
+         << "</td><td class=\"num\">"
+         << Html(measure::Human(f.power_mw.mean, measure::Quantity::kPowerMw))
          << "</td><td class=\"num\">" << Html(AccuracyText(c)) << "</td><td class=\"num\">"
          << (flash ? Html(measure::HumanBytes(flash)) : "") << "</td><td class=\"num\">"
          << (ram ? Html(measure::HumanBytes(ram)) : "") << "</td><td class=\"notes\">" << notes
          << "</td></tr>";
-    const double latency = NumberAt(c, {"latency_us", "median"}),
-                 energy = NumberAt(c, {"energy_uJ", "median"});
+    const double latency = f.latency_us.median, energy = f.energy_uj.median;
     if (std::isfinite(latency) && std::isfinite(energy)) {
-      points.push_back(Point{latency, energy, c.value("id", ""), c.value("network", ""),
-                             c.value("board", ""), c.value("configuration", "")});
+      points.push_back(Point{latency, energy, c.id, c.network, c.board, c.configuration});
     }
   }
   html << "</table></div>";
@@ -562,24 +545,23 @@ std::string HtmlReport(const RunRecord& run, const RunRecord* baseline) {
   if (baseline != nullptr) html << BaselineSection(run, *baseline);
 
   html << "<h2>Inside an inference</h2>";
-  for (const Json& c : run.cases) {
-    if (!c.contains("trace") && (!c.contains("layers") || c["layers"].empty())) continue;
-    html << "<div class=\"case\"><h3>" << Html(c.value("id", "")) << " "
-         << StatusBadge(c.value("status", "")) << "</h3>";
+  for (const CaseResult& c : run.cases) {
+    if (c.trace.empty() && c.figures.layers.empty()) continue;
+    html << "<div class=\"case\"><h3>" << Html(c.id) << " " << StatusBadge(c.status) << "</h3>";
     html << "<div class=\"plots\">";
-    if (c.contains("trace")) {
+    if (!c.trace.empty()) {
       html << "<div>"
-           << (c["trace"].contains("windows_s")
+           << (!c.trace.windows_s.empty()
                    ? "<p class=\"note\">Current through the whole session; shaded bands are its "
                      "measurement windows, between the timestamp pin's edges.</p>"
                    : "<p class=\"note\">Current through the first measured inference; shaded "
                      "bands are its layers, dashed lines the trigger edges.</p>")
-           << TracePlot(c["trace"]) << "</div>";
+           << TracePlot(c.trace) << "</div>";
     }
-    if (c.contains("layers") && !c["layers"].empty()) {
+    if (!c.figures.layers.empty()) {
       html << "<div><p class=\"note\">Per layer, over the inferences whose every layer edge "
               "was resolved.</p>"
-           << LayerChart(c["layers"]) << "</div>";
+           << LayerChart(c) << "</div>";
     }
     html << "</div></div>";
   }

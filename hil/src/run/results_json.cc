@@ -40,79 +40,80 @@ nlohmann::ordered_json BenchJson(const plan::Plan& plan) {
   return bench;
 }
 
-std::vector<std::string> CaseNotes(const nlohmann::ordered_json& c) {
-  std::vector<std::string> notes;
-  if (const auto failures = c.find("failures"); failures != c.end() && failures->is_array()) {
-    for (const auto& reason : *failures)
-      if (reason.is_string()) notes.push_back(reason.get<std::string>());
-  } else if (const auto error = c.find("error"); error != c.end() && error->is_string()) {
-    notes.push_back(error->get<std::string>());
+std::vector<std::string> CaseNotes(const CaseResult& c) {
+  std::vector<std::string> notes = c.failures;
+  if (notes.empty() && !c.error.empty()) notes.push_back(c.error);
+  for (const ExpectationResult& e : c.expectations) {
+    if (e.skipped) notes.push_back("skipped: " + e.what + " (" + e.detail + ")");
   }
-  if (const auto expectations = c.find("expectations");
-      expectations != c.end() && expectations->is_array()) {
-    for (const auto& e : *expectations) {
-      if (e.is_object() && e.value("skipped", false))
-        notes.push_back("skipped: " + e.value("what", "") + " (" + e.value("detail", "") + ")");
-    }
-  }
-  if (const auto windows = c.find("windows"); windows != c.end() && windows->is_object()) {
-    const uint64_t used = windows->value("used", uint64_t{0});
-    const uint64_t unresolved = windows->value("layers_unresolved", uint64_t{0});
-    if (unresolved > 0 && unresolved >= used) {
-      notes.push_back("no per-layer figures: no inference resolved every layer edge (" +
-                      std::to_string(unresolved) + " of " + std::to_string(used) + ")");
-    } else if (unresolved > 0) {
-      notes.push_back("per-layer figures from " + std::to_string(used - unresolved) + " of " +
-                      std::to_string(used) + " inferences (the others did not resolve every " +
-                      "layer edge)");
-    }
+  const size_t used = c.figures.used, unresolved = c.figures.layers_unresolved;
+  if (unresolved > 0 && unresolved >= used) {
+    notes.push_back("no per-layer figures: no inference resolved every layer edge (" +
+                    std::to_string(unresolved) + " of " + std::to_string(used) + ")");
+  } else if (unresolved > 0) {
+    notes.push_back("per-layer figures from " + std::to_string(used - unresolved) + " of " +
+                    std::to_string(used) + " inferences (the others did not resolve every " +
+                    "layer edge)");
   }
   return notes;
 }
 
-std::string AccuracyText(const nlohmann::ordered_json& c) {
-  const auto dataset = c.find("dataset");
-  if (dataset == c.end() || !dataset->is_object()) return "";
+std::string AccuracyText(const CaseResult& c) {
+  if (!c.dataset) return "";
   char text[32];
-  if (const auto auc = dataset->find("auc"); auc != dataset->end()) {
-    if (!auc->is_number()) return "AUC n/a";
-    std::snprintf(text, sizeof text, "AUC %.4f", auc->get<double>());
-    return text;
+  if (c.dataset->auc) {
+    if (!std::isfinite(*c.dataset->auc)) return "AUC n/a";
+    std::snprintf(text, sizeof text, "AUC %.4f", *c.dataset->auc);
+  } else {
+    std::snprintf(text, sizeof text, "%.1f %%", 100 * c.dataset->top1());
   }
-  if (const auto top1 = dataset->find("top1_accuracy");
-      top1 != dataset->end() && top1->is_number()) {
-    std::snprintf(text, sizeof text, "%.1f %%", 100 * top1->get<double>());
-    return text;
-  }
-  return "";
+  return text;
 }
 
-namespace {
-uint64_t FirmwareBytes(const nlohmann::ordered_json& c, const char* key) {
-  const auto firmware = c.find("firmware");
-  if (firmware == c.end() || !firmware->is_object()) return 0;
-  const auto value = firmware->find(key);
-  if (value == firmware->end() || !value->is_number_integer()) return 0;
-  const int64_t bytes = value->get<int64_t>();
-  return bytes > 0 ? static_cast<uint64_t>(bytes) : 0;
-}
-}  // namespace
+uint64_t FlashBytes(const CaseResult& c) { return c.firmware.text_bytes + c.firmware.data_bytes; }
 
-uint64_t FlashBytes(const nlohmann::ordered_json& c) {
-  return FirmwareBytes(c, "text_bytes") + FirmwareBytes(c, "data_bytes");
-}
+uint64_t RamBytes(const CaseResult& c) { return c.firmware.data_bytes + c.firmware.bss_bytes; }
 
-uint64_t RamBytes(const nlohmann::ordered_json& c) {
-  return FirmwareBytes(c, "data_bytes") + FirmwareBytes(c, "bss_bytes");
+std::string BenchText(const nlohmann::ordered_json& bench, const char* key) {
+  const auto found = bench.find(key);
+  return found != bench.end() && found->is_string() ? found->get<std::string>() : std::string();
 }
 
 bool EmulatedTime(const nlohmann::ordered_json& bench) {
-  return bench.is_object() && FromText<BenchKind>(bench.value("kind", "")) == BenchKind::kVirtual;
+  return FromText<BenchKind>(BenchText(bench, "kind")) == BenchKind::kVirtual;
 }
 
 const char* const kEmulatedTimeNote =
     "virtual bench: latencies are emulated time (QEMU -icount, every instruction 32 ns on "
     "every board), so they compare instruction counts, not silicon";
+
+namespace {
+
+// An imported session's headline, with what EnergyRunner recorded: its
+// rate, the runner's own figure and how far ours is from it, and the windows.
+nlohmann::ordered_json ImportedJson(const measure::CaseFigures& figures,
+                                    const ImportedSession& session) {
+  nlohmann::ordered_json mlperf = {{"energy_uJ", measure::NumberJson(figures.mlperf_energy_uj)},
+                                   {"latency_us", measure::NumberJson(figures.mlperf_latency_us)},
+                                   {"sample_rate_hz", session.sample_rate_hz}};
+  if (session.runner_energy_uj) {
+    const double runner = *session.runner_energy_uj;
+    mlperf["runner_energy_uJ"] = runner;
+    mlperf["difference_pct"] =
+        measure::NumberJson((figures.mlperf_energy_uj - runner) / runner * 100);
+  }
+  nlohmann::ordered_json windows = nlohmann::ordered_json::array();
+  for (const ImportedSession::Window& w : session.windows) {
+    windows.push_back({{"begin_s", w.begin_s},
+                       {"end_s", w.end_s},
+                       {"inferences", w.inferences},
+                       {"energy_uJ", w.energy_uj}});
+  }
+  mlperf["windows"] = windows;
+  return mlperf;
+}
+
+}  // namespace
 
 nlohmann::ordered_json CaseJson(const CaseResult& r) {
   nlohmann::ordered_json json;
@@ -188,7 +189,9 @@ nlohmann::ordered_json CaseJson(const CaseResult& r) {
                                   ? measure::NumberJson(r.figures.baseline.power_w * 1e3)
                                   : nullptr;
   json["windows"] = measure::WindowCountsJson(r.figures);
-  if (r.figures.mlperf_latency_us != 0 || r.figures.mlperf_energy_uj != 0) {
+  if (r.imported) {
+    json["mlperf"] = ImportedJson(r.figures, *r.imported);
+  } else if (r.figures.mlperf_latency_us != 0 || r.figures.mlperf_energy_uj != 0) {
     // MLPerf's headline: medians over its five windows.
     json["mlperf"] = {{"latency_us", measure::NumberJson(r.figures.mlperf_latency_us)},
                       {"energy_uJ", measure::NumberJson(r.figures.mlperf_energy_uj)}};

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "hil/run/results_json.h"
 #include "hil/run/sqlite_statement.h"
 
 namespace hil::run {
@@ -174,7 +175,7 @@ Result<RunRecord> LoadRunRecord(ResultsStore& store, int64_t id) {
   record.bench = (*run)->bench;
   Result<std::vector<StoredCase>> cases = store.Cases(id);
   if (!cases.ok()) return cases.error();
-  for (StoredCase& c : *cases) record.cases.push_back(std::move(c.result));
+  for (const StoredCase& c : *cases) record.cases.push_back(CaseFromJson(c.result));
   return record;
 }
 

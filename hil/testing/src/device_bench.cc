@@ -55,8 +55,12 @@ std::string PlanYaml(const CaseSpec& spec) {
 Measured FromCase(const json& c) {
   Measured m;
   m.json = c;
-  m.id = c.value("id", "");
-  m.status = c.value("status", "error");
+  m.id = c.contains("id") && c["id"].is_string() ? c["id"].get<std::string>() : "";
+  // A word hil does not write (a reply from elsewhere) is an error.
+  const auto status = c.find("status");
+  m.status = status != c.end() && status->is_string()
+                 ? FromText<Outcome>(status->get<std::string>()).value_or(Outcome::kError)
+                 : Outcome::kError;
   if (c.contains("error") && c["error"].is_string()) m.error = c["error"];
   const auto stat = [&](const char* figure, const char* which) {
     if (!c.contains(figure) || !c[figure].is_object() || !c[figure].contains(which) ||
@@ -80,7 +84,7 @@ Measured FromCase(const json& c) {
 
 Measured Failed(const std::string& why) {
   Measured m;
-  m.status = "error";
+  m.status = Outcome::kError;
   m.error = why;
   return m;
 }
@@ -183,8 +187,8 @@ class DaemonBench : public DeviceBench {
 std::string CaseSpec::Key() const { return PlanYaml(*this); }
 
 void PrintTo(const Measured& m, std::ostream* out) {
-  *out << (m.id.empty() ? "a case" : m.id) << " (" << m.status;
-  if (m.status == "error") {
+  *out << (m.id.empty() ? "a case" : m.id) << " (" << ToText(m.status);
+  if (m.status == Outcome::kError) {
     *out << ": " << m.error << ")";
     return;
   }

@@ -105,6 +105,24 @@ struct hil::EnumText<hil::run::RunStatus> {
 
 namespace hil::run {
 
+// What an EnergyRunner session recorded beyond the figures, for a case
+// imported from one (hil import energyrunner).
+struct ImportedSession {
+  struct Window {
+    double begin_s = 0, end_s = 0;
+    uint32_t inferences = 0;
+    double energy_uj = 0;
+  };
+  double sample_rate_hz = 0;
+  std::optional<double> runner_energy_uj;  // the runner's own median, from its results.txt
+  std::vector<Window> windows;
+};
+
+// A case from the moment it is measured until it is written: the results
+// store, results.json, the CSV, JUnit, the report and the comparisons all
+// take it typed. A case read back from results.db or a results.json
+// (CaseFromJson) carries what results.json keeps: its error_kind is not
+// kept, so it is unset; its status and error are.
 struct CaseResult {
   std::string id, network, configuration, board;
   CaseStatus status = CaseStatus::kError;
@@ -129,6 +147,7 @@ struct CaseResult {
   std::optional<DatasetResult> dataset;
   std::vector<ExpectationResult> expectations;
   std::optional<EnergyTrace> energy_trace;
+  std::optional<ImportedSession> imported;
 };
 
 }  // namespace hil::run

@@ -5,13 +5,13 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "hil/error.h"
 #include "hil/plan/plan.h"
+#include "hil/run/case_result.h"
 
 namespace hil::run {
 
@@ -31,7 +31,7 @@ Result<std::vector<plan::Case>> SelectCases(const std::vector<plan::Case>& cases
 // a run that was interrupted also never reached the cases it does not
 // list.
 std::vector<plan::Case> CasesToRerun(const std::vector<plan::Case>& cases,
-                                     const std::vector<nlohmann::ordered_json>& previous_cases,
+                                     const std::vector<CaseResult>& previous_cases,
                                      bool previous_interrupted);
 
 // --runs / --warmup over the plan's measurement, within the limits a plan

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "hil/error.h"
+#include "hil/run/case_result.h"
 
 namespace hil::run {
 
@@ -15,7 +16,7 @@ struct RunRecord {
   int64_t id = 0;
   std::string plan, plan_path, started, finished, status;
   nlohmann::ordered_json bench;
-  std::vector<nlohmann::ordered_json> cases;  // as results.json has them
+  std::vector<CaseResult> cases;
   // The run its baseline expectations compared with: {run, started,
   // history (the results.db it came from)}; null when there was none.
   nlohmann::ordered_json baseline;

@@ -16,6 +16,22 @@
 #include <optional>
 #include <string>
 
+#include "hil/enum_text.h"
+
+namespace hil::testing {
+
+// How a measured case ended, as hil run words it in results.json.
+enum class Outcome { kPass, kFail, kError };
+
+}  // namespace hil::testing
+
+template <>
+struct hil::EnumText<hil::testing::Outcome> {
+  using Outcome = hil::testing::Outcome;
+  static constexpr std::pair<Outcome, std::string_view> kWords[] = {
+      {Outcome::kPass, "pass"}, {Outcome::kFail, "fail"}, {Outcome::kError, "error"}};
+};
+
 namespace hil::testing {
 
 // One case, as a plan's network x configuration x board.
@@ -44,7 +60,7 @@ struct CaseSpec {
 // results.json entry.
 struct Measured {
   std::string id;
-  std::string status;  // pass | fail | error (and then error says why)
+  Outcome status = Outcome::kError;  // kError: `error` says why
   std::string error;
   double latency_median_us = 0, energy_median_uj = 0, power_mean_mw = 0;
   std::optional<bool> outputs_match;
@@ -58,7 +74,7 @@ void PrintTo(const Measured& measured, std::ostream* out);
 class DeviceBench {
  public:
   virtual ~DeviceBench() = default;
-  // Runs the case on the bench; a bench that fails gives status "error".
+  // Runs the case on the bench; a bench that fails gives Outcome::kError.
   virtual Measured Measure(const CaseSpec& spec) = 0;
   virtual std::string Describe() const = 0;
   // address: virtual | daemon:unix:PATH | daemon:tcp:HOST:PORT.

@@ -15,7 +15,7 @@ namespace hil::testing {
 
 // The case ran and every check of hil run held (expectations aside).
 MATCHER(Ran, "ran on the bench without an error") {
-  if (arg.status == "error") {
+  if (arg.status == Outcome::kError) {
     *result_listener << "error: " << arg.error;
     return false;
   }
@@ -25,13 +25,13 @@ MATCHER(Ran, "ran on the bench without an error") {
 MATCHER_P(MedianLatencyBelowUs, limit_us,
           "has a median latency below " + ::testing::PrintToString(limit_us) + " us") {
   *result_listener << "median latency " << arg.latency_median_us << " us";
-  return arg.status != "error" && arg.latency_median_us < limit_us;
+  return arg.status != Outcome::kError && arg.latency_median_us < limit_us;
 }
 
 MATCHER_P(MedianEnergyBelowUj, limit_uj,
           "uses below " + ::testing::PrintToString(limit_uj) + " uJ per inference (median)") {
   *result_listener << "median energy " << arg.energy_median_uj << " uJ";
-  return arg.status != "error" && arg.energy_median_uj < limit_uj;
+  return arg.status != Outcome::kError && arg.energy_median_uj < limit_uj;
 }
 
 MATCHER_P2(EnergyWithinPercentOf, baseline_uj, percent,
@@ -40,7 +40,7 @@ MATCHER_P2(EnergyWithinPercentOf, baseline_uj, percent,
   const double change = 100.0 * (arg.energy_median_uj - baseline_uj) / baseline_uj;
   *result_listener << "median energy " << arg.energy_median_uj << " uJ, " << change
                    << " % from the baseline";
-  return arg.status != "error" && std::abs(change) <= percent;
+  return arg.status != Outcome::kError && std::abs(change) <= percent;
 }
 
 MATCHER(OutputsEqualReference, "has outputs equal to the host's reference, bit for bit") {
