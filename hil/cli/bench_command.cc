@@ -12,6 +12,7 @@
 
 #include "drivers/transport/pty_bridge.h"
 #include "hil/bench/bench_check.h"
+#include "hil/bench/bring_up.h"
 #include "hil/boards.h"
 #include "hil/did_you_mean.h"
 #include "hil/virtual_dut.h"
@@ -84,9 +85,6 @@ Result<std::unique_ptr<transport::PtyBridge>> BridgeToPty(flash::QemuMachine& ma
 }
 
 int RunBenchUp(const BenchArguments& arguments) {
-  Result<const BoardSpec*> board = FindBoard(arguments.board);
-  if (!board.ok()) return Fail(board.error());
-
   // Files go to --out, kept; or to a temporary folder, removed at the end.
   std::filesystem::path folder = arguments.out;
   const bool keep = !folder.empty();
@@ -102,55 +100,65 @@ int RunBenchUp(const BenchArguments& arguments) {
     if (error) return Fail(ConfigurationError("--out " + folder.string() + ": " + error.message()));
     folder = std::filesystem::absolute(folder);
   }
+  // A bench that does not come up leaves no temporary folder behind.
+  const auto failed = [&](const Error& error) {
+    if (!keep) std::filesystem::remove_all(folder);
+    return Fail(error);
+  };
 
-  VirtualDutOptions options;
-  options.energy.profile = arguments.profile.empty() ? arguments.board : arguments.profile;
-  options.energy.truth_path = (folder / "truth.jsonl").string();
-  options.energy.edges_path = (folder / "edges.jsonl").string();
-  options.energy.summary_path = (folder / "summary.json").string();
-  options.energy.probe_kind = arguments.probe;
-  options.energy.probe_socket = (folder / (arguments.probe + ".sock")).string();
-  const std::string firmware = arguments.firmware.empty()
-                                   ? HarnessImagePath(arguments.board, arguments.workload)
-                                   : arguments.firmware;
-  options.energy.realtime = arguments.realtime;
-  Result<flash::QemuOptions> qemu = VirtualBoardQemuOptions(**board, firmware, options);
-  if (!qemu.ok()) return Fail(qemu.error());
-  Result<std::unique_ptr<flash::QemuMachine>> machine = flash::QemuMachine::Start(*qemu);
-  if (!machine.ok()) return Fail(machine.error());
+  // The bring-up's virtual strategy, leaving the UART to outside clients.
+  bench::BenchSpec spec;
+  spec.name = "virtual", spec.kind = BenchKind::kVirtual, spec.board = arguments.board;
+  spec.flasher = Flasher::kQemu;
+  spec.probe.kind = arguments.probe;
+  bench::BringUpOptions up_options;
+  up_options.firmware = arguments.firmware.empty()
+                            ? HarnessImagePath(arguments.board, arguments.workload)
+                            : arguments.firmware;
+  up_options.leave_uart = true;
+  EnergyModelOptions& energy = up_options.virtual_dut.energy;
+  energy.profile = arguments.profile.empty() ? arguments.board : arguments.profile;
+  energy.truth_path = (folder / "truth.jsonl").string();
+  energy.edges_path = (folder / "edges.jsonl").string();
+  energy.summary_path = (folder / "summary.json").string();
+  energy.probe_socket = (folder / (arguments.probe + ".sock")).string();
+  energy.realtime = arguments.realtime;
+  Result<bench::UpBench> up = bench::BringUp(spec, up_options);
+  if (!up.ok()) return failed(up.error());
+  const std::string& firmware = up_options.firmware;
+  flash::QemuMachine* const machine = up->virtual_dut->machine.get();
   std::unique_ptr<transport::PtyBridge> bridge;
   if (!arguments.pty.empty()) {
-    Result<std::unique_ptr<transport::PtyBridge>> started = BridgeToPty(**machine, arguments.pty);
+    Result<std::unique_ptr<transport::PtyBridge>> started = BridgeToPty(*machine, arguments.pty);
     if (!started.ok()) {
-      (*machine)->Stop();
-      return Fail(started.error());
+      machine->Stop();
+      return failed(started.error());
     }
     bridge = std::move(*started);
   }
 
   std::printf("virtual bench up: %s running %s (QEMU pid %d, energy profile %s)\n",
-              arguments.board.c_str(), firmware.c_str(), static_cast<int>((*machine)->pid()),
-              options.energy.profile.c_str());
+              arguments.board.c_str(), firmware.c_str(), static_cast<int>(machine->pid()),
+              energy.profile.c_str());
   if (bridge) {
     std::printf(
         "  DUT UART      %s -> %s, a serial port for any tool, e.g.\n"
         "                python3 -m serial.tools.miniterm %s 115200\n",
         arguments.pty.c_str(), bridge->terminal().c_str(), arguments.pty.c_str());
   } else {
-    std::printf("  DUT UART      %s\n", (*machine)->uart_uri().c_str());
+    std::printf("  DUT UART      %s\n", machine->uart_uri().c_str());
     std::printf(
         "                the DUT boots when a client connects, e.g.\n"
         "                hil dut --connect %s name\n",
-        (*machine)->uart_uri().c_str());
+        machine->uart_uri().c_str());
   }
   if (arguments.realtime)
     std::printf("  pace          real time (virtual time follows the host's clock)\n");
   std::printf("  %-13s unix:%s\n", probes::FindProbeKind(arguments.probe)->label.c_str(),
-              options.energy.probe_socket.c_str());
-  std::printf("  ground truth  %s\n", options.energy.truth_path.c_str());
-  std::printf("  pin edges     %s\n", options.energy.edges_path.c_str());
-  std::printf("  summary       %s (written when the bench stops)\n",
-              options.energy.summary_path.c_str());
+              energy.probe_socket.c_str());
+  std::printf("  ground truth  %s\n", energy.truth_path.c_str());
+  std::printf("  pin edges     %s\n", energy.edges_path.c_str());
+  std::printf("  summary       %s (written when the bench stops)\n", energy.summary_path.c_str());
   std::printf("%s\n", arguments.seconds > 0 ? "It stops by itself after --seconds, or on Ctrl-C."
                                             : "Ctrl-C stops it.");
   std::fflush(stdout);
@@ -162,7 +170,7 @@ int RunBenchUp(const BenchArguments& arguments) {
   const auto start = std::chrono::steady_clock::now();
   int exit_code = kExitOk;
   while (!interrupted) {
-    if (std::optional<flash::QemuExit> exit = (*machine)->Poll()) {
+    if (std::optional<flash::QemuExit> exit = machine->Poll()) {
       std::fprintf(stderr, "hil bench up: QEMU %s\n", exit->Describe().c_str());
       exit_code =
           exit->signaled || exit->code != 0 ? ExitCodeFor(ErrorKind::kInfrastructure) : kExitOk;
@@ -191,7 +199,7 @@ int RunBenchUp(const BenchArguments& arguments) {
         static_cast<unsigned long long>(stats.from_client),
         static_cast<unsigned long long>(stats.dropped));
   }
-  (*machine)->Stop();
+  machine->Stop();
   std::printf("virtual bench stopped\n");
   if (!keep) {
     std::error_code ignored;

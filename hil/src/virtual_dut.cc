@@ -220,4 +220,21 @@ Result<VirtualDut> BootVirtualDut(const BoardSpec& board, const std::string& fir
   return dut;
 }
 
+Result<VirtualDut> StartVirtualDut(const BoardSpec& board, const std::string& firmware,
+                                   const VirtualDutOptions& options) {
+  if (options.flasher != Flasher::kQemu) {
+    return ConfigurationError(
+        "a virtual bench left to an outside client is flashed by QEMU (flasher: qemu): OpenOCD "
+        "reaches the core only once the UART has its client");
+  }
+  Result<flash::QemuOptions> qemu = VirtualBoardQemuOptions(board, firmware, options);
+  if (!qemu.ok()) return qemu.error();
+  qemu->load_firmware = true;
+  Result<std::unique_ptr<flash::QemuMachine>> machine = flash::QemuMachine::Start(*qemu);
+  if (!machine.ok()) return machine.error();
+  VirtualDut dut;
+  dut.machine = std::move(*machine);
+  return dut;
+}
+
 }  // namespace hil

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "cli_runner.h"
+#include "drivers/dut/running_dut.h"
 #include "hil/boards.h"
 #include "virtual_bench.h"
 
@@ -50,6 +51,36 @@ TEST(BringUp, TheVirtualStrategyBootsFlashesAndOpensTheTwinProbe) {
   ExpectAnsweringBench(*up, "ppk2");
   ASSERT_FALSE(steps.empty());
   EXPECT_EQ(steps.front(), "booting mps2-an386 in QEMU, flashed through OpenOCD");
+}
+
+// hil bench up's way: QEMU loads the image and the UART is left to an
+// outside client, on which the harness then boots; ground truth is kept.
+TEST(BringUp, TheVirtualStrategyCanLeaveTheUartToAnOutsideClient) {
+  ScratchFolder scratch;
+  bench::BenchSpec spec = bench::DefaultVirtualBench();
+  bench::BringUpOptions options;
+  options.firmware = HarnessImagePath(spec.board, kDefaultWorkload);
+  options.leave_uart = true;
+  options.virtual_dut.energy.profile = spec.board;
+  options.virtual_dut.energy.truth_path = scratch.File("truth.jsonl");
+  options.virtual_dut.energy.probe_socket = scratch.File("probe.sock");
+  // OpenOCD can reach the core only once the UART has its client.
+  Result<bench::UpBench> refused = bench::BringUp(spec, options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind(), ErrorKind::kConfiguration);
+  EXPECT_NE(refused.error().message().find("flasher: qemu"), std::string::npos);
+
+  spec.flasher = Flasher::kQemu;
+  Result<bench::UpBench> up = bench::BringUp(spec, options);
+  ASSERT_TRUE(up.ok()) << up.error().ToString();
+  EXPECT_EQ(up->link(), nullptr) << "nothing connected";
+  EXPECT_TRUE(up->has_ground_truth());
+  Result<std::unique_ptr<dut::DutLink>> client =
+      dut::ConnectRunningDut(up->virtual_dut->machine->uart_uri(), std::chrono::seconds(20));
+  ASSERT_TRUE(client.ok()) << client.error().ToString();
+  Result<std::string> name = (*client)->Name();
+  ASSERT_TRUE(name.ok()) << name.error().ToString();
+  EXPECT_FALSE(name->empty());
 }
 
 TEST(BringUp, TheRealStrategyConnectsToAPreflashedDutAndItsProbe) {

@@ -110,4 +110,11 @@ flash::OpenOcdConfig VirtualBoardOpenOcdConfig(const BoardSpec& board,
 Result<VirtualDut> BootVirtualDut(const BoardSpec& board, const std::string& firmware,
                                   VirtualDutOptions options = {});
 
+// Starts an emulated board with its image loaded by QEMU and leaves its UART
+// to an outside client (the harness boots when one connects): no link, no
+// flasher. Errors: configuration (a flasher other than qemu: OpenOCD can
+// only reach the core once the UART has its client), and as BootVirtualDut.
+Result<VirtualDut> StartVirtualDut(const BoardSpec& board, const std::string& firmware,
+                                   const VirtualDutOptions& options);
+
 }  // namespace hil

@@ -70,11 +70,14 @@ class VirtualStrategy final : public BringUpStrategy {
     }
     Step(options, "booting " + bench.board + " in QEMU" +
                       (bench.flasher == Flasher::kOpenOcd ? ", flashed through OpenOCD" : ""));
-    Result<VirtualDut> booted = BootVirtualDut(*board, options.firmware, dut_options);
+    Result<VirtualDut> booted = options.leave_uart
+                                    ? StartVirtualDut(*board, options.firmware, dut_options)
+                                    : BootVirtualDut(*board, options.firmware, dut_options);
     if (!booted.ok()) return booted.error();
     UpBench up;
     up.virtual_dut = std::move(*booted);
     up.probe_kind = kind;
+    up.truth_path = dut_options.energy.truth_path;
     if (options.open_probe) {
       HIL_RETURN_IF_ERROR(OpenProbe(
           probes::VirtualTwinSettings(*kind, dut_options.energy.probe_socket, bench.supply_mv),
@@ -167,6 +170,12 @@ dut::DutLink* UpBench::link() const {
 
 Error UpBench::Explain(const Error& error) {
   return virtual_dut ? virtual_dut->Explain(error) : error;
+}
+
+Result<std::vector<measure::TruthWindow>> UpBench::GroundTruth() {
+  if (truth_path.empty()) return InfrastructureError("this bench keeps no ground truth");
+  if (virtual_dut) virtual_dut->machine->Stop();  // the plugin has written every record
+  return measure::ReadGroundTruth(truth_path);
 }
 
 const BringUpStrategy& StrategyFor(BenchKind kind) {

@@ -14,7 +14,6 @@
 #include <map>
 #include <thread>
 
-#include "case_bench.h"
 #include "hil/boards.h"
 #include "hil/measure/clock_sync.h"
 #include "hil/measure/measurement.h"
@@ -22,6 +21,7 @@
 #include "hil/model/dataset.h"
 #include "hil/model/lowering.h"
 #include "hil/virtual_dut.h"
+#include "measure_case.h"
 #include "probes/probe_table.h"
 
 namespace hil::run {
@@ -196,7 +196,7 @@ class TraceKeeper {
 // Host GPIO edges read so far, on the probe's timeline. Every edge before
 // the read is in the kernel's queue by then, so the host clock advances to
 // the moment of the read.
-Status FeedHostEdges(CaseBench& bench, const measure::ClockSync& sync,
+Status FeedHostEdges(bench::UpBench& bench, const measure::ClockSync& sync,
                      measure::Measurement& measurement) {
   if (!sync.ready()) return OkStatus();
   const double read_at_s = static_cast<double>(gpio::MonotonicNowNs()) * 1e-9;
@@ -233,50 +233,30 @@ Status RunVirtualCase(const plan::Plan& plan, const plan::Case& c, const Firmwar
   described.board = c.board;
   Result<bench::UpBench> up = bench::BringUp(described, options);
   if (!up.ok()) return up.error();
-  CaseBench bench = CaseBenchOf(*up);
-  bench.ground_truth = [&up, &dut] {
-    up->virtual_dut->machine->Stop();  // the plugin has written every record
-    return measure::ReadGroundTruth(dut.energy.truth_path);
-  };
-  return MeasureCase(plan, c, bench, result, progress);
+  return MeasureCase(plan, c, *up, result, progress);
 }
 
-CaseBench CaseBenchOf(bench::UpBench& up) {
-  CaseBench bench;
-  bench.link = up.link();
-  bench.probe = up.probe.get();
-  bench.triggers = up.triggers;
-  bench.host_gpio = up.host_roles.empty() ? nullptr : up.host_gpio.get();
-  bench.host_roles = up.host_roles;
-  bench.explain = [&up](const Error& error) { return up.Explain(error); };
-  return bench;
-}
-
-// Measures one case on a bench that is up: the DUT answers on `link`, the
-// probe is open. Runs the inferences with the probe streaming, checks the
-// outputs against the host's reference, and verifies the figures against
-// the firmware's timer and, where the bench has it, the ground truth.
-Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, CaseResult& result,
-                   const Progress& progress) {
+Status MeasureCase(const plan::Plan& plan, const plan::Case& c, bench::UpBench& up,
+                   CaseResult& result, const Progress& progress) {
   const auto step = [&](const std::string& text) {
     if (progress) progress(text);
   };
-  PowerProbe& probe = *dut.probe;
-  Result<std::vector<dut::Layer>> layers = dut.link->Layers();
-  if (!layers.ok()) return dut.explain(layers.error());
+  PowerProbe& probe = *up.probe;
+  Result<std::vector<dut::Layer>> layers = up.link()->Layers();
+  if (!layers.ok()) return up.Explain(layers.error());
   for (const dut::Layer& layer : *layers) result.layer_ops.push_back(layer.op);
   // The id MLPerf Tiny's runner picks its scripts by.
-  Result<dut::Profile> profile = dut.link->GetProfile();
-  if (!profile.ok()) return dut.explain(profile.error());
+  Result<dut::Profile> profile = up.link()->GetProfile();
+  if (!profile.ok()) return up.Explain(profile.error());
   result.model_id = profile->model;
   // Plain MLPerf Tiny firmware has no hil-info: then neither is known.
-  if (Result<dut::HarnessInfo> info = dut.link->Info(); info.ok()) {
+  if (Result<dut::HarnessInfo> info = up.link()->Info(); info.ok()) {
     result.kernels = info->kernels;
     result.arena_bytes = info->arena_bytes;
   }
   measure::MeasureOptions measure_options;
   measure_options.sample_rate_hz = probe.info().sample_rate_hz;
-  measure_options.triggers = dut.triggers;
+  measure_options.triggers = up.triggers;
   for (measure::TriggerWiring& wiring : measure_options.triggers) {
     wiring.min_pulse_s = plan.measurement.min_pulse_us * 1e-6;
   }
@@ -290,15 +270,15 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
   measure::Measurement& measurement = **engine;
   const bool timestamp_style = plan.measurement.window == measure::WindowKind::kTimestamp;
 
-  if (timestamp_style) HIL_RETURN_IF_ERROR(dut.link->SetWindowStyle(dut::WindowStyle::kTimestamp));
+  if (timestamp_style) HIL_RETURN_IF_ERROR(up.link()->SetWindowStyle(dut::WindowStyle::kTimestamp));
   std::vector<uint8_t> input;  // kept for the reference output below
   if (!c.network->input.empty()) {
     Result<std::vector<uint8_t>> read = model::ReadInput(c.network->input);
     if (!read.ok()) return read.error();
     input = std::move(*read);
     step("loading the input tensor");
-    Status loaded = dut.link->LoadBuffer(input);
-    if (!loaded.ok()) return dut.explain(loaded.error());
+    Status loaded = up.link()->LoadBuffer(input);
+    if (!loaded.ok()) return up.Explain(loaded.error());
   }
 
   HIL_RETURN_IF_ERROR(probe.Start());
@@ -331,9 +311,9 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
       if (timestamp_style) bins.Add(block);
       if (Status status = measurement.Feed(block); !status.ok() && fed.ok()) fed = status;
       streaming = true;
-      if (dut.host_gpio != nullptr) {
+      if (!up.host_roles.empty()) {
         clock_sync.Observe(arrived_s, block.first_index + block.size());
-        if (Status status = FeedHostEdges(dut, clock_sync, measurement); !status.ok() && fed.ok())
+        if (Status status = FeedHostEdges(up, clock_sync, measurement); !status.ok() && fed.ok())
           fed = status;
       }
       keeper.Look(measurement.windows(), kind, result.trace);
@@ -362,15 +342,15 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
          (commands > 1
               ? " (window " + std::to_string(w + 1) + " of " + std::to_string(commands) + ")"
               : std::string()));
-    run = dut.link->Infer(plan.measurement.runs, plan.measurement.warmup, milliseconds(600000));
+    run = up.link()->Infer(plan.measurement.runs, plan.measurement.warmup, milliseconds(600000));
     if (!run.ok()) break;
   }
   // A command after the run lets the stream pass the last edge.
-  Result<std::string> name = run.ok() ? dut.link->Name() : Result<std::string>(std::string());
+  Result<std::string> name = run.ok() ? up.link()->Name() : Result<std::string>(std::string());
   Status stopped = probe.Stop();
   consumer.join();
-  if (!run.ok()) return dut.explain(run.error());
-  if (!name.ok()) return dut.explain(name.error());
+  if (!run.ok()) return up.Explain(run.error());
+  if (!name.ok()) return up.Explain(name.error());
   HIL_RETURN_IF_ERROR(stopped);
   HIL_RETURN_IF_ERROR(fed);
   measurement.Finish();
@@ -423,10 +403,10 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
         Result<std::vector<uint8_t>> sample =
             model::ReadInput((fs::path(c.network->dataset) / entry.file).string());
         if (!sample.ok()) return sample.error();
-        Status loaded = dut.link->LoadBuffer(*sample);
-        if (!loaded.ok()) return dut.explain(loaded.error());
-        Result<dut::InferenceRun> one = dut.link->Infer(1, 0, milliseconds(120000));
-        if (!one.ok()) return dut.explain(one.error());
+        Status loaded = up.link()->LoadBuffer(*sample);
+        if (!loaded.ok()) return up.Explain(loaded.error());
+        Result<dut::InferenceRun> one = up.link()->Infer(1, 0, milliseconds(120000));
+        if (!one.ok()) return up.Explain(one.error());
         Result<model::ModelOutput> expected = model::RunReference(**reference, *sample);
         if (!expected.ok()) return expected.error().WithContext(entry.file);
         ++dataset.inputs;
@@ -452,7 +432,7 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
   step("verifying");
   std::vector<measure::Window>& windows = measurement.windows();
   Result<std::vector<measure::TruthWindow>> truth = std::vector<measure::TruthWindow>();
-  if (dut.ground_truth) truth = dut.ground_truth();
+  if (up.has_ground_truth()) truth = up.GroundTruth();
   if (!truth.ok()) return truth.error();
   measure::TruthCheckOptions truth_options;
   truth_options.sample_rate_hz = measure_options.sample_rate_hz;
@@ -473,8 +453,9 @@ Status MeasureCase(const plan::Plan& plan, const plan::Case& c, CaseBench& dut, 
   // A real bench has no ground truth: its figures rest on the firmware's
   // timer and the layer sums alone.
   const measure::TruthCheck truth_check =
-      dut.ground_truth ? measure::CompareWithGroundTruth(windows, measured_truth, truth_options)
-                       : measure::TruthCheck{};
+      up.has_ground_truth()
+          ? measure::CompareWithGroundTruth(windows, measured_truth, truth_options)
+          : measure::TruthCheck{};
   std::vector<std::string> problems = truth_check.problems;
   if (!timestamp_style) {
     measure::CrossCheckOptions timer;

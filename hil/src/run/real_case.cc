@@ -2,9 +2,9 @@
 // the DUT), the harness reached over the bench's UART, the bench's power
 // monitor, and the triggers wired as the bench file says (probe logic
 // inputs or host GPIO).
-#include "case_bench.h"
 #include "hil/bench/bring_up.h"
 #include "hil/run/case_runner.h"
+#include "measure_case.h"
 
 namespace hil::run {
 
@@ -24,8 +24,7 @@ Status RunRealCase(const plan::Plan& plan, const plan::Case& c, const Firmware& 
   options.progress = progress;
   Result<bench::UpBench> up = bench::BringUp(bench, options);
   if (!up.ok()) return up.error();
-  CaseBench measured = CaseBenchOf(*up);
-  return MeasureCase(plan, c, measured, result, progress);
+  return MeasureCase(plan, c, *up, result, progress);
 }
 
 }  // namespace hil::run

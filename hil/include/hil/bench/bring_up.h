@@ -21,6 +21,7 @@
 #include "drivers/gpio/gpio_lines.h"
 #include "hil/bench/bench_spec.h"
 #include "hil/measure/measurement.h"
+#include "hil/measure/verification.h"
 #include "hil/power_probe.h"
 #include "hil/virtual_dut.h"
 #include "probes/probe_kind.h"
@@ -31,7 +32,10 @@ struct BringUpOptions {
   // The image to put on the DUT. Empty: a real DUT already runs the harness
   // (nothing is flashed); the virtual bench needs one.
   std::string firmware;
-  bool connect = true;      // reach the harness on the DUT's link
+  bool connect = true;  // reach the harness on the DUT's link
+  // Virtual: start the board with its image loaded by QEMU and leave its
+  // UART to an outside client (hil bench up); nothing connects.
+  bool leave_uart = false;
   bool open_probe = false;  // also open the power monitor (not streaming)
   bool watch_gpio = false;  // real: the host GPIO lines the triggers come through
   // The virtual strategy's QEMU, energy model and OpenOCD (the bench's own
@@ -53,9 +57,17 @@ struct UpBench {
   const probes::ProbeKind* probe_kind = nullptr;
   // Where each role's edges come from: probe logic inputs, or host GPIO.
   std::array<measure::TriggerWiring, measure::kRoleCount> triggers{};
+  // Where the virtual bench's energy model writes the exact windows (when
+  // BringUpOptions.virtual_dut.energy.truth_path asks for them); empty on
+  // a bench without ground truth, as every real one is.
+  std::string truth_path;
 
   // The harness's link (null when not connected).
   dut::DutLink* link() const;
+  bool has_ground_truth() const { return !truth_path.empty(); }
+  // The exact windows, once the inferences are over: QEMU is stopped first
+  // so that every record is written. Errors: infrastructure.
+  Result<std::vector<measure::TruthWindow>> GroundTruth();
   // Adds what the bench knows to a DUT error (how QEMU ended).
   Error Explain(const Error& error);
 };
