@@ -50,7 +50,8 @@ CaseResult EveryField() {
   v.outputs_match = false, v.outputs_compared = "relative 1e-5", v.max_output_error = 0.25;
   v.samples_lost = 3, v.layer_sum_error_pct = 0.5, v.latency_crosscheck_error_pct = 0.03;
   v.has_ground_truth = true, v.truth_latency_us = 1216400, v.truth_energy_uj = 45541;
-  v.truth_instructions = 38012000, v.truth_latency_error_pct = 0.002, v.truth_energy_error_pct = 0.01;
+  v.truth_instructions = 38012000, v.truth_latency_error_pct = 0.002,
+  v.truth_energy_error_pct = 0.01;
   DatasetResult& dataset = r.dataset.emplace();
   dataset.inputs = 100, dataset.correct = 91, dataset.matched = 99;
   dataset.first_mismatch = "tst_000042.bin";

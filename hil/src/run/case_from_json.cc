@@ -35,7 +35,8 @@ double Number(const Json& json, double otherwise = std::numeric_limits<double>::
 // A count: a whole number from 0 up, else 0.
 uint64_t Count(const Json& json) {
   if (json.is_number_unsigned()) return json.get<uint64_t>();
-  if (json.is_number_integer()) return static_cast<uint64_t>(std::max<int64_t>(0, json.get<int64_t>()));
+  if (json.is_number_integer())
+    return static_cast<uint64_t>(std::max<int64_t>(0, json.get<int64_t>()));
   if (json.is_number_float()) {
     const double value = json.get<double>();
     return value >= 0 && value < 1.8e19 ? static_cast<uint64_t>(value) : 0;
@@ -141,10 +142,10 @@ void ReadFigures(const Json& c, CaseResult& r) {
     if (const Json& listed = At(mlperf, "windows"); listed.is_array()) {
       for (const Json& w : listed) {
         if (!w.is_object()) continue;
-        session.windows.push_back({Number(At(w, "begin_s"), 0), Number(At(w, "end_s"), 0),
-                                   static_cast<uint32_t>(std::min<uint64_t>(
-                                       Count(At(w, "inferences")), UINT32_MAX)),
-                                   Number(At(w, "energy_uJ"), 0)});
+        session.windows.push_back(
+            {Number(At(w, "begin_s"), 0), Number(At(w, "end_s"), 0),
+             static_cast<uint32_t>(std::min<uint64_t>(Count(At(w, "inferences")), UINT32_MAX)),
+             Number(At(w, "energy_uJ"), 0)});
       }
     }
     r.imported = std::move(session);
@@ -181,9 +182,8 @@ void ReadVerification(const Json& c, CaseResult& r) {
       // The count that gives the fraction written, within a rounding.
       const double top1 = Number(At(d, "top1_accuracy"), 0);
       const double correct = std::round(top1 * static_cast<double>(dataset.inputs));
-      dataset.correct = correct > 0 ? std::min<size_t>(static_cast<size_t>(correct),
-                                                       dataset.inputs)
-                                    : 0;
+      dataset.correct =
+          correct > 0 ? std::min<size_t>(static_cast<size_t>(correct), dataset.inputs) : 0;
     }
     dataset.matched = Count(At(d, "outputs_matching_reference"));
     dataset.first_mismatch = Text(At(d, "first_mismatch"));
@@ -235,8 +235,8 @@ CaseResult CaseFromJson(const Json& c) {
   r.firmware.text_bytes = Count(At(firmware, "text_bytes"));
   r.firmware.data_bytes = Count(At(firmware, "data_bytes"));
   r.firmware.bss_bytes = Count(At(firmware, "bss_bytes"));
-  r.arena_bytes = static_cast<uint32_t>(std::min<uint64_t>(Count(At(firmware, "arena_bytes")),
-                                                           UINT32_MAX));
+  r.arena_bytes =
+      static_cast<uint32_t>(std::min<uint64_t>(Count(At(firmware, "arena_bytes")), UINT32_MAX));
   r.firmware.sha256 = Text(At(firmware, "sha256"));
   r.firmware.elf = Text(At(firmware, "elf"));
   ReadVerification(c, r);
