@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <sstream>
 
-#include "drivers/dut/running_dut.h"
 #include "drivers/gpio/gpio_lines.h"
 #include "hil/bench/bring_up.h"
 #include "hil/virtual_dut.h"
@@ -35,19 +34,24 @@ PartHealth CheckBoard(const BoardSpec& board) {
   return Healthy("board", about + ", harness built");
 }
 
-// Opens the power monitor and reads what it says about itself.
-PartHealth CheckPowerMonitor(const probes::ProbeSettings& settings, const std::string& what) {
-  Result<std::unique_ptr<PowerProbe>> made = probes::MakeProbe(settings);
-  if (!made.ok()) return Missing("power monitor", made.error());
-  Status opened = (*made)->Open();
-  if (!opened.ok()) return Missing("power monitor", opened.error());
-  const ProbeInfo& info = (*made)->info();
+// What an open power monitor says about itself.
+PartHealth ProbeHealth(const PowerProbe& probe, const std::string& what) {
+  const ProbeInfo& info = probe.info();
   std::ostringstream detail;
   detail << what << " " << info.kind;
   if (!info.model.empty()) detail << " (" << info.model << ")";
   if (!info.serial.empty()) detail << " serial " << info.serial;
   detail << " at " << info.uri << ", " << info.sample_rate_hz / 1000.0 << " kS/s";
   return Healthy("power monitor", detail.str());
+}
+
+// Opens the power monitor and reads what it says about itself.
+PartHealth CheckPowerMonitor(const probes::ProbeSettings& settings, const std::string& what) {
+  Result<std::unique_ptr<PowerProbe>> made = probes::MakeProbe(settings);
+  if (!made.ok()) return Missing("power monitor", made.error());
+  Status opened = (*made)->Open();
+  if (!opened.ok()) return Missing("power monitor", opened.error());
+  return ProbeHealth(**made, what);
 }
 
 PartHealth CheckDutName(dut::DutLink& link, const std::string& where) {
@@ -85,14 +89,23 @@ void CheckReal(const BenchSpec& bench, const BoardSpec& board, const CheckOption
     CheckDebugProbe(bench, board, options, health);
   }
 
+  // The UART and the power monitor are each brought up on their own, as a
+  // run brings them up, so that every missing part is reported, not only
+  // the first.
   step("asking the DUT for its name over " + bench.uart);
-  Result<std::unique_ptr<dut::DutLink>> link =
-      dut::ConnectRunningDut(bench.uart, options.dut_timeout);
-  health.parts.push_back(link.ok() ? CheckDutName(**link, bench.uart)
-                                   : Missing("DUT UART", link.error()));
+  BringUpOptions link_only;
+  link_only.connect_timeout = options.dut_timeout;
+  Result<UpBench> linked = BringUp(bench, link_only);
+  health.parts.push_back(linked.ok() ? CheckDutName(*linked->link(), bench.uart)
+                                     : Missing("DUT UART", linked.error()));
 
   step("opening the " + bench.probe.kind);
-  health.parts.push_back(CheckPowerMonitor(ProbeSettingsOf(bench), "the"));
+  BringUpOptions probe_only;
+  probe_only.connect = false;
+  probe_only.open_probe = true;
+  Result<UpBench> probed = BringUp(bench, probe_only);
+  health.parts.push_back(probed.ok() ? ProbeHealth(*probed->probe, "the")
+                                     : Missing("power monitor", probed.error()));
 
   if (bench.gpio.configured()) {
     step("opening GPIO chip " + bench.gpio.chip);
