@@ -13,6 +13,7 @@
 #include "import_command.h"
 #include "measure_command.h"
 #include "model_command.h"
+#include "optimize_command.h"
 #include "probes_command.h"
 #include "report_command.h"
 #include "run_command.h"
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   hil::cli::AddImportCommand(app, exit_code);
   hil::cli::AddMeasureCommand(app, exit_code);
   hil::cli::AddModelCommand(app, exit_code);
+  hil::cli::AddOptimizeCommand(app, exit_code);
   hil::cli::AddProbesCommand(app, exit_code);
   hil::cli::AddReportCommand(app, exit_code);
   hil::cli::AddCompareCommand(app, exit_code);

@@ -51,6 +51,9 @@ void ReadNetworks(Reader& reader, const YAML::Node& node, std::vector<Network>& 
 void ReadConfigurations(Reader& reader, const YAML::Node& node,
                         std::vector<Configuration>& configurations);
 void ReadMatrix(Reader& reader, const YAML::Node& node, Plan& plan);
+// map.boards: known boards, each one the bench kind can run.
+void ReadBoards(Reader& reader, const YAML::Node& map, const std::string& where, BenchKind kind,
+                std::vector<std::string>& boards);
 void ReadMeasurement(Reader& reader, const YAML::Node& node, Measurement& m);
 void ReadVerification(Reader& reader, const YAML::Node& node, Verification& v);
 void ReadExpectation(Reader& reader, const YAML::Node& node, std::vector<Expectation>& out);

@@ -31,8 +31,7 @@ std::vector<std::string> Workloads() {
 void ReadKernels(Reader& reader, const YAML::Node& settings, const std::string& where,
                  Configuration& configuration) {
   const bool tflm = configuration.framework == "tflm";
-  const std::vector<std::string> own = tflm ? std::vector<std::string>{"reference", "cmsis-nn"}
-                                            : std::vector<std::string>{"reference", "simd"};
+  const std::vector<std::string> own = KernelSetsOf(configuration.framework);
   const YAML::Node node = settings["kernels"];
   if (node && node.IsScalar()) {
     const std::string value = node.Scalar();
@@ -204,7 +203,7 @@ void ReadConfigurations(Reader& reader, const YAML::Node& node,
                         {"framework", "optimisation", "kernels", "number_format", "fpu", "defines",
                          "firmware"}))
       continue;
-    reader.Choice(settings, "framework", where, {"hil", "tflm"}, configuration.framework);
+    reader.Choice(settings, "framework", where, Frameworks(), configuration.framework);
     ReadKernels(reader, settings, where, configuration);
     reader.Enum(settings, "number_format", where, configuration.number_format);
     std::string fpu = "on";
@@ -239,6 +238,28 @@ void ReadConfigurations(Reader& reader, const YAML::Node& node,
   }
 }
 
+void ReadBoards(Reader& reader, const YAML::Node& map, const std::string& where, BenchKind kind,
+                std::vector<std::string>& boards) {
+  std::vector<Position> board_at;
+  reader.StringList(map, "boards", where, boards, &board_at);
+  if (!map["boards"]) reader.Problem(map, where + " needs 'boards', as in [mps2-an386]");
+  for (size_t i = 0; i < boards.size(); ++i) {
+    Result<const BoardSpec*> board = FindBoard(boards[i]);
+    if (!board.ok()) {
+      std::vector<std::string> known;
+      for (const BoardSpec& spec : AllBoards()) known.emplace_back(spec.name);
+      const std::string guess = DidYouMean(boards[i], known);
+      reader.Problem(board_at[i], "unknown board " + Quote(boards[i]) +
+                                      (guess.empty() ? "; hil knows " + Join(known)
+                                                     : "; did you mean " + Quote(guess) + "?"));
+    } else if (kind == BenchKind::kVirtual && !(*board)->emulated()) {
+      reader.Problem(board_at[i], "board " + Quote(boards[i]) +
+                                      " has no emulator, so the virtual bench cannot run it; "
+                                      "use a real bench or an mps2/mps3 board");
+    }
+  }
+}
+
 void ReadMatrix(Reader& reader, const YAML::Node& node, Plan& plan) {
   plan.matrix_at = At(node);
   if (!reader.Mapping(node, "matrix", {"networks", "configurations", "boards", "exclude"})) return;
@@ -248,24 +269,7 @@ void ReadMatrix(Reader& reader, const YAML::Node& node, Plan& plan) {
   ReadNames(reader, node, "networks", networks, "network", plan.matrix_networks);
   ReadNames(reader, node, "configurations", configurations, "configuration",
             plan.matrix_configurations);
-  std::vector<Position> board_at;
-  reader.StringList(node, "boards", "matrix", plan.boards, &board_at);
-  if (!node["boards"]) reader.Problem(node, "matrix needs 'boards', as in [mps2-an386]");
-  for (size_t i = 0; i < plan.boards.size(); ++i) {
-    Result<const BoardSpec*> board = FindBoard(plan.boards[i]);
-    if (!board.ok()) {
-      std::vector<std::string> known;
-      for (const BoardSpec& spec : AllBoards()) known.emplace_back(spec.name);
-      const std::string guess = DidYouMean(plan.boards[i], known);
-      reader.Problem(board_at[i], "unknown board " + Quote(plan.boards[i]) +
-                                      (guess.empty() ? "; hil knows " + Join(known)
-                                                     : "; did you mean " + Quote(guess) + "?"));
-    } else if (plan.bench.kind == BenchKind::kVirtual && !(*board)->emulated()) {
-      reader.Problem(board_at[i], "board " + Quote(plan.boards[i]) +
-                                      " has no emulator, so the virtual bench cannot run it; "
-                                      "use a real bench or an mps2/mps3 board");
-    }
-  }
+  ReadBoards(reader, node, "matrix", plan.bench.kind, plan.boards);
   if (const YAML::Node exclude = node["exclude"]) {
     if (!exclude.IsSequence()) {
       reader.Problem(exclude, "matrix.exclude must be a list of {network, configuration, board}");

@@ -261,6 +261,7 @@ Result<RunOutcome> ExecutePlan(const plan::Plan& given, const RunOptions& option
                       : std::map<std::string, const CaseResult*>();
 
   const auto write_outputs = [&]() -> Status {
+    if (!options.write_exports) return OkStatus();
     HIL_RETURN_IF_ERROR(WriteResultsJson(record, (out / "results.json").string()));
     HIL_RETURN_IF_ERROR(WriteResultsCsv(record, (out / "results.csv").string()));
     HIL_RETURN_IF_ERROR(WriteJUnit(record, (out / "junit.xml").string()));

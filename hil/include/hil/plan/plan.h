@@ -39,6 +39,17 @@ struct Network {
 // The benchmark ids the MLPerf Tiny runner and submission checker know.
 inline constexpr const char* kMlperfBenchmarks[] = {"kws01", "ad01", "ic01", "vww01", "sww01"};
 
+// The NN runtimes a model network runs on, and the kernel sets each offers
+// (firmware/nn/README.md, firmware/tflm/README.md).
+inline const std::vector<std::string>& Frameworks() {
+  static const std::vector<std::string> kFrameworks = {"hil", "tflm"};
+  return kFrameworks;
+}
+inline std::vector<std::string> KernelSetsOf(const std::string& framework) {
+  if (framework == "tflm") return {"reference", "cmsis-nn"};
+  return {"reference", "simd"};
+}
+
 struct Configuration {
   std::string name;
   std::string framework = "hil";      // NN runtime for model networks: hil | tflm

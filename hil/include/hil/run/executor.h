@@ -38,6 +38,9 @@ struct RunOptions {
   std::optional<uint32_t> runs, warmup;
   // Set from a signal handler: the run stops after the case in progress.
   const std::atomic<bool>* interrupted = nullptr;
+  // results.json, results.csv, junit.xml and report.html in out_dir after
+  // every case; false: results.db alone (hil optimize writes its own).
+  bool write_exports = true;
   // What the run is doing, for a ProgressPrinter or hild's event stream.
   std::function<void(const ProgressEvent&)> progress;
 };

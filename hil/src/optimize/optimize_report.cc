@@ -1,0 +1,380 @@
+#include "hil/optimize/optimize_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "hil/measure/figures_json.h"
+#include "hil/measure/units.h"
+#include "hil/run/exports.h"
+#include "hil/run/results_json.h"
+#include "hil/run/svg_plot.h"
+
+namespace hil::optimize {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+using measure::Human;
+using measure::Quantity;
+using run::Html;
+
+const Candidate* Chosen(const SearchOutcome& o) {
+  return o.chosen ? &o.candidates[*o.chosen] : nullptr;
+}
+
+double Energy(const Candidate& c) { return c.measured->figures.energy_uj.median; }
+double Latency(const Candidate& c) { return c.measured->figures.latency_us.median; }
+
+// How far a prediction was from the measurement, in percent of it.
+double ErrorPct(double predicted, double measured) {
+  return 100 * (predicted - measured) / measured;
+}
+
+std::string Pct(double value, const char* format = "%+.1f %%") {
+  if (!std::isfinite(value)) return "-";
+  char text[32];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
+
+// A YAML scalar in double quotes: any path or name reads back as written.
+std::string Quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string ConfigurationYaml(const Deployment& d) {
+  return "{framework: " + d.framework + ", kernels: " + d.kernels +
+         ", number_format: " + std::string(ToText(d.number_format)) +
+         ", fpu: " + (d.fpu ? "on" : "off") + ", optimisation: " + d.optimisation + "}";
+}
+
+// One scatter of the measured candidates: the objective against top-1,
+// the front joined, the baseline and the chosen deployment ringed.
+std::string FrontPlot(const plan::OptimizeSpec& spec, const SearchOutcome& o, bool energy) {
+  std::vector<const Candidate*> points;
+  for (const Candidate& c : o.candidates)
+    if (c.measured && c.measured->status == run::CaseStatus::kPass) points.push_back(&c);
+  if (points.empty()) return {};
+  const auto x_of = [&](const Candidate& c) { return energy ? Energy(c) : Latency(c); };
+  double x0 = INFINITY, x1 = 0, y0 = INFINITY, y1 = -INFINITY;
+  for (const Candidate* c : points) {
+    x0 = std::min(x0, x_of(*c)), x1 = std::max(x1, x_of(*c));
+    y0 = std::min(y0, c->top1), y1 = std::max(y1, c->top1);
+  }
+  const measure::DisplayUnit unit =
+      measure::UnitForMagnitude(x1, energy ? Quantity::kEnergyUj : Quantity::kTimeUs);
+  x0 /= unit.scale, x1 /= unit.scale;
+  const double px = (x1 - x0) * 0.08 + x1 * 0.02, py = std::max(1.0, (y1 - y0) * 0.2);
+  run::Plot plot(run::kPlotWidth, 320, std::max(0.0, x0 - px), x1 + px, y0 - py, y1 + py);
+  plot.Axes(
+      std::string(energy ? "energy" : "latency") + " per inference (" + unit.name + ", median)",
+      "top-1 on the dataset (%)");
+  const std::vector<size_t> front = ParetoFront(o.candidates, spec);
+  if (energy == (spec.objective == plan::Objective::kEnergy) && front.size() > 1) {
+    plot.raw() << "<polyline class=\"front\" fill=\"none\" stroke=\"#111\" stroke-width=\"2\" "
+                  "points=\"";
+    for (size_t i : front) {
+      plot.raw() << plot.X(x_of(o.candidates[i]) / unit.scale) << ","
+                 << plot.Y(o.candidates[i].top1) << " ";
+    }
+    plot.raw() << "\"/>";
+  }
+  for (const Candidate* c : points) {
+    const bool within = WithinLimits(*c, spec);
+    const bool chosen = c == Chosen(o), baseline = c == &o.candidates.front();
+    const double x = plot.X(x_of(*c) / unit.scale), y = plot.Y(c->top1);
+    plot.raw() << "<circle class=\"candidate\" cx=\"" << x << "\" cy=\"" << y << "\" r=\""
+               << (chosen || baseline ? 7 : 4.5) << "\" fill=\""
+               << (within ? run::kPalette[0] : "#d1d5db") << "\" stroke=\""
+               << (chosen     ? run::kPalette[2]
+                   : baseline ? run::kPalette[1]
+                              : "none")
+               << "\" stroke-width=\"3\"><title>" << Html(c->deployment.Key()) << ": "
+               << Html(Human(x_of(*c), energy ? Quantity::kEnergyUj : Quantity::kTimeUs))
+               << "</title></circle>";
+    if (chosen || baseline) {
+      plot.raw() << "<text x=\"" << x + 10 << "\" y=\"" << y - 8 << "\" font-size=\"11\">"
+                 << (chosen ? "chosen" : "baseline") << "</text>";
+    }
+  }
+  return plot.Finish();
+}
+
+// Baseline and chosen deployment layer by layer.
+std::string LayerTable(const Candidate& baseline, const Candidate& chosen) {
+  const run::CaseResult& a = *baseline.measured;
+  const run::CaseResult& b = *chosen.measured;
+  if (a.figures.layers.size() != b.figures.layers.size() || a.layer_ops != b.layer_ops) {
+    return "<p class=\"note\">The baseline and the chosen deployment run different layer lists "
+           "(" +
+           std::to_string(a.figures.layers.size()) + " and " +
+           std::to_string(b.figures.layers.size()) +
+           " layers), so they are compared as whole inferences only.</p>";
+  }
+  std::ostringstream html;
+  html << "<table><tr><th>layer</th><th>op</th><th>latency <small>baseline &rarr; chosen"
+          "</small></th><th>saving</th><th>energy <small>baseline &rarr; chosen</small></th>"
+          "<th>saving</th><th>share of the energy saved</th></tr>";
+  double saved_total = 0;
+  for (size_t i = 0; i < a.figures.layers.size(); ++i)
+    saved_total += a.figures.layers[i].energy_uj.median - b.figures.layers[i].energy_uj.median;
+  for (size_t i = 0; i < a.figures.layers.size(); ++i) {
+    const measure::LayerFigures& la = a.figures.layers[i];
+    const measure::LayerFigures& lb = b.figures.layers[i];
+    const std::string op = la.index < a.layer_ops.size() ? a.layer_ops[la.index] : "";
+    const double saved = la.energy_uj.median - lb.energy_uj.median;
+    html << "<tr><td>" << la.index << "</td><td>" << Html(op) << "</td><td class=\"num\">"
+         << Html(Human(la.latency_us.median, Quantity::kTimeUs)) << " &rarr; "
+         << Html(Human(lb.latency_us.median, Quantity::kTimeUs)) << "</td><td class=\"num\">"
+         << Pct(SavingPct(lb.latency_us.median, la.latency_us.median), "%.1f %%")
+         << "</td><td class=\"num\">" << Html(Human(la.energy_uj.median, Quantity::kEnergyUj))
+         << " &rarr; " << Html(Human(lb.energy_uj.median, Quantity::kEnergyUj))
+         << "</td><td class=\"num\">"
+         << Pct(SavingPct(lb.energy_uj.median, la.energy_uj.median), "%.1f %%")
+         << "</td><td class=\"num\">"
+         << Pct(saved_total != 0 ? 100 * saved / saved_total : NAN, "%.1f %%") << "</td></tr>";
+  }
+  html << "</table>";
+  return html.str();
+}
+
+}  // namespace
+
+double SavingPct(double value, double reference) { return 100 * (reference - value) / reference; }
+
+Json OptimizeJson(const plan::OptimizeSpec& spec, const SearchOutcome& o) {
+  Json json;
+  json["optimize"] = spec.name;
+  json["spec"] = fs::absolute(spec.path).string();
+  json["objective"] = ToText(spec.objective);
+  Json limits = {{"top1_drop_pts", spec.limits.top1_drop_pts}};
+  if (spec.limits.latency_us) limits["latency_us"] = *spec.limits.latency_us;
+  if (spec.limits.flash_bytes) limits["flash_bytes"] = *spec.limits.flash_bytes;
+  if (spec.limits.ram_bytes) limits["ram_bytes"] = *spec.limits.ram_bytes;
+  json["limits"] = limits;
+  json["int8_top1_pct"] = o.baseline_top1;
+  json["stopped"] = o.stopped;
+  json["interrupted"] = o.interrupted;
+  json["measurements"] = o.measurements;
+  json["minutes"] = o.minutes;
+  json["baseline"] = o.candidates.front().deployment.Key();
+  const Candidate* chosen = Chosen(o);
+  json["chosen"] = chosen ? Json(chosen->deployment.Key()) : Json(nullptr);
+  if (chosen && o.candidates.front().measured) {
+    const Candidate& base = o.candidates.front();
+    json["saving_pct"] = {
+        {"energy", measure::NumberJson(SavingPct(Energy(*chosen), Energy(base)))},
+        {"latency", measure::NumberJson(SavingPct(Latency(*chosen), Latency(base)))}};
+  }
+  if (o.confirmation) {
+    const run::CaseResult& r = *o.confirmation;
+    Json confirmed = {{"status", ToText(r.status)}};
+    if (r.dataset) {
+      confirmed["inputs"] = r.dataset->inputs;
+      confirmed["top1_pct"] = 100 * r.dataset->top1();
+      confirmed["outputs_matching_reference"] = r.dataset->matched;
+    }
+    json["confirmation"] = confirmed;
+  }
+  Json candidates = Json::array();
+  for (const Candidate& c : o.candidates) {
+    const Deployment& d = c.deployment;
+    Json entry = {{"key", d.Key()},       {"framework", d.framework},
+                  {"kernels", d.kernels}, {"number_format", ToText(d.number_format)},
+                  {"fpu", d.fpu},         {"optimisation", d.optimisation},
+                  {"board", d.board},     {"top1_pct", c.top1}};
+    if (!c.excluded.empty()) entry["excluded"] = c.excluded;
+    if (c.order) entry["measured_as"] = c.order, entry["why"] = c.reason;
+    if (c.predicted) {
+      entry["predicted"] = {{"latency_us", c.predicted->latency_us},
+                            {"energy_uJ", c.predicted->energy_uj},
+                            {"flash_bytes", c.predicted->flash_bytes},
+                            {"ram_bytes", c.predicted->ram_bytes}};
+    }
+    if (c.measured) {
+      const run::CaseResult& r = *c.measured;
+      entry["measured"] = {
+          {"status", ToText(r.status)},
+          {"latency_us", measure::NumberJson(r.figures.latency_us.median)},
+          {"energy_uJ", measure::NumberJson(r.figures.energy_uj.median)},
+          {"flash_bytes", run::FlashBytes(r)},
+          {"ram_bytes", run::RamBytes(r)},
+          {"outputs_match",
+           r.verification.outputs_match ? Json(*r.verification.outputs_match) : Json(nullptr)}};
+      if (c.predicted && r.status == run::CaseStatus::kPass) {
+        entry["prediction_error_pct"] = {
+            {"latency", ErrorPct(c.predicted->latency_us, r.figures.latency_us.median)},
+            {"energy", ErrorPct(c.predicted->energy_uj, r.figures.energy_uj.median)}};
+      }
+      std::string why;
+      entry["within_limits"] = WithinLimits(c, spec, &why);
+      if (!why.empty() && c.excluded.empty()) entry["outside_limits"] = why;
+    }
+    candidates.push_back(entry);
+  }
+  json["candidates"] = candidates;
+  return json;
+}
+
+std::string ReproducePlan(const plan::OptimizeSpec& spec, const SearchOutcome& o) {
+  const Candidate* chosen = Chosen(o);
+  if (chosen == nullptr) return {};
+  const Deployment& best = chosen->deployment;
+  const Deployment& base = o.candidates.front().deployment;
+  const plan::Network& n = spec.network;
+  std::ostringstream yaml;
+  yaml << "# Written by hil optimize from " << fs::absolute(spec.path).string()
+       << ":\n# the chosen deployment and the baseline, measured again with\n"
+       << "#   hil run reproduce.yaml --out results/reproduce\n"
+       << "plan: " << Quoted("optimize-" + spec.name + "-reproduce") << "\n"
+       << "bench: {kind: " << ToText(spec.bench.kind) << ", probe: " << spec.bench.probe.kind
+       << ", flasher: " << ToText(spec.bench.flasher) << "}\n"
+       << "networks:\n  " << Quoted(n.name) << ":\n    model: " << Quoted(n.model) << "\n";
+  if (!n.input.empty()) yaml << "    input: " << Quoted(n.input) << "\n";
+  yaml << "    dataset: " << Quoted(n.dataset) << "\n";
+  if (!n.mlperf.empty()) yaml << "    mlperf: " << n.mlperf << "\n";
+  yaml << "configurations:\n  chosen: " << ConfigurationYaml(best)
+       << "\n  baseline: " << ConfigurationYaml(base) << "\nmatrix:\n  boards: [" << best.board;
+  if (base.board != best.board) yaml << ", " << base.board;
+  yaml << "]\n";
+  if (base.board != best.board) {
+    yaml << "  exclude:\n    - {configuration: chosen, board: " << base.board
+         << "}\n    - {configuration: baseline, board: " << best.board << "}\n";
+  }
+  yaml << "measurement: {warmup: " << spec.measurement.warmup << ", runs: " << spec.measurement.runs
+       << "}\n";
+  return yaml.str();
+}
+
+std::string OptimizeHtml(const plan::OptimizeSpec& spec, const SearchOutcome& o) {
+  const Candidate& base = o.candidates.front();
+  const Candidate* chosen = Chosen(o);
+  const bool energy_objective = spec.objective == plan::Objective::kEnergy;
+  std::ostringstream html;
+  html << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>hil optimize: "
+       << Html(spec.name)
+       << "</title><style>body{font-family:system-ui,sans-serif;margin:24px;color:#111;"
+          "max-width:1800px}table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px "
+          "solid #d1d5db;padding:4px 8px;text-align:left;font-size:13px}th{background:#f3f4f6}"
+          ".num{white-space:nowrap}.note{color:#6b7280;font-size:12px}small{color:#6b7280}"
+          ".plots{display:grid;gap:24px;grid-template-columns:repeat(auto-fill,minmax(min(100%,"
+          "560px),1fr))}.plots svg{width:100%;height:auto;display:block}.chosen{background:"
+          "#ecfdf5}</style></head><body>";
+  size_t measured = 0;
+  for (const Candidate& c : o.candidates) measured += c.measured.has_value();
+  html << "<h1>hil optimize: " << Html(spec.name) << "</h1><p>" << Html(spec.network.name) << " ("
+       << Html(fs::path(spec.network.model).filename().string())
+       << "), objective: " << ToText(spec.objective) << " per inference. " << o.candidates.size()
+       << " deployments in the space, " << measured << " measured (" << o.measurements
+       << " by this search, in " << Pct(o.minutes, "%.1f") << " min). "
+       << "The search stopped: " << Html(o.stopped) << ".</p>";
+  html << "<p>Limits: top-1 at most " << Pct(spec.limits.top1_drop_pts, "%.1f")
+       << " points under the unmodified int8 model's " << Pct(o.baseline_top1, "%.1f %%");
+  if (spec.limits.latency_us)
+    html << "; latency " << Html(Human(*spec.limits.latency_us, Quantity::kTimeUs));
+  if (spec.limits.flash_bytes)
+    html << "; flash " << Html(measure::HumanBytes(*spec.limits.flash_bytes));
+  if (spec.limits.ram_bytes) html << "; RAM " << Html(measure::HumanBytes(*spec.limits.ram_bytes));
+  html << ".</p>";
+
+  html << "<h2>The chosen deployment</h2>";
+  if (chosen == nullptr || !base.measured) {
+    html << "<p>No measured deployment meets the limits.</p>";
+  } else {
+    html << "<p><b>" << Html(chosen->deployment.Key())
+         << "</b>: " << Html(Human(Energy(*chosen), Quantity::kEnergyUj)) << " and "
+         << Html(Human(Latency(*chosen), Quantity::kTimeUs))
+         << " per inference, against the baseline " << Html(base.deployment.Key()) << "'s "
+         << Html(Human(Energy(base), Quantity::kEnergyUj)) << " and "
+         << Html(Human(Latency(base), Quantity::kTimeUs)) << ": <b>"
+         << Pct(SavingPct(Energy(*chosen), Energy(base)), "%.1f %%") << " less energy, "
+         << Pct(SavingPct(Latency(*chosen), Latency(base)), "%.1f %%") << " less time</b>. Top-1 "
+         << Pct(chosen->top1, "%.1f %%") << " on the host";
+    if (o.confirmation && o.confirmation->dataset) {
+      const run::DatasetResult& d = *o.confirmation->dataset;
+      html << "; on the DUT over the " << d.inputs << " dataset inputs "
+           << Pct(100 * d.top1(), "%.1f %%") << ", " << d.matched << " of " << d.inputs
+           << " outputs equal to the host's bit for bit";
+    }
+    html << ". Flash " << Html(measure::HumanBytes(run::FlashBytes(*chosen->measured))) << ", RAM "
+         << Html(measure::HumanBytes(run::RamBytes(*chosen->measured)))
+         << ".</p><p class=\"note\">Per-layer kernel choice and model transforms are not in "
+            "this search yet: the chosen deployment is the best whole-model configuration.</p>";
+  }
+
+  html << "<h2>Pareto fronts</h2><p class=\"note\">Every measured deployment; grey ones break a "
+          "limit. The line joins the front of the objective against top-1.</p><div "
+          "class=\"plots\"><div>"
+       << FrontPlot(spec, o, true) << "</div><div>" << FrontPlot(spec, o, false) << "</div></div>";
+
+  html << "<h2>Every measurement</h2><table><tr><th>#</th><th>deployment</th><th>why</th>"
+          "<th>predicted</th><th>energy</th><th>latency</th><th>prediction error</th>"
+          "<th>flash</th><th>RAM</th><th>top-1</th><th>limits</th></tr>";
+  std::vector<const Candidate*> order;
+  for (const Candidate& c : o.candidates)
+    if (c.order) order.push_back(&c);
+  std::sort(order.begin(), order.end(),
+            [](const Candidate* a, const Candidate* b) { return a->order < b->order; });
+  std::vector<double> errors;
+  for (const Candidate* c : order) {
+    const run::CaseResult& r = *c->measured;
+    const bool passed = r.status == run::CaseStatus::kPass;
+    std::string why;
+    const bool within = WithinLimits(*c, spec, &why);
+    const double objective = ObjectiveOf(*c, spec.objective);
+    const double predicted =
+        c->predicted ? (energy_objective ? c->predicted->energy_uj : c->predicted->latency_us)
+                     : NAN;
+    const double error = passed ? ErrorPct(predicted, objective) : NAN;
+    if (std::isfinite(error)) errors.push_back(std::abs(error));
+    const Quantity q = energy_objective ? Quantity::kEnergyUj : Quantity::kTimeUs;
+    html << "<tr" << (c == chosen ? " class=\"chosen\"" : "") << "><td>" << c->order << "</td><td>"
+         << Html(c->deployment.Key()) << "</td><td>" << Html(c->reason) << "</td><td class=\"num\">"
+         << (c->predicted ? Html(Human(predicted, q)) : "-") << "</td><td class=\"num\">"
+         << (passed ? Html(Human(r.figures.energy_uj.median, Quantity::kEnergyUj)) : "-")
+         << "</td><td class=\"num\">"
+         << (passed ? Html(Human(r.figures.latency_us.median, Quantity::kTimeUs)) : "-")
+         << "</td><td class=\"num\">" << Pct(error) << "</td><td class=\"num\">"
+         << Html(measure::HumanBytes(run::FlashBytes(r))) << "</td><td class=\"num\">"
+         << Html(measure::HumanBytes(run::RamBytes(r))) << "</td><td class=\"num\">"
+         << Pct(c->top1, "%.1f %%") << "</td><td>" << (within ? "met" : Html(why)) << "</td></tr>";
+  }
+  html << "</table>";
+  if (!errors.empty()) {
+    std::sort(errors.begin(), errors.end());
+    html << "<p>The cost model's predictions of the deployments it chose: median error "
+         << Pct(errors[errors.size() / 2], "%.1f %%") << ", largest "
+         << Pct(errors.back(), "%.1f %%") << " (" << errors.size() << " confirmed).</p>";
+  }
+
+  if (chosen != nullptr && base.measured && chosen != &base) {
+    html << "<h2>Where the saving comes from</h2>" << LayerTable(base, *chosen);
+  }
+  html << "<h2>Reproduce</h2><p><code>hil run reproduce.yaml --out results/reproduce</code> "
+          "measures the chosen deployment and the baseline again; results.db holds every "
+          "measurement of this search (<code>hil report --list</code>).</p></body></html>\n";
+  return html.str();
+}
+
+Status WriteOptimizeOutputs(const plan::OptimizeSpec& spec, const SearchOutcome& outcome,
+                            const std::string& folder) {
+  const fs::path out = folder;
+  HIL_RETURN_IF_ERROR(run::WriteAtomically((out / "optimize.json").string(),
+                                           OptimizeJson(spec, outcome).dump(2) + "\n"));
+  HIL_RETURN_IF_ERROR(
+      run::WriteAtomically((out / "report.html").string(), OptimizeHtml(spec, outcome)));
+  const std::string plan = ReproducePlan(spec, outcome);
+  if (!plan.empty()) {
+    HIL_RETURN_IF_ERROR(run::WriteAtomically((out / "reproduce.yaml").string(), plan));
+  }
+  return OkStatus();
+}
+
+}  // namespace hil::optimize

@@ -1,0 +1,427 @@
+#include "hil/optimize/search.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "hil/measure/units.h"
+#include "hil/model/dataset.h"
+#include "hil/model/lowering.h"
+#include "hil/run/executor.h"
+#include "hil/run/results_json.h"
+#include "hil/run/results_store.h"
+
+namespace hil::optimize {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using measure::Human;
+using measure::Quantity;
+
+// The plan every measurement of a search is a run of, in OUT/results.db.
+std::string PlanName(const plan::OptimizeSpec& spec) { return "optimize-" + spec.name; }
+
+// A prediction the search trusts to this much: a deployment predicted
+// within it of the front is worth measuring.
+constexpr double kPredictionMargin = 0.02;
+// The front has stopped moving after this many measurements in a row
+// left it as it was.
+constexpr size_t kStillMeasurements = 2;
+
+// The dataset's score on the host for one number format, in percent: top-1
+// for a classifier, 100 x AUC for an autoencoder.
+Result<double> HostScore(const plan::OptimizeSpec& spec, model::NumberFormat format) {
+  Result<std::unique_ptr<model::LoweredModel>> lowered =
+      model::LowerFile(spec.network.model, spec.network.name, format);
+  if (!lowered.ok()) return lowered.error().WithContext(spec.network.model);
+  Result<std::vector<model::LabelledInput>> entries =
+      model::CheckDataset(spec.network.dataset, **lowered);
+  if (!entries.ok()) return entries.error();
+  model::DatasetScorer scorer(**lowered);
+  for (const model::LabelledInput& entry : *entries) {
+    Result<std::vector<uint8_t>> input =
+        model::ReadInput((fs::path(spec.network.dataset) / entry.file).string());
+    if (!input.ok()) return input.error();
+    Result<model::ModelOutput> output = model::RunReference(**lowered, *input);
+    if (!output.ok()) return output.error().WithContext(entry.file);
+    scorer.Add(*input, output->values, entry.label);
+  }
+  return 100 * (scorer.metric() == model::DatasetMetric::kAuc ? scorer.Auc() : scorer.Top1());
+}
+
+// The plan that measures one deployment: the spec's network on its input
+// (the dataset's first when it names none), or over its whole dataset.
+Result<plan::Plan> PlanFor(const plan::OptimizeSpec& spec, const Deployment& d, bool dataset) {
+  plan::Plan p;
+  p.path = spec.path;
+  p.directory = spec.directory;
+  p.name = PlanName(spec) + (dataset ? "-dataset" : "");
+  p.description = "hil optimize " + spec.name + ": " + d.Key();
+  p.bench = spec.bench;
+  plan::Network network = spec.network;
+  if (network.input.empty()) {
+    Result<std::vector<model::LabelledInput>> entries = model::ReadLabels(network.dataset);
+    if (!entries.ok()) return entries.error();
+    if (entries->empty()) return ConfigurationError(network.dataset + " lists no input");
+    network.input = (fs::path(network.dataset) / entries->front().file).string();
+  }
+  if (!dataset) network.dataset.clear();
+  p.networks = {network};
+  p.configurations = {ConfigurationOf(d)};
+  p.boards = {d.board};
+  p.measurement = spec.measurement;
+  p.retries = 1;
+  return p;
+}
+
+Observation ObservationOf(const Candidate& c) {
+  const run::CaseResult& r = *c.measured;
+  Observation o;
+  o.deployment = c.deployment;
+  for (const measure::LayerFigures& layer : r.figures.layers) {
+    o.layer_ops.push_back(layer.index < r.layer_ops.size() ? r.layer_ops[layer.index] : "");
+    o.layer_latency_us.push_back(layer.latency_us.median);
+    o.layer_energy_uj.push_back(layer.energy_uj.median);
+  }
+  o.latency_us = r.figures.latency_us.median;
+  o.energy_uj = r.figures.energy_uj.median;
+  o.flash_bytes = static_cast<double>(run::FlashBytes(r));
+  o.ram_bytes = static_cast<double>(run::RamBytes(r));
+  return o;
+}
+
+double PredictedObjective(const Prediction& p, plan::Objective objective) {
+  return objective == plan::Objective::kEnergy ? p.energy_uj : p.latency_us;
+}
+
+bool PredictedWithinLimits(const Prediction& p, const plan::OptimizeLimits& limits) {
+  return (!limits.latency_us || p.latency_us <= *limits.latency_us) &&
+         (!limits.flash_bytes || p.flash_bytes <= static_cast<double>(*limits.flash_bytes)) &&
+         (!limits.ram_bytes || p.ram_bytes <= static_cast<double>(*limits.ram_bytes));
+}
+
+std::string ObjectiveText(double value, plan::Objective objective) {
+  return Human(value,
+               objective == plan::Objective::kEnergy ? Quantity::kEnergyUj : Quantity::kTimeUs);
+}
+
+}  // namespace
+
+double ObjectiveOf(const Candidate& c, plan::Objective objective) {
+  if (!c.measured) return NAN;
+  return objective == plan::Objective::kEnergy ? c.measured->figures.energy_uj.median
+                                               : c.measured->figures.latency_us.median;
+}
+
+bool WithinLimits(const Candidate& c, const plan::OptimizeSpec& spec, std::string* why) {
+  const auto fail = [&](std::string text) {
+    if (why != nullptr) *why = std::move(text);
+    return false;
+  };
+  if (!c.excluded.empty()) return fail(c.excluded);
+  if (!c.measured) return fail("not measured");
+  if (c.measured->status != run::CaseStatus::kPass) return fail("the measurement did not pass");
+  const plan::OptimizeLimits& limits = spec.limits;
+  const double latency = c.measured->figures.latency_us.median;
+  if (limits.latency_us && !(latency <= *limits.latency_us)) {
+    return fail("latency " + Human(latency, Quantity::kTimeUs) + " is over the limit of " +
+                Human(*limits.latency_us, Quantity::kTimeUs));
+  }
+  const uint64_t flash = run::FlashBytes(*c.measured), ram = run::RamBytes(*c.measured);
+  if (limits.flash_bytes && flash > *limits.flash_bytes) {
+    return fail("flash " + measure::HumanBytes(flash) + " is over the limit of " +
+                measure::HumanBytes(*limits.flash_bytes));
+  }
+  if (limits.ram_bytes && ram > *limits.ram_bytes) {
+    return fail("RAM " + measure::HumanBytes(ram) + " is over the limit of " +
+                measure::HumanBytes(*limits.ram_bytes));
+  }
+  return true;
+}
+
+std::vector<size_t> ParetoFront(const std::vector<Candidate>& candidates,
+                                const plan::OptimizeSpec& spec) {
+  std::vector<size_t> within;
+  for (size_t i = 0; i < candidates.size(); ++i)
+    if (WithinLimits(candidates[i], spec)) within.push_back(i);
+  std::vector<size_t> front;
+  for (size_t i : within) {
+    const double cost = ObjectiveOf(candidates[i], spec.objective);
+    const double score = candidates[i].top1;
+    const bool beaten = std::any_of(within.begin(), within.end(), [&](size_t j) {
+      const double other = ObjectiveOf(candidates[j], spec.objective);
+      const double other_score = candidates[j].top1;
+      return j != i && other <= cost && other_score >= score &&
+             (other < cost || other_score > score);
+    });
+    if (!beaten) front.push_back(i);
+  }
+  std::sort(front.begin(), front.end(), [&](size_t a, size_t b) {
+    return ObjectiveOf(candidates[a], spec.objective) < ObjectiveOf(candidates[b], spec.objective);
+  });
+  return front;
+}
+
+Result<SearchOutcome> Optimize(const plan::OptimizeSpec& spec, const SearchOptions& options) {
+  const Clock::time_point start = Clock::now();
+  const auto say = [&](const std::string& line) {
+    if (options.progress) options.progress(line);
+  };
+  const auto minutes = [&] {
+    return std::chrono::duration<double>(Clock::now() - start).count() / 60;
+  };
+  const auto interrupted = [&] { return options.interrupted != nullptr && *options.interrupted; };
+
+  std::error_code fs_error;
+  fs::create_directories(options.out_dir, fs_error);
+  if (fs_error) return ConfigurationError("--out " + options.out_dir + ": " + fs_error.message());
+  const std::string db = (fs::path(options.out_dir) / "results.db").string();
+
+  // What a resumed search measured before, by candidate.
+  std::map<std::string, run::CaseResult> earlier;
+  {
+    Result<std::unique_ptr<run::ResultsStore>> store = run::ResultsStore::Open(db);
+    if (!store.ok()) return store.error();
+    Result<std::vector<run::StoredRun>> runs = (*store)->Runs();
+    if (!runs.ok()) return runs.error();
+    for (const run::StoredRun& stored : *runs) {
+      if (stored.plan != PlanName(spec)) continue;
+      if (!options.resume) {
+        return ConfigurationError(db + " holds a search of '" + spec.name +
+                                  "' already: give --resume to go on with it, or another --out");
+      }
+      Result<run::RunRecord> record = run::LoadRunRecord(**store, stored.id);
+      if (!record.ok()) return record.error();
+      for (run::CaseResult& c : record->cases) {
+        const std::optional<Deployment> d = DeploymentNamed(c.configuration, c.board);
+        if (d) earlier[d->Key()] = std::move(c);
+      }
+    }
+  }
+
+  SearchOutcome outcome;
+  say("scoring the dataset on the host (" + spec.network.dataset + ")");
+  Result<double> int8_score = HostScore(spec, model::NumberFormat::kInt8);
+  if (!int8_score.ok()) return int8_score.error();
+  outcome.baseline_top1 = *int8_score;
+  std::map<model::NumberFormat, double> score_of = {{model::NumberFormat::kInt8, *int8_score}};
+  for (model::NumberFormat format : spec.space.number_formats) {
+    if (score_of.count(format)) continue;
+    Result<double> score = HostScore(spec, format);
+    if (!score.ok()) return score.error();
+    score_of[format] = *score;
+  }
+
+  const Deployment baseline = BaselineOf(spec);
+  for (const Deployment& d : SpaceOf(spec)) {
+    Candidate c;
+    c.deployment = d;
+    c.top1 = score_of[d.number_format];
+    if (c.top1 < outcome.baseline_top1 - spec.limits.top1_drop_pts) {
+      char text[160];
+      std::snprintf(text, sizeof text,
+                    "top-1 %.1f %% is more than %.1f points under the int8 model's %.1f %%", c.top1,
+                    spec.limits.top1_drop_pts, outcome.baseline_top1);
+      c.excluded = text;
+    }
+    outcome.candidates.push_back(std::move(c));
+  }
+  std::vector<Candidate>& candidates = outcome.candidates;
+  CostModel model(baseline);
+  size_t order = 0;
+  for (Candidate& c : candidates) {
+    const auto found = earlier.find(c.deployment.Key());
+    if (found == earlier.end()) continue;
+    c.measured = std::move(found->second);
+    c.order = ++order;
+    c.reason = "measured before (--resume)";
+    if (c.measured->status == run::CaseStatus::kPass) {
+      model.Add(ObservationOf(c));
+    } else if (c.excluded.empty()) {
+      c.excluded = "its measurement did not pass: " + c.measured->error;
+    }
+  }
+
+  const size_t total = std::min<size_t>(spec.budget.max_measurements, candidates.size());
+  std::string last_front;
+  size_t still = 0;
+  const auto front_text = [&] {
+    std::string text;
+    for (size_t i : ParetoFront(candidates, spec)) text += candidates[i].deployment.Key() + " ";
+    return text;
+  };
+  // Measures one candidate; false when the search must stop (budget, Ctrl-C).
+  const auto measure = [&](Candidate& c, const std::string& why) -> Result<bool> {
+    if (order >= spec.budget.max_measurements) {
+      outcome.stopped =
+          "max_measurements (" + std::to_string(spec.budget.max_measurements) + ") reached";
+      return false;
+    }
+    const double per = outcome.measurements ? minutes() / outcome.measurements : 0;
+    if (minutes() + per > spec.budget.max_minutes) {
+      outcome.stopped = "max_minutes (" + std::to_string(spec.budget.max_minutes) +
+                        ") would be passed by another measurement";
+      return false;
+    }
+    if (interrupted()) {
+      outcome.stopped = "interrupted";
+      outcome.interrupted = true;
+      return false;
+    }
+    say("measuring " + std::to_string(order + 1) + "/" + std::to_string(total) + ": " +
+        c.deployment.Key() + " (" + why + ")");
+    Result<plan::Plan> p = PlanFor(spec, c.deployment, false);
+    if (!p.ok()) return p.error();
+    run::RunOptions run_options;
+    run_options.out_dir = options.out_dir;
+    run_options.bench = options.bench;
+    run_options.firmware_cache = options.firmware_cache;
+    run_options.interrupted = options.interrupted;
+    run_options.write_exports = false;
+    Result<run::RunOutcome> ran = run::ExecutePlan(*p, run_options);
+    if (!ran.ok()) return ran.error();
+    if (ran->record.cases.empty()) {
+      outcome.stopped = "interrupted";
+      outcome.interrupted = true;
+      return false;
+    }
+    c.measured = std::move(ran->record.cases.front());
+    c.order = ++order;
+    c.reason = why;
+    ++outcome.measurements;
+    const run::CaseResult& r = *c.measured;
+    if (r.status != run::CaseStatus::kPass) {
+      c.excluded = "its measurement did not pass: " + r.error;
+      say("  " + std::string(ToText(r.status)) + ": " + r.error);
+    } else {
+      model.Add(ObservationOf(c));
+      std::string line = "  " + Human(r.figures.energy_uj.median, Quantity::kEnergyUj) + ", " +
+                         Human(r.figures.latency_us.median, Quantity::kTimeUs) + " per inference";
+      if (c.predicted) {
+        const double want = PredictedObjective(*c.predicted, spec.objective);
+        const double got = ObjectiveOf(c, spec.objective);
+        char error[64];
+        std::snprintf(error, sizeof error, " (predicted %s, %+.1f %%)",
+                      ObjectiveText(want, spec.objective).c_str(), 100 * (want - got) / got);
+        line += error;
+      }
+      say(line);
+    }
+    const std::string now = front_text();
+    still = now == last_front ? still + 1 : 0;
+    last_front = now;
+    const std::vector<size_t> front = ParetoFront(candidates, spec);
+    if (!front.empty()) {
+      const Candidate& best = candidates[front.front()];
+      say("  front " + std::to_string(front.size()) + ", best " + best.deployment.Key() + " " +
+          ObjectiveText(ObjectiveOf(best, spec.objective), spec.objective) + "; " +
+          std::to_string(static_cast<int>(spec.budget.max_minutes - minutes())) +
+          " min of the budget left");
+    }
+    return true;
+  };
+
+  // The baseline, then one change of each dimension from it.
+  std::vector<Candidate*> exploration = {&candidates.front()};
+  for (Dimension dimension : kDimensions) {
+    for (Candidate& c : candidates) {
+      size_t differ = 0;
+      for (Dimension other : kDimensions)
+        differ += ValueOf(c.deployment, other) != ValueOf(baseline, other);
+      if (differ == 1 && ValueOf(c.deployment, dimension) != ValueOf(baseline, dimension) &&
+          c.excluded.empty())
+        exploration.push_back(&c);
+    }
+  }
+  bool going = true;
+  for (Candidate* c : exploration) {
+    if (c->measured) continue;
+    std::string why = "the baseline";
+    for (Dimension dimension : kDimensions) {
+      if (ValueOf(c->deployment, dimension) != ValueOf(baseline, dimension)) {
+        why = "learning the effect of " + std::string(DimensionName(dimension)) + " " +
+              ValueOf(c->deployment, dimension);
+      }
+    }
+    Result<bool> measured = measure(*c, why);
+    if (!measured.ok()) return measured.error();
+    if (!*measured) {
+      going = false;
+      break;
+    }
+    if (c == &candidates.front() && !c->excluded.empty()) {
+      return InfrastructureError("the baseline " + c->deployment.Key() +
+                                 " could not be measured: " + c->measured->error);
+    }
+  }
+
+  // Then the deployment predicted best among those that would move the front.
+  still = 0;
+  while (going) {
+    if (still >= kStillMeasurements) {
+      outcome.stopped = "the front stopped moving";
+      break;
+    }
+    const std::vector<size_t> front = ParetoFront(candidates, spec);
+    Candidate* next = nullptr;
+    double next_cost = INFINITY;
+    for (Candidate& c : candidates) {
+      if (c.measured || !c.excluded.empty()) continue;
+      const std::optional<Prediction> p = model.Predict(c.deployment);
+      if (!p || !PredictedWithinLimits(*p, spec.limits)) continue;
+      const double cost = PredictedObjective(*p, spec.objective);
+      // Worth measuring when no point of the front beats it, give or take
+      // what a prediction may miss by.
+      const bool beaten = std::any_of(front.begin(), front.end(), [&](size_t j) {
+        return ObjectiveOf(candidates[j], spec.objective) < cost * (1 - kPredictionMargin) &&
+               candidates[j].top1 >= c.top1;
+      });
+      if (!beaten && cost < next_cost) {
+        next = &c;
+        next_cost = cost;
+        c.predicted = p;
+      }
+    }
+    if (next == nullptr) {
+      outcome.stopped = "no deployment left that the model predicts would move the front";
+      break;
+    }
+    for (Candidate& c : candidates)
+      if (&c != next && !c.measured) c.predicted.reset();
+    Result<bool> measured = measure(*next, "predicted best");
+    if (!measured.ok()) return measured.error();
+    if (!*measured) break;
+  }
+  if (outcome.stopped.empty()) outcome.stopped = "every deployment in the space was measured";
+
+  // The chosen deployment, run over the whole dataset on the DUT.
+  const std::vector<size_t> front = ParetoFront(candidates, spec);
+  for (size_t i : front) {
+    if (candidates[i].top1 >= outcome.baseline_top1 - spec.limits.top1_drop_pts &&
+        (!outcome.chosen || ObjectiveOf(candidates[i], spec.objective) <
+                                ObjectiveOf(candidates[*outcome.chosen], spec.objective)))
+      outcome.chosen = i;
+  }
+  if (outcome.chosen && !outcome.interrupted) {
+    const Candidate& chosen = candidates[*outcome.chosen];
+    say("running the chosen " + chosen.deployment.Key() + " over the dataset on the DUT");
+    Result<plan::Plan> p = PlanFor(spec, chosen.deployment, true);
+    if (!p.ok()) return p.error();
+    run::RunOptions run_options;
+    run_options.out_dir = options.out_dir;
+    run_options.bench = options.bench;
+    run_options.firmware_cache = options.firmware_cache;
+    run_options.interrupted = options.interrupted;
+    run_options.write_exports = false;
+    Result<run::RunOutcome> ran = run::ExecutePlan(*p, run_options);
+    if (!ran.ok()) return ran.error();
+    if (!ran->record.cases.empty()) outcome.confirmation = std::move(ran->record.cases.front());
+  }
+  outcome.minutes = minutes();
+  return outcome;
+}
+
+}  // namespace hil::optimize
