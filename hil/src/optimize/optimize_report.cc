@@ -34,6 +34,7 @@ double ErrorPct(double predicted, double measured) {
 
 std::string Pct(double value, const char* format = "%+.1f %%") {
   if (!std::isfinite(value)) return "-";
+  if (std::abs(value) < 0.05) value = 0;  // never "-0.0"
   char text[32];
   std::snprintf(text, sizeof text, format, value);
   return text;

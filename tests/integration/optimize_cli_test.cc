@@ -1,0 +1,128 @@
+// hil optimize on the virtual bench, as a user runs it: the example spec in
+// testplans/ finds a deployment that meets its limits with its saving
+// against the baseline, the model's confirmed predictions are within 5 %,
+// the chosen deployment's outputs on the DUT equal the host's over the
+// whole dataset; --resume measures nothing twice; Ctrl-C keeps what was
+// measured and --resume goes on from it.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "cli_runner.h"
+#include "virtual_bench.h"
+
+namespace hil::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kCache = " --firmware-cache " HIL_TEST_FIRMWARE_CACHE;
+
+nlohmann::json ReadJson(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return nlohmann::json();
+  return nlohmann::json::parse(file, nullptr, false);
+}
+
+// Runs of a plan in a results.db, counted with the CLI a user would use.
+size_t RunsListed(const std::string& out) {
+  const CliRun listed = RunHil("report " + out + " --list");
+  size_t runs = 0;
+  for (size_t at = 0; (at = listed.output.find("optimize-", at)) != std::string::npos; ++at) ++runs;
+  return runs;
+}
+
+TEST(OptimizeCli, TheExampleSpecFindsACheaperDeploymentWithinItsLimits) {
+  ScratchFolder scratch;
+  const std::string out = scratch.File("out");
+  const std::string spec = CMAKE_SOURCE_DIR "/testplans/optimize-kws.yaml";
+  const CliRun run = RunHil("optimize " + spec + " --out " + out + kCache);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const nlohmann::json result = ReadJson(out + "/optimize.json");
+  ASSERT_TRUE(result.is_object()) << run.output;
+  ASSERT_TRUE(result["chosen"].is_string()) << result.dump(1);
+  EXPECT_NE(result["chosen"], result["baseline"]);
+  EXPECT_GT(result["saving_pct"]["energy"].get<double>(), 50) << result["saving_pct"];
+  // The chosen deployment over the 100 kws01 inputs on the DUT: top-1
+  // within the limit, every output the host's.
+  const nlohmann::json& confirmed = result["confirmation"];
+  ASSERT_TRUE(confirmed.is_object()) << result.dump(1);
+  EXPECT_EQ(confirmed["inputs"], 100);
+  EXPECT_EQ(confirmed["outputs_matching_reference"], 100);
+  EXPECT_GE(confirmed["top1_pct"].get<double>(), result["int8_top1_pct"].get<double>() - 1.0);
+  // Every deployment measured because the model predicted it: within 5 %.
+  size_t confirmed_predictions = 0;
+  for (const nlohmann::json& c : result["candidates"]) {
+    if (!c.contains("prediction_error_pct")) continue;
+    ++confirmed_predictions;
+    EXPECT_LE(std::abs(c["prediction_error_pct"]["energy"].get<double>()), 5) << c.dump();
+    EXPECT_LE(std::abs(c["prediction_error_pct"]["latency"].get<double>()), 5) << c.dump();
+  }
+  EXPECT_GE(confirmed_predictions, 1u) << "the model chose nothing to confirm";
+  EXPECT_LE(result["measurements"].get<size_t>(), 16u) << "the spec's budget";
+  for (const char* file : {"report.html", "reproduce.yaml", "results.db"})
+    EXPECT_TRUE(fs::exists(out + "/" + file)) << file;
+  EXPECT_EQ(RunHil("validate " + out + "/reproduce.yaml").exit_code, 0);
+  std::printf("%s\n", run.output.substr(run.output.rfind("search stopped")).c_str());
+
+  // Resumed: nothing is measured twice, and the same deployment is chosen.
+  const size_t runs = RunsListed(out);
+  const CliRun resumed = RunHil("optimize " + spec + " --out " + out + " --resume" + kCache);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  const nlohmann::json again = ReadJson(out + "/optimize.json");
+  EXPECT_EQ(again["measurements"], 0) << resumed.output;
+  EXPECT_EQ(again["chosen"], result["chosen"]);
+
+  // The same folder without --resume: refused, and nothing added to it.
+  const CliRun refused = RunHil("optimize " + spec + " --out " + out + kCache);
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("--resume"), std::string::npos) << refused.output;
+  EXPECT_EQ(RunsListed(out), runs + 1) << "the resumed search's confirmation, no more";
+}
+
+TEST(OptimizeCli, CtrlCKeepsWhatWasMeasuredAndResumeGoesOn) {
+  ScratchFolder scratch;
+  const std::string spec = scratch.File("small.yaml");
+  std::ofstream(spec) << "optimize: small\nnetwork:\n  model: " HIL_SHARED_DIR
+                         "/models/kws_ref_model.tflite\n  dataset: " HIL_SHARED_DIR
+                         "/datasets/kws01\nboards: [mps2-an386]\n"
+                         "space: {frameworks: [hil], number_formats: [int8], fpu: [on], "
+                         "optimisations: [-O2, -O3, -Os]}\nbudget: {max_measurements: 6}\n";
+  const std::string out = scratch.File("out"), log = scratch.File("log");
+  const pid_t pid = SpawnProgram(
+      HIL_CLI_PATH, {"optimize", spec, "--out", out, "--firmware-cache", HIL_TEST_FIRMWARE_CACHE},
+      log);
+  ASSERT_GT(pid, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (ReadWholeFile(log).find("measuring 2/") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << ReadWholeFile(log);
+  EXPECT_EQ(WEXITSTATUS(status), 3) << ReadWholeFile(log);
+  const nlohmann::json stopped = ReadJson(out + "/optimize.json");
+  ASSERT_TRUE(stopped.is_object()) << ReadWholeFile(log);
+  EXPECT_TRUE(stopped["interrupted"].get<bool>());
+  const size_t kept = stopped["measurements"].get<size_t>();
+  EXPECT_GE(kept, 2u) << "the measurement in progress finishes and is kept";
+
+  const CliRun resumed = RunHil("optimize " + spec + " --out " + out + " --resume" + kCache);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  const nlohmann::json done = ReadJson(out + "/optimize.json");
+  size_t before = 0;
+  for (const nlohmann::json& c : done["candidates"])
+    before += c.value("why", "") == "measured before (--resume)";
+  EXPECT_EQ(before, kept);
+  EXPECT_TRUE(done["chosen"].is_string()) << resumed.output;
+}
+
+}  // namespace
+}  // namespace hil::testing
