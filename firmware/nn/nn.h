@@ -95,6 +95,9 @@ struct nn_model {
 
 /* Runs one layer on the arena. */
 void nn_run_layer(const struct nn_layer *layer, uint8_t *arena);
+/* The same; reference != 0 runs the layer with the portable reference
+ * kernels in a build with the SIMD set (the outputs are the same bits). */
+void nn_run_layer_with(const struct nn_layer *layer, uint8_t *arena, int reference);
 
 /* The kernel set this build was compiled with: "reference" or "simd" (the
  * int8 kernels; float32 layers always use the portable float kernels). */

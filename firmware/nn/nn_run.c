@@ -1,16 +1,8 @@
-/* Runs a layer with the kernel set this build was compiled with. */
+/* Runs a layer with the kernel set this build was compiled with, or, in a
+ * build with the SIMD set, with the reference kernels where asked (hil
+ * optimize's per-layer kernel choice). Both sets give the same bits. */
 #include "nn.h"
 #include "nn_kernels.h"
-
-#ifdef NN_KERNELS_SIMD
-#define CONV_2D nn_simd_conv2d
-#define DEPTHWISE_CONV_2D nn_simd_depthwise_conv2d
-#define FULLY_CONNECTED nn_simd_fully_connected
-#else
-#define CONV_2D nn_ref_conv2d
-#define DEPTHWISE_CONV_2D nn_ref_depthwise_conv2d
-#define FULLY_CONNECTED nn_ref_fully_connected
-#endif
 
 static void run_float(const struct nn_layer *l, uint8_t *arena) {
   const float *in = (const float *)(void *)&arena[l->input];
@@ -49,7 +41,14 @@ static void run_float(const struct nn_layer *l, uint8_t *arena) {
   }
 }
 
-void nn_run_layer(const struct nn_layer *l, uint8_t *arena) {
+void nn_run_layer(const struct nn_layer *l, uint8_t *arena) { nn_run_layer_with(l, arena, 0); }
+
+void nn_run_layer_with(const struct nn_layer *l, uint8_t *arena, int reference) {
+#ifdef NN_KERNELS_SIMD
+  const int simd = !reference;
+#else
+  (void)reference;
+#endif
   const int8_t *in = (const int8_t *)&arena[l->input];
   int8_t *out = (int8_t *)&arena[l->output];
   /* Byte movers and the steps between int8 and float32. */
@@ -77,15 +76,27 @@ void nn_run_layer(const struct nn_layer *l, uint8_t *arena) {
     return;
   }
   switch (l->op) {
+#ifdef NN_KERNELS_SIMD
     case NN_CONV_2D:
-      CONV_2D(l, in, out);
+      (simd ? nn_simd_conv2d : nn_ref_conv2d)(l, in, out);
       break;
     case NN_DEPTHWISE_CONV_2D:
-      DEPTHWISE_CONV_2D(l, in, out);
+      (simd ? nn_simd_depthwise_conv2d : nn_ref_depthwise_conv2d)(l, in, out);
       break;
     case NN_FULLY_CONNECTED:
-      FULLY_CONNECTED(l, in, out);
+      (simd ? nn_simd_fully_connected : nn_ref_fully_connected)(l, in, out);
       break;
+#else
+    case NN_CONV_2D:
+      nn_ref_conv2d(l, in, out);
+      break;
+    case NN_DEPTHWISE_CONV_2D:
+      nn_ref_depthwise_conv2d(l, in, out);
+      break;
+    case NN_FULLY_CONNECTED:
+      nn_ref_fully_connected(l, in, out);
+      break;
+#endif
     case NN_AVERAGE_POOL_2D:
       nn_ref_average_pool(l, in, out);
       break;

@@ -18,8 +18,16 @@ static void model_set_input(const uint8_t *data, uint32_t length) {
 
 static const char *model_layer_op(uint32_t layer) { return hil_model.layer_names[layer]; }
 static uint32_t model_layer_macs(uint32_t layer) { return hil_model.layer_macs[layer]; }
+/* Per-layer kernel choice (hil optimize): in a SIMD build, layer i runs
+ * with the reference kernels when bit i is set; from layer 64 on, every
+ * layer keeps the build's set. */
+#ifndef NN_REFERENCE_LAYERS
+#define NN_REFERENCE_LAYERS 0
+#endif
 static void model_run_layer(uint32_t layer) {
-  nn_run_layer(&hil_model.layers[layer], hil_model_arena);
+  const uint64_t reference_layers = (uint64_t)(NN_REFERENCE_LAYERS);
+  nn_run_layer_with(&hil_model.layers[layer], hil_model_arena,
+                    layer < 64 && ((reference_layers >> layer) & 1u) != 0);
 }
 
 /* An int8 output as its value, a float32 one as its bits: the host

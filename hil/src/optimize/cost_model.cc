@@ -1,6 +1,7 @@
 #include "hil/optimize/cost_model.h"
 
 #include <cmath>
+#include <map>
 #include <numeric>
 
 namespace hil::optimize {
@@ -54,108 +55,176 @@ std::vector<double> Solve(std::vector<double> a, std::vector<double> b) {
 }  // namespace
 
 void CostModel::Add(const Observation& observation) {
-  if (!Usable(observation)) return;
+  // A per-layer choice is predicted from its two kernel sets' layers, not
+  // learnt as a value of its own.
+  if (!Usable(observation) || PerLayer(observation.deployment)) return;
   observations_.push_back(observation);
   Refit();
 }
 
-std::vector<double> CostModel::Features(const Deployment& d) const {
-  std::vector<double> x(1 + columns_.size(), 0);
+std::optional<std::vector<double>> CostModel::Design::Features(const Deployment& d) const {
+  std::vector<double> x(1 + columns.size(), 0);
   x[0] = 1;
-  for (size_t c = 0; c < columns_.size(); ++c)
-    x[c + 1] = ValueOf(d, columns_[c].dimension) == columns_[c].value ? 1 : 0;
+  for (Dimension dimension : kDimensions) {
+    const std::string value = ValueOf(d, dimension);
+    if (value == ValueOf(reference, dimension)) continue;
+    bool matched = false;
+    for (size_t c = 0; c < columns.size(); ++c) {
+      if (columns[c].dimension == dimension && columns[c].value == value) {
+        x[c + 1] = 1;
+        matched = true;
+      }
+    }
+    if (!matched) return std::nullopt;  // a value no row had
+  }
   return x;
 }
 
-std::vector<double> CostModel::Fit(const std::vector<double>& y) const {
-  const size_t p = 1 + columns_.size();
-  // Normal equations with a light ridge on the effects: two dimensions that
-  // always changed together share their effect instead of having none.
+bool CostModel::Design::Determines(const std::vector<double>& x) const {
+  if (rows.empty()) return false;
+  // x = rows^T w for some w: solve (R R^T) w = R x and look at what is left.
+  const size_t n = rows.size();
+  std::vector<double> a(n * n, 0), b(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < n; ++j)
+      for (size_t k = 0; k < x.size(); ++k) a[i * n + j] += rows[i][k] * rows[j][k];
+    for (size_t k = 0; k < x.size(); ++k) b[i] += rows[i][k] * x[k];
+    a[i * n + i] += 1e-9;
+  }
+  const std::vector<double> w = Solve(std::move(a), std::move(b));
+  for (size_t k = 0; k < x.size(); ++k) {
+    double rebuilt = 0;
+    for (size_t i = 0; i < n; ++i) rebuilt += w[i] * rows[i][k];
+    if (std::abs(rebuilt - x[k]) > 1e-4) return false;
+  }
+  return true;
+}
+
+std::vector<double> CostModel::Design::Fit(const std::vector<double>& y) const {
+  const size_t p = 1 + columns.size();
+  // Normal equations with a light ridge on the effects, so that the
+  // undetermined directions stay at zero instead of making it singular.
   std::vector<double> a(p * p, 0), b(p, 0);
-  for (size_t i = 0; i < observations_.size(); ++i) {
-    const std::vector<double> x = Features(observations_[i].deployment);
+  for (size_t i = 0; i < rows.size(); ++i) {
     const double target = std::log(y[i]);
     for (size_t r = 0; r < p; ++r) {
-      b[r] += x[r] * target;
-      for (size_t c = 0; c < p; ++c) a[r * p + c] += x[r] * x[c];
+      b[r] += rows[i][r] * target;
+      for (size_t c = 0; c < p; ++c) a[r * p + c] += rows[i][r] * rows[i][c];
     }
   }
   for (size_t r = 1; r < p; ++r) a[r * p + r] += 1e-6;
   return Solve(std::move(a), std::move(b));
 }
 
-double CostModel::Evaluate(const std::vector<double>& coefficients,
-                           const std::vector<double>& x) const {
+CostModel::Design CostModel::DesignOf(const std::vector<const Observation*>& learnt) const {
+  Design design;
+  design.reference = reference_;
+  for (Dimension dimension : kDimensions) {
+    const std::string reference = ValueOf(reference_, dimension);
+    for (const Observation* o : learnt) {
+      const std::string value = ValueOf(o->deployment, dimension);
+      bool known = value == reference;
+      for (const Column& c : design.columns)
+        known = known || (c.dimension == dimension && c.value == value);
+      if (!known) design.columns.push_back({dimension, value});
+    }
+  }
+  for (const Observation* o : learnt) design.rows.push_back(*design.Features(o->deployment));
+  return design;
+}
+
+double CostModel::Evaluate(const std::vector<double>& coefficients, const std::vector<double>& x) {
   double sum = 0;
   for (size_t i = 0; i < x.size() && i < coefficients.size(); ++i) sum += coefficients[i] * x[i];
   return std::exp(sum);
 }
 
 void CostModel::Refit() {
-  columns_.clear();
-  for (Dimension dimension : kDimensions) {
-    const std::string reference = ValueOf(reference_, dimension);
-    for (const Observation& o : observations_) {
-      const std::string value = ValueOf(o.deployment, dimension);
-      if (value == reference) continue;
-      bool known = false;
-      for (const Column& c : columns_)
-        known = known || (c.dimension == dimension && c.value == value);
-      if (!known) columns_.push_back({dimension, value});
-    }
-  }
-  const auto fit = [&](auto figure) {
+  std::vector<const Observation*> all;
+  for (const Observation& o : observations_) all.push_back(&o);
+  whole_ = DesignOf(all);
+  const auto fit = [](const Design& design, const std::vector<const Observation*>& learnt,
+                      auto figure) {
     std::vector<double> y;
-    for (const Observation& o : observations_) y.push_back(figure(o));
-    return Fit(y);
+    for (const Observation* o : learnt) y.push_back(figure(*o));
+    return design.Fit(y);
   };
-  flash_ = fit([](const Observation& o) { return o.flash_bytes; });
-  ram_ = fit([](const Observation& o) { return o.ram_bytes; });
-  whole_latency_ = fit([](const Observation& o) { return o.latency_us; });
-  whole_energy_ = fit([](const Observation& o) { return o.energy_uj; });
-  const std::vector<std::string>& ops = observations_.front().layer_ops;
-  layered_ = !ops.empty();
+  flash_ = fit(whole_, all, [](const Observation& o) { return o.flash_bytes; });
+  ram_ = fit(whole_, all, [](const Observation& o) { return o.ram_bytes; });
+  whole_latency_ = fit(whole_, all, [](const Observation& o) { return o.latency_us; });
+  whole_energy_ = fit(whole_, all, [](const Observation& o) { return o.energy_uj; });
+
+  // The most common layer list among the observations that have one.
+  std::map<std::vector<std::string>, size_t> lists;
   for (const Observation& o : observations_)
-    layered_ = layered_ && o.layer_ops == ops && o.layer_latency_us.size() == ops.size();
+    if (!o.layer_ops.empty() && o.layer_latency_us.size() == o.layer_ops.size())
+      ++lists[o.layer_ops];
+  layer_ops_.clear();
+  size_t most = 0;
+  for (const auto& [ops, count] : lists)
+    if (count > most) layer_ops_ = ops, most = count;
+  std::vector<const Observation*> tabled;
+  for (const Observation& o : observations_)
+    if (!layer_ops_.empty() && o.layer_ops == layer_ops_) tabled.push_back(&o);
+  layered_ = DesignOf(tabled);
   layer_latency_.clear();
   layer_energy_.clear();
-  if (!layered_) return;
-  for (size_t layer = 0; layer < ops.size(); ++layer) {
-    layer_latency_.push_back(fit([&](const Observation& o) { return o.layer_latency_us[layer]; }));
-    layer_energy_.push_back(fit([&](const Observation& o) { return o.layer_energy_uj[layer]; }));
+  if (tabled.empty()) return;
+  for (size_t layer = 0; layer < layer_ops_.size(); ++layer) {
+    layer_latency_.push_back(
+        fit(layered_, tabled, [&](const Observation& o) { return o.layer_latency_us[layer]; }));
+    layer_energy_.push_back(
+        fit(layered_, tabled, [&](const Observation& o) { return o.layer_energy_uj[layer]; }));
   }
-  overhead_latency_ =
-      fit([](const Observation& o) { return o.latency_us / Sum(o.layer_latency_us); });
-  overhead_energy_ = fit([](const Observation& o) { return o.energy_uj / Sum(o.layer_energy_uj); });
+  overhead_latency_ = fit(layered_, tabled, [](const Observation& o) {
+    return o.latency_us / Sum(o.layer_latency_us);
+  });
+  overhead_energy_ = fit(layered_, tabled,
+                         [](const Observation& o) { return o.energy_uj / Sum(o.layer_energy_uj); });
 }
 
 std::optional<Prediction> CostModel::Predict(const Deployment& d) const {
   if (observations_.empty()) return std::nullopt;
-  for (Dimension dimension : kDimensions) {
-    const std::string value = ValueOf(d, dimension);
-    if (value == ValueOf(reference_, dimension)) continue;
-    bool known = false;
-    for (const Column& c : columns_)
-      known = known || (c.dimension == dimension && c.value == value);
-    if (!known) return std::nullopt;
-  }
-  // The search measures the reference (the baseline) first, so every
-  // effect is relative to a measured deployment.
-  const std::vector<double> x = Features(d);
+  if (PerLayer(d)) return PredictPerLayer(d);
+  const std::optional<std::vector<double>> x = whole_.Features(d);
+  if (!x || !whole_.Determines(*x)) return std::nullopt;
   Prediction p;
-  p.flash_bytes = Evaluate(flash_, x);
-  p.ram_bytes = Evaluate(ram_, x);
-  if (!layered_) {
-    p.latency_us = Evaluate(whole_latency_, x);
-    p.energy_uj = Evaluate(whole_energy_, x);
-    return p;
-  }
+  p.flash_bytes = Evaluate(flash_, *x);
+  p.ram_bytes = Evaluate(ram_, *x);
+  p.latency_us = Evaluate(whole_latency_, *x);
+  p.energy_uj = Evaluate(whole_energy_, *x);
+  // Layer by layer where the layer tables determine it.
+  const std::optional<std::vector<double>> lx = layered_.Features(d);
+  if (!lx || !layered_.Determines(*lx)) return p;
   for (size_t layer = 0; layer < layer_latency_.size(); ++layer) {
-    p.layer_latency_us.push_back(Evaluate(layer_latency_[layer], x));
-    p.layer_energy_uj.push_back(Evaluate(layer_energy_[layer], x));
+    p.layer_latency_us.push_back(Evaluate(layer_latency_[layer], *lx));
+    p.layer_energy_uj.push_back(Evaluate(layer_energy_[layer], *lx));
   }
-  p.latency_us = Sum(p.layer_latency_us) * Evaluate(overhead_latency_, x);
-  p.energy_uj = Sum(p.layer_energy_uj) * Evaluate(overhead_energy_, x);
+  p.latency_us = Sum(p.layer_latency_us) * Evaluate(overhead_latency_, *lx);
+  p.energy_uj = Sum(p.layer_energy_uj) * Evaluate(overhead_energy_, *lx);
+  return p;
+}
+
+std::optional<Prediction> CostModel::PredictPerLayer(const Deployment& d) const {
+  Deployment whole = d, reference = d;
+  whole.reference_layers = reference.reference_layers = 0;
+  reference.kernels = "reference";
+  const std::optional<Prediction> a = Predict(whole), b = Predict(reference);
+  if (!a || !b || a->layer_latency_us.empty() || b->layer_latency_us.empty()) return std::nullopt;
+  Prediction p = *a;
+  double latency = 0, energy = 0, latency_sum = 0, energy_sum = 0;
+  for (size_t layer = 0; layer < p.layer_latency_us.size(); ++layer) {
+    latency_sum += a->layer_latency_us[layer], energy_sum += a->layer_energy_uj[layer];
+    if (layer < 64 && ((d.reference_layers >> layer) & 1u) != 0) {
+      p.layer_latency_us[layer] = b->layer_latency_us[layer];
+      p.layer_energy_uj[layer] = b->layer_energy_uj[layer];
+    }
+    latency += p.layer_latency_us[layer], energy += p.layer_energy_uj[layer];
+  }
+  // The time outside the layers as the whole-set build has it; the image
+  // holds both sets, as the whole-set build does.
+  p.latency_us = a->latency_us / latency_sum * latency;
+  p.energy_uj = a->energy_uj / energy_sum * energy;
   return p;
 }
 

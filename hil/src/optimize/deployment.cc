@@ -1,6 +1,8 @@
 #include "hil/optimize/deployment.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdio>
 #include <sstream>
 
 namespace hil::optimize {
@@ -8,15 +10,21 @@ namespace hil::optimize {
 std::string Deployment::Name() const {
   // '.' separates the parts: a kernel set's own name may hold a '-'.
   const std::string level = optimisation.size() > 1 ? optimisation.substr(1) : optimisation;
-  return framework + "." + kernels + "." + std::string(ToText(number_format)) + "." +
-         (fpu ? "fpu" : "softfp") + "." + level;
+  std::string name = framework + "." + kernels + "." + std::string(ToText(number_format)) + "." +
+                     (fpu ? "fpu" : "softfp") + "." + level;
+  if (reference_layers != 0) {
+    char mask[24];
+    std::snprintf(mask, sizeof mask, ".r%llx", static_cast<unsigned long long>(reference_layers));
+    name += mask;
+  }
+  return name;
 }
 
 std::optional<Deployment> DeploymentNamed(const std::string& name, const std::string& board) {
   std::vector<std::string> parts;
   std::istringstream words(name);
   for (std::string part; std::getline(words, part, '.');) parts.push_back(part);
-  if (parts.size() != 5) return std::nullopt;
+  if (parts.size() != 5 && parts.size() != 6) return std::nullopt;
   Deployment d;
   d.framework = parts[0];
   d.kernels = parts[1];
@@ -26,6 +34,12 @@ std::optional<Deployment> DeploymentNamed(const std::string& name, const std::st
   d.fpu = parts[3] == "fpu";
   d.optimisation = "-" + parts[4];
   d.board = board;
+  if (parts.size() == 6) {
+    if (parts[5].size() < 2 || parts[5].size() > 17 || parts[5][0] != 'r') return std::nullopt;
+    const auto [end, error] = std::from_chars(
+        parts[5].data() + 1, parts[5].data() + parts[5].size(), d.reference_layers, 16);
+    if (error != std::errc() || end != parts[5].data() + parts[5].size()) return std::nullopt;
+  }
   if (d.Name() != name) return std::nullopt;
   return d;
 }
@@ -98,6 +112,12 @@ plan::Configuration ConfigurationOf(const Deployment& d) {
   c.number_format = d.number_format;
   c.fpu = d.fpu;
   c.optimisation = d.optimisation;
+  if (PerLayer(d)) {
+    char define[64];
+    std::snprintf(define, sizeof define, "NN_REFERENCE_LAYERS=0x%llxULL",
+                  static_cast<unsigned long long>(d.reference_layers));
+    c.defines.push_back(define);
+  }
   return c;
 }
 

@@ -51,9 +51,13 @@ std::string Quoted(const std::string& text) {
 }
 
 std::string ConfigurationYaml(const Deployment& d) {
-  return "{framework: " + d.framework + ", kernels: " + d.kernels +
-         ", number_format: " + std::string(ToText(d.number_format)) +
-         ", fpu: " + (d.fpu ? "on" : "off") + ", optimisation: " + d.optimisation + "}";
+  const plan::Configuration c = ConfigurationOf(d);
+  std::string defines;
+  for (const std::string& define : c.defines) defines += (defines.empty() ? "" : ", ") + define;
+  return "{framework: " + c.framework + ", kernels: " + c.kernels +
+         ", number_format: " + std::string(ToText(c.number_format)) +
+         ", fpu: " + (c.fpu ? "on" : "off") + ", optimisation: " + c.optimisation +
+         (defines.empty() ? "" : ", defines: [" + defines + "]") + "}";
 }
 
 // One scatter of the measured candidates: the objective against top-1,
@@ -120,7 +124,13 @@ std::string LayerTable(const Candidate& baseline, const Candidate& chosen) {
            " layers), so they are compared as whole inferences only.</p>";
   }
   std::ostringstream html;
-  html << "<table><tr><th>layer</th><th>op</th><th>latency <small>baseline &rarr; chosen"
+  const Deployment& d = chosen.deployment;
+  const auto kernels_of = [&](size_t index) {
+    const bool reference = index < 64 && ((d.reference_layers >> index) & 1u) != 0;
+    return d.framework + "/" + (reference ? std::string("reference") : d.kernels);
+  };
+  html << "<table><tr><th>layer</th><th>op</th><th>chosen kernels</th><th>latency "
+          "<small>baseline &rarr; chosen"
           "</small></th><th>saving</th><th>energy <small>baseline &rarr; chosen</small></th>"
           "<th>saving</th><th>share of the energy saved</th></tr>";
   double saved_total = 0;
@@ -131,7 +141,8 @@ std::string LayerTable(const Candidate& baseline, const Candidate& chosen) {
     const measure::LayerFigures& lb = b.figures.layers[i];
     const std::string op = la.index < a.layer_ops.size() ? a.layer_ops[la.index] : "";
     const double saved = la.energy_uj.median - lb.energy_uj.median;
-    html << "<tr><td>" << la.index << "</td><td>" << Html(op) << "</td><td class=\"num\">"
+    html << "<tr><td>" << la.index << "</td><td>" << Html(op) << "</td><td>"
+         << Html(kernels_of(la.index)) << "</td><td class=\"num\">"
          << Html(Human(la.latency_us.median, Quantity::kTimeUs)) << " &rarr; "
          << Html(Human(lb.latency_us.median, Quantity::kTimeUs)) << "</td><td class=\"num\">"
          << Pct(SavingPct(lb.latency_us.median, la.latency_us.median), "%.1f %%")
@@ -174,6 +185,15 @@ Json OptimizeJson(const plan::OptimizeSpec& spec, const SearchOutcome& o) {
         {"energy", measure::NumberJson(SavingPct(Energy(*chosen), Energy(base)))},
         {"latency", measure::NumberJson(SavingPct(Latency(*chosen), Latency(base)))}};
   }
+  const std::optional<size_t> whole = BestWholeModel(o.candidates, spec);
+  json["best_whole_model"] = whole ? Json(o.candidates[*whole].deployment.Key()) : Json(nullptr);
+  if (chosen && whole) {
+    const Candidate& w = o.candidates[*whole];
+    json["saving_vs_best_whole_model_pct"] = {
+        {"energy", measure::NumberJson(SavingPct(Energy(*chosen), Energy(w)))},
+        {"latency", measure::NumberJson(SavingPct(Latency(*chosen), Latency(w)))}};
+  }
+  json["per_layer_kernels"] = spec.space.per_layer_kernels ? Json(o.per_layer) : Json("off");
   if (o.confirmation) {
     const run::CaseResult& r = *o.confirmation;
     Json confirmed = {{"status", ToText(r.status)}};
@@ -305,9 +325,21 @@ std::string OptimizeHtml(const plan::OptimizeSpec& spec, const SearchOutcome& o)
            << " outputs equal to the host's bit for bit";
     }
     html << ". Flash " << Html(measure::HumanBytes(run::FlashBytes(*chosen->measured))) << ", RAM "
-         << Html(measure::HumanBytes(run::RamBytes(*chosen->measured)))
-         << ".</p><p class=\"note\">Per-layer kernel choice and model transforms are not in "
-            "this search yet: the chosen deployment is the best whole-model configuration.</p>";
+         << Html(measure::HumanBytes(run::RamBytes(*chosen->measured))) << ".</p>";
+    const std::optional<size_t> whole = BestWholeModel(o.candidates, spec);
+    if (whole && &o.candidates[*whole] != chosen) {
+      const Candidate& w = o.candidates[*whole];
+      html << "<p>Against the best whole-model configuration, " << Html(w.deployment.Key()) << ": "
+           << Pct(SavingPct(Energy(*chosen), Energy(w)), "%.1f %%") << " less energy, "
+           << Pct(SavingPct(Latency(*chosen), Latency(w)), "%.1f %%")
+           << " less time: what choosing kernels layer by layer adds.</p>";
+    } else {
+      html << "<p>The chosen deployment is the best whole-model configuration itself.</p>";
+    }
+    html << "<p>Per-layer kernel choice: "
+         << Html(spec.space.per_layer_kernels ? o.per_layer : "off in the spec")
+         << ".</p><p class=\"note\">Model transforms (channel pruning) are not in this search "
+            "yet.</p>";
   }
 
   html << "<h2>Pareto fronts</h2><p class=\"note\">Every measured deployment; grey ones break a "

@@ -108,7 +108,117 @@ std::string ObjectiveText(double value, plan::Objective objective) {
                objective == plan::Objective::kEnergy ? Quantity::kEnergyUj : Quantity::kTimeUs);
 }
 
+// The ops hil's runtime has specialised (SIMD) kernels for.
+bool HasSimdKernel(const std::string& op) {
+  return op == "CONV_2D" || op == "DEPTHWISE_CONV_2D" || op == "FULLY_CONNECTED";
+}
+
+// A layer's figure of the objective, measured.
+std::vector<double> LayerFigures(const run::CaseResult& r, plan::Objective objective) {
+  std::vector<double> figures;
+  for (const measure::LayerFigures& layer : r.figures.layers)
+    figures.push_back(objective == plan::Objective::kEnergy ? layer.energy_uj.median
+                                                            : layer.latency_us.median);
+  return figures;
+}
+
+// Per-layer kernel choice: the best measured deployment of hil's runtime
+// with its SIMD set, with the reference kernels on each layer that runs
+// cheaper with them (measured where the reference deployment was, else
+// predicted), measured to confirm. `found` says what it chose, or why it
+// chose nothing; false when the budget stopped it.
+template <typename Measure>
+Result<bool> ChoosePerLayer(const plan::OptimizeSpec& spec, const CostModel& model,
+                            std::vector<Candidate>& candidates, std::string& found,
+                            const Measure& measure) {
+  const Candidate* simd = nullptr;
+  for (const Candidate& c : candidates) {
+    const bool candidate = c.deployment.framework == "hil" && c.deployment.kernels == "simd" &&
+                           !PerLayer(c.deployment) && c.excluded.empty() && c.measured &&
+                           c.measured->status == run::CaseStatus::kPass;
+    if (candidate && (!simd || ObjectiveOf(c, spec.objective) < ObjectiveOf(*simd, spec.objective)))
+      simd = &c;
+  }
+  if (simd == nullptr) {
+    found =
+        "no measured deployment of hil's runtime with its SIMD kernels to choose from layer "
+        "by layer";
+    return true;
+  }
+  Deployment reference = simd->deployment;
+  reference.kernels = "reference";
+  std::vector<double> with_reference;
+  std::string source = "predicted";
+  for (const Candidate& c : candidates) {
+    if (c.deployment == reference && c.measured && c.measured->status == run::CaseStatus::kPass) {
+      with_reference = LayerFigures(*c.measured, spec.objective);
+      source = "measured";
+    }
+  }
+  if (with_reference.empty()) {
+    const std::optional<Prediction> p = model.Predict(reference);
+    if (p) {
+      with_reference =
+          spec.objective == plan::Objective::kEnergy ? p->layer_energy_uj : p->layer_latency_us;
+    }
+  }
+  const run::CaseResult& r = *simd->measured;
+  const std::vector<double> with_simd = LayerFigures(r, spec.objective);
+  if (with_simd.empty()) {
+    found = "no inference of " + simd->deployment.Key() +
+            " resolved every layer edge (a layer shorter than the probe's sample period hides "
+            "two), so its layers cannot be compared; measure it with more runs";
+    return true;
+  }
+  if (with_reference.size() != with_simd.size()) {
+    found = "the reference kernels' layer table for " + reference.Key() +
+            " is neither measured nor predicted";
+    return true;
+  }
+  Deployment mixed = simd->deployment;
+  std::string layers;
+  for (size_t i = 0; i < with_simd.size() && i < 64; ++i) {
+    const size_t index = r.figures.layers[i].index;
+    const std::string op = index < r.layer_ops.size() ? r.layer_ops[index] : "";
+    // Cheaper by more than what repeated measurements differ by.
+    if (index < 64 && HasSimdKernel(op) && with_reference[i] < 0.99 * with_simd[i]) {
+      mixed.reference_layers |= uint64_t{1} << index;
+      layers += (layers.empty() ? "" : ", ") + std::to_string(index) + " (" + op + ")";
+    }
+  }
+  if (!PerLayer(mixed)) {
+    found = "adds nothing here: on every layer of " + simd->deployment.Key() +
+            " the SIMD kernels cost no more than the reference ones (" + source + ")";
+    return true;
+  }
+  found = "reference kernels on layers " + layers + " of " + simd->deployment.Key() + " (" +
+          source + " cheaper)";
+  Candidate c;
+  c.deployment = mixed;
+  c.top1 = simd->top1;
+  c.predicted = model.Predict(mixed);
+  for (Candidate& existing : candidates) {
+    if (existing.deployment == mixed)
+      return existing.measured ? true : measure(existing, "per-layer kernel choice");
+  }
+  candidates.push_back(std::move(c));
+  return measure(candidates.back(), "per-layer kernel choice");
+}
+
 }  // namespace
+
+std::optional<size_t> BestWholeModel(const std::vector<Candidate>& candidates,
+                                     const plan::OptimizeSpec& spec) {
+  std::optional<size_t> best;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (PerLayer(candidates[i].deployment) || !WithinLimits(candidates[i], spec)) continue;
+    if (candidates[i].top1 < candidates.front().top1 - spec.limits.top1_drop_pts) continue;
+    if (!best ||
+        ObjectiveOf(candidates[i], spec.objective) < ObjectiveOf(candidates[*best], spec.objective))
+      best = i;
+  }
+  return best;
+}
 
 double ObjectiveOf(const Candidate& c, plan::Objective objective) {
   if (!c.measured) return NAN;
@@ -232,6 +342,15 @@ Result<SearchOutcome> Optimize(const plan::OptimizeSpec& spec, const SearchOptio
   std::vector<Candidate>& candidates = outcome.candidates;
   CostModel model(baseline);
   size_t order = 0;
+  // A per-layer choice measured before is a candidate of its own.
+  for (const auto& [key, result] : earlier) {
+    const std::optional<Deployment> d = DeploymentNamed(result.configuration, result.board);
+    if (!d || !PerLayer(*d)) continue;
+    Candidate c;
+    c.deployment = *d;
+    c.top1 = score_of[d->number_format];
+    candidates.push_back(std::move(c));
+  }
   for (Candidate& c : candidates) {
     const auto found = earlier.find(c.deployment.Key());
     if (found == earlier.end()) continue;
@@ -393,7 +512,11 @@ Result<SearchOutcome> Optimize(const plan::OptimizeSpec& spec, const SearchOptio
       if (&c != next && !c.measured) c.predicted.reset();
     Result<bool> measured = measure(*next, "predicted best");
     if (!measured.ok()) return measured.error();
-    if (!*measured) break;
+    if (!*measured) going = false;
+  }
+  if (going && spec.space.per_layer_kernels) {
+    Result<bool> measured = ChoosePerLayer(spec, model, candidates, outcome.per_layer, measure);
+    if (!measured.ok()) return measured.error();
   }
   if (outcome.stopped.empty()) outcome.stopped = "every deployment in the space was measured";
 

@@ -102,8 +102,9 @@ void ReadLimits(Reader& reader, const YAML::Node& node, OptimizeLimits& limits) 
 
 void ReadSpace(Reader& reader, const YAML::Node& node, SearchSpace& space) {
   if (!node) return;
-  if (!reader.Mapping(node, "space",
-                      {"frameworks", "kernels", "number_formats", "fpu", "optimisations"}))
+  if (!reader.Mapping(
+          node, "space",
+          {"frameworks", "kernels", "number_formats", "fpu", "optimisations", "per_layer_kernels"}))
     return;
   ChoiceList(reader, node, "frameworks", "space", Frameworks(), space.frameworks);
   std::vector<std::string> every_set;
@@ -141,6 +142,7 @@ void ReadSpace(Reader& reader, const YAML::Node& node, SearchSpace& space) {
   }
   ChoiceList(reader, node, "optimisations", "space", {"-O0", "-O1", "-O2", "-O3", "-Os", "-Og"},
              space.optimisations);
+  reader.Flag(node, "per_layer_kernels", "space", space.per_layer_kernels);
 }
 
 void ReadBudget(Reader& reader, const YAML::Node& node, OptimizeBudget& budget) {

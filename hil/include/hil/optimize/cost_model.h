@@ -9,8 +9,12 @@
 // a kernel set that speeds one convolution up 7x and another 3x, or one
 // layer shape not at all, is learnt as such. What no layer table holds
 // (the inference's time outside its layers, the image's flash and RAM) is
-// modelled the same way as a whole. A deployment with a value no
-// measurement has had cannot be predicted.
+// modelled the same way as a whole, and so is the inference when the
+// layer tables measured so far do not determine a deployment. A deployment
+// the measurements do not determine (a value never measured, or only ever
+// measured together with another) is not predicted. A per-layer kernel
+// choice is predicted layer by layer from its two kernel sets'
+// predictions.
 #pragma once
 
 #include <map>
@@ -50,29 +54,43 @@ class CostModel {
   std::optional<Prediction> Predict(const Deployment& d) const;
 
  private:
-  // A column of the design: dimension and value, for every value seen
-  // other than the reference's.
+  // A column of a design: a dimension's value other than the reference's.
   struct Column {
     Dimension dimension;
     std::string value;
   };
-  std::vector<double> Features(const Deployment& d) const;
-  // Least squares of log(y) on the features; the coefficients.
-  std::vector<double> Fit(const std::vector<double>& y) const;
-  double Evaluate(const std::vector<double>& coefficients, const std::vector<double>& x) const;
+  // One least-squares design: an intercept and a column per value seen,
+  // a row per observation it learns from.
+  struct Design {
+    Deployment reference;  // whose values have no column
+    std::vector<Column> columns;
+    std::vector<std::vector<double>> rows;
+    // Nothing when `d` has a value no row had.
+    std::optional<std::vector<double>> Features(const Deployment& d) const;
+    // Whether the rows determine `d`'s prediction: its features lie in
+    // their span (a value seen only together with another is not).
+    bool Determines(const std::vector<double>& x) const;
+    // Least squares of log(y) on the rows; the coefficients.
+    std::vector<double> Fit(const std::vector<double>& y) const;
+  };
+  Design DesignOf(const std::vector<const Observation*>& learnt) const;
+  static double Evaluate(const std::vector<double>& coefficients, const std::vector<double>& x);
+  std::optional<Prediction> PredictPerLayer(const Deployment& d) const;
   void Refit();
 
   Deployment reference_;
   std::vector<Observation> observations_;
-  std::vector<Column> columns_;
-  // Layer tables line up when every observation has the same layer ops.
-  bool layered_ = false;
+  // The inference as a whole, flash and RAM: from every observation.
+  Design whole_;
+  std::vector<double> whole_latency_, whole_energy_, flash_, ram_;
+  // Layer by layer: from the observations whose layer tables line up (the
+  // most common layer list; an inference whose layer edges a probe could
+  // not all resolve has no table).
+  Design layered_;
+  std::vector<std::string> layer_ops_;
   std::vector<std::vector<double>> layer_latency_, layer_energy_;  // coefficients per layer
-  // The inference as a whole over the sum of its layers (the time outside
-  // them), and the image.
-  std::vector<double> overhead_latency_, overhead_energy_, flash_, ram_;
-  // Without aligned layer tables: the inference as a whole.
-  std::vector<double> whole_latency_, whole_energy_;
+  // The inference over the sum of its layers: the time outside them.
+  std::vector<double> overhead_latency_, overhead_energy_;
 };
 
 }  // namespace hil::optimize

@@ -20,9 +20,13 @@ struct Deployment {
   bool fpu = true;
   std::string optimisation = "-O2";
   std::string board;
+  // Per-layer kernel choice (hil's runtime with its SIMD set): bit i runs
+  // layer i with the reference kernels instead. 0: the set for every layer.
+  uint64_t reference_layers = 0;
 
   // As a plan configuration's name, the board apart: FRAMEWORK.KERNELS.
-  // FORMAT.fpu|softfp.OPT, e.g. tflm.cmsis-nn.int8.fpu.O3.
+  // FORMAT.fpu|softfp.OPT, e.g. tflm.cmsis-nn.int8.fpu.O3; a per-layer
+  // choice adds .rMASK (hex), e.g. hil.simd.int8.fpu.O2.r1.
   std::string Name() const;
   // Name@board: one candidate of the search.
   std::string Key() const { return Name() + "@" + board; }
@@ -52,7 +56,11 @@ Deployment BaselineOf(const plan::OptimizeSpec& spec);
 // an FPU has no FPU to turn on. The baseline first.
 std::vector<Deployment> SpaceOf(const plan::OptimizeSpec& spec);
 
-// The plan configuration that measures a deployment.
+// Whether the deployment chooses kernels layer by layer.
+inline bool PerLayer(const Deployment& d) { return d.reference_layers != 0; }
+
+// The plan configuration that measures a deployment (a per-layer choice is
+// the define NN_REFERENCE_LAYERS, firmware/nn/README.md).
 plan::Configuration ConfigurationOf(const Deployment& deployment);
 
 }  // namespace hil::optimize

@@ -56,6 +56,9 @@ struct SearchOutcome {
   // The chosen deployment run over the whole dataset on the DUT: its top-1
   // and its outputs against the host's.
   std::optional<run::CaseResult> confirmation;
+  // What per-layer kernel choice found: the layers it gave the reference
+  // kernels, or why it adds nothing.
+  std::string per_layer;
   size_t measurements = 0;  // this search's own, resumed ones apart
   double minutes = 0;
   bool interrupted = false;
@@ -65,6 +68,10 @@ struct SearchOutcome {
 double ObjectiveOf(const Candidate& c, plan::Objective objective);
 // Whether a measured candidate meets every limit; if not, `why` says which.
 bool WithinLimits(const Candidate& c, const plan::OptimizeSpec& spec, std::string* why = nullptr);
+// The best measured candidate within the limits that runs one kernel set
+// for every layer (what a whole-model sweep finds), if any.
+std::optional<size_t> BestWholeModel(const std::vector<Candidate>& candidates,
+                                     const plan::OptimizeSpec& spec);
 // The measured candidates within the limits that no other such candidate
 // beats on both the objective and top-1, by objective.
 std::vector<size_t> ParetoFront(const std::vector<Candidate>& candidates,

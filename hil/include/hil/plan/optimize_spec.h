@@ -48,6 +48,9 @@ struct SearchSpace {
                                                      model::NumberFormat::kFloat32};
   std::vector<bool> fpu = {true, false};
   std::vector<std::string> optimisations = {"-Os", "-O2", "-O3"};
+  // hil's runtime: run each layer with its SIMD or its reference kernels,
+  // whichever the layer tables say is cheaper for that layer.
+  bool per_layer_kernels = true;
 };
 
 struct OptimizeBudget {
