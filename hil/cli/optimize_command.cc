@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -89,8 +90,12 @@ int Optimize(const OptimizeArguments& arguments) {
                 energy(chosen), optimize::SavingPct(energy(chosen), energy(base)));
     std::printf("latency %12.3f us -> %12.3f us per inference (%.1f %% saved)\n", latency(base),
                 latency(chosen), optimize::SavingPct(latency(chosen), latency(base)));
-    std::printf("top-1   %.1f %% (the int8 model's %.1f %%)\n", chosen.top1,
-                outcome->baseline_top1);
+    if (std::isnan(chosen.top1)) {
+      std::printf("top-1   not judged (the network has no dataset; int8 only)\n");
+    } else {
+      std::printf("top-1   %.1f %% (the int8 model's %.1f %%)\n", chosen.top1,
+                  outcome->baseline_top1);
+    }
     if (outcome->confirmation && outcome->confirmation->dataset) {
       const run::DatasetResult& d = *outcome->confirmation->dataset;
       std::printf("on the DUT: top-1 %.1f %% over %zu inputs, %zu outputs equal to the host's\n",

@@ -86,6 +86,32 @@ TEST(OptimizeCli, TheExampleSpecFindsACheaperDeploymentWithinItsLimits) {
   EXPECT_EQ(RunsListed(out), runs + 1) << "the resumed search's confirmation, no more";
 }
 
+// Anomaly detection has no dataset in ../shared: accuracy is not judged,
+// the search stays int8, and every measurement's outputs are checked
+// against the host's on random bytes.
+TEST(OptimizeCli, TheAnomalyDetectionSpecSearchesInt8WithoutADataset) {
+  ScratchFolder scratch;
+  const std::string out = scratch.File("out");
+  const CliRun run =
+      RunHil("optimize " CMAKE_SOURCE_DIR "/testplans/optimize-ad.yaml --out " + out + kCache);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const nlohmann::json result = ReadJson(out + "/optimize.json");
+  ASSERT_TRUE(result["chosen"].is_string()) << run.output;
+  EXPECT_NE(result["chosen"], result["baseline"]);
+  EXPECT_GT(result["saving_pct"]["latency"].get<double>(), 50) << result["saving_pct"];
+  EXPECT_TRUE(result["int8_top1_pct"].is_null()) << "no dataset, no score";
+  size_t measured = 0;
+  for (const nlohmann::json& c : result["candidates"]) {
+    EXPECT_EQ(c["number_format"], "int8");
+    if (!c.contains("measured")) continue;
+    ++measured;
+    EXPECT_EQ(c["measured"]["outputs_match"], true) << c.dump();
+  }
+  EXPECT_GE(measured, 5u);
+  EXPECT_TRUE(fs::exists(out + "/random-input.bin"));
+  EXPECT_EQ(RunHil("validate " + out + "/reproduce.yaml").exit_code, 0);
+}
+
 TEST(OptimizeCli, CtrlCKeepsWhatWasMeasuredAndResumeGoesOn) {
   ScratchFolder scratch;
   const std::string spec = scratch.File("small.yaml");

@@ -71,13 +71,24 @@ TEST(OptimizeSpec, EveryMistakeIsNamedAtItsLineWithAFix) {
   }
 }
 
-TEST(OptimizeSpec, ANetworkNeedsAModelAndADataset) {
+TEST(OptimizeSpec, ANetworkNeedsAModelAndFloat32NeedsADataset) {
   Result<plan::OptimizeSpec> spec = plan::ReadOptimizeSpec(WriteSpec(
-      "no-dataset.yaml", "optimize: kws\nnetwork: {workload: mb-conv3x3}\nboards: [mps2-an386]\n"));
+      "no-model.yaml", "optimize: kws\nnetwork: {workload: mb-conv3x3}\nboards: [mps2-an386]\n"));
   ASSERT_FALSE(spec.ok());
-  const std::string message = spec.error().message();
-  EXPECT_NE(message.find("network needs 'model'"), std::string::npos) << message;
-  EXPECT_NE(message.find("network needs 'dataset'"), std::string::npos) << message;
+  EXPECT_NE(spec.error().message().find("network needs 'model'"), std::string::npos)
+      << spec.error().message();
+  const std::string model = "network: {model: " + kShared + "/models/ad01_int8.tflite}\n";
+  Result<plan::OptimizeSpec> int8 = plan::ReadOptimizeSpec(
+      WriteSpec("no-dataset.yaml", "optimize: ad\n" + model + "boards: [mps2-an386]\n"));
+  ASSERT_TRUE(int8.ok()) << int8.error().ToString();
+  EXPECT_EQ(int8->space.number_formats, std::vector{model::NumberFormat::kInt8});
+  Result<plan::OptimizeSpec> float32 = plan::ReadOptimizeSpec(
+      WriteSpec("no-dataset-float.yaml", "optimize: ad\n" + model +
+                                             "boards: [mps2-an386]\n"
+                                             "space: {number_formats: [int8, float32]}\n"));
+  ASSERT_FALSE(float32.ok());
+  EXPECT_NE(float32.error().message().find("without network.dataset"), std::string::npos)
+      << float32.error().message();
 }
 
 plan::OptimizeSpec TwoBoardSpec() {

@@ -60,41 +60,60 @@ std::string ConfigurationYaml(const Deployment& d) {
          (defines.empty() ? "" : ", defines: [" + defines + "]") + "}";
 }
 
-// One scatter of the measured candidates: the objective against top-1,
-// the front joined, the baseline and the chosen deployment ringed.
-std::string FrontPlot(const plan::OptimizeSpec& spec, const SearchOutcome& o, bool energy) {
+enum class Axis { kEnergy, kLatency, kTop1 };
+
+double On(const Candidate& c, Axis axis) {
+  return axis == Axis::kEnergy ? Energy(c) : axis == Axis::kLatency ? Latency(c) : c.top1;
+}
+
+// One scatter of the measured candidates (x against y), the front of the
+// objective joined when it is on x, the baseline and the chosen deployment
+// ringed.
+std::string FrontPlot(const plan::OptimizeSpec& spec, const SearchOutcome& o, Axis x_axis,
+                      Axis y_axis) {
   std::vector<const Candidate*> points;
   for (const Candidate& c : o.candidates)
     if (c.measured && c.measured->status == run::CaseStatus::kPass) points.push_back(&c);
   if (points.empty()) return {};
-  const auto x_of = [&](const Candidate& c) { return energy ? Energy(c) : Latency(c); };
-  double x0 = INFINITY, x1 = 0, y0 = INFINITY, y1 = -INFINITY;
+  const auto unit_of = [&](Axis axis, double largest) {
+    if (axis == Axis::kTop1) return measure::DisplayUnit{"%", 1};
+    return measure::UnitForMagnitude(
+        largest, axis == Axis::kEnergy ? Quantity::kEnergyUj : Quantity::kTimeUs);
+  };
+  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
   for (const Candidate* c : points) {
-    x0 = std::min(x0, x_of(*c)), x1 = std::max(x1, x_of(*c));
-    y0 = std::min(y0, c->top1), y1 = std::max(y1, c->top1);
+    x0 = std::min(x0, On(*c, x_axis)), x1 = std::max(x1, On(*c, x_axis));
+    y0 = std::min(y0, On(*c, y_axis)), y1 = std::max(y1, On(*c, y_axis));
   }
-  const measure::DisplayUnit unit =
-      measure::UnitForMagnitude(x1, energy ? Quantity::kEnergyUj : Quantity::kTimeUs);
-  x0 /= unit.scale, x1 /= unit.scale;
-  const double px = (x1 - x0) * 0.08 + x1 * 0.02, py = std::max(1.0, (y1 - y0) * 0.2);
-  run::Plot plot(run::kPlotWidth, 320, std::max(0.0, x0 - px), x1 + px, y0 - py, y1 + py);
-  plot.Axes(
-      std::string(energy ? "energy" : "latency") + " per inference (" + unit.name + ", median)",
-      "top-1 on the dataset (%)");
+  const measure::DisplayUnit xu = unit_of(x_axis, x1), yu = unit_of(y_axis, y1);
+  x0 /= xu.scale, x1 /= xu.scale, y0 /= yu.scale, y1 /= yu.scale;
+  const double px = (x1 - x0) * 0.08 + std::abs(x1) * 0.02;
+  const double py = y_axis == Axis::kTop1 ? std::max(1.0, (y1 - y0) * 0.2)
+                                          : (y1 - y0) * 0.08 + std::abs(y1) * 0.02;
+  run::Plot plot(run::kPlotWidth, 320, x_axis == Axis::kTop1 ? x0 - px : std::max(0.0, x0 - px),
+                 x1 + px, y_axis == Axis::kTop1 ? y0 - py : std::max(0.0, y0 - py), y1 + py);
+  const auto label = [](Axis axis, const measure::DisplayUnit& unit) {
+    return axis == Axis::kTop1 ? std::string("top-1 on the dataset (%)")
+                               : std::string(axis == Axis::kEnergy ? "energy" : "latency") +
+                                     " per inference (" + unit.name + ", median)";
+  };
+  plot.Axes(label(x_axis, xu), label(y_axis, yu));
+  const Axis objective =
+      spec.objective == plan::Objective::kEnergy ? Axis::kEnergy : Axis::kLatency;
   const std::vector<size_t> front = ParetoFront(o.candidates, spec);
-  if (energy == (spec.objective == plan::Objective::kEnergy) && front.size() > 1) {
+  if (x_axis == objective && y_axis == Axis::kTop1 && front.size() > 1) {
     plot.raw() << "<polyline class=\"front\" fill=\"none\" stroke=\"#111\" stroke-width=\"2\" "
                   "points=\"";
     for (size_t i : front) {
-      plot.raw() << plot.X(x_of(o.candidates[i]) / unit.scale) << ","
-                 << plot.Y(o.candidates[i].top1) << " ";
+      plot.raw() << plot.X(On(o.candidates[i], x_axis) / xu.scale) << ","
+                 << plot.Y(On(o.candidates[i], y_axis) / yu.scale) << " ";
     }
     plot.raw() << "\"/>";
   }
   for (const Candidate* c : points) {
     const bool within = WithinLimits(*c, spec);
     const bool chosen = c == Chosen(o), baseline = c == &o.candidates.front();
-    const double x = plot.X(x_of(*c) / unit.scale), y = plot.Y(c->top1);
+    const double x = plot.X(On(*c, x_axis) / xu.scale), y = plot.Y(On(*c, y_axis) / yu.scale);
     plot.raw() << "<circle class=\"candidate\" cx=\"" << x << "\" cy=\"" << y << "\" r=\""
                << (chosen || baseline ? 7 : 4.5) << "\" fill=\""
                << (within ? run::kPalette[0] : "#d1d5db") << "\" stroke=\""
@@ -102,8 +121,8 @@ std::string FrontPlot(const plan::OptimizeSpec& spec, const SearchOutcome& o, bo
                    : baseline ? run::kPalette[1]
                               : "none")
                << "\" stroke-width=\"3\"><title>" << Html(c->deployment.Key()) << ": "
-               << Html(Human(x_of(*c), energy ? Quantity::kEnergyUj : Quantity::kTimeUs))
-               << "</title></circle>";
+               << Html(Human(Energy(*c), Quantity::kEnergyUj)) << ", "
+               << Html(Human(Latency(*c), Quantity::kTimeUs)) << "</title></circle>";
     if (chosen || baseline) {
       plot.raw() << "<text x=\"" << x + 10 << "\" y=\"" << y - 8 << "\" font-size=\"11\">"
                  << (chosen ? "chosen" : "baseline") << "</text>";
@@ -258,8 +277,12 @@ std::string ReproducePlan(const plan::OptimizeSpec& spec, const SearchOutcome& o
        << "bench: {kind: " << ToText(spec.bench.kind) << ", probe: " << spec.bench.probe.kind
        << ", flasher: " << ToText(spec.bench.flasher) << "}\n"
        << "networks:\n  " << Quoted(n.name) << ":\n    model: " << Quoted(n.model) << "\n";
-  if (!n.input.empty()) yaml << "    input: " << Quoted(n.input) << "\n";
-  yaml << "    dataset: " << Quoted(n.dataset) << "\n";
+  if (!n.input.empty()) {
+    yaml << "    input: " << Quoted(n.input) << "\n";
+  } else if (n.dataset.empty()) {
+    yaml << "    input: random-input.bin   # the bytes the search checked outputs on\n";
+  }
+  if (!n.dataset.empty()) yaml << "    dataset: " << Quoted(n.dataset) << "\n";
   if (!n.mlperf.empty()) yaml << "    mlperf: " << n.mlperf << "\n";
   yaml << "configurations:\n  chosen: " << ConfigurationYaml(best)
        << "\n  baseline: " << ConfigurationYaml(base) << "\nmatrix:\n  boards: [" << best.board;
@@ -296,8 +319,13 @@ std::string OptimizeHtml(const plan::OptimizeSpec& spec, const SearchOutcome& o)
        << " deployments in the space, " << measured << " measured (" << o.measurements
        << " by this search, in " << Pct(o.minutes, "%.1f") << " min). "
        << "The search stopped: " << Html(o.stopped) << ".</p>";
-  html << "<p>Limits: top-1 at most " << Pct(spec.limits.top1_drop_pts, "%.1f")
-       << " points under the unmodified int8 model's " << Pct(o.baseline_top1, "%.1f %%");
+  if (std::isnan(o.baseline_top1)) {
+    html << "<p>Limits: accuracy not judged (the network has no dataset; int8 only, whose every "
+            "deployment gives the same bits)";
+  } else {
+    html << "<p>Limits: top-1 at most " << Pct(spec.limits.top1_drop_pts, "%.1f")
+         << " points under the unmodified int8 model's " << Pct(o.baseline_top1, "%.1f %%");
+  }
   if (spec.limits.latency_us)
     html << "; latency " << Html(Human(*spec.limits.latency_us, Quantity::kTimeUs));
   if (spec.limits.flash_bytes)
@@ -316,8 +344,12 @@ std::string OptimizeHtml(const plan::OptimizeSpec& spec, const SearchOutcome& o)
          << Html(Human(Energy(base), Quantity::kEnergyUj)) << " and "
          << Html(Human(Latency(base), Quantity::kTimeUs)) << ": <b>"
          << Pct(SavingPct(Energy(*chosen), Energy(base)), "%.1f %%") << " less energy, "
-         << Pct(SavingPct(Latency(*chosen), Latency(base)), "%.1f %%") << " less time</b>. Top-1 "
-         << Pct(chosen->top1, "%.1f %%") << " on the host";
+         << Pct(SavingPct(Latency(*chosen), Latency(base)), "%.1f %%") << " less time</b>. ";
+    if (std::isnan(chosen->top1)) {
+      html << "Accuracy not judged (no dataset)";
+    } else {
+      html << "Top-1 " << Pct(chosen->top1, "%.1f %%") << " on the host";
+    }
     if (o.confirmation && o.confirmation->dataset) {
       const run::DatasetResult& d = *o.confirmation->dataset;
       html << "; on the DUT over the " << d.inputs << " dataset inputs "
@@ -342,10 +374,16 @@ std::string OptimizeHtml(const plan::OptimizeSpec& spec, const SearchOutcome& o)
             "yet.</p>";
   }
 
+  const bool judged = !std::isnan(o.baseline_top1);
   html << "<h2>Pareto fronts</h2><p class=\"note\">Every measured deployment; grey ones break a "
-          "limit. The line joins the front of the objective against top-1.</p><div "
-          "class=\"plots\"><div>"
-       << FrontPlot(spec, o, true) << "</div><div>" << FrontPlot(spec, o, false) << "</div></div>";
+          "limit. "
+       << (judged ? "The line joins the front of the objective against top-1."
+                  : "Without a dataset accuracy is not judged: energy against latency.")
+       << "</p><div class=\"plots\"><div>"
+       << (judged ? FrontPlot(spec, o, Axis::kEnergy, Axis::kTop1)
+                  : FrontPlot(spec, o, Axis::kLatency, Axis::kEnergy))
+       << "</div><div>" << (judged ? FrontPlot(spec, o, Axis::kLatency, Axis::kTop1) : "")
+       << "</div></div>";
 
   html << "<h2>Every measurement</h2><table><tr><th>#</th><th>deployment</th><th>why</th>"
           "<th>predicted</th><th>energy</th><th>latency</th><th>prediction error</th>"

@@ -10,6 +10,7 @@
 #include "hil/model/dataset.h"
 #include "hil/model/lowering.h"
 #include "hil/run/executor.h"
+#include "hil/run/exports.h"
 #include "hil/run/results_json.h"
 #include "hil/run/results_store.h"
 
@@ -30,6 +31,10 @@ constexpr double kPredictionMargin = 0.02;
 // The front has stopped moving after this many measurements in a row
 // left it as it was.
 constexpr size_t kStillMeasurements = 2;
+
+// A candidate's score for comparisons: without a dataset every candidate
+// scores alike (int8 only: the same bits).
+double Score(const Candidate& c) { return std::isnan(c.top1) ? 0 : c.top1; }
 
 // The dataset's score on the host for one number format, in percent: top-1
 // for a classifier, 100 x AUC for an autoencoder.
@@ -52,9 +57,30 @@ Result<double> HostScore(const plan::OptimizeSpec& spec, model::NumberFormat for
   return 100 * (scorer.metric() == model::DatasetMetric::kAuc ? scorer.Auc() : scorer.Top1());
 }
 
+// The input every measurement checks its outputs on: the spec's, else the
+// dataset's first, else random bytes (seed 1) written once into `out_dir`.
+std::string InputOf(const plan::OptimizeSpec& spec, const std::string& out_dir) {
+  if (!spec.network.input.empty()) return spec.network.input;
+  if (!spec.network.dataset.empty()) {
+    Result<std::vector<model::LabelledInput>> entries = model::ReadLabels(spec.network.dataset);
+    if (entries.ok() && !entries->empty())
+      return (fs::path(spec.network.dataset) / entries->front().file).string();
+  }
+  return (fs::path(out_dir) / "random-input.bin").string();
+}
+
+Status WriteRandomInput(const plan::OptimizeSpec& spec, const std::string& path) {
+  Result<std::unique_ptr<model::LoweredModel>> lowered =
+      model::LowerFile(spec.network.model, spec.network.name);
+  if (!lowered.ok()) return lowered.error().WithContext(spec.network.model);
+  const std::vector<uint8_t> bytes = model::RandomInputs(1, (*lowered)->input_bytes, 1).front();
+  return run::WriteAtomically(path, std::string(bytes.begin(), bytes.end()));
+}
+
 // The plan that measures one deployment: the spec's network on its input
 // (the dataset's first when it names none), or over its whole dataset.
-Result<plan::Plan> PlanFor(const plan::OptimizeSpec& spec, const Deployment& d, bool dataset) {
+Result<plan::Plan> PlanFor(const plan::OptimizeSpec& spec, const Deployment& d, bool dataset,
+                           const std::string& out_dir) {
   plan::Plan p;
   p.path = spec.path;
   p.directory = spec.directory;
@@ -62,12 +88,7 @@ Result<plan::Plan> PlanFor(const plan::OptimizeSpec& spec, const Deployment& d, 
   p.description = "hil optimize " + spec.name + ": " + d.Key();
   p.bench = spec.bench;
   plan::Network network = spec.network;
-  if (network.input.empty()) {
-    Result<std::vector<model::LabelledInput>> entries = model::ReadLabels(network.dataset);
-    if (!entries.ok()) return entries.error();
-    if (entries->empty()) return ConfigurationError(network.dataset + " lists no input");
-    network.input = (fs::path(network.dataset) / entries->front().file).string();
-  }
+  network.input = InputOf(spec, out_dir);
   if (!dataset) network.dataset.clear();
   p.networks = {network};
   p.configurations = {ConfigurationOf(d)};
@@ -212,7 +233,8 @@ std::optional<size_t> BestWholeModel(const std::vector<Candidate>& candidates,
   std::optional<size_t> best;
   for (size_t i = 0; i < candidates.size(); ++i) {
     if (PerLayer(candidates[i].deployment) || !WithinLimits(candidates[i], spec)) continue;
-    if (candidates[i].top1 < candidates.front().top1 - spec.limits.top1_drop_pts) continue;
+    if (candidates[i].top1 < candidates.front().top1 - spec.limits.top1_drop_pts)
+      continue;  // NaN: no dataset
     if (!best ||
         ObjectiveOf(candidates[i], spec.objective) < ObjectiveOf(candidates[*best], spec.objective))
       best = i;
@@ -260,10 +282,10 @@ std::vector<size_t> ParetoFront(const std::vector<Candidate>& candidates,
   std::vector<size_t> front;
   for (size_t i : within) {
     const double cost = ObjectiveOf(candidates[i], spec.objective);
-    const double score = candidates[i].top1;
+    const double score = Score(candidates[i]);
     const bool beaten = std::any_of(within.begin(), within.end(), [&](size_t j) {
       const double other = ObjectiveOf(candidates[j], spec.objective);
-      const double other_score = candidates[j].top1;
+      const double other_score = Score(candidates[j]);
       return j != i && other <= cost && other_score >= score &&
              (other < cost || other_score > score);
     });
@@ -313,23 +335,38 @@ Result<SearchOutcome> Optimize(const plan::OptimizeSpec& spec, const SearchOptio
   }
 
   SearchOutcome outcome;
-  say("scoring the dataset on the host (" + spec.network.dataset + ")");
-  Result<double> int8_score = HostScore(spec, model::NumberFormat::kInt8);
-  if (!int8_score.ok()) return int8_score.error();
-  outcome.baseline_top1 = *int8_score;
-  std::map<model::NumberFormat, double> score_of = {{model::NumberFormat::kInt8, *int8_score}};
-  for (model::NumberFormat format : spec.space.number_formats) {
-    if (score_of.count(format)) continue;
-    Result<double> score = HostScore(spec, format);
-    if (!score.ok()) return score.error();
-    score_of[format] = *score;
+  std::map<model::NumberFormat, double> score_of;
+  outcome.baseline_top1 = NAN;
+  if (spec.network.dataset.empty()) {
+    say("no dataset: accuracy is not judged, and only int8 is searched");
+    const std::string input = InputOf(spec, options.out_dir);
+    if (spec.network.input.empty() && !fs::exists(input)) {
+      HIL_RETURN_IF_ERROR(WriteRandomInput(spec, input));
+      say("measurements check their outputs on random bytes: " + input);
+    }
+  } else {
+    say("scoring the dataset on the host (" + spec.network.dataset + ")");
+    Result<double> int8_score = HostScore(spec, model::NumberFormat::kInt8);
+    if (!int8_score.ok()) return int8_score.error();
+    outcome.baseline_top1 = *int8_score;
+    score_of[model::NumberFormat::kInt8] = *int8_score;
+    for (model::NumberFormat format : spec.space.number_formats) {
+      if (score_of.count(format)) continue;
+      Result<double> score = HostScore(spec, format);
+      if (!score.ok()) return score.error();
+      score_of[format] = *score;
+    }
   }
+  const auto score = [&](model::NumberFormat format) {
+    const auto found = score_of.find(format);
+    return found == score_of.end() ? NAN : found->second;
+  };
 
   const Deployment baseline = BaselineOf(spec);
   for (const Deployment& d : SpaceOf(spec)) {
     Candidate c;
     c.deployment = d;
-    c.top1 = score_of[d.number_format];
+    c.top1 = score(d.number_format);
     if (c.top1 < outcome.baseline_top1 - spec.limits.top1_drop_pts) {
       char text[160];
       std::snprintf(text, sizeof text,
@@ -348,7 +385,7 @@ Result<SearchOutcome> Optimize(const plan::OptimizeSpec& spec, const SearchOptio
     if (!d || !PerLayer(*d)) continue;
     Candidate c;
     c.deployment = *d;
-    c.top1 = score_of[d->number_format];
+    c.top1 = score(d->number_format);
     candidates.push_back(std::move(c));
   }
   for (Candidate& c : candidates) {
@@ -392,7 +429,7 @@ Result<SearchOutcome> Optimize(const plan::OptimizeSpec& spec, const SearchOptio
     }
     say("measuring " + std::to_string(order + 1) + "/" + std::to_string(total) + ": " +
         c.deployment.Key() + " (" + why + ")");
-    Result<plan::Plan> p = PlanFor(spec, c.deployment, false);
+    Result<plan::Plan> p = PlanFor(spec, c.deployment, false, options.out_dir);
     if (!p.ok()) return p.error();
     run::RunOptions run_options;
     run_options.out_dir = options.out_dir;
@@ -496,7 +533,7 @@ Result<SearchOutcome> Optimize(const plan::OptimizeSpec& spec, const SearchOptio
       // what a prediction may miss by.
       const bool beaten = std::any_of(front.begin(), front.end(), [&](size_t j) {
         return ObjectiveOf(candidates[j], spec.objective) < cost * (1 - kPredictionMargin) &&
-               candidates[j].top1 >= c.top1;
+               Score(candidates[j]) >= Score(c);
       });
       if (!beaten && cost < next_cost) {
         next = &c;
@@ -523,15 +560,15 @@ Result<SearchOutcome> Optimize(const plan::OptimizeSpec& spec, const SearchOptio
   // The chosen deployment, run over the whole dataset on the DUT.
   const std::vector<size_t> front = ParetoFront(candidates, spec);
   for (size_t i : front) {
-    if (candidates[i].top1 >= outcome.baseline_top1 - spec.limits.top1_drop_pts &&
+    if (!(candidates[i].top1 < outcome.baseline_top1 - spec.limits.top1_drop_pts) &&
         (!outcome.chosen || ObjectiveOf(candidates[i], spec.objective) <
                                 ObjectiveOf(candidates[*outcome.chosen], spec.objective)))
       outcome.chosen = i;
   }
-  if (outcome.chosen && !outcome.interrupted) {
+  if (outcome.chosen && !outcome.interrupted && !spec.network.dataset.empty()) {
     const Candidate& chosen = candidates[*outcome.chosen];
     say("running the chosen " + chosen.deployment.Key() + " over the dataset on the DUT");
-    Result<plan::Plan> p = PlanFor(spec, chosen.deployment, true);
+    Result<plan::Plan> p = PlanFor(spec, chosen.deployment, true, options.out_dir);
     if (!p.ok()) return p.error();
     run::RunOptions run_options;
     run_options.out_dir = options.out_dir;

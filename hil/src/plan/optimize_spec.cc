@@ -58,11 +58,6 @@ void ReadNetwork(Reader& reader, const YAML::Node& node, Network& network) {
   }
   if (!reader.Mapping(node, "network", {"name", "model", "input", "dataset", "mlperf"})) return;
   if (!node["model"]) reader.Problem(node, "network needs 'model': a .tflite file to optimise");
-  if (!node["dataset"]) {
-    reader.Problem(node,
-                   "network needs 'dataset': the folder of labelled inputs the top-1 "
-                   "limit is judged on");
-  }
   std::string name;
   reader.String(node, "name", "network", name);
   if (name.empty() && node["model"] && node["model"].IsScalar())
@@ -170,6 +165,18 @@ void ReadSpec(Reader& reader, const YAML::Node& root, OptimizeSpec& spec) {
   reader.Enum(root, "objective", "the spec", spec.objective);
   ReadLimits(reader, root["limits"], spec.limits);
   ReadSpace(reader, root["space"], spec.space);
+  // Without a dataset accuracy cannot be judged, so only int8, whose every
+  // deployment gives the same bits, is searched.
+  if (!root["network"] || !root["network"]["dataset"]) {
+    const YAML::Node formats = root["space"] ? root["space"]["number_formats"] : YAML::Node();
+    if (formats && spec.space.number_formats != std::vector{model::NumberFormat::kInt8}) {
+      reader.Problem(formats,
+                     "space.number_formats: a float32 build computes other outputs, "
+                     "and without network.dataset its accuracy cannot be judged; "
+                     "give the network a dataset, or search int8 only");
+    }
+    spec.space.number_formats = {model::NumberFormat::kInt8};
+  }
   ReadBudget(reader, root["budget"], spec.budget);
   // A candidate is measured briefly: its per-layer table is what the cost
   // model learns from, and the confirmations repeat it.

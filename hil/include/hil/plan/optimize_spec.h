@@ -62,7 +62,9 @@ struct OptimizeSpec {
   std::string path, directory;
   std::string name, description;
   Bench bench;
-  Network network;  // a .tflite model with a labelled dataset
+  // A .tflite model, with the labelled dataset its accuracy is judged on.
+  // Without one, only int8 (the same bits in every deployment) is searched.
+  Network network;
   std::vector<std::string> boards;
   Objective objective = Objective::kEnergy;
   OptimizeLimits limits;
