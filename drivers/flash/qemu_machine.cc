@@ -36,9 +36,17 @@ QemuExit FromWaitStatus(int status) {
 
 // QEMU creates the socket file when it starts listening. Probing with a
 // connection instead would use up the single client QEMU serves.
-bool SocketExists(const std::filesystem::path& path) {
+// QEMU binds the UART's socket (the file appears) before it listens, and
+// says it waits for the client only once it listens: a client connecting
+// between the two would be refused.
+bool UartListening(const std::filesystem::path& socket, const std::filesystem::path& log_path) {
   std::error_code error;
-  return std::filesystem::is_socket(path, error);
+  if (!std::filesystem::is_socket(socket, error)) return false;
+  std::ifstream log(log_path);
+  for (std::string line; std::getline(log, line);) {
+    if (line.find("QEMU waiting for connection") != std::string::npos) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -117,7 +125,7 @@ Result<std::unique_ptr<QemuMachine>> QemuMachine::Start(const QemuOptions& optio
   machine->pid_ = pid;
 
   const auto deadline = Clock::now() + options.start_timeout;
-  while (!SocketExists(machine->uart_socket_)) {
+  while (!UartListening(machine->uart_socket_, machine->log_path_)) {
     if (std::optional<QemuExit> exit = machine->Poll()) {
       std::string message = "QEMU (" + options.machine + ", " + options.firmware.string() + ") " +
                             exit->Describe() + " before opening its UART";

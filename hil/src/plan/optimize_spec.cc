@@ -168,7 +168,10 @@ void ReadSpec(Reader& reader, const YAML::Node& root, OptimizeSpec& spec) {
   // Without a dataset accuracy cannot be judged, so only int8, whose every
   // deployment gives the same bits, is searched.
   if (!root["network"] || !root["network"]["dataset"]) {
-    const YAML::Node formats = root["space"] ? root["space"]["number_formats"] : YAML::Node();
+    // A default-constructed YAML::Node counts as defined, so an absent section
+    // is passed on as the (undefined) node it is.
+    const YAML::Node space = root["space"];
+    const YAML::Node formats = space ? space["number_formats"] : space;
     if (formats && spec.space.number_formats != std::vector{model::NumberFormat::kInt8}) {
       reader.Problem(formats,
                      "space.number_formats: a float32 build computes other outputs, "
