@@ -90,6 +90,25 @@ int Optimize(const OptimizeArguments& arguments) {
                 energy(chosen), optimize::SavingPct(energy(chosen), energy(base)));
     std::printf("latency %12.3f us -> %12.3f us per inference (%.1f %% saved)\n", latency(base),
                 latency(chosen), optimize::SavingPct(latency(chosen), latency(base)));
+    const std::optional<size_t> whole = optimize::BestWholeModel(outcome->candidates, *spec);
+    if (whole && &outcome->candidates[*whole] != &chosen) {
+      const optimize::Candidate& w = outcome->candidates[*whole];
+      std::printf(
+          "against the best whole-model configuration %s: %.1f %% less energy, "
+          "%.1f %% less time\n",
+          w.deployment.Key().c_str(), optimize::SavingPct(energy(chosen), energy(w)),
+          optimize::SavingPct(latency(chosen), latency(w)));
+    } else if (whole) {
+      std::printf("the chosen deployment is the best whole-model configuration\n");
+    }
+    // Empty when the budget ran out before the search came to it.
+    const auto found = [](const std::string& text) {
+      return text.empty() ? "not tried: the budget ran out first" : text.c_str();
+    };
+    if (spec->space.per_layer_kernels) {
+      std::printf("per-layer kernel choice: %s\n", found(outcome->per_layer));
+    }
+    if (!spec->space.pruning.empty()) std::printf("pruning: %s\n", found(outcome->pruned));
     if (std::isnan(chosen.top1)) {
       std::printf("top-1   not judged (the network has no dataset; int8 only)\n");
     } else {
@@ -122,7 +141,9 @@ void AddOptimizeCommand(CLI::App& app, int& exit_code) {
       "space and a budget. The search measures the baseline and one change of each\n"
       "dimension, fits a per-layer cost model to what it measured, then measures the\n"
       "deployments the model predicts best until the Pareto front stops moving or\n"
-      "the budget runs out; the chosen one is run over the whole dataset on the DUT.\n"
+      "the budget runs out. Then it tries per-layer kernel choice and channel\n"
+      "pruning (scored on the host, the pruned network measured on the best\n"
+      "deployment); the chosen one is run over the whole dataset on the DUT.\n"
       "Ctrl-C stops after the measurement in progress and keeps every one;\n"
       "--resume goes on from --out's results.db.\n\n"
       "Examples:\n"
@@ -130,7 +151,7 @@ void AddOptimizeCommand(CLI::App& app, int& exit_code) {
       "  hil optimize testplans/optimize-kws.yaml --out results/kws-opt --resume\n"
       "  hil optimize spec.yaml --bench-file lab.yaml --bench l4r5-ppk2   (a real bench)\n\n"
       "Writes report.html, optimize.json, reproduce.yaml (hil run it to measure the\n"
-      "chosen deployment again) and results.db into --out.\n\n"
+      "chosen deployment again), results.db and a pruned network's .tflite into --out.\n\n"
       "Exit codes: 0 a deployment meets the limits, 1 none does (or the chosen one's\n"
       "outputs differ from the host's), 2 the spec is wrong, 3 the bench failed or the\n"
       "search was interrupted.");

@@ -66,6 +66,32 @@ TEST(OptimizeCli, TheExampleSpecFindsACheaperDeploymentWithinItsLimits) {
   }
   EXPECT_GE(confirmed_predictions, 1u) << "the model chose nothing to confirm";
   EXPECT_LE(result["measurements"].get<size_t>(), 16u) << "the spec's budget";
+  // Pruning: the host search's network runs on the cheapest whole-model
+  // deployment, cheaper still, its outputs the host's for the pruned model,
+  // and the saving against that deployment is what pruning adds.
+  const nlohmann::json& pruning = result["pruning"];
+  ASSERT_FALSE(pruning["steps"].empty()) << pruning.dump(1);
+  ASSERT_TRUE(pruning["file"].is_string()) << pruning.dump(1);
+  EXPECT_TRUE(fs::exists(pruning["file"].get<std::string>()));
+  EXPECT_LT(fs::file_size(pruning["file"].get<std::string>()),
+            fs::file_size(HIL_SHARED_DIR "/models/kws_ref_model.tflite"));
+  const std::string chosen = result["chosen"];
+  EXPECT_NE(chosen.find(".p" + std::to_string(pruning["pruned_permille"].get<int>()) + "@"),
+            std::string::npos)
+      << chosen << " is not the pruned network";
+  ASSERT_TRUE(result["best_whole_model"].is_string());
+  EXPECT_NE(result["best_whole_model"], result["chosen"]);
+  EXPECT_GT(result["saving_vs_best_whole_model_pct"]["energy"].get<double>(), 1)
+      << result["saving_vs_best_whole_model_pct"];
+  for (const nlohmann::json& c : result["candidates"]) {
+    if (c["key"] != result["chosen"]) continue;
+    EXPECT_EQ(c["why"], "pruned network");
+    EXPECT_EQ(c["measured"]["outputs_match"], true) << c.dump();
+  }
+  EXPECT_NE(run.output.find("against the best whole-model configuration"), std::string::npos);
+  EXPECT_NE(ReadWholeFile(out + "/reproduce.yaml").find(pruning["file"].get<std::string>()),
+            std::string::npos)
+      << "the reproduction runs the pruned network";
   for (const char* file : {"report.html", "reproduce.yaml", "results.db"})
     EXPECT_TRUE(fs::exists(out + "/" + file)) << file;
   EXPECT_EQ(RunHil("validate " + out + "/reproduce.yaml").exit_code, 0);

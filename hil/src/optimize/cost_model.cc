@@ -57,7 +57,9 @@ std::vector<double> Solve(std::vector<double> a, std::vector<double> b) {
 void CostModel::Add(const Observation& observation) {
   // A per-layer choice is predicted from its two kernel sets' layers, not
   // learnt as a value of its own.
-  if (!Usable(observation) || PerLayer(observation.deployment)) return;
+  // A pruned network is another network: measured, never predicted.
+  if (!Usable(observation) || PerLayer(observation.deployment) || Pruned(observation.deployment))
+    return;
   observations_.push_back(observation);
   Refit();
 }
@@ -185,6 +187,7 @@ void CostModel::Refit() {
 
 std::optional<Prediction> CostModel::Predict(const Deployment& d) const {
   if (observations_.empty()) return std::nullopt;
+  if (Pruned(d)) return std::nullopt;
   if (PerLayer(d)) return PredictPerLayer(d);
   const std::optional<std::vector<double>> x = whole_.Features(d);
   if (!x || !whole_.Determines(*x)) return std::nullopt;

@@ -17,6 +17,7 @@ std::string Deployment::Name() const {
     std::snprintf(mask, sizeof mask, ".r%llx", static_cast<unsigned long long>(reference_layers));
     name += mask;
   }
+  if (pruned_permille != 0) name += ".p" + std::to_string(pruned_permille);
   return name;
 }
 
@@ -24,7 +25,7 @@ std::optional<Deployment> DeploymentNamed(const std::string& name, const std::st
   std::vector<std::string> parts;
   std::istringstream words(name);
   for (std::string part; std::getline(words, part, '.');) parts.push_back(part);
-  if (parts.size() != 5 && parts.size() != 6) return std::nullopt;
+  if (parts.size() < 5 || parts.size() > 7) return std::nullopt;
   Deployment d;
   d.framework = parts[0];
   d.kernels = parts[1];
@@ -34,11 +35,17 @@ std::optional<Deployment> DeploymentNamed(const std::string& name, const std::st
   d.fpu = parts[3] == "fpu";
   d.optimisation = "-" + parts[4];
   d.board = board;
-  if (parts.size() == 6) {
-    if (parts[5].size() < 2 || parts[5].size() > 17 || parts[5][0] != 'r') return std::nullopt;
-    const auto [end, error] = std::from_chars(
-        parts[5].data() + 1, parts[5].data() + parts[5].size(), d.reference_layers, 16);
-    if (error != std::errc() || end != parts[5].data() + parts[5].size()) return std::nullopt;
+  // The optional parts: .rMASK (hex), then .pPERMILLE; Name() says which
+  // order, as the check below.
+  for (size_t i = 5; i < parts.size(); ++i) {
+    const std::string& part = parts[i];
+    if (part.size() < 2 || part.size() > 17 || (part[0] != 'r' && part[0] != 'p'))
+      return std::nullopt;
+    const char* end = part.data() + part.size();
+    const auto [at, error] = part[0] == 'r'
+                                 ? std::from_chars(part.data() + 1, end, d.reference_layers, 16)
+                                 : std::from_chars(part.data() + 1, end, d.pruned_permille);
+    if (error != std::errc() || at != end) return std::nullopt;
   }
   if (d.Name() != name) return std::nullopt;
   return d;

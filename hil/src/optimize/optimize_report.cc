@@ -7,6 +7,7 @@
 
 #include "hil/measure/figures_json.h"
 #include "hil/measure/units.h"
+#include "hil/model/prune.h"
 #include "hil/run/exports.h"
 #include "hil/run/results_json.h"
 #include "hil/run/svg_plot.h"
@@ -213,6 +214,17 @@ Json OptimizeJson(const plan::OptimizeSpec& spec, const SearchOutcome& o) {
         {"latency", measure::NumberJson(SavingPct(Latency(*chosen), Latency(w)))}};
   }
   json["per_layer_kernels"] = spec.space.per_layer_kernels ? Json(o.per_layer) : Json("off");
+  Json steps = Json::array();
+  for (const PruneStep& step : o.pruning.steps) {
+    steps.push_back({{"layer", step.layer},
+                     {"channels", step.channels},
+                     {"fraction", step.fraction},
+                     {"top1_pct", step.top1}});
+  }
+  json["pruning"] = {{"found", spec.space.pruning.empty() ? "off" : o.pruned},
+                     {"steps", steps},
+                     {"pruned_permille", o.pruning.permille},
+                     {"file", o.pruning.file.empty() ? Json(nullptr) : Json(o.pruning.file)}};
   if (o.confirmation) {
     const run::CaseResult& r = *o.confirmation;
     Json confirmed = {{"status", ToText(r.status)}};
@@ -276,21 +288,35 @@ std::string ReproducePlan(const plan::OptimizeSpec& spec, const SearchOutcome& o
        << "plan: " << Quoted("optimize-" + spec.name + "-reproduce") << "\n"
        << "bench: {kind: " << ToText(spec.bench.kind) << ", probe: " << spec.bench.probe.kind
        << ", flasher: " << ToText(spec.bench.flasher) << "}\n"
-       << "networks:\n  " << Quoted(n.name) << ":\n    model: " << Quoted(n.model) << "\n";
-  if (!n.input.empty()) {
-    yaml << "    input: " << Quoted(n.input) << "\n";
-  } else if (n.dataset.empty()) {
-    yaml << "    input: random-input.bin   # the bytes the search checked outputs on\n";
-  }
-  if (!n.dataset.empty()) yaml << "    dataset: " << Quoted(n.dataset) << "\n";
-  if (!n.mlperf.empty()) yaml << "    mlperf: " << n.mlperf << "\n";
+       << "networks:\n";
+  // A pruned chosen network is a network of its own, run by the chosen
+  // configuration only.
+  const bool pruned = Pruned(best) && !o.pruning.file.empty();
+  const std::string pruned_name = n.name + "-pruned";
+  const auto network = [&](const std::string& name, const std::string& model) {
+    yaml << "  " << Quoted(name) << ":\n    model: " << Quoted(model) << "\n";
+    if (!n.input.empty()) {
+      yaml << "    input: " << Quoted(n.input) << "\n";
+    } else if (n.dataset.empty()) {
+      yaml << "    input: random-input.bin   # the bytes the search checked outputs on\n";
+    }
+    if (!n.dataset.empty()) yaml << "    dataset: " << Quoted(n.dataset) << "\n";
+    if (!n.mlperf.empty()) yaml << "    mlperf: " << n.mlperf << "\n";
+  };
+  network(n.name, n.model);
+  if (pruned) network(pruned_name, o.pruning.file);
   yaml << "configurations:\n  chosen: " << ConfigurationYaml(best)
        << "\n  baseline: " << ConfigurationYaml(base) << "\nmatrix:\n  boards: [" << best.board;
   if (base.board != best.board) yaml << ", " << base.board;
   yaml << "]\n";
+  if (base.board != best.board || pruned) yaml << "  exclude:\n";
   if (base.board != best.board) {
-    yaml << "  exclude:\n    - {configuration: chosen, board: " << base.board
+    yaml << "    - {configuration: chosen, board: " << base.board
          << "}\n    - {configuration: baseline, board: " << best.board << "}\n";
+  }
+  if (pruned) {
+    yaml << "    - {configuration: chosen, network: " << Quoted(n.name)
+         << "}\n    - {configuration: baseline, network: " << Quoted(pruned_name) << "}\n";
   }
   yaml << "measurement: {warmup: " << spec.measurement.warmup << ", runs: " << spec.measurement.runs
        << "}\n";
@@ -364,14 +390,17 @@ std::string OptimizeHtml(const plan::OptimizeSpec& spec, const SearchOutcome& o)
       html << "<p>Against the best whole-model configuration, " << Html(w.deployment.Key()) << ": "
            << Pct(SavingPct(Energy(*chosen), Energy(w)), "%.1f %%") << " less energy, "
            << Pct(SavingPct(Latency(*chosen), Latency(w)), "%.1f %%")
-           << " less time: what choosing kernels layer by layer adds.</p>";
+           << " less time: what per-layer kernel choice and pruning add.</p>";
     } else {
       html << "<p>The chosen deployment is the best whole-model configuration itself.</p>";
     }
     html << "<p>Per-layer kernel choice: "
          << Html(spec.space.per_layer_kernels ? o.per_layer : "off in the spec")
-         << ".</p><p class=\"note\">Model transforms (channel pruning) are not in this search "
-            "yet.</p>";
+         << ".</p><p>Channel pruning: "
+         << Html(spec.space.pruning.empty() ? "off in the spec" : o.pruned) << ".</p>";
+    if (Pruned(chosen->deployment) && !o.pruning.file.empty()) {
+      html << "<p>The optimised network: <code>" << Html(o.pruning.file) << "</code>.</p>";
+    }
   }
 
   const bool judged = !std::isnan(o.baseline_top1);
@@ -427,6 +456,23 @@ std::string OptimizeHtml(const plan::OptimizeSpec& spec, const SearchOutcome& o)
 
   if (chosen != nullptr && base.measured && chosen != &base) {
     html << "<h2>Where the saving comes from</h2>" << LayerTable(base, *chosen);
+  }
+  if (!o.pruning.steps.empty()) {
+    html << "<h2>Pruning</h2><p class=\"note\">Structured channel pruning without retraining: "
+            "the smallest-norm output channels of each convolution or fully-connected layer "
+            "whose channels reach the next one through channel-wise layers, the next layer's "
+            "bias taking their mean contribution on the dataset. Each step pruned the chain "
+            "whose next level scored best on the host, while the top-1 stayed within the "
+            "limit.</p><table><tr><th>step</th><th>layer</th><th>channels pruned</th>"
+            "<th>top-1 (host)</th></tr>";
+    for (size_t i = 0; i < o.pruning.steps.size(); ++i) {
+      const PruneStep& step = o.pruning.steps[i];
+      html << "<tr><td class=\"num\">" << i + 1 << "</td><td>" << Html(step.layer)
+           << "</td><td class=\"num\">" << model::PrunedCount(step.channels, step.fraction)
+           << " of " << step.channels << "</td><td class=\"num\">" << Pct(step.top1, "%.1f %%")
+           << "</td></tr>";
+    }
+    html << "</table>";
   }
   html << "<h2>Reproduce</h2><p><code>hil run reproduce.yaml --out results/reproduce</code> "
           "measures the chosen deployment and the baseline again; results.db holds every "

@@ -36,27 +36,6 @@ constexpr size_t kStillMeasurements = 2;
 // scores alike (int8 only: the same bits).
 double Score(const Candidate& c) { return std::isnan(c.top1) ? 0 : c.top1; }
 
-// The dataset's score on the host for one number format, in percent: top-1
-// for a classifier, 100 x AUC for an autoencoder.
-Result<double> HostScore(const plan::OptimizeSpec& spec, model::NumberFormat format) {
-  Result<std::unique_ptr<model::LoweredModel>> lowered =
-      model::LowerFile(spec.network.model, spec.network.name, format);
-  if (!lowered.ok()) return lowered.error().WithContext(spec.network.model);
-  Result<std::vector<model::LabelledInput>> entries =
-      model::CheckDataset(spec.network.dataset, **lowered);
-  if (!entries.ok()) return entries.error();
-  model::DatasetScorer scorer(**lowered);
-  for (const model::LabelledInput& entry : *entries) {
-    Result<std::vector<uint8_t>> input =
-        model::ReadInput((fs::path(spec.network.dataset) / entry.file).string());
-    if (!input.ok()) return input.error();
-    Result<model::ModelOutput> output = model::RunReference(**lowered, *input);
-    if (!output.ok()) return output.error().WithContext(entry.file);
-    scorer.Add(*input, output->values, entry.label);
-  }
-  return 100 * (scorer.metric() == model::DatasetMetric::kAuc ? scorer.Auc() : scorer.Top1());
-}
-
 // The input every measurement checks its outputs on: the spec's, else the
 // dataset's first, else random bytes (seed 1) written once into `out_dir`.
 std::string InputOf(const plan::OptimizeSpec& spec, const std::string& out_dir) {
@@ -89,6 +68,7 @@ Result<plan::Plan> PlanFor(const plan::OptimizeSpec& spec, const Deployment& d, 
   p.bench = spec.bench;
   plan::Network network = spec.network;
   network.input = InputOf(spec, out_dir);
+  if (Pruned(d)) network.model = PrunedModelPath(spec, out_dir, d.pruned_permille);
   if (!dataset) network.dataset.clear();
   p.networks = {network};
   p.configurations = {ConfigurationOf(d)};
@@ -226,13 +206,58 @@ Result<bool> ChoosePerLayer(const plan::OptimizeSpec& spec, const CostModel& mod
   return measure(candidates.back(), "per-layer kernel choice");
 }
 
+// Model transforms: the pruned network the host search found runs on the
+// cheapest int8 deployment measured within the limits, measured to
+// confirm. False when the budget stopped it.
+template <typename Measure>
+Result<bool> TryPruning(const plan::OptimizeSpec& spec, const std::string& out_dir,
+                        std::vector<Candidate>& candidates, SearchOutcome& outcome,
+                        const Measure& measure,
+                        const std::function<void(const std::string&)>& say) {
+  Result<PruneSearchResult> found = SearchPruning(spec, out_dir, outcome.baseline_top1, say);
+  if (!found.ok()) return found.error();
+  outcome.pruning = std::move(*found);
+  outcome.pruned = outcome.pruning.found;
+  if (outcome.pruning.permille == 0) return true;
+  std::optional<size_t> host;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    // The pruned network is int8, as the one given.
+    const Deployment& d = candidates[i].deployment;
+    if (Pruned(d) || d.number_format != model::NumberFormat::kInt8 ||
+        !WithinLimits(candidates[i], spec))
+      continue;
+    if (!host ||
+        ObjectiveOf(candidates[i], spec.objective) < ObjectiveOf(candidates[*host], spec.objective))
+      host = i;
+  }
+  if (!host) {
+    outcome.pruned += "; no measured int8 deployment within the limits to run it on";
+    return true;
+  }
+  Deployment d = candidates[*host].deployment;
+  d.pruned_permille = outcome.pruning.permille;
+  outcome.pruned += ", run on " + d.Key();
+  for (Candidate& existing : candidates) {
+    if (existing.deployment == d) {
+      existing.top1 = outcome.pruning.top1;
+      return existing.measured ? Result<bool>(true) : measure(existing, "pruned network");
+    }
+  }
+  Candidate c;
+  c.deployment = d;
+  c.top1 = outcome.pruning.top1;
+  candidates.push_back(std::move(c));
+  return measure(candidates.back(), "pruned network");
+}
+
 }  // namespace
 
 std::optional<size_t> BestWholeModel(const std::vector<Candidate>& candidates,
                                      const plan::OptimizeSpec& spec) {
   std::optional<size_t> best;
   for (size_t i = 0; i < candidates.size(); ++i) {
-    if (PerLayer(candidates[i].deployment) || !WithinLimits(candidates[i], spec)) continue;
+    const Deployment& d = candidates[i].deployment;
+    if (PerLayer(d) || Pruned(d) || !WithinLimits(candidates[i], spec)) continue;
     if (candidates[i].top1 < candidates.front().top1 - spec.limits.top1_drop_pts)
       continue;  // NaN: no dataset
     if (!best ||
@@ -382,10 +407,20 @@ Result<SearchOutcome> Optimize(const plan::OptimizeSpec& spec, const SearchOptio
   // A per-layer choice measured before is a candidate of its own.
   for (const auto& [key, result] : earlier) {
     const std::optional<Deployment> d = DeploymentNamed(result.configuration, result.board);
-    if (!d || !PerLayer(*d)) continue;
+    if (!d || (!PerLayer(*d) && !Pruned(*d))) continue;
     Candidate c;
     c.deployment = *d;
     c.top1 = score(d->number_format);
+    if (Pruned(*d)) {
+      // Its own network's score, from the file the search wrote.
+      Result<double> pruned = HostScore(spec, model::NumberFormat::kInt8,
+                                        PrunedModelPath(spec, options.out_dir, d->pruned_permille));
+      if (pruned.ok()) {
+        c.top1 = *pruned;
+      } else {
+        c.excluded = "its pruned network cannot be scored: " + pruned.error().message();
+      }
+    }
     candidates.push_back(std::move(c));
   }
   for (Candidate& c : candidates) {
@@ -553,6 +588,11 @@ Result<SearchOutcome> Optimize(const plan::OptimizeSpec& spec, const SearchOptio
   }
   if (going && spec.space.per_layer_kernels) {
     Result<bool> measured = ChoosePerLayer(spec, model, candidates, outcome.per_layer, measure);
+    if (!measured.ok()) return measured.error();
+    going = *measured;
+  }
+  if (going && !spec.space.pruning.empty()) {
+    Result<bool> measured = TryPruning(spec, options.out_dir, candidates, outcome, measure, say);
     if (!measured.ok()) return measured.error();
   }
   if (outcome.stopped.empty()) outcome.stopped = "every deployment in the space was measured";

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <set>
 
@@ -97,9 +98,9 @@ void ReadLimits(Reader& reader, const YAML::Node& node, OptimizeLimits& limits) 
 
 void ReadSpace(Reader& reader, const YAML::Node& node, SearchSpace& space) {
   if (!node) return;
-  if (!reader.Mapping(
-          node, "space",
-          {"frameworks", "kernels", "number_formats", "fpu", "optimisations", "per_layer_kernels"}))
+  if (!reader.Mapping(node, "space",
+                      {"frameworks", "kernels", "number_formats", "fpu", "optimisations",
+                       "per_layer_kernels", "pruning"}))
     return;
   ChoiceList(reader, node, "frameworks", "space", Frameworks(), space.frameworks);
   std::vector<std::string> every_set;
@@ -138,6 +139,30 @@ void ReadSpace(Reader& reader, const YAML::Node& node, SearchSpace& space) {
   ChoiceList(reader, node, "optimisations", "space", {"-O0", "-O1", "-O2", "-O3", "-Os", "-Og"},
              space.optimisations);
   reader.Flag(node, "per_layer_kernels", "space", space.per_layer_kernels);
+  if (const YAML::Node pruning = node["pruning"]) {
+    if (!pruning.IsSequence()) {
+      reader.Problem(pruning,
+                     "space.pruning must be a list of fractions, as in [0.125, 0.25]; "
+                     "[] for none");
+    } else {
+      space.pruning.clear();
+      for (const YAML::Node& item : pruning) {
+        std::string text;
+        double fraction = 0;
+        if (!reader.Scalar(item, "space.pruning entries", text)) continue;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), fraction);
+        if (error != std::errc() || end != text.data() + text.size() || !(fraction > 0) ||
+            !(fraction < 1)) {
+          reader.Problem(item, "space.pruning: " + Quote(text) +
+                                   " is not a fraction between 0 and 1 (0.25 prunes a quarter "
+                                   "of each chain's channels)");
+          continue;
+        }
+        space.pruning.push_back(fraction);
+      }
+      std::sort(space.pruning.begin(), space.pruning.end());
+    }
+  }
 }
 
 void ReadBudget(Reader& reader, const YAML::Node& node, OptimizeBudget& budget) {
@@ -179,6 +204,13 @@ void ReadSpec(Reader& reader, const YAML::Node& root, OptimizeSpec& spec) {
                      "give the network a dataset, or search int8 only");
     }
     spec.space.number_formats = {model::NumberFormat::kInt8};
+    const YAML::Node pruning = root["space"] ? root["space"]["pruning"] : YAML::Node();
+    if (pruning && pruning.IsSequence() && pruning.size() > 0) {
+      reader.Problem(pruning,
+                     "space.pruning: a pruned network is judged on network.dataset, "
+                     "which this spec does not give");
+    }
+    spec.space.pruning.clear();
   }
   ReadBudget(reader, root["budget"], spec.budget);
   // A candidate is measured briefly: its per-layer table is what the cost

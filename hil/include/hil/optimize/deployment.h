@@ -23,10 +23,14 @@ struct Deployment {
   // Per-layer kernel choice (hil's runtime with its SIMD set): bit i runs
   // layer i with the reference kernels instead. 0: the set for every layer.
   uint64_t reference_layers = 0;
+  // The network with this many thousandths of each prunable chain's
+  // channels pruned (hil/model/prune.h); 0: the network as given.
+  uint32_t pruned_permille = 0;
 
   // As a plan configuration's name, the board apart: FRAMEWORK.KERNELS.
   // FORMAT.fpu|softfp.OPT, e.g. tflm.cmsis-nn.int8.fpu.O3; a per-layer
-  // choice adds .rMASK (hex), e.g. hil.simd.int8.fpu.O2.r1.
+  // choice adds .rMASK (hex), e.g. hil.simd.int8.fpu.O2.r1, and a pruned
+  // network .pPERMILLE, e.g. tflm.cmsis-nn.int8.fpu.O2.p250.
   std::string Name() const;
   // Name@board: one candidate of the search.
   std::string Key() const { return Name() + "@" + board; }
@@ -58,6 +62,8 @@ std::vector<Deployment> SpaceOf(const plan::OptimizeSpec& spec);
 
 // Whether the deployment chooses kernels layer by layer.
 inline bool PerLayer(const Deployment& d) { return d.reference_layers != 0; }
+// Whether it runs a pruned network.
+inline bool Pruned(const Deployment& d) { return d.pruned_permille != 0; }
 
 // The plan configuration that measures a deployment (a per-layer choice is
 // the define NN_REFERENCE_LAYERS, firmware/nn/README.md).

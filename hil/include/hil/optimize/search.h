@@ -15,6 +15,7 @@
 
 #include "hil/bench/bench_spec.h"
 #include "hil/optimize/cost_model.h"
+#include "hil/optimize/prune_search.h"
 #include "hil/plan/optimize_spec.h"
 #include "hil/run/case_result.h"
 
@@ -59,6 +60,9 @@ struct SearchOutcome {
   // What per-layer kernel choice found: the layers it gave the reference
   // kernels, or why it adds nothing.
   std::string per_layer;
+  // What the pruning search found on the host, and what became of it.
+  PruneSearchResult pruning;
+  std::string pruned;
   size_t measurements = 0;  // this search's own, resumed ones apart
   double minutes = 0;
   bool interrupted = false;
@@ -68,8 +72,9 @@ struct SearchOutcome {
 double ObjectiveOf(const Candidate& c, plan::Objective objective);
 // Whether a measured candidate meets every limit; if not, `why` says which.
 bool WithinLimits(const Candidate& c, const plan::OptimizeSpec& spec, std::string* why = nullptr);
-// The best measured candidate within the limits that runs one kernel set
-// for every layer (what a whole-model sweep finds), if any.
+// The best measured candidate within the limits that runs the network as
+// given with one kernel set for every layer (what a whole-model sweep
+// finds), if any.
 std::optional<size_t> BestWholeModel(const std::vector<Candidate>& candidates,
                                      const plan::OptimizeSpec& spec);
 // The measured candidates within the limits that no other such candidate

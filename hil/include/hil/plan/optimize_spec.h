@@ -51,6 +51,10 @@ struct SearchSpace {
   // hil's runtime: run each layer with its SIMD or its reference kernels,
   // whichever the layer tables say is cheaper for that layer.
   bool per_layer_kernels = true;
+  // Model transforms without retraining: structured channel pruning of
+  // these fractions of each prunable chain's channels (hil/model/prune.h),
+  // judged on the dataset; empty: none. Needs a dataset.
+  std::vector<double> pruning = {0.0625, 0.125, 0.25, 0.375, 0.5};
 };
 
 struct OptimizeBudget {
