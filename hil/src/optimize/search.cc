@@ -32,10 +32,6 @@ constexpr double kPredictionMargin = 0.02;
 // left it as it was.
 constexpr size_t kStillMeasurements = 2;
 
-// A candidate's score for comparisons: without a dataset every candidate
-// scores alike (int8 only: the same bits).
-double Score(const Candidate& c) { return std::isnan(c.top1) ? 0 : c.top1; }
-
 // The input every measurement checks its outputs on: the spec's, else the
 // dataset's first, else random bytes (seed 1) written once into `out_dir`.
 std::string InputOf(const plan::OptimizeSpec& spec, const std::string& out_dir) {
@@ -251,76 +247,6 @@ Result<bool> TryPruning(const plan::OptimizeSpec& spec, const std::string& out_d
 }
 
 }  // namespace
-
-std::optional<size_t> BestWholeModel(const std::vector<Candidate>& candidates,
-                                     const plan::OptimizeSpec& spec) {
-  std::optional<size_t> best;
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    const Deployment& d = candidates[i].deployment;
-    if (PerLayer(d) || Pruned(d) || !WithinLimits(candidates[i], spec)) continue;
-    if (candidates[i].top1 < candidates.front().top1 - spec.limits.top1_drop_pts)
-      continue;  // NaN: no dataset
-    if (!best ||
-        ObjectiveOf(candidates[i], spec.objective) < ObjectiveOf(candidates[*best], spec.objective))
-      best = i;
-  }
-  return best;
-}
-
-double ObjectiveOf(const Candidate& c, plan::Objective objective) {
-  if (!c.measured) return NAN;
-  return objective == plan::Objective::kEnergy ? c.measured->figures.energy_uj.median
-                                               : c.measured->figures.latency_us.median;
-}
-
-bool WithinLimits(const Candidate& c, const plan::OptimizeSpec& spec, std::string* why) {
-  const auto fail = [&](std::string text) {
-    if (why != nullptr) *why = std::move(text);
-    return false;
-  };
-  if (!c.excluded.empty()) return fail(c.excluded);
-  if (!c.measured) return fail("not measured");
-  if (c.measured->status != run::CaseStatus::kPass) return fail("the measurement did not pass");
-  const plan::OptimizeLimits& limits = spec.limits;
-  const double latency = c.measured->figures.latency_us.median;
-  if (limits.latency_us && !(latency <= *limits.latency_us)) {
-    return fail("latency " + Human(latency, Quantity::kTimeUs) + " is over the limit of " +
-                Human(*limits.latency_us, Quantity::kTimeUs));
-  }
-  const uint64_t flash = run::FlashBytes(*c.measured), ram = run::RamBytes(*c.measured);
-  if (limits.flash_bytes && flash > *limits.flash_bytes) {
-    return fail("flash " + measure::HumanBytes(flash) + " is over the limit of " +
-                measure::HumanBytes(*limits.flash_bytes));
-  }
-  if (limits.ram_bytes && ram > *limits.ram_bytes) {
-    return fail("RAM " + measure::HumanBytes(ram) + " is over the limit of " +
-                measure::HumanBytes(*limits.ram_bytes));
-  }
-  return true;
-}
-
-std::vector<size_t> ParetoFront(const std::vector<Candidate>& candidates,
-                                const plan::OptimizeSpec& spec) {
-  std::vector<size_t> within;
-  for (size_t i = 0; i < candidates.size(); ++i)
-    if (WithinLimits(candidates[i], spec)) within.push_back(i);
-  std::vector<size_t> front;
-  for (size_t i : within) {
-    const double cost = ObjectiveOf(candidates[i], spec.objective);
-    const double score = Score(candidates[i]);
-    const bool beaten = std::any_of(within.begin(), within.end(), [&](size_t j) {
-      const double other = ObjectiveOf(candidates[j], spec.objective);
-      const double other_score = Score(candidates[j]);
-      return j != i && other <= cost && other_score >= score &&
-             (other < cost || other_score > score);
-    });
-    if (!beaten) front.push_back(i);
-  }
-  std::sort(front.begin(), front.end(), [&](size_t a, size_t b) {
-    return ObjectiveOf(candidates[a], spec.objective) < ObjectiveOf(candidates[b], spec.objective);
-  });
-  return front;
-}
 
 Result<SearchOutcome> Optimize(const plan::OptimizeSpec& spec, const SearchOptions& options) {
   const Clock::time_point start = Clock::now();
@@ -568,7 +494,7 @@ Result<SearchOutcome> Optimize(const plan::OptimizeSpec& spec, const SearchOptio
       // what a prediction may miss by.
       const bool beaten = std::any_of(front.begin(), front.end(), [&](size_t j) {
         return ObjectiveOf(candidates[j], spec.objective) < cost * (1 - kPredictionMargin) &&
-               Score(candidates[j]) >= Score(c);
+               ComparableTop1(candidates[j]) >= ComparableTop1(c);
       });
       if (!beaten && cost < next_cost) {
         next = &c;

@@ -70,6 +70,9 @@ struct SearchOutcome {
 
 // The objective's figure of a measured candidate (median per inference).
 double ObjectiveOf(const Candidate& c, plan::Objective objective);
+// A candidate's top-1 for comparisons: without a dataset every candidate
+// scores alike (int8 only: the same bits).
+double ComparableTop1(const Candidate& c);
 // Whether a measured candidate meets every limit; if not, `why` says which.
 bool WithinLimits(const Candidate& c, const plan::OptimizeSpec& spec, std::string* why = nullptr);
 // The best measured candidate within the limits that runs the network as
