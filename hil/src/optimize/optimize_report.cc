@@ -133,11 +133,14 @@ std::string FrontPlot(const plan::OptimizeSpec& spec, const SearchOutcome& o, Ax
 }
 
 // Baseline and chosen deployment layer by layer.
-std::string LayerTable(const Candidate& baseline, const Candidate& chosen) {
+// Layer by layer, `from` against `to` (named so in the headings).
+std::string LayerTable(const Candidate& baseline, const Candidate& chosen,
+                       const std::string& from = "baseline", const std::string& to = "chosen") {
   const run::CaseResult& a = *baseline.measured;
   const run::CaseResult& b = *chosen.measured;
   if (a.figures.layers.size() != b.figures.layers.size() || a.layer_ops != b.layer_ops) {
-    return "<p class=\"note\">The baseline and the chosen deployment run different layer lists "
+    return "<p class=\"note\">The " + from + " and the " + to +
+           " deployment run different layer lists "
            "(" +
            std::to_string(a.figures.layers.size()) + " and " +
            std::to_string(b.figures.layers.size()) +
@@ -149,10 +152,9 @@ std::string LayerTable(const Candidate& baseline, const Candidate& chosen) {
     const bool reference = index < 64 && ((d.reference_layers >> index) & 1u) != 0;
     return d.framework + "/" + (reference ? std::string("reference") : d.kernels);
   };
-  html << "<table><tr><th>layer</th><th>op</th><th>chosen kernels</th><th>latency "
-          "<small>baseline &rarr; chosen"
-          "</small></th><th>saving</th><th>energy <small>baseline &rarr; chosen</small></th>"
-          "<th>saving</th><th>share of the energy saved</th></tr>";
+  html << "<table><tr><th>layer</th><th>op</th><th>" << to << " kernels</th><th>latency <small>"
+       << from << " &rarr; " << to << "</small></th><th>saving</th><th>energy <small>" << from
+       << " &rarr; " << to << "</small></th><th>saving</th><th>share of the energy saved</th></tr>";
   double saved_total = 0;
   for (size_t i = 0; i < a.figures.layers.size(); ++i)
     saved_total += a.figures.layers[i].energy_uj.median - b.figures.layers[i].energy_uj.median;
@@ -456,6 +458,25 @@ std::string OptimizeHtml(const plan::OptimizeSpec& spec, const SearchOutcome& o)
 
   if (chosen != nullptr && base.measured && chosen != &base) {
     html << "<h2>Where the saving comes from</h2>" << LayerTable(base, *chosen);
+  }
+  // The evidence per-layer choice decided on: the SIMD deployment it
+  // started from against the reference kernels, layer by layer.
+  const Candidate* simd = nullptr;
+  for (const Candidate& c : o.candidates) {
+    const Deployment& d = c.deployment;
+    if (d.framework == "hil" && d.kernels == "simd" && !PerLayer(d) && !Pruned(d) && c.measured &&
+        !c.measured->figures.layers.empty() &&
+        (!simd || ObjectiveOf(c, spec.objective) < ObjectiveOf(*simd, spec.objective)))
+      simd = &c;
+  }
+  if (spec.space.per_layer_kernels && simd != nullptr) {
+    Deployment reference = simd->deployment;
+    reference.kernels = "reference";
+    for (const Candidate& c : o.candidates) {
+      if (c.deployment != reference || !c.measured || c.measured->figures.layers.empty()) continue;
+      html << "<h2>Per-layer kernel choice</h2><p>" << Html(o.per_layer) << ".</p>"
+           << LayerTable(c, *simd, "reference", "SIMD");
+    }
   }
   if (!o.pruning.steps.empty()) {
     html << "<h2>Pruning</h2><p class=\"note\">Structured channel pruning without retraining: "

@@ -28,6 +28,8 @@ std::string PlanName(const plan::OptimizeSpec& spec) { return "optimize-" + spec
 // A prediction the search trusts to this much: a deployment predicted
 // within it of the front is worth measuring.
 constexpr double kPredictionMargin = 0.02;
+// Inferences measured for a layer table the spec's runs did not give.
+constexpr uint32_t kTableRuns = 12;
 // The front has stopped moving after this many measurements in a row
 // left it as it was.
 constexpr size_t kStillMeasurements = 2;
@@ -55,7 +57,7 @@ Status WriteRandomInput(const plan::OptimizeSpec& spec, const std::string& path)
 // The plan that measures one deployment: the spec's network on its input
 // (the dataset's first when it names none), or over its whole dataset.
 Result<plan::Plan> PlanFor(const plan::OptimizeSpec& spec, const Deployment& d, bool dataset,
-                           const std::string& out_dir) {
+                           const std::string& out_dir, uint32_t runs = 0) {
   plan::Plan p;
   p.path = spec.path;
   p.directory = spec.directory;
@@ -70,8 +72,21 @@ Result<plan::Plan> PlanFor(const plan::OptimizeSpec& spec, const Deployment& d, 
   p.configurations = {ConfigurationOf(d)};
   p.boards = {d.board};
   p.measurement = spec.measurement;
+  if (runs != 0) p.measurement.runs = runs;
   p.retries = 1;
   return p;
+}
+
+// Every measurement a run of a plan into OUT/results.db; the search
+// writes its own reports.
+run::RunOptions RunOptionsOf(const SearchOptions& options) {
+  run::RunOptions run_options;
+  run_options.out_dir = options.out_dir;
+  run_options.bench = options.bench;
+  run_options.firmware_cache = options.firmware_cache;
+  run_options.interrupted = options.interrupted;
+  run_options.write_exports = false;
+  return run_options;
 }
 
 Observation ObservationOf(const Candidate& c) {
@@ -128,8 +143,8 @@ template <typename Measure>
 Result<bool> ChoosePerLayer(const plan::OptimizeSpec& spec, const CostModel& model,
                             std::vector<Candidate>& candidates, std::string& found,
                             const Measure& measure) {
-  const Candidate* simd = nullptr;
-  for (const Candidate& c : candidates) {
+  Candidate* simd = nullptr;
+  for (Candidate& c : candidates) {
     const bool candidate = c.deployment.framework == "hil" && c.deployment.kernels == "simd" &&
                            !PerLayer(c.deployment) && c.excluded.empty() && c.measured &&
                            c.measured->status == run::CaseStatus::kPass;
@@ -159,12 +174,19 @@ Result<bool> ChoosePerLayer(const plan::OptimizeSpec& spec, const CostModel& mod
           spec.objective == plan::Objective::kEnergy ? p->layer_energy_uj : p->layer_latency_us;
     }
   }
+  if (simd->measured->figures.layers.empty()) {
+    // Each inference starts at another phase of the probe's samples, so
+    // more of them resolve a layer shorter than a sample.
+    Result<bool> again = measure(*simd, simd->reason + "; again for its layer table", kTableRuns);
+    if (!again.ok() || !*again) return again;
+  }
   const run::CaseResult& r = *simd->measured;
   const std::vector<double> with_simd = LayerFigures(r, spec.objective);
   if (with_simd.empty()) {
-    found = "no inference of " + simd->deployment.Key() +
-            " resolved every layer edge (a layer shorter than the probe's sample period hides "
-            "two), so its layers cannot be compared; measure it with more runs";
+    found = "no inference of " + simd->deployment.Key() + " resolved every layer edge in " +
+            std::to_string(r.figures.latency_us.n) +
+            " runs (a layer shorter than the probe's sample period hides two), so its "
+            "layers cannot be compared";
     return true;
   }
   if (with_reference.size() != with_simd.size()) {
@@ -280,7 +302,12 @@ Result<SearchOutcome> Optimize(const plan::OptimizeSpec& spec, const SearchOptio
       if (!record.ok()) return record.error();
       for (run::CaseResult& c : record->cases) {
         const std::optional<Deployment> d = DeploymentNamed(c.configuration, c.board);
-        if (d) earlier[d->Key()] = std::move(c);
+        if (!d) continue;
+        // A deployment measured again for its layer table keeps the table.
+        const auto found = earlier.find(d->Key());
+        if (found == earlier.end() ||
+            found->second.figures.layers.size() <= c.figures.layers.size())
+          earlier[d->Key()] = std::move(c);
       }
     }
   }
@@ -371,7 +398,9 @@ Result<SearchOutcome> Optimize(const plan::OptimizeSpec& spec, const SearchOptio
     return text;
   };
   // Measures one candidate; false when the search must stop (budget, Ctrl-C).
-  const auto measure = [&](Candidate& c, const std::string& why) -> Result<bool> {
+  // `runs`: measured inferences, when not the spec's.
+  const auto measure = [&](Candidate& c, const std::string& why,
+                           uint32_t runs = 0) -> Result<bool> {
     if (order >= spec.budget.max_measurements) {
       outcome.stopped =
           "max_measurements (" + std::to_string(spec.budget.max_measurements) + ") reached";
@@ -390,15 +419,9 @@ Result<SearchOutcome> Optimize(const plan::OptimizeSpec& spec, const SearchOptio
     }
     say("measuring " + std::to_string(order + 1) + "/" + std::to_string(total) + ": " +
         c.deployment.Key() + " (" + why + ")");
-    Result<plan::Plan> p = PlanFor(spec, c.deployment, false, options.out_dir);
+    Result<plan::Plan> p = PlanFor(spec, c.deployment, false, options.out_dir, runs);
     if (!p.ok()) return p.error();
-    run::RunOptions run_options;
-    run_options.out_dir = options.out_dir;
-    run_options.bench = options.bench;
-    run_options.firmware_cache = options.firmware_cache;
-    run_options.interrupted = options.interrupted;
-    run_options.write_exports = false;
-    Result<run::RunOutcome> ran = run::ExecutePlan(*p, run_options);
+    Result<run::RunOutcome> ran = run::ExecutePlan(*p, RunOptionsOf(options));
     if (!ran.ok()) return ran.error();
     if (ran->record.cases.empty()) {
       outcome.stopped = "interrupted";
@@ -536,13 +559,7 @@ Result<SearchOutcome> Optimize(const plan::OptimizeSpec& spec, const SearchOptio
     say("running the chosen " + chosen.deployment.Key() + " over the dataset on the DUT");
     Result<plan::Plan> p = PlanFor(spec, chosen.deployment, true, options.out_dir);
     if (!p.ok()) return p.error();
-    run::RunOptions run_options;
-    run_options.out_dir = options.out_dir;
-    run_options.bench = options.bench;
-    run_options.firmware_cache = options.firmware_cache;
-    run_options.interrupted = options.interrupted;
-    run_options.write_exports = false;
-    Result<run::RunOutcome> ran = run::ExecutePlan(*p, run_options);
+    Result<run::RunOutcome> ran = run::ExecutePlan(*p, RunOptionsOf(options));
     if (!ran.ok()) return ran.error();
     if (!ran->record.cases.empty()) outcome.confirmation = std::move(ran->record.cases.front());
   }
