@@ -287,8 +287,10 @@ Result<Model> PruneChannels(const Model& model, const std::vector<PruneChain>& c
       if (op.kind == OpKind::kReshape && op.inputs.size() > 1 && op.inputs[1] >= 0) {
         Tensor& shape = pruned.tensors[op.inputs[1]];
         if (shape.type == TensorType::kInt32 && shape.constant() && shape.data.size() >= 4) {
+          // The channel count, unless the reshape infers it (-1).
           const size_t last = shape.data.size() / 4 - 1;
-          Put<int32_t>(shape, last, Get<int32_t>(shape, last) - count);
+          const int32_t channels_out = Get<int32_t>(shape, last);
+          if (channels_out > 0) Put<int32_t>(shape, last, channels_out - count);
         }
       }
       Tensor& out = pruned.tensors[op.outputs[0]];

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "hil/model/dataset.h"
 #include "hil/model/prune.h"
