@@ -192,12 +192,16 @@ TEST(OptimizeCli, CtrlCKeepsWhatWasMeasuredAndResumeGoesOn) {
       log);
   ASSERT_GT(pid, 0);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-  while (ReadWholeFile(log).find("measuring 2/") == std::string::npos &&
+  bool second = false;
+  while (!(second = ReadWholeFile(log).find("measuring 2/") != std::string::npos) &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ::kill(pid, SIGINT);
   int status = 0;
   ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(second) << "the search did not reach its second measurement in 5 minutes, so "
+                         "Ctrl-C came during the first:\n"
+                      << ReadWholeFile(log);
   ASSERT_TRUE(WIFEXITED(status)) << ReadWholeFile(log);
   EXPECT_EQ(WEXITSTATUS(status), 3) << ReadWholeFile(log);
   const nlohmann::json stopped = ReadJson(out + "/optimize.json");

@@ -48,6 +48,11 @@ class SerialClient {
   void Send(const std::string& text) {
     ASSERT_EQ(::write(fd_, text.data(), text.size()), ssize_t(text.size()));
   }
+  // Whether an answer has begun to arrive, leaving it unread.
+  bool WaitReadable(std::chrono::seconds timeout) {
+    pollfd fd{fd_, POLLIN, 0};
+    return ::poll(&fd, 1, static_cast<int>(timeout.count() * 1000)) > 0;
+  }
   // Everything up to and including the first line holding `until`.
   std::string ReadUntil(const std::string& until, std::chrono::seconds timeout) {
     std::string text;
@@ -117,6 +122,9 @@ TEST(BenchPty, ClientsOpenCloseAndReopenTheDutsSerialPort) {
     SerialClient client(bench.link());
     ASSERT_TRUE(client.ok());
     client.Send("help%");
+    // However slow the DUT, its answer has begun (and, a burst, ends) while
+    // the client is still there.
+    ASSERT_TRUE(client.WaitReadable(std::chrono::seconds(10)));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
