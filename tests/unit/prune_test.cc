@@ -35,24 +35,6 @@ int32_t BiasAt(const Tensor& bias, size_t index) {
   return value;
 }
 
-// Each output channel's weight norm in real units (filter dimension 0).
-std::vector<double> RowNorms(const Tensor& filter) {
-  const int32_t rows = filter.shape.front();
-  const int64_t per = filter.elements() / rows;
-  std::vector<double> norms;
-  for (int32_t r = 0; r < rows; ++r) {
-    double sum = 0;
-    for (int64_t i = 0; i < per; ++i) {
-      const double w = static_cast<int8_t>(filter.data[r * per + i]);
-      sum += w * w;
-    }
-    const std::vector<float>& scale = filter.quantization.scale;
-    norms.push_back(std::sqrt(sum) *
-                    (scale.size() == static_cast<size_t>(rows) ? scale[r] : scale.at(0)));
-  }
-  return norms;
-}
-
 // Top-1 in percent over kws01 with hil's reference runtime.
 double Top1(const Model& model) {
   Result<std::unique_ptr<LoweredModel>> lowered = Lower(model, "kws");
@@ -116,8 +98,8 @@ TEST(Prune, RemovesTheSmallestNormsAndTheirCarriersAndCompensatesTheBias) {
       EXPECT_EQ(pruned->tensors[kws.operators[carrier].outputs[0]].shape.back(), 48);
     }
     // What is kept are the 48 largest norms.
-    std::vector<double> kept = RowNorms(after);
-    std::vector<double> largest = RowNorms(before);
+    std::vector<double> kept = ChannelNorms(after);
+    std::vector<double> largest = ChannelNorms(before);
     std::sort(largest.begin(), largest.end());
     largest.erase(largest.begin(), largest.begin() + 16);
     std::sort(kept.begin(), kept.end());

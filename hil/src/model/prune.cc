@@ -114,8 +114,9 @@ void Put(Tensor& t, size_t index, T value) {
   std::memcpy(&t.data[index * sizeof(T)], &value, sizeof(T));
 }
 
-// Each output channel's weight norm in real units.
-std::vector<double> Norms(const Tensor& filter) {
+}  // namespace
+
+std::vector<double> ChannelNorms(const Tensor& filter) {
   const int32_t channels = filter.shape.front();
   const int64_t per = filter.elements() / channels;
   std::vector<double> norms(channels, 0);
@@ -133,8 +134,6 @@ std::vector<double> Norms(const Tensor& filter) {
   }
   return norms;
 }
-
-}  // namespace
 
 std::vector<PruneChain> PruneChains(const Model& model) {
   std::vector<PruneChain> chains;
@@ -243,7 +242,7 @@ Result<Model> PruneChannels(const Model& model, const std::vector<PruneChain>& c
     const int32_t count = PrunedCount(channels, fraction);
     if (count <= 0) continue;
     // Smallest norm first; the lower index first among equals.
-    const std::vector<double> norms = Norms(filter);
+    const std::vector<double> norms = ChannelNorms(filter);
     std::vector<int32_t> order(channels);
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(),

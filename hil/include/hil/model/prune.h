@@ -28,6 +28,10 @@ struct PruneChain {
   int32_t channels = 0;  // of the producer's output
 };
 
+// Each output channel's weight norm in real units (an int8 filter's
+// dimension 0, times its per-channel scale): what pruning removes first.
+std::vector<double> ChannelNorms(const Tensor& filter);
+
 // Every chain in the model that can be pruned: int8, per-channel weights,
 // a consumer with a bias.
 std::vector<PruneChain> PruneChains(const Model& model);
