@@ -194,6 +194,10 @@ Result<std::vector<std::vector<double>>> ConsumerInputMeans(const Model& model,
     Result<std::vector<uint8_t>> input =
         ReadInput((std::filesystem::path(dataset) / entry.file).string());
     if (!input.ok()) return input.error();
+    if (input->size() != m.input_bytes) {
+      return ConfigurationError(entry.file + " has " + std::to_string(input->size()) +
+                                " bytes; the model takes " + std::to_string(m.input_bytes));
+    }
     std::fill(arena.begin(), arena.end(), 0);
     std::memcpy(&arena[m.input], input->data(), input->size());
     for (size_t layer = 0; layer < m.layers.size(); ++layer) {
