@@ -16,26 +16,43 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Result<double> Score(const plan::OptimizeSpec& spec, const model::LoweredModel& lowered) {
+// One labelled input of the dataset, read once for every network scored.
+struct Example {
+  std::string file;
+  std::vector<uint8_t> input;
+  size_t label = 0;
+};
+
+Result<std::vector<Example>> ReadExamples(const plan::OptimizeSpec& spec,
+                                          const model::LoweredModel& lowered) {
   Result<std::vector<model::LabelledInput>> entries =
       model::CheckDataset(spec.network.dataset, lowered);
   if (!entries.ok()) return entries.error();
-  model::DatasetScorer scorer(lowered);
+  std::vector<Example> examples;
   for (const model::LabelledInput& entry : *entries) {
     Result<std::vector<uint8_t>> input =
         model::ReadInput((fs::path(spec.network.dataset) / entry.file).string());
     if (!input.ok()) return input.error();
-    Result<model::ModelOutput> output = model::RunReference(lowered, *input);
-    if (!output.ok()) return output.error().WithContext(entry.file);
-    scorer.Add(*input, output->values, entry.label);
+    examples.push_back({entry.file, std::move(*input), entry.label});
+  }
+  return examples;
+}
+
+Result<double> Score(const model::LoweredModel& lowered, const std::vector<Example>& examples) {
+  model::DatasetScorer scorer(lowered);
+  for (const Example& example : examples) {
+    Result<model::ModelOutput> output = model::RunReference(lowered, example.input);
+    if (!output.ok()) return output.error().WithContext(example.file);
+    scorer.Add(example.input, output->values, example.label);
   }
   return 100 * (scorer.metric() == model::DatasetMetric::kAuc ? scorer.Auc() : scorer.Top1());
 }
 
-Result<double> ScoreModel(const plan::OptimizeSpec& spec, const model::Model& network) {
+Result<double> ScoreModel(const plan::OptimizeSpec& spec, const model::Model& network,
+                          const std::vector<Example>& examples) {
   Result<std::unique_ptr<model::LoweredModel>> lowered = model::Lower(network, spec.network.name);
   if (!lowered.ok()) return lowered.error();
-  return Score(spec, **lowered);
+  return Score(**lowered, examples);
 }
 
 std::string Percent(double value) {
@@ -52,7 +69,9 @@ Result<double> HostScore(const plan::OptimizeSpec& spec, model::NumberFormat for
   Result<std::unique_ptr<model::LoweredModel>> lowered =
       model::LowerFile(file, spec.network.name, format);
   if (!lowered.ok()) return lowered.error().WithContext(file);
-  return Score(spec, **lowered);
+  Result<std::vector<Example>> examples = ReadExamples(spec, **lowered);
+  if (!examples.ok()) return examples.error();
+  return Score(**lowered, *examples);
 }
 
 std::string PrunedModelPath(const plan::OptimizeSpec& spec, const std::string& out_dir,
@@ -76,6 +95,11 @@ Result<PruneSearchResult> SearchPruning(const plan::OptimizeSpec& spec, const st
                                   : "off in the spec";
     return result;
   }
+  // Pruning keeps the network's input, so the dataset is read once.
+  Result<std::unique_ptr<model::LoweredModel>> unpruned = model::Lower(*network, spec.network.name);
+  if (!unpruned.ok()) return unpruned.error();
+  Result<std::vector<Example>> examples = ReadExamples(spec, **unpruned);
+  if (!examples.ok()) return examples.error();
   say("pruning: each channel's mean on the dataset, for the bias compensation (" +
       std::to_string(chains.size()) + " chains)");
   Result<std::vector<std::vector<double>>> means =
@@ -106,7 +130,7 @@ Result<PruneSearchResult> SearchPruning(const plan::OptimizeSpec& spec, const st
       Result<model::Model> pruned =
           model::PruneChannels(*network, chains, *means, fractions_of(tried));
       if (!pruned.ok()) return pruned.error();
-      Result<double> top1 = ScoreModel(spec, *pruned);
+      Result<double> top1 = ScoreModel(spec, *pruned, *examples);
       if (!top1.ok()) return top1.error().WithContext("the network with " + name_of(c) + " pruned");
       // Among equal scores the chain whose producer has more weights.
       const auto weights = [&](size_t i) {
