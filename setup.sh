@@ -40,6 +40,8 @@ packages=(
   openocd libserialport-dev libusb-1.0-0-dev libgpiod-dev
   # host libraries
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev libssl-dev
+  # a lab's shared queue and results (hil/daemon/LAB.md): libpq, and the server the tests start
+  libpq-dev postgresql
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev umockdev libumockdev-dev libxml2-utils
   # pyserial: the serial-port tests and tools/mlperf/run_on_pty.py

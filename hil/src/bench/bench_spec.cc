@@ -1,12 +1,21 @@
 #include "hil/bench/bench_spec.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "hil/bench/probe_reading.h"
 #include "probes/probe_table.h"
 
 namespace hil::bench {
 
 const std::vector<std::string> kBenchFileKeys = {"benches",        "state_dir", "socket", "tcp",
-                                                 "firmware_cache", "roots",     "limits"};
+                                                 "firmware_cache", "roots",     "limits", "lab"};
+
+bool ValidTag(const std::string& text) {
+  return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
 
 namespace {
 
@@ -41,13 +50,20 @@ BenchSpec ReadBench(YamlReader& reader, const YAML::Node& node) {
   bench.line = YamlReader::At(node).line;
   if (!reader.Mapping(node, "a bench",
                       {"name", "kind", "board", "flasher", "uart", "supply_mv", "debug", "probe",
-                       "gpio", "triggers"}))
+                       "gpio", "triggers", "tags"}))
     return bench;
   if (!node["name"]) reader.Problem(node, "a bench needs a name");
   reader.String(node, "name", "a bench", bench.name);
   reader.Enum(node, "kind", "bench " + bench.name, bench.kind);
   const bool real = bench.kind == BenchKind::kReal;
   reader.String(node, "board", "bench " + bench.name, bench.board);
+  reader.StringList(node, "tags", "bench " + bench.name, bench.tags);
+  for (const std::string& tag : bench.tags) {
+    if (!ValidTag(tag)) {
+      reader.Problem(node["tags"], "tag '" + tag.substr(0, 64) +
+                                       "': a tag is 1 to 64 letters, digits, '.', '_' or '-'");
+    }
+  }
   const BoardSpec* board = nullptr;
   if (bench.board.empty()) {
     if (real)

@@ -13,9 +13,12 @@
 #include <nlohmann/json.hpp>
 
 #include "hil/bench/bench_check.h"
+#include "hil/daemon/job_store.h"
+#include "hil/lab/pg_job_queue.h"
 #include "hil/plan/plan_parser.h"
 #include "hil/run/executor.h"
 #include "json_reply.h"
+#include "result_upload.h"
 
 namespace hil::daemon {
 namespace {
@@ -75,10 +78,7 @@ Status Daemon::Start() {
                                config_.socket_path + " (another hild with another state folder?)");
   }
 
-  Result<std::unique_ptr<JobStore>> store =
-      JobStore::Open((fs::path(config_.state_dir) / "jobs.db").string());
-  if (!store.ok()) return store.error();
-  store_ = std::move(*store);
+  HIL_RETURN_IF_ERROR(OpenQueue());
   Result<RequeueCounts> requeued = store_->RequeueInterrupted(config_.limits.max_attempts);
   if (!requeued.ok()) return requeued.error();
   if (requeued->queued > 0) {
@@ -138,7 +138,98 @@ Status Daemon::Start() {
     Bench* b = bench.get();
     b->worker = std::thread([this, b] { Work(*b); });
   }
+  if (store_->shared()) {
+    Beat();  // the lab sees this host's benches at once
+    heartbeat_ = std::thread([this] { HeartbeatLoop(); });
+  }
   return OkStatus();
+}
+
+Status Daemon::OpenQueue() {
+  if (!config_.lab.enabled()) {
+    Result<std::unique_ptr<JobStore>> store =
+        JobStore::Open((fs::path(config_.state_dir) / "jobs.db").string());
+    if (!store.ok()) return store.error();
+    store_ = std::move(*store);
+    return OkStatus();
+  }
+  const LabConfig& lab = config_.lab;
+  Result<std::unique_ptr<lab::PgJobQueue>> queue =
+      lab::PgJobQueue::Open(lab.store, lab.host, lab.lease_s);
+  if (!queue.ok()) return queue.error();
+  store_ = std::move(*queue);
+  Result<std::unique_ptr<lab::PgResults>> results = lab::PgResults::Open(lab.store);
+  if (!results.ok()) return results.error();
+  uploader_ = std::make_unique<ResultUploader>(
+      std::move(*results), lab.host, (fs::path(config_.state_dir) / "uploads.pending").string());
+  std::fprintf(stderr, "hild: host '%s' of the lab at %s (lease %d s)\n", lab.host.c_str(),
+               lab::ShownConninfo(lab.store.conninfo).c_str(), lab.lease_s);
+  return OkStatus();
+}
+
+BenchOffer Daemon::OfferOf(const Bench& bench) const {
+  return BenchOffer{config_.lab.host, bench.spec.name,       std::string(ToText(bench.spec.kind)),
+                    bench.spec.board, bench.spec.probe.kind, bench.spec.tags};
+}
+
+void Daemon::Beat() {
+  std::vector<LabBench> mine;
+  for (const auto& bench : benches_) {
+    const int64_t job = bench->running_job;
+    mine.push_back(LabBench{OfferOf(*bench), job ? "busy" : "idle", job, 0});
+  }
+  Result<std::vector<HeldJob>> held = std::vector<HeldJob>();
+  Result<RequeueCounts> requeued = RequeueCounts{};
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    held = store_->Heartbeat(mine);
+    if (held.ok()) requeued = store_->RequeueExpired(config_.limits.max_attempts);
+  }
+  if (!held.ok()) {
+    std::fprintf(stderr, "hild: heartbeat: %s (running cases go on; trying again)\n",
+                 held.error().ToString().c_str());
+    return;
+  }
+  if (requeued.ok() && requeued->queued + requeued->failed > 0) {
+    std::fprintf(stderr,
+                 "hild: %d job(s) of hosts not heard of within their lease queued again, %d "
+                 "failed (limits.max_attempts)\n",
+                 requeued->queued, requeued->failed);
+    wake_.notify_all();
+  }
+  for (auto& bench : benches_) {
+    const int64_t job = bench->running_job;
+    if (job == 0) continue;
+    bool still_mine = false;
+    for (const HeldJob& h : *held) {
+      if (h.id != job) continue;
+      still_mine = true;
+      if (h.cancel) bench->cancel = true;  // asked through another hild
+    }
+    // The lease ran out while this host could not reach the database: the
+    // job is the queue's again. Stop after the case in progress; its cases
+    // so far are uploaded, and the end is not recorded.
+    if (!still_mine && !bench->lease_lost.exchange(true)) {
+      std::fprintf(stderr,
+                   "hild: job %lld is no longer this host's (its lease ran out); "
+                   "stopping it after the case in progress\n",
+                   static_cast<long long>(job));
+      bench->cancel = true;
+    }
+  }
+  if (uploader_) uploader_->Retry();
+}
+
+void Daemon::HeartbeatLoop() {
+  // Three beats per lease: one lost beat never costs a lease.
+  const auto period = std::chrono::milliseconds(config_.lab.lease_s * 1000 / 3);
+  while (!stopping_) {
+    {
+      std::unique_lock<std::mutex> lock(wake_mutex_);
+      heartbeat_wake_.wait_for(lock, period, [this] { return stopping_.load(); });
+    }
+    if (!stopping_) Beat();
+  }
 }
 
 void Daemon::Stop() {
@@ -147,9 +238,14 @@ void Daemon::Stop() {
   if (tcp_server_) tcp_server_->stop();
   for (auto& bench : benches_) bench->cancel = true;
   wake_.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(wake_mutex_);
+    heartbeat_wake_.notify_all();
+  }
   for (auto& bench : benches_) {
     if (bench->worker.joinable()) bench->worker.join();
   }
+  if (heartbeat_.joinable()) heartbeat_.join();
   // Event streams still open end now.
   {
     std::lock_guard<std::mutex> lock(events_mutex_);
@@ -167,23 +263,41 @@ void Daemon::Stop() {
 }
 
 void Daemon::Work(Bench& bench) {
+  const BenchOffer offer = OfferOf(bench);
+  int failures = 0;  // in a row: the database is away, so wait longer each time
   while (!stopping_) {
     std::optional<Job> job;
     {
       std::lock_guard<std::mutex> lock(store_mutex_);
-      Result<std::optional<Job>> claimed = store_->ClaimNext(bench.spec.name);
+      Result<std::optional<Job>> claimed = store_->ClaimNext(offer);
       if (!claimed.ok()) {
-        std::fprintf(stderr, "hild: %s\n", claimed.error().ToString().c_str());
+        if (failures++ == 0 || failures % 10 == 0) {
+          std::fprintf(stderr, "hild: bench %s cannot take jobs: %s\n", bench.spec.name.c_str(),
+                       claimed.error().ToString().c_str());
+        }
       } else {
+        failures = 0;
         job = std::move(*claimed);
+      }
+      // Outputs go under this host's state folder: where the client asked,
+      // or jobs/ID (a lab job's folder is decided by the host that takes it).
+      if (job && job->out_dir.empty()) {
+        Result<std::string> out = JobOutDir(config_.state_dir, job->out_request, job->id);
+        job->out_dir =
+            out.ok() ? *out
+                     : (fs::path(config_.state_dir) / "jobs" / std::to_string(job->id)).string();
+        const Status placed = store_->SetOutDir(job->id, job->out_dir);
+        if (!placed.ok()) std::fprintf(stderr, "hild: %s\n", placed.error().ToString().c_str());
       }
     }
     if (job) {
       RunJob(bench, *job);
       continue;
     }
+    const auto pause = std::chrono::milliseconds(
+        failures == 0 ? 1000 : std::min(30000, 1000 << std::min(failures, 5)));
     std::unique_lock<std::mutex> lock(wake_mutex_);
-    wake_.wait_for(lock, std::chrono::seconds(1));
+    wake_.wait_for(lock, pause);
   }
 }
 
@@ -209,7 +323,7 @@ plan::PlanPolicy Daemon::Policy() const {
   return policy;
 }
 
-Daemon::JobEnd Daemon::ExecuteJob(Bench& bench, const Job& job) {
+JobEnd Daemon::ExecuteJob(Bench& bench, const Job& job) {
   JobEnd end;
   Result<plan::Plan> plan =
       plan::ParsePlanText(job.plan_text, job.plan_path, job.base_dir, Policy());
@@ -234,7 +348,10 @@ Daemon::JobEnd Daemon::ExecuteJob(Bench& bench, const Job& job) {
   if (bench.spec.kind == BenchKind::kReal) options.bench = bench.spec;
   options.firmware_cache = config_.firmware_cache;
   options.interrupted = &bench.cancel;
-  options.progress = [this, id = job.id](const run::ProgressEvent& event) {
+  options.progress = [this, id = job.id, out = job.out_dir](const run::ProgressEvent& event) {
+    // Each finished case is in the local results.db: in a lab, it goes to
+    // the shared store now, so a host that dies later loses none of it.
+    if (event.case_done && uploader_) uploader_->Upload(out, id);
     Publish(id,
             Dump(json{{"event", "progress"},
                       {"case", event.index},
@@ -254,7 +371,10 @@ Daemon::JobEnd Daemon::ExecuteJob(Bench& bench, const Job& job) {
   }
   end.exit_code = outcome->exit_code;
   end.summary = run::SummaryTable(outcome->record);
-  if (outcome->not_run > 0 && stopping_) {
+  if (outcome->not_run > 0 && bench.lease_lost) {
+    end.state = "queued";  // not recorded: the queue took the job back already
+    end.message = "stopped: the lease ran out while the lab store was away";
+  } else if (outcome->not_run > 0 && stopping_) {
     end.state = "queued";  // runs again when hild starts; finished cases stay in results.db
     end.message = "hild stopped during attempt " + std::to_string(job.attempts) +
                   "; queued again (the finished cases of that attempt are kept in its "
@@ -267,6 +387,7 @@ Daemon::JobEnd Daemon::ExecuteJob(Bench& bench, const Job& job) {
 
 void Daemon::RunJob(Bench& bench, const Job& job) {
   bench.cancel = stopping_.load();
+  bench.lease_lost = false;
   bench.running_job = job.id;
   // The log says what hild did with each job, for whoever reads it later.
   std::fprintf(stderr, "hild: job %lld (plan '%s') started on bench %s, attempt %d, into %s\n",
@@ -287,13 +408,17 @@ void Daemon::RunJob(Bench& bench, const Job& job) {
     end = JobEnd{"failed", ExitCodeFor(ErrorKind::kInfrastructure),
                  "internal error while running the job", ""};
   }
-  {
-    std::lock_guard<std::mutex> lock(store_mutex_);
-    const Status finished =
-        store_->Finish(job.id, end.state, end.exit_code, end.message, end.summary);
-    if (!finished.ok()) std::fprintf(stderr, "hild: %s\n", finished.error().ToString().c_str());
-  }
+  // The results first: a job is done only once what it measured is stored.
+  if (uploader_) uploader_->Upload(job.out_dir, job.id);
+  const bool recorded = !bench.lease_lost && RecordEnd(job, end);
   bench.running_job = 0;
+  if (!recorded) {
+    std::fprintf(stderr,
+                 "hild: job %lld attempt %d ended (%s) after the lab took it back; its end is "
+                 "not recorded, its results are\n",
+                 static_cast<long long>(job.id), job.attempts, end.state.c_str());
+    return;
+  }
   std::fprintf(stderr, "hild: job %lld %s (exit %d)%s%s\n", static_cast<long long>(job.id),
                end.state.c_str(), end.exit_code, end.message.empty() ? "" : ": ",
                end.message.c_str());
@@ -303,6 +428,53 @@ void Daemon::RunJob(Bench& bench, const Job& job) {
                     {"exit_code", end.exit_code},
                     {"message", end.message}}),
           true);
+}
+
+bool Daemon::RecordEnd(const Job& job, const JobEnd& end) {
+  // Without a heartbeat the lease runs out: after that the job is the
+  // queue's, and its end not this host's to record.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(config_.lab.lease_s);
+  for (int tries = 0;; ++tries) {
+    Result<bool> finished = false;
+    {
+      std::lock_guard<std::mutex> lock(store_mutex_);
+      finished = store_->Finish(job, end);
+    }
+    if (finished.ok()) return *finished;
+    std::fprintf(stderr, "hild: job %lld: %s\n", static_cast<long long>(job.id),
+                 finished.error().ToString().c_str());
+    // A single host's database does not come back by waiting; a lab's may,
+    // for as long as the lease lasts (then the job is the queue's).
+    if (!store_->shared() || stopping_ || std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::min(8000, 250 << std::min(tries, 5))));
+  }
+}
+
+void Daemon::PublishEndFromQueue(int64_t id, JobEvents& events) {
+  {
+    std::lock_guard<std::mutex> lock(events.mutex);
+    if (events.done) return;
+  }
+  for (const auto& bench : benches_)
+    if (bench->running_job == id) return;  // ours: it publishes its own end
+  Result<std::optional<Job>> job = std::optional<Job>();
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    job = store_->Get(id);
+  }
+  if (!job.ok() || !*job) return;
+  const Job& ended = **job;
+  if (ended.state == "queued" || ended.state == "running") return;
+  std::lock_guard<std::mutex> lock(events.mutex);
+  if (events.done) return;
+  events.lines.push_back(Dump(json{{"event", "finished"},
+                                   {"state", ended.state},
+                                   {"exit_code", ended.exit_code},
+                                   {"message", ended.message},
+                                   {"host", ended.host}}));
+  events.done = true;
+  events.changed.notify_all();
 }
 
 size_t Daemon::EventLogCount() {

@@ -1,5 +1,7 @@
 // hild's configuration from its bench file, and the small rules that
 // decide what a client may ask of it: where outputs go, who is authorised.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -75,6 +77,42 @@ void ReadTcp(YamlReader& reader, const YAML::Node& tcp,
   }
 }
 
+void ReadLab(YamlReader& reader, const YAML::Node& lab,
+             const std::function<std::string(const std::string&)>& resolve, LabConfig& config) {
+  if (!reader.Mapping(lab, "lab", {"store", "password_file", "host", "lease_s"})) return;
+  if (!lab["store"]) {
+    reader.Problem(lab, "lab needs store: a PostgreSQL connection string or postgresql:// URI");
+    return;
+  }
+  reader.String(lab, "store", "lab", config.store.conninfo);
+  if (const Status checked = lab::CheckConninfo(config.store.conninfo); !checked.ok()) {
+    reader.Problem(lab["store"], checked.error().message());
+  }
+  std::string password_file;
+  reader.String(lab, "password_file", "lab", password_file);
+  if (!password_file.empty()) {
+    password_file = resolve(password_file);
+    std::ifstream in(password_file);
+    if (!in || !std::getline(in, config.store.password) || config.store.password.empty()) {
+      reader.Problem(lab["password_file"],
+                     password_file + ": needs the database password on its first line");
+    }
+  }
+  reader.String(lab, "host", "lab", config.host);
+  if (config.host.empty()) {
+    char name[256] = {};
+    ::gethostname(name, sizeof(name) - 1);
+    config.host = name;
+  }
+  if (!bench::ValidTag(config.host)) {
+    reader.Problem(lab["host"] ? lab["host"] : lab,
+                   "host '" + config.host.substr(0, 64) +
+                       "': a host name is 1 to 64 letters, digits, '.', '_' or '-'");
+  }
+  // Below 3 s a heartbeat every second leaves no slack for a busy database.
+  reader.Count<int>(lab, "lease_s", "lab", config.lease_s, 3, 3600);
+}
+
 }  // namespace
 
 bool SameSecret(const std::string& a, const std::string& b) {
@@ -133,11 +171,12 @@ Result<Submission> ParseSubmission(const std::string& body, const std::string& s
   };
   if (json.is_discarded() || !json.is_object() || !json.contains("plan") ||
       !json["plan"].is_string() || text_field("plan_path") || text_field("base_dir") ||
-      text_field("bench") || text_field("out")) {
+      text_field("bench") || text_field("out") || text_field("board") ||
+      (json.contains("tags") && !json["tags"].is_array())) {
     return ConfigurationError(
         "expected JSON {\"plan\": YAML text, \"plan_path\": string, \"base_dir\": absolute "
-        "folder, \"bench\": string (optional), \"out\": folder inside the state folder "
-        "(optional)}");
+        "folder, \"bench\": string (optional), \"board\": string (optional), \"tags\": "
+        "[strings] (optional), \"out\": folder inside the state folder (optional)}");
   }
   Submission submission;
   submission.plan = json["plan"].get<std::string>();
@@ -145,6 +184,17 @@ Result<Submission> ParseSubmission(const std::string& body, const std::string& s
   submission.base_dir = json.value("base_dir", std::string());
   submission.bench = json.value("bench", std::string());
   submission.out = json.value("out", std::string());
+  submission.board = json.value("board", std::string());
+  if (json.contains("tags")) {
+    for (const nlohmann::json& tag : json["tags"]) {
+      if (!tag.is_string() || !bench::ValidTag(tag.get<std::string>()) ||
+          submission.tags.size() >= 32) {
+        return ConfigurationError(
+            "tags: at most 32 tags, each 1 to 64 letters, digits, '.', '_' or '-'");
+      }
+      submission.tags.push_back(tag.get<std::string>());
+    }
+  }
   const auto bad = [](const std::string& text) {
     return text.size() > 4096 || text.find('\0') != std::string::npos;
   };
@@ -156,8 +206,8 @@ Result<Submission> ParseSubmission(const std::string& body, const std::string& s
     return ConfigurationError(
         "base_dir must be an absolute folder (where the plan's relative paths start)");
   }
-  if (bad(submission.bench) || bad(submission.out)) {
-    return ConfigurationError("bench and out are names of at most 4096 characters");
+  if (bad(submission.bench) || bad(submission.out) || bad(submission.board)) {
+    return ConfigurationError("bench, board and out are names of at most 4096 characters");
   }
   // Where the outputs would go, checked before anything is stored.
   if (Result<std::string> out = JobOutDir(state_dir, submission.out, 0); !out.ok()) {
@@ -193,6 +243,7 @@ Result<DaemonConfig> ReadDaemonConfig(const std::string& path) {
   if (const YAML::Node roots = root["roots"]) ReadRoots(reader, roots, resolve, config.roots);
   ReadLimits(reader, root["limits"], config.limits);
   if (const YAML::Node tcp = root["tcp"]) ReadTcp(reader, tcp, resolve, config);
+  if (const YAML::Node lab = root["lab"]) ReadLab(reader, lab, resolve, config.lab);
   if (!reader.ok()) return reader.ToError();
   return config;
 }

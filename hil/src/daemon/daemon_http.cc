@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "hil/daemon/daemon.h"
 #include "hil/plan/plan_parser.h"
 #include "json_reply.h"
+#include "result_upload.h"
 
 namespace hil::daemon {
 namespace {
@@ -22,9 +24,29 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+json NeedsJson(const JobNeeds& needs) {
+  json wanted = json::object();
+  if (!needs.bench.empty()) wanted["bench"] = needs.bench;
+  if (!needs.board.empty()) wanted["board"] = needs.board;
+  if (!needs.kind.empty()) wanted["kind"] = needs.kind;
+  if (!needs.tags.empty()) wanted["tags"] = needs.tags;
+  return wanted;
+}
+
+// What a job asks for, as a person reads it.
+std::string NeedsText(const JobNeeds& needs) {
+  std::string text = needs.kind.empty() ? "a" : "a " + needs.kind;
+  text += needs.bench.empty() ? " bench" : " bench named " + needs.bench;
+  if (!needs.board.empty()) text += " with board " + needs.board;
+  for (const std::string& tag : needs.tags) text += ", tag " + tag;
+  return text;
+}
+
 json JobJson(const Job& job) {
   return {{"id", job.id},
           {"bench", job.bench},
+          {"host", job.host},
+          {"needs", NeedsJson(job.needs)},
           {"plan", job.plan_name},
           {"plan_path", job.plan_path},
           {"state", job.state},
@@ -167,20 +189,44 @@ void Daemon::Routes(httplib::Server& server) {
     std::lock_guard<std::mutex> lock(store_mutex_);
     for (const auto& bench : benches_) {
       const int64_t job = bench->running_job;
-      Result<int> queued = store_->QueuedCount(bench->spec.name);
+      Result<int> queued = store_->QueuedCount(OfferOf(*bench));
       benches.push_back({{"name", bench->spec.name},
                          {"kind", ToText(bench->spec.kind)},
+                         {"board", bench->spec.board},
+                         {"tags", bench->spec.tags},
                          {"state", job ? "busy" : "idle"},
                          {"job", job ? json(job) : json(nullptr)},
                          {"queued", queued.ok() ? *queued : -1}});
     }
-    Reply(response, 200,
-          {{"status", stopping_ ? "stopping" : "ok"},
-           {"benches", benches},
-           {"event_streams",
-            {{"open", open_streams_.load()},
-             {"limit", config_.limits.event_streams},
-             {"jobs_in_memory", EventLogCount()}}}});
+    json reply = {{"status", stopping_ ? "stopping" : "ok"},
+                  {"benches", benches},
+                  {"event_streams",
+                   {{"open", open_streams_.load()},
+                    {"limit", config_.limits.event_streams},
+                    {"jobs_in_memory", EventLogCount()}}}};
+    if (store_->shared()) {
+      // Every bench of the lab, as each host last said (LAB.md).
+      json lab = json::array();
+      Result<std::vector<LabBench>> all = store_->LabBenches();
+      for (const LabBench& b : all.ok() ? *all : std::vector<LabBench>()) {
+        lab.push_back({{"host", b.bench.host},
+                       {"name", b.bench.name},
+                       {"kind", b.bench.kind},
+                       {"board", b.bench.board},
+                       {"probe", b.bench.probe},
+                       {"tags", b.bench.tags},
+                       {"state", b.state},
+                       {"job", b.job ? json(b.job) : json(nullptr)},
+                       {"seen_s_ago", std::round(b.seen_s_ago * 10) / 10}});
+      }
+      reply["lab"] = {{"host", config_.lab.host},
+                      {"store", lab::ShownConninfo(config_.lab.store.conninfo)},
+                      {"reachable", all.ok()},
+                      {"benches", lab},
+                      {"uploads_owed", uploader_ ? uploader_->owed() : size_t{0}}};
+      if (!all.ok()) reply["lab"]["error"] = all.error().ToString();
+    }
+    Reply(response, 200, reply);
   });
 
   server.Post("/jobs", [this](const httplib::Request& request, httplib::Response& response) {
@@ -198,44 +244,54 @@ void Daemon::Routes(httplib::Server& server) {
       return;
     }
     job.plan_name = plan->name;
-    const std::string wanted = submission->bench;
+    // A job asks for a kind of bench; the first free bench that has it
+    // takes it (here, or on any host of the lab).
+    job.needs.bench = submission->bench;
+    job.needs.board = submission->board;
+    job.needs.tags = submission->tags;
+    job.needs.kind = ToText(plan->bench.kind);
+    job.out_request = out;
+    std::vector<BenchOffer> local;
+    for (const auto& bench : benches_) local.push_back(OfferOf(*bench));
     std::lock_guard<std::mutex> lock(store_mutex_);
-    // The named bench, or the bench of the plan's kind with the shortest queue.
-    int best_queue = -1;
-    std::string names;
-    for (const auto& bench : benches_) {
-      names += (names.empty() ? "" : ", ") + bench->spec.name;
-      if (!wanted.empty()) {
-        if (bench->spec.name == wanted) job.bench = wanted;
-        continue;
+    Result<bool> exists = store_->AnyBenchMeets(job.needs, local);
+    if (!exists.ok()) return ReplyError(response, 503, exists.error().ToString(), 3);
+    if (!*exists) {
+      std::string names;
+      for (const BenchOffer& bench : local) {
+        names +=
+            (names.empty() ? "" : ", ") + bench.name + " (" + bench.kind + ", " + bench.board + ")";
       }
-      if (bench->spec.kind != plan->bench.kind) continue;
-      Result<int> queued = store_->QueuedCount(bench->spec.name);
-      const int load = (queued.ok() ? *queued : 0) + (bench->running_job ? 1 : 0);
-      if (best_queue < 0 || load < best_queue) best_queue = load, job.bench = bench->spec.name;
-    }
-    if (job.bench.empty()) {
       ReplyError(response, 400,
-                 wanted.empty() ? "no " + std::string(ToText(plan->bench.kind)) +
-                                      " bench here (benches: " + names + ")"
-                                : "no bench '" + wanted + "' here (benches: " + names + ")",
+                 "no bench " + std::string(store_->shared() ? "in the lab" : "here") + " is " +
+                     NeedsText(job.needs) + " (benches here: " + names + ")",
                  2);
       return;
     }
+    // A single host places the outputs now; in a lab, the host that takes
+    // the job does, under its own state folder.
+    if (!store_->shared()) job.out_dir = *JobOutDir(config_.state_dir, out, 0);
     Result<int64_t> id = store_->Submit(job);
     if (!id.ok()) {
       ReplyError(response, 500, id.error().ToString(), 3);
       return;
     }
-    // Outputs go under the state folder: where the client asked, or jobs/ID.
-    job.out_dir = *JobOutDir(config_.state_dir, out, *id);
-    const Status placed = store_->SetOutDir(*id, job.out_dir);
-    if (!placed.ok()) {
-      ReplyError(response, 500, placed.error().ToString(), 3);
-      return;
+    if (!store_->shared()) {
+      // jobs/ID: the id is known only now.
+      job.out_dir = *JobOutDir(config_.state_dir, out, *id);
+      const Status placed = store_->SetOutDir(*id, job.out_dir);
+      if (!placed.ok()) {
+        ReplyError(response, 500, placed.error().ToString(), 3);
+        return;
+      }
     }
     wake_.notify_all();
-    Reply(response, 201, {{"id", *id}, {"bench", job.bench}, {"out", job.out_dir}});
+    Reply(response, 201,
+          {{"id", *id},
+           {"bench", job.needs.bench},
+           {"needs", NeedsJson(job.needs)},
+           {"waits_for", NeedsText(job.needs)},
+           {"out", job.out_dir}});
   });
 
   server.Get("/jobs", [this](const httplib::Request&, httplib::Response& response) {
@@ -277,6 +333,11 @@ void Daemon::Routes(httplib::Server& server) {
         return Reply(response, 202, {{"id", id}, {"state", "cancelling"}});
       }
     }
+    // Running on another host of the lab: its hild stops it on its next
+    // heartbeat.
+    Result<bool> asked = store_->RequestCancel(id);
+    if (!asked.ok()) return ReplyError(response, 500, asked.error().ToString(), 3);
+    if (*asked) return Reply(response, 202, {{"id", id}, {"state", "cancelling"}});
     ReplyError(response, 409, "job " + std::to_string(id) + " is not queued or running", 2);
   });
 
@@ -290,6 +351,14 @@ void Daemon::Routes(httplib::Server& server) {
       Result<std::optional<Job>> job = store_->Get(*id);
       if (!job.ok()) return ReplyError(response, 500, job.error().ToString(), 3);
       if (!*job) return ReplyError(response, 404, "no such job", 2);
+      if (store_->shared() && (*job)->host != config_.lab.host) {
+        return ReplyError(
+            response, 404,
+            "job " + std::to_string(*id) +
+                ((*job)->host.empty() ? " has not started" : " ran on host " + (*job)->host) +
+                ": ask its hild, or read the lab store with 'hil report --store'",
+            2);
+      }
       out = (*job)->out_dir;
     }
     Result<std::optional<std::string>> text =
@@ -342,7 +411,15 @@ void Daemon::Routes(httplib::Server& server) {
                }
                response.set_chunked_content_provider(
                    "text/event-stream",
-                   [events, slot, sent = size_t{0}, this](size_t, httplib::DataSink& sink) mutable {
+                   [events, slot, id, sent = size_t{0}, polled = std::chrono::steady_clock::now(),
+                    this](size_t, httplib::DataSink& sink) mutable {
+                     // In a lab the job may run on another host: its end is
+                     // read from the queue every few seconds.
+                     if (store_->shared() &&
+                         std::chrono::steady_clock::now() - polled > std::chrono::seconds(2)) {
+                       polled = std::chrono::steady_clock::now();
+                       PublishEndFromQueue(id, *events);
+                     }
                      // Copy under the lock, write without it: a slow client
                      // must never hold up the job that publishes.
                      std::string chunk;

@@ -39,7 +39,7 @@ Result<std::unique_ptr<ResultsStore>> ResultsStore::Open(const std::string& path
     sqlite3_close(db);
     return error;
   }
-  std::unique_ptr<ResultsStore> store(new ResultsStore(db));
+  std::unique_ptr<ResultsStore> store(new ResultsStore(db, path));
   sqlite3_busy_timeout(db, 5000);  // another hil may be writing the same file
   HIL_RETURN_IF_ERROR(store->Execute("PRAGMA journal_mode=WAL"));
   HIL_RETURN_IF_ERROR(store->Execute("PRAGMA synchronous=NORMAL"));
@@ -149,6 +149,17 @@ Result<std::optional<StoredRun>> ResultsStore::LatestRun(const std::string& plan
   return std::optional<StoredRun>(RunFrom(query));
 }
 
+Result<std::vector<StoredRun>> ResultsStore::RecentRuns(const std::string& plan, size_t count) {
+  Statement query(db_, (std::string("SELECT * FROM (SELECT ") + kRunColumns +
+                        " FROM runs WHERE plan = ? ORDER BY id DESC LIMIT ?) ORDER BY id")
+                           .c_str());
+  if (!query.ok()) return StoreError(db_, "cannot read runs");
+  query.Bind(1, plan).Bind(2, static_cast<int64_t>(std::min<size_t>(count, INT64_MAX)));
+  std::vector<StoredRun> runs;
+  while (query.Step() == SQLITE_ROW) runs.push_back(RunFrom(query));
+  return runs;
+}
+
 Result<std::vector<StoredCase>> ResultsStore::Cases(int64_t run) {
   Statement query(db_, "SELECT case_id, status, result FROM cases WHERE run_id = ? ORDER BY rowid");
   if (!query.ok()) return StoreError(db_, "cannot read cases");
@@ -161,10 +172,10 @@ Result<std::vector<StoredCase>> ResultsStore::Cases(int64_t run) {
   return cases;
 }
 
-Result<RunRecord> LoadRunRecord(ResultsStore& store, int64_t id) {
+Result<RunRecord> LoadRunRecord(RunHistory& store, int64_t id) {
   Result<std::optional<StoredRun>> run = store.FindRun(id);
   if (!run.ok()) return run.error();
-  if (!*run) return ConfigurationError("no run " + std::to_string(id) + " in the results database");
+  if (!*run) return ConfigurationError("no run " + std::to_string(id) + " in " + store.Name());
   RunRecord record;
   record.id = (*run)->id;
   record.plan = (*run)->plan;

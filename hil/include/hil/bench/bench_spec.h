@@ -77,8 +77,14 @@ struct BenchSpec {
   // Virtual: fast (QEMU as fast as it goes) | realtime (virtual time kept
   // in step with the host's clock, for tools that time on the host).
   std::string pace = "fast";
+  // What a lab routes jobs by besides kind and board: `rack2`, `usb3`...
+  // (letters, digits, '.', '_' and '-').
+  std::vector<std::string> tags;
   int line = 0;  // in the bench file, for messages
 };
+
+// Whether `text` may be a tag: 1 to 64 letters, digits, '.', '_' or '-'.
+bool ValidTag(const std::string& text);
 
 // Bench files are short; a larger one is refused unread.
 inline constexpr size_t kMaxBenchFileBytes = 1 << 20;

@@ -16,9 +16,10 @@
 #include <vector>
 
 #include "hil/bench/bench_spec.h"
-#include "hil/daemon/job_store.h"
+#include "hil/daemon/job_queue.h"
 #include "hil/daemon/state_lock.h"
 #include "hil/error.h"
+#include "hil/lab/pg_connection.h"
 #include "hil/plan/plan_parser.h"
 
 namespace httplib {
@@ -28,6 +29,7 @@ class Server;
 namespace hil::daemon {
 
 using bench::BenchSpec;
+class ResultUploader;
 
 // What one client can make hild spend; each is a key under `limits:` in the
 // bench file (API.md).
@@ -39,6 +41,15 @@ struct DaemonLimits {
   size_t jobs_listed = 200;           // GET /jobs: the newest this many
   size_t results_bytes = 64 << 20;    // GET /jobs/ID/results: a larger file is refused
   size_t finished_event_logs = 1000;  // finished jobs whose events stay in memory
+};
+
+// A lab (LAB.md): the PostgreSQL database every hild of it shares for its
+// queue and results. No store: this host's own SQLite queue.
+struct LabConfig {
+  lab::StoreAddress store;
+  std::string host;  // this hild's name in the lab; default: the host name
+  int lease_s = 30;  // a claimed job stays this host's this long without a heartbeat
+  bool enabled() const { return !store.conninfo.empty(); }
 };
 
 struct DaemonConfig {
@@ -53,6 +64,7 @@ struct DaemonConfig {
   // paths). Empty: plans may name no file at all.
   std::vector<std::string> roots;
   DaemonLimits limits;
+  LabConfig lab;
 };
 
 // Reads a bench file (YAML). Errors: configuration, with FILE:LINE:COL.
@@ -68,6 +80,8 @@ Result<std::string> JobOutDir(const std::string& state_dir, const std::string& r
 // configuration, saying what a body must hold.
 struct Submission {
   std::string plan, plan_path, base_dir, bench, out;
+  std::string board;              // routing: a bench with this board
+  std::vector<std::string> tags;  // routing: a bench with every one of these tags
 };
 Result<Submission> ParseSubmission(const std::string& body, const std::string& state_dir);
 
@@ -104,38 +118,50 @@ class Daemon {
     BenchSpec spec;
     std::thread worker;
     std::atomic<int64_t> running_job{0};
-    std::atomic<bool> cancel{false};  // the running job's interrupt flag
+    std::atomic<bool> cancel{false};      // the running job's interrupt flag
+    std::atomic<bool> lease_lost{false};  // the running job went back to the lab's queue
   };
 
+  // The lab's queue, or this host's. Errors: infrastructure, configuration.
+  Status OpenQueue();
   void Work(Bench& bench);
+  // What the queue knows of a bench.
+  BenchOffer OfferOf(const Bench& bench) const;
+  // The lab's heartbeat: leases renewed, benches published, expired leases
+  // of other hosts' jobs returned to the queue, uploads retried.
+  void Beat();
+  void HeartbeatLoop();
   // The HTTP server's shared settings: limits, JSON errors, socket options.
   void Configure(httplib::Server& server);
   // Before a job on a real bench: its health check, published as an event.
   // The reason it is not ready, or nothing when it is (or is virtual).
   std::optional<std::string> CheckRealBench(Bench& bench, int64_t job_id);
-  // How a job ended, as the store keeps it.
-  struct JobEnd {
-    std::string state = "done";
-    int exit_code = 0;
-    std::string message, summary;
-  };
   // Runs a claimed job and records its end, whatever happens inside.
   void RunJob(Bench& bench, const Job& job);
+  // Records a job's end, trying again while the database is away. False
+  // when the job is no longer this host's.
+  bool RecordEnd(const Job& job, const JobEnd& end);
   JobEnd ExecuteJob(Bench& bench, const Job& job);
   // What submitted plans may read, and how large they may be.
   plan::PlanPolicy Policy() const;
   std::shared_ptr<JobEvents> EventsOf(int64_t id, bool create);
   size_t EventLogCount();  // jobs whose events are held in memory
   void Publish(int64_t id, const std::string& json_line, bool done);
+  // A lab job that another host ran: its end, read from the queue, ends
+  // the stream of its followers here.
+  void PublishEndFromQueue(int64_t id, JobEvents& events);
   void Routes(httplib::Server& server);
 
   DaemonConfig config_;
-  std::unique_ptr<JobStore> store_;
-  std::mutex store_mutex_;  // one connection, shared by the workers and the API
+  std::unique_ptr<JobQueue> store_;
+  std::mutex store_mutex_;                    // one connection, shared by the workers and the API
+  std::unique_ptr<ResultUploader> uploader_;  // a lab's: each case into the shared store
+  std::thread heartbeat_;
   std::vector<std::unique_ptr<Bench>> benches_;
   std::atomic<bool> stopping_{false};
   std::mutex wake_mutex_;
-  std::condition_variable wake_;  // a job was submitted, or the daemon stops
+  std::condition_variable wake_;            // a job was submitted, or the daemon stops
+  std::condition_variable heartbeat_wake_;  // the daemon stops
   std::mutex events_mutex_;
   std::map<int64_t, std::shared_ptr<JobEvents>> events_;
   std::deque<int64_t> finished_events_;  // oldest first; pruned beyond the limit

@@ -21,6 +21,9 @@ struct StoredRun {
   int64_t id = 0;
   std::string plan, plan_path, started, finished, status;
   nlohmann::ordered_json bench;
+  // A lab store's: the host that ran it and its job (empty and 0 here).
+  std::string host;
+  int64_t job = 0;
 };
 
 struct StoredCase {
@@ -28,7 +31,25 @@ struct StoredCase {
   nlohmann::ordered_json result;  // the case as results.json has it
 };
 
-class ResultsStore {
+// What reports, comparisons and trends read: a results.db, or a lab's
+// shared store (hil/lab/pg_results.h).
+class RunHistory {
+ public:
+  virtual ~RunHistory() = default;
+  // Every run, oldest first.
+  virtual Result<std::vector<StoredRun>> Runs() = 0;
+  virtual Result<std::optional<StoredRun>> FindRun(int64_t id) = 0;
+  // The newest finished run of a plan before `before` (0: any), for
+  // baselines: a run that was interrupted or died on the way is never one.
+  virtual Result<std::optional<StoredRun>> LatestRun(const std::string& plan, int64_t before) = 0;
+  // The newest `count` runs of a plan, oldest first, whatever their status.
+  virtual Result<std::vector<StoredRun>> RecentRuns(const std::string& plan, size_t count) = 0;
+  virtual Result<std::vector<StoredCase>> Cases(int64_t run) = 0;
+  // What to call it in messages: a file, or the lab store.
+  virtual std::string Name() const = 0;
+};
+
+class ResultsStore : public RunHistory {
  public:
   static constexpr int kSchemaVersion = 1;
 
@@ -46,21 +67,22 @@ class ResultsStore {
                  const nlohmann::ordered_json& result);
   Status FinishRun(int64_t run, const std::string& finished, const std::string& status);
 
-  Result<std::vector<StoredRun>> Runs();
-  Result<std::optional<StoredRun>> FindRun(int64_t id);
-  // The newest finished run of a plan before `before` (0: any), for
-  // baselines: a run that was interrupted or died on the way is never one.
-  Result<std::optional<StoredRun>> LatestRun(const std::string& plan, int64_t before = 0);
-  Result<std::vector<StoredCase>> Cases(int64_t run);
+  Result<std::vector<StoredRun>> Runs() override;
+  Result<std::optional<StoredRun>> FindRun(int64_t id) override;
+  Result<std::optional<StoredRun>> LatestRun(const std::string& plan, int64_t before) override;
+  Result<std::vector<StoredRun>> RecentRuns(const std::string& plan, size_t count) override;
+  Result<std::vector<StoredCase>> Cases(int64_t run) override;
+  std::string Name() const override { return path_; }
 
  private:
-  explicit ResultsStore(sqlite3* db) : db_(db) {}
+  ResultsStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   Status Execute(const std::string& sql);
   sqlite3* db_;
+  std::string path_;
 };
 
 // A stored run with its cases, as the exports take it. Errors: configuration
 // (no such run), infrastructure.
-Result<RunRecord> LoadRunRecord(ResultsStore& store, int64_t id);
+Result<RunRecord> LoadRunRecord(RunHistory& store, int64_t id);
 
 }  // namespace hil::run
