@@ -53,13 +53,15 @@ inline int FreeTcpPort() {
   return port;
 }
 
-// A folder of its own for the running test, removed when it goes.
+// A folder of its own for the running test, removed when it goes; a test
+// that needs several names each (one per host, say).
 class ScratchFolder {
  public:
-  ScratchFolder()
+  explicit ScratchFolder(const std::string& suffix = "")
       : path_(std::filesystem::temp_directory_path() /
               ("hil-test-" + std::to_string(::getpid()) + "-" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+               ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+               (suffix.empty() ? "" : "-" + suffix))) {
     std::filesystem::create_directories(path_);
   }
   ~ScratchFolder() { std::filesystem::remove_all(path_); }

@@ -220,13 +220,21 @@ void Daemon::Beat() {
   if (uploader_) uploader_->Retry();
 }
 
+void Daemon::BeatSoon() {
+  if (!store_->shared()) return;
+  std::lock_guard<std::mutex> lock(wake_mutex_);
+  beat_now_ = true;
+  heartbeat_wake_.notify_all();
+}
+
 void Daemon::HeartbeatLoop() {
   // Three beats per lease: one lost beat never costs a lease.
   const auto period = std::chrono::milliseconds(config_.lab.lease_s * 1000 / 3);
   while (!stopping_) {
     {
       std::unique_lock<std::mutex> lock(wake_mutex_);
-      heartbeat_wake_.wait_for(lock, period, [this] { return stopping_.load(); });
+      heartbeat_wake_.wait_for(lock, period,
+                               [this] { return stopping_.load() || beat_now_.exchange(false); });
     }
     if (!stopping_) Beat();
   }
@@ -389,6 +397,7 @@ void Daemon::RunJob(Bench& bench, const Job& job) {
   bench.cancel = stopping_.load();
   bench.lease_lost = false;
   bench.running_job = job.id;
+  BeatSoon();
   // The log says what hild did with each job, for whoever reads it later.
   std::fprintf(stderr, "hild: job %lld (plan '%s') started on bench %s, attempt %d, into %s\n",
                static_cast<long long>(job.id), job.plan_name.c_str(), bench.spec.name.c_str(),
@@ -412,6 +421,7 @@ void Daemon::RunJob(Bench& bench, const Job& job) {
   if (uploader_) uploader_->Upload(job.out_dir, job.id);
   const bool recorded = !bench.lease_lost && RecordEnd(job, end);
   bench.running_job = 0;
+  BeatSoon();
   if (!recorded) {
     std::fprintf(stderr,
                  "hild: job %lld attempt %d ended (%s) after the lab took it back; its end is "

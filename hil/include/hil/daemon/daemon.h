@@ -131,6 +131,8 @@ class Daemon {
   // of other hosts' jobs returned to the queue, uploads retried.
   void Beat();
   void HeartbeatLoop();
+  // A bench changed state: the lab hears of it now, not at the next beat.
+  void BeatSoon();
   // The HTTP server's shared settings: limits, JSON errors, socket options.
   void Configure(httplib::Server& server);
   // Before a job on a real bench: its health check, published as an event.
@@ -161,7 +163,8 @@ class Daemon {
   std::atomic<bool> stopping_{false};
   std::mutex wake_mutex_;
   std::condition_variable wake_;            // a job was submitted, or the daemon stops
-  std::condition_variable heartbeat_wake_;  // the daemon stops
+  std::condition_variable heartbeat_wake_;  // the daemon stops, or a bench changed state
+  std::atomic<bool> beat_now_{false};
   std::mutex events_mutex_;
   std::map<int64_t, std::shared_ptr<JobEvents>> events_;
   std::deque<int64_t> finished_events_;  // oldest first; pruned beyond the limit

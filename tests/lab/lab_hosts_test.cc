@@ -1,0 +1,160 @@
+// A lab of three hosts on one machine: three hild processes, two virtual
+// benches each, one PostgreSQL database. Thirty jobs go in through
+// different hilds; one hild is killed with SIGKILL in the middle of a job
+// and never comes back. Every job still ends done, exactly once: the dead
+// host's job goes back to the queue when its lease runs out and finishes on
+// another host, the cases it had finished stay in the store, and no
+// completed attempt has a case twice.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "hil/lab/pg_connection.h"
+#include "hild_process.h"
+#include "lab_database.h"
+#include "virtual_bench.h"
+
+namespace hil::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+void WriteBenchFile(const ScratchFolder& scratch, const std::string& host,
+                    const std::string& conninfo) {
+  std::ofstream(scratch.File("benches.yaml"))
+      << "benches:\n"
+      << "  - {name: " << host << "-1}\n"
+      << "  - {name: " << host << "-2, tags: [rack-" << host << "]}\n"
+      << "state_dir: state\n"
+      << "lab: {store: \"" << conninfo << "\", host: " << host << ", lease_s: 3}\n";
+}
+
+// Three cases, one per emulated board: a job long enough to be killed in.
+void WritePlan(const std::string& path, const std::string& name) {
+  std::ofstream(path) << "plan: " << name
+                      << "\nnetworks:\n  conv: {workload: mb-conv1x1}\n"
+                         "matrix: {boards: [mps2-an386, mps2-an500, mps3-an547]}\n"
+                         "measurement: {warmup: 0, runs: 2}\n";
+}
+
+// One row of one column, as text; empty when there is none.
+std::string Query(lab::PgConnection& db, const std::string& sql) {
+  Result<lab::PgRows> rows = db.Run(sql, {}, "test query");
+  EXPECT_TRUE(rows.ok()) << rows.error().ToString();
+  return rows.ok() && rows->size() > 0 ? rows->Text(0, 0) : "";
+}
+
+TEST(LabHosts, ThirtyJobsOnThreeHostsSurviveOneKilledForGood) {
+  const std::string conninfo = FreshDatabase();
+  ASSERT_FALSE(conninfo.empty());
+  Result<std::unique_ptr<lab::PgConnection>> opened = lab::PgConnection::Open({conninfo, ""});
+  ASSERT_TRUE(opened.ok());
+  lab::PgConnection& db = **opened;
+
+  const std::vector<std::string> names = {"host-a", "host-b", "host-c"};
+  std::vector<std::unique_ptr<ScratchFolder>> folders;
+  std::vector<std::unique_ptr<Hild>> hosts;
+  for (const std::string& name : names) {
+    folders.push_back(std::make_unique<ScratchFolder>(name));
+    WriteBenchFile(*folders.back(), name, conninfo);
+    hosts.push_back(std::make_unique<Hild>(*folders.back(), folders.back()->File("benches.yaml")));
+    ASSERT_NO_FATAL_FAILURE(hosts.back()->Start());
+  }
+  Hild& a = *hosts[0];
+  Hild& b = *hosts[1];
+
+  for (int i = 0; i < 30; ++i) {
+    const std::string path = folders[i % 3]->File("plan" + std::to_string(i) + ".yaml");
+    WritePlan(path, "nightly" + std::to_string(i));
+    ASSERT_GT(hosts[i % 3]->Submit(path), 0) << hosts[i % 3]->Log();
+  }
+
+  // Kill host-b once one of its jobs has stored a case but not all three.
+  std::string victim;
+  const auto deadline = std::chrono::steady_clock::now() + 300s;
+  while (victim.empty() && std::chrono::steady_clock::now() < deadline) {
+    victim = Query(db,
+                   "SELECT r.job FROM runs r JOIN cases c ON c.run_id = r.id WHERE r.host = "
+                   "'host-b' AND r.status = 'running' GROUP BY r.job HAVING count(*) BETWEEN 1 "
+                   "AND 2 LIMIT 1");
+    if (victim.empty()) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_FALSE(victim.empty()) << "host-b never had a job half done\n" << b.Log();
+  b.Signal(SIGKILL);
+  const std::string kept_cases =
+      Query(db,
+            "SELECT count(*) FROM cases c JOIN runs r ON c.run_id = r.id WHERE r.host = 'host-b' "
+            "AND r.job = " +
+                victim + " AND r.status = 'running'");
+  ASSERT_FALSE(kept_cases.empty());
+  // Both of host-b's benches may have been mid-job.
+  std::set<int64_t> interrupted;
+  {
+    Result<lab::PgRows> rows =
+        db.Run("SELECT id FROM jobs WHERE host = 'host-b' AND state = 'running'", {}, "test");
+    ASSERT_TRUE(rows.ok());
+    for (int i = 0; i < rows->size(); ++i) interrupted.insert(rows->Integer(i, 0));
+  }
+  ASSERT_TRUE(interrupted.count(std::stoll(victim))) << "the job the kill interrupted";
+
+  const json jobs = a.WaitForAll(420s);
+  ASSERT_EQ(jobs.size(), 30u) << jobs.dump(1);
+  std::set<std::string> hosts_that_ran;
+  for (const json& job : jobs) {
+    SCOPED_TRACE(job.dump());
+    EXPECT_EQ(job["state"], "done");
+    EXPECT_EQ(job["exit_code"], 0);
+    hosts_that_ran.insert(job["host"].get<std::string>());
+    if (interrupted.count(job["id"].get<int64_t>())) {
+      EXPECT_EQ(job["attempts"], 2) << "queued again once host-b's lease ran out";
+      EXPECT_NE(job["host"], "host-b");
+      EXPECT_NE(
+          job["message"].get<std::string>().find("host host-b was not heard of within its lease"),
+          std::string::npos);
+    }
+  }
+  EXPECT_TRUE(hosts_that_ran.count("host-a") && hosts_that_ran.count("host-c"));
+
+  // The store: every job has exactly one finished run, of three cases.
+  EXPECT_EQ(Query(db, "SELECT count(DISTINCT job) FROM runs WHERE status = 'finished'"), "30");
+  EXPECT_EQ(Query(db, "SELECT count(*) FROM runs WHERE status = 'finished'"), "30");
+  EXPECT_EQ(Query(db,
+                  "SELECT count(*) FROM (SELECT r.id FROM runs r JOIN cases c ON c.run_id = "
+                  "r.id WHERE r.status = 'finished' GROUP BY r.id HAVING count(*) <> 3) odd"),
+            "0");
+  EXPECT_EQ(Query(db,
+                  "SELECT count(*) FROM (SELECT run_id, case_id FROM cases GROUP BY run_id, "
+                  "case_id HAVING count(*) > 1) twice"),
+            "0");
+  // The interrupted attempt's finished cases are still there.
+  EXPECT_EQ(Query(db,
+                  "SELECT count(*) FROM cases c JOIN runs r ON c.run_id = r.id WHERE r.host "
+                  "= 'host-b' AND r.job = " +
+                      victim + " AND r.status = 'running'"),
+            kept_cases);
+  EXPECT_GE(std::stoi(kept_cases), 1);
+
+  // Any hild shows the whole lab; host-b's benches are offline. (Each
+  // host publishes a change of state at once; allow for the last one.)
+  std::this_thread::sleep_for(500ms);
+  const json health = hosts[2]->Get("/health");
+  ASSERT_TRUE(health["lab"]["benches"].is_array()) << health.dump();
+  EXPECT_EQ(health["lab"]["benches"].size(), 6u);
+  for (const json& bench : health["lab"]["benches"]) {
+    EXPECT_EQ(bench["state"], bench["host"] == "host-b" ? "offline" : "idle") << bench.dump();
+  }
+  EXPECT_EQ(health["lab"]["uploads_owed"], 0);
+  EXPECT_NE(
+      (a.Log() + hosts[2]->Log()).find("of hosts not heard of within their lease queued again"),
+      std::string::npos)
+      << a.Log();
+}
+
+}  // namespace
+}  // namespace hil::testing
