@@ -1,5 +1,6 @@
 #include "report_command.h"
 
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 
@@ -9,6 +10,8 @@
 #include "hil/run/exports.h"
 #include "hil/run/html_report.h"
 #include "hil/run/results_store.h"
+#include "hil/run/trends_report.h"
+#include "run_history.h"
 
 namespace hil::cli {
 namespace {
@@ -21,27 +24,65 @@ int Fail(const char* command, const Error& error) {
 }
 
 struct ReportArguments {
-  std::string folder;
+  HistorySource source;
   int64_t run = 0;
   std::string baseline = "previous";
   std::string to;
   bool list = false;
+  size_t history = 0;
+  std::string plan;
+  double threshold_pct = 5;
 };
 
-int Report(const ReportArguments& arguments) {
-  const fs::path db = fs::path(arguments.folder) / "results.db";
-  if (!fs::exists(db)) {
-    return Fail("report",
-                ConfigurationError(arguments.folder + " has no results.db (give the --out "
-                                                      "folder of a hil run)"));
+// trends.html from the plan's newest `history` runs (the newest run's plan
+// unless --plan names one).
+int WriteTrends(run::RunHistory& store, const std::vector<run::StoredRun>& runs,
+                const ReportArguments& arguments) {
+  const std::string plan = arguments.plan.empty() ? runs.back().plan : arguments.plan;
+  Result<std::vector<run::StoredRun>> recent = store.RecentRuns(plan, arguments.history);
+  if (!recent.ok()) return Fail("report", recent.error());
+  if (recent->empty()) {
+    return Fail("report", ConfigurationError(store.Name() + " holds no run of plan '" + plan +
+                                             "' (--plan names it)"));
   }
-  Result<std::unique_ptr<run::ResultsStore>> store = run::ResultsStore::Open(db.string());
+  std::vector<run::TrendRun> series;
+  for (const run::StoredRun& stored : *recent) {
+    Result<run::RunRecord> record = run::LoadRunRecord(store, stored.id);
+    if (!record.ok()) return Fail("report", record.error());
+    series.push_back({std::move(*record), stored.host, stored.job});
+  }
+  if (arguments.to.empty() && !arguments.source.store.empty()) {
+    return Fail("report", ConfigurationError("--store: give --to FOLDER for trends.html"));
+  }
+  const fs::path to =
+      arguments.to.empty() ? fs::path(arguments.source.folder) : fs::path(arguments.to);
+  std::error_code error;
+  fs::create_directories(to, error);
+  if (error)
+    return Fail("report", ConfigurationError("--to " + to.string() + ": " + error.message()));
+  const std::string page = (to / "trends.html").string();
+  const Status written = run::WriteTrendsReport(series, arguments.threshold_pct, page);
+  if (!written.ok()) return Fail("report", written.error());
+  std::printf("trends of plan '%s' over its last %zu run(s) written to %s\n", plan.c_str(),
+              series.size(), page.c_str());
+  return kExitOk;
+}
+
+int Report(const ReportArguments& arguments) {
+  if (arguments.source.folder.empty() == arguments.source.store.empty()) {
+    return Fail("report", ConfigurationError("give a hil run --out folder or --store (a lab's "
+                                             "database), one of them"));
+  }
+  Result<std::unique_ptr<run::RunHistory>> store = OpenRunHistory(arguments.source);
   if (!store.ok()) return Fail("report", store.error());
   Result<std::vector<run::StoredRun>> runs = (*store)->Runs();
   if (!runs.ok()) return Fail("report", runs.error());
-  if (runs->empty()) return Fail("report", ConfigurationError(db.string() + " holds no run"));
+  if (runs->empty()) return Fail("report", ConfigurationError((*store)->Name() + " holds no run"));
+  const bool lab = !arguments.source.store.empty();
   if (arguments.list) {
-    std::printf("%-5s %-20s %-22s %-12s %s\n", "run", "plan", "started", "status", "cases");
+    // A lab's runs say where they ran.
+    std::printf("%-5s %-20s %-22s %-12s %-14s%s\n", "run", "plan", "started", "status", "cases",
+                lab ? "host     job" : "");
     for (const run::StoredRun& r : *runs) {
       Result<std::vector<run::StoredCase>> cases = (*store)->Cases(r.id);
       size_t passed = 0, total = cases.ok() ? cases->size() : 0;
@@ -49,11 +90,16 @@ int Report(const ReportArguments& arguments) {
         for (const run::StoredCase& c : *cases)
           passed += FromText<run::CaseStatus>(c.status) == run::CaseStatus::kPass;
       }
-      std::printf("%-5lld %-20s %-22s %-12s %zu/%zu passed\n", static_cast<long long>(r.id),
-                  r.plan.c_str(), r.started.c_str(), r.status.c_str(), passed, total);
+      const std::string counts = std::to_string(passed) + "/" + std::to_string(total) + " passed";
+      const std::string where =
+          lab ? r.host + (r.job ? " " + std::to_string(r.job) : std::string()) : "";
+      std::printf("%-5lld %-20s %-22s %-12s %-14s%s\n", static_cast<long long>(r.id),
+                  r.plan.c_str(), r.started.c_str(), r.status.c_str(), counts.c_str(),
+                  where.c_str());
     }
     return kExitOk;
   }
+  if (arguments.history > 0) return WriteTrends(**store, *runs, arguments);
   const int64_t id = arguments.run != 0 ? arguments.run : runs->back().id;
   Result<run::RunRecord> record = run::LoadRunRecord(**store, id);
   if (!record.ok()) return Fail("report", record.error());
@@ -77,7 +123,11 @@ int Report(const ReportArguments& arguments) {
       baseline = std::move(*loaded);
     }
   }
-  const fs::path to = arguments.to.empty() ? fs::path(arguments.folder) : fs::path(arguments.to);
+  if (arguments.to.empty() && lab) {
+    return Fail("report", ConfigurationError("--store: give --to FOLDER for the files"));
+  }
+  const fs::path to =
+      arguments.to.empty() ? fs::path(arguments.source.folder) : fs::path(arguments.to);
   std::error_code error;
   fs::create_directories(to, error);
   if (error)
@@ -101,6 +151,7 @@ int Report(const ReportArguments& arguments) {
 struct CompareArguments {
   std::string before, after;
   std::string db = "results.db";
+  HistorySource lab;  // --store: run numbers are the lab store's
   double threshold_pct = 5;
   bool allow_different = false;
 };
@@ -111,10 +162,27 @@ measure::Quantity QuantityOf(const std::string& figure) {
                                 : measure::Quantity::kEnergyUj;
 }
 
+// A run number of a lab's store, or what LoadRun takes (a number of --db,
+// or a results.json).
+Result<run::RunRecord> LoadRunOf(const std::string& name, const CompareArguments& arguments,
+                                 std::unique_ptr<run::RunHistory>& lab) {
+  int64_t id = 0;
+  const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), id);
+  const bool number = error == std::errc() && end == name.data() + name.size();
+  if (arguments.lab.store.empty() || !number) return run::LoadRun(name, arguments.db);
+  if (!lab) {
+    Result<std::unique_ptr<run::RunHistory>> opened = OpenRunHistory(arguments.lab);
+    if (!opened.ok()) return opened.error();
+    lab = std::move(*opened);
+  }
+  return run::LoadRunRecord(*lab, id);
+}
+
 int Compare(const CompareArguments& arguments) {
-  Result<run::RunRecord> before = run::LoadRun(arguments.before, arguments.db);
+  std::unique_ptr<run::RunHistory> lab;
+  Result<run::RunRecord> before = LoadRunOf(arguments.before, arguments, lab);
   if (!before.ok()) return Fail("compare", before.error());
-  Result<run::RunRecord> after = run::LoadRun(arguments.after, arguments.db);
+  Result<run::RunRecord> after = LoadRunOf(arguments.after, arguments, lab);
   if (!after.ok()) return Fail("compare", after.error());
   // Runs of different plans or benches are not one series: refused unless
   // asked for, and then every difference is printed first.
@@ -180,10 +248,25 @@ void AddReportCommand(CLI::App& app, int& exit_code) {
       "Examples:\n"
       "  hil report results/quickstart                 the newest run, against the one before\n"
       "  hil report results/nightly --list             every run in the database\n"
-      "  hil report results/nightly --run 12 --baseline 10 --to /tmp/r12\n\n"
+      "  hil report results/nightly --run 12 --baseline 10 --to /tmp/r12\n"
+      "  hil report results/nightly --history 30      trends.html: the last 30 runs, charted\n"
+      "  hil report --store postgresql://hil@db.lab/hil --list   every host's runs of a lab\n\n"
       "Exit codes: 0 written, 2 no such folder or run, 3 the files cannot be written.");
-  command->add_option("folder", arguments->folder, "A hil run --out folder (holds results.db)")
-      ->required();
+  command->add_option("folder", arguments->source.folder,
+                      "A hil run --out folder (holds results.db), or a results .db file");
+  command->add_option("--store", arguments->source.store,
+                      "A lab's database instead (LAB.md): postgresql://USER@HOST/DB or "
+                      "'host=... dbname=...'; the password from --password-file or ~/.pgpass");
+  command->add_option("--password-file", arguments->source.password_file,
+                      "File whose first line is the lab database's password");
+  command->add_option("--history", arguments->history,
+                      "Trends instead: the plan's newest N runs as charts (trends.html)");
+  command->add_option("--plan", arguments->plan,
+                      "With --history: the plan (default: the newest run's)");
+  command
+      ->add_option("--threshold", arguments->threshold_pct,
+                   "With --history: the regression threshold in percent, as hil compare's")
+      ->capture_default_str();
   command->add_option("--run", arguments->run, "Run number (default: the newest)");
   command
       ->add_option("--baseline", arguments->baseline,
@@ -212,6 +295,11 @@ void AddCompareCommand(CLI::App& app, int& exit_code) {
   command->add_option("run_b", arguments->after, "The later run")->required();
   command->add_option("--db", arguments->db, "Results database for run numbers")
       ->capture_default_str();
+  command->add_option("--store", arguments->lab.store,
+                      "Run numbers are a lab database's (hil report --store ... --list shows "
+                      "them), whichever host ran each");
+  command->add_option("--password-file", arguments->lab.password_file,
+                      "File whose first line is the lab database's password");
   command->add_option("--threshold-pct", arguments->threshold_pct, "Regression threshold")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();

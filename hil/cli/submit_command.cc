@@ -109,6 +109,8 @@ int Fail(const Error& error, const char* command) {
 
 struct SubmitArguments {
   std::string plan, bench, out;
+  std::string board;              // routing: a bench with this board
+  std::vector<std::string> tags;  // routing: a bench with every one of these tags
   bool wait = false;
 };
 
@@ -122,6 +124,8 @@ int Submit(const SubmitArguments& arguments, const Connection& connection) {
                   {"plan_path", arguments.plan},
                   {"base_dir", fs::absolute(arguments.plan).parent_path().string()}};
   if (!arguments.bench.empty()) request["bench"] = arguments.bench;
+  if (!arguments.board.empty()) request["board"] = arguments.board;
+  if (!arguments.tags.empty()) request["tags"] = arguments.tags;
   // A folder inside hild's state folder, as hild resolves it (API.md).
   if (!arguments.out.empty()) request["out"] = arguments.out;
   Result<json> reply =
@@ -133,8 +137,12 @@ int Submit(const SubmitArguments& arguments, const Connection& connection) {
                 "submit");
   }
   const int64_t id = (*reply)["id"].get<int64_t>();
-  std::printf("job %lld on bench %s (outputs in %s)\n", static_cast<long long>(id),
-              TextField(*reply, "bench").c_str(), TextField(*reply, "out").c_str());
+  // Which bench takes it is decided when one that meets it is free.
+  const std::string waits = TextField(*reply, "waits_for");
+  const std::string out = TextField(*reply, "out");
+  std::printf("job %lld queued for %s%s%s\n", static_cast<long long>(id),
+              waits.empty() ? ("bench " + TextField(*reply, "bench")).c_str() : waits.c_str(),
+              out.empty() ? "" : " (outputs in ", out.empty() ? "" : (out + ")").c_str());
   std::fflush(stdout);
   if (!arguments.wait) return 0;
 
@@ -200,17 +208,18 @@ int Jobs(const Connection& connection) {
   if (!client.ok()) return Fail(client.error(), "jobs");
   Result<json> reply = Call(**client, connection, (*client)->Get("/jobs"));
   if (!reply.ok()) return Fail(reply.error(), "jobs");
-  std::printf("%-6s %-16s %-20s %-10s %-5s %-24s %s\n", "job", "bench", "plan", "state", "exit",
-              "submitted", "message");
+  std::printf("%-6s %-12s %-16s %-20s %-10s %-5s %-24s %s\n", "job", "host", "bench", "plan",
+              "state", "exit", "submitted", "message");
   if (!reply->is_object() || !(*reply)["jobs"].is_array()) {
     return Fail(InfrastructureError("hild's reply has no job list"), "jobs");
   }
   for (const json& job : (*reply)["jobs"]) {
     if (!job.is_object()) continue;
-    std::printf("%-6s %-16s %-20s %-10s %-5s %-24s %s\n", TextField(job, "id").c_str(),
-                TextField(job, "bench").c_str(), TextField(job, "plan").c_str(),
-                TextField(job, "state").c_str(), TextField(job, "exit_code").c_str(),
-                TextField(job, "submitted").c_str(), TextField(job, "message").c_str());
+    std::printf("%-6s %-12s %-16s %-20s %-10s %-5s %-24s %s\n", TextField(job, "id").c_str(),
+                TextField(job, "host").c_str(), TextField(job, "bench").c_str(),
+                TextField(job, "plan").c_str(), TextField(job, "state").c_str(),
+                TextField(job, "exit_code").c_str(), TextField(job, "submitted").c_str(),
+                TextField(job, "message").c_str());
   }
   return 0;
 }
@@ -252,7 +261,12 @@ void AddDaemonCommands(CLI::App& app, int& exit_code) {
       "reached; with --wait those of 'hil run'.");
   submit_command->add_option("plan", submit->plan, "The plan (YAML)")->required();
   submit_command->add_option("--bench", submit->bench,
-                             "The bench to run on (default: the least busy of the plan's kind)");
+                             "The bench to run on (default: the first free one of the plan's "
+                             "kind, in a lab on any host)");
+  submit_command->add_option("--board", submit->board,
+                             "Only a bench with this board profile (see 'hil boards')");
+  submit_command->add_option("--tag", submit->tags,
+                             "Only a bench with this tag (a bench file's tags:); repeatable");
   submit_command->add_option(
       "--out", submit->out,
       "Output folder inside hild's state folder, relative to it (default: jobs/ID)");

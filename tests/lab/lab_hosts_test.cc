@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "cli_runner.h"
 #include "hil/lab/pg_connection.h"
 #include "hild_process.h"
 #include "lab_database.h"
@@ -154,6 +155,26 @@ TEST(LabHosts, ThirtyJobsOnThreeHostsSurviveOneKilledForGood) {
       (a.Log() + hosts[2]->Log()).find("of hosts not heard of within their lease queued again"),
       std::string::npos)
       << a.Log();
+
+  // One history: hil report and hil compare read the lab's store, every
+  // host's runs in it.
+  const std::string store = " --store '" + conninfo + "'";
+  const CliRun list = RunHil("report" + store + " --list");
+  EXPECT_EQ(list.exit_code, 0) << list.output;
+  for (const char* host : {"host-a", "host-b", "host-c"})
+    EXPECT_NE(list.output.find(host), std::string::npos) << host << "\n" << list.output;
+  const CliRun trends =
+      RunHil("report" + store + " --history 10 --plan nightly3 --to " + folders[0]->File("trends"));
+  EXPECT_EQ(trends.exit_code, 0) << trends.output;
+  std::ifstream page(folders[0]->File("trends/trends.html"));
+  const std::string html((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  EXPECT_NE(html.find("Trends of plan nightly3"), std::string::npos);
+  EXPECT_NE(html.find("<h2>conv/"), std::string::npos) << "a chart per case";
+  const std::string first = Query(db, "SELECT min(id) FROM runs WHERE status = 'finished'");
+  const std::string last = Query(db, "SELECT max(id) FROM runs WHERE status = 'finished'");
+  const CliRun compare = RunHil("compare " + first + " " + last + store);
+  EXPECT_EQ(compare.exit_code, 2) << compare.output;
+  EXPECT_NE(compare.output.find("different plans"), std::string::npos) << compare.output;
 }
 
 }  // namespace
