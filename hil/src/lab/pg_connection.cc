@@ -127,6 +127,7 @@ Status PgConnection::Reconnect() {
       fresh, [](void*, const char*) {}, nullptr);
   PQfinish(connection_);
   connection_ = fresh;
+  prepared_.clear();
   return OkStatus();
 }
 
@@ -143,6 +144,27 @@ Result<PgRows> PgConnection::Run(const std::string& sql, const std::vector<PgPar
   const std::string why = Message(connection_);
   // A dropped connection is tried again on the next call.
   return InfrastructureError("lab store " + shown_ + ": " + what + ": " + why);
+}
+
+Result<PgRows> PgConnection::RunPrepared(const std::string& name, const std::string& sql,
+                                         const std::vector<PgParam>& params,
+                                         const std::string& what) {
+  if (PQstatus(connection_) != CONNECTION_OK) HIL_RETURN_IF_ERROR(Reconnect());
+  if (prepared_.count(name) == 0) {
+    PgRows made(PQprepare(connection_, name.c_str(), sql.c_str(), 0, nullptr));
+    if (PQresultStatus(made.result()) != PGRES_COMMAND_OK) {
+      return InfrastructureError("lab store " + shown_ + ": " + what + ": " + Message(connection_));
+    }
+    prepared_.insert(name);
+  }
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const PgParam& param : params) values.push_back(param ? param->c_str() : nullptr);
+  PgRows rows(PQexecPrepared(connection_, name.c_str(), static_cast<int>(values.size()),
+                             values.data(), nullptr, nullptr, 0));
+  const ExecStatusType status = PQresultStatus(rows.result());
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return rows;
+  return InfrastructureError("lab store " + shown_ + ": " + what + ": " + Message(connection_));
 }
 
 Status PgConnection::Execute(const std::string& sql, const std::string& what) {

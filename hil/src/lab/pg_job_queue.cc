@@ -102,7 +102,7 @@ Result<std::optional<Job>> PgJobQueue::ClaimNext(const BenchOffer& bench) {
   std::vector<PgParam> params = OfferParams(bench);
   params.push_back(host_);
   params.push_back(std::to_string(lease_s_));
-  Result<PgRows> rows = db_->Run(sql, params, "claiming a job");
+  Result<PgRows> rows = db_->RunPrepared("claim", sql, params, "claiming a job");
   if (!rows.ok()) return rows.error();
   if (rows->size() == 0) return std::optional<Job>();
   return std::optional<Job>(JobFrom(*rows, 0));
@@ -121,10 +121,10 @@ Result<bool> PgJobQueue::Finish(const Job& job, const JobEnd& end) {
       "'queued' THEN '' ELSE out_dir END WHERE id = $5::bigint AND attempts = $6::integer AND "
       "host = $7 AND state = 'running'";
   Result<PgRows> rows =
-      db_->Run(sql,
-               {end.state, std::to_string(end.exit_code), end.message, end.summary,
-                std::to_string(job.id), std::to_string(job.attempts), host_},
-               "finishing job " + std::to_string(job.id));
+      db_->RunPrepared("finish", sql,
+                       {end.state, std::to_string(end.exit_code), end.message, end.summary,
+                        std::to_string(job.id), std::to_string(job.attempts), host_},
+                       "finishing job " + std::to_string(job.id));
   if (!rows.ok()) return rows.error();
   return rows->Affected() > 0;
 }
@@ -250,7 +250,8 @@ Result<std::vector<HeldJob>> PgJobQueue::Heartbeat(const std::vector<LabBench>& 
   PgTransaction transaction(*db_);
   HIL_RETURN_IF_ERROR(transaction.Begin());
   for (const LabBench& bench : mine) {
-    Result<PgRows> published = db_->Run(
+    Result<PgRows> published = db_->RunPrepared(
+        "publish",
         "INSERT INTO benches (host, name, kind, board, probe, tags, state, job, seen) VALUES ($1, "
         "$2, $3, $4, $5, $6::text[], $7, $8::bigint, clock_timestamp()) ON CONFLICT (host, name) "
         "DO UPDATE SET kind = $3, board = $4, probe = $5, tags = $6::text[], state = $7, job = "
@@ -260,7 +261,8 @@ Result<std::vector<HeldJob>> PgJobQueue::Heartbeat(const std::vector<LabBench>& 
         "publishing bench " + bench.bench.name);
     if (!published.ok()) return published.error();
   }
-  Result<PgRows> rows = db_->Run(
+  Result<PgRows> rows = db_->RunPrepared(
+      "renew",
       "UPDATE jobs SET lease_until = clock_timestamp() + make_interval(secs => $2::double "
       "precision) WHERE host = $1 AND state = 'running' RETURNING id, cancel_requested",
       {host_, std::to_string(lease_s_)}, "renewing leases");
