@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <thread>
@@ -293,6 +294,57 @@ TEST(Daemon, KillNineDuringAJobLosesNoFinishedCaseAndTheJobRunsAgain) {
   EXPECT_EQ(stored_cases(), before + 3);
   EXPECT_NE(again.Log().find("1 interrupted job(s) queued again"), std::string::npos)
       << again.Log();
+}
+
+// A jobs.db of schema version 1 (before jobs asked for a kind of bench)
+// is migrated at start: its queued job still goes to the bench it was
+// given, and runs.
+TEST(Daemon, AVersionOneQueueIsMigratedAndItsQueuedJobRuns) {
+  ScratchFolder scratch;
+  std::ofstream(scratch.File("benches.yaml")) << "benches:\n  - {name: virtual-a}\n"
+                                                 "  - {name: virtual-b}\nstate_dir: state\n";
+  std::filesystem::create_directories(scratch.File("state"));
+  WritePlan(scratch.File("old.yaml"), "old", 1);
+  std::ifstream in(scratch.File("old.yaml"));
+  const std::string plan((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(scratch.File("state/jobs.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+                         "INSERT INTO schema_version VALUES (1);"
+                         "CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, bench TEXT NOT "
+                         "NULL, plan_name TEXT NOT NULL, plan_path TEXT NOT NULL, plan_text TEXT "
+                         "NOT NULL, base_dir TEXT NOT NULL, out_dir TEXT NOT NULL, state TEXT NOT "
+                         "NULL, exit_code INTEGER NOT NULL DEFAULT -1, attempts INTEGER NOT NULL "
+                         "DEFAULT 0, message TEXT NOT NULL DEFAULT '', summary TEXT NOT NULL "
+                         "DEFAULT '', submitted TEXT NOT NULL, started TEXT NOT NULL DEFAULT '', "
+                         "finished TEXT NOT NULL DEFAULT '');",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* insert = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "INSERT INTO jobs (bench, plan_name, plan_path, plan_text, "
+                               "base_dir, out_dir, state, submitted) VALUES ('virtual-b', 'old', "
+                               "?, ?, ?, ?, 'queued', '2026-11-01T00:00:00.000Z')",
+                               -1, &insert, nullptr),
+            SQLITE_OK);
+  const std::string path = scratch.File("old.yaml"), base = scratch.File("");
+  const std::string out = scratch.File("state/jobs/1");
+  sqlite3_bind_text(insert, 1, path.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(insert, 2, plan.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(insert, 3, base.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(insert, 4, out.c_str(), -1, SQLITE_TRANSIENT);
+  ASSERT_EQ(sqlite3_step(insert), SQLITE_DONE);
+  sqlite3_finalize(insert);
+  sqlite3_close(db);
+
+  Hild hild(scratch, scratch.File("benches.yaml"));
+  ASSERT_NO_FATAL_FAILURE(hild.Start());
+  const json jobs = hild.WaitForAll(120s);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["state"], "done") << jobs.dump(1);
+  EXPECT_EQ(jobs[0]["bench"], "virtual-b") << "the bench it was given before the migration";
+  EXPECT_EQ(jobs[0]["needs"]["bench"], "virtual-b");
 }
 
 // A real bench is checked before each job; a missing part fails the job,

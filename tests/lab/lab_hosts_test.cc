@@ -179,3 +179,49 @@ TEST(LabHosts, ThirtyJobsOnThreeHostsSurviveOneKilledForGood) {
 
 }  // namespace
 }  // namespace hil::testing
+
+namespace hil::testing {
+namespace {
+
+// A lab bench file's mistakes are all named at start, with their places;
+// a password in the connection string is one of them (it would show in ps
+// and logs), and is not repeated in the message.
+TEST(LabHosts, ALabBenchFileNamesEveryMistake) {
+  ScratchFolder scratch;
+  std::ofstream(scratch.File("benches.yaml"))
+      << "benches:\n  - {name: m4, tags: [rack 2]}\nstate_dir: state\n"
+      << "lab: {store: \"postgresql://hil:hunter22@db.lab/hil\", lease_s: 1, hots: x}\n";
+  Hild hild(scratch, scratch.File("benches.yaml"));
+  ASSERT_NO_FATAL_FAILURE(hild.Spawn());
+  const int status = hild.Wait(30s);
+  ASSERT_TRUE(WIFEXITED(status)) << hild.Log();
+  EXPECT_EQ(WEXITSTATUS(status), 2) << hild.Log();
+  for (const char* says :
+       {"benches.yaml:2:22: tag 'rack 2': a tag is 1 to 64 letters, digits",
+        "benches.yaml:4:66: unknown key 'hots' in lab; did you mean 'host'?",
+        "benches.yaml:4:14: store: the connection string carries a password; put it in a file "
+        "named by password_file",
+        "benches.yaml:4:63: lab.lease_s must be a whole number from 3 to 3600, not '1'"}) {
+    EXPECT_NE(hild.Log().find(says), std::string::npos) << says << " in:\n" << hild.Log();
+  }
+  EXPECT_EQ(hild.Log().find("hunter22"), std::string::npos) << hild.Log();
+}
+
+// A lab whose database cannot be reached: hild says which and exits 3.
+TEST(LabHosts, AnUnreachableStoreStopsHildWithItsName) {
+  ScratchFolder scratch;
+  std::ofstream(scratch.File("benches.yaml"))
+      << "benches:\n  - {name: m4}\nstate_dir: state\n"
+      << "lab: {store: \"host=/nonexistent-hil-db dbname=hil\", host: bench-7}\n";
+  Hild hild(scratch, scratch.File("benches.yaml"));
+  ASSERT_NO_FATAL_FAILURE(hild.Spawn());
+  const int status = hild.Wait(60s);
+  ASSERT_TRUE(WIFEXITED(status)) << hild.Log();
+  EXPECT_EQ(WEXITSTATUS(status), 3) << hild.Log();
+  EXPECT_NE(hild.Log().find("cannot reach the lab store host=/nonexistent-hil-db dbname=hil"),
+            std::string::npos)
+      << hild.Log();
+}
+
+}  // namespace
+}  // namespace hil::testing
