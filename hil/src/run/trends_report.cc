@@ -119,15 +119,16 @@ Status WriteTrendsReport(const std::vector<TrendRun>& runs, double threshold_pct
           "svg{width:100%;height:auto}.none{color:#888}.bad{color:#c0392b;font-weight:bold}"
           "</style></head><body>\n";
   html << "<h1>Trends of plan " << Html(plan) << "</h1>\n<p>" << runs.size() << " run"
-       << (runs.size() == 1 ? "" : "s") << ", oldest first. <span class=\"bad\">" << regressions
-       << " regression" << (regressions == 1 ? "" : "s") << "</span> beyond " << threshold_pct
+       << (runs.size() == 1 ? "" : "s") << ", oldest first. <span"
+       << (regressions > 0 ? " class=\"bad\"" : "") << ">" << regressions << " regression"
+       << (regressions == 1 ? "" : "s") << "</span> beyond " << threshold_pct
        << " % between a run and the one before it (as <code>hil compare</code> flags them: "
           "worse by more than the threshold, the 95 % CI of the difference clear of zero), "
           "marked red. Each point links to its run below.</p>\n";
   for (const std::string& id : ids) {
     std::vector<Series> figures = {
-        {"latency_us", "latency", measure::Quantity::kTimeUs, {}, {}, {}, {}},
-        {"energy_uJ", "energy per inference", measure::Quantity::kEnergyUj, {}, {}, {}, {}},
+        {"latency_us", "latency (µs)", measure::Quantity::kTimeUs, {}, {}, {}, {}},
+        {"energy_uJ", "energy per inference (µJ)", measure::Quantity::kEnergyUj, {}, {}, {}, {}},
         {"top1", "top-1 accuracy (%)", measure::Quantity::kTimeUs, {}, {}, {}, {}}};
     bool any_accuracy = false;
     for (size_t i = 0; i < runs.size(); ++i) {
