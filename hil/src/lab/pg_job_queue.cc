@@ -118,7 +118,8 @@ Result<bool> PgJobQueue::Finish(const Job& job, const JobEnd& end) {
           "'queued' THEN '' ELSE ") +
       kNow +
       " END, bench = CASE WHEN $1 = 'queued' THEN '' ELSE bench END, out_dir = CASE WHEN $1 = "
-      "'queued' THEN '' ELSE out_dir END WHERE id = $5::bigint AND attempts = $6::integer AND "
+      "'queued' THEN '' ELSE out_dir END, host = CASE WHEN $1 = 'queued' THEN '' ELSE host END "
+      "WHERE id = $5::bigint AND attempts = $6::integer AND "
       "host = $7 AND state = 'running'";
   Result<PgRows> rows =
       db_->RunPrepared("finish", sql,
