@@ -34,6 +34,20 @@ struct ReportArguments {
   double threshold_pct = 5;
 };
 
+// Where the files go: --to, else the folder the runs came from (beside a
+// .db file given instead). A lab's store has no folder: --to is needed.
+Result<fs::path> OutputFolder(const ReportArguments& arguments, const std::string& what) {
+  if (arguments.to.empty() && !arguments.source.store.empty()) {
+    return ConfigurationError("--store: give --to FOLDER for " + what);
+  }
+  fs::path to = arguments.to.empty() ? fs::path(arguments.source.folder) : fs::path(arguments.to);
+  if (arguments.to.empty() && to.extension() == ".db") to = to.parent_path();
+  std::error_code error;
+  fs::create_directories(to, error);
+  if (error) return ConfigurationError("--to " + to.string() + ": " + error.message());
+  return to;
+}
+
 // trends.html from the plan's newest `history` runs (the newest run's plan
 // unless --plan names one).
 int WriteTrends(run::RunHistory& store, const std::vector<run::StoredRun>& runs,
@@ -51,16 +65,9 @@ int WriteTrends(run::RunHistory& store, const std::vector<run::StoredRun>& runs,
     if (!record.ok()) return Fail("report", record.error());
     series.push_back({std::move(*record), stored.host, stored.job});
   }
-  if (arguments.to.empty() && !arguments.source.store.empty()) {
-    return Fail("report", ConfigurationError("--store: give --to FOLDER for trends.html"));
-  }
-  const fs::path to =
-      arguments.to.empty() ? fs::path(arguments.source.folder) : fs::path(arguments.to);
-  std::error_code error;
-  fs::create_directories(to, error);
-  if (error)
-    return Fail("report", ConfigurationError("--to " + to.string() + ": " + error.message()));
-  const std::string page = (to / "trends.html").string();
+  Result<fs::path> to = OutputFolder(arguments, "trends.html");
+  if (!to.ok()) return Fail("report", to.error());
+  const std::string page = (*to / "trends.html").string();
   const Status written = run::WriteTrendsReport(series, arguments.threshold_pct, page);
   if (!written.ok()) return Fail("report", written.error());
   std::printf("trends of plan '%s' over its last %zu run(s) written to %s\n", plan.c_str(),
@@ -123,15 +130,9 @@ int Report(const ReportArguments& arguments) {
       baseline = std::move(*loaded);
     }
   }
-  if (arguments.to.empty() && lab) {
-    return Fail("report", ConfigurationError("--store: give --to FOLDER for the files"));
-  }
-  const fs::path to =
-      arguments.to.empty() ? fs::path(arguments.source.folder) : fs::path(arguments.to);
-  std::error_code error;
-  fs::create_directories(to, error);
-  if (error)
-    return Fail("report", ConfigurationError("--to " + to.string() + ": " + error.message()));
+  Result<fs::path> written_to = OutputFolder(arguments, "the files");
+  if (!written_to.ok()) return Fail("report", written_to.error());
+  const fs::path& to = *written_to;
   for (const Status& written : {run::WriteResultsJson(*record, (to / "results.json").string()),
                                 run::WriteResultsCsv(*record, (to / "results.csv").string()),
                                 run::WriteJUnit(*record, (to / "junit.xml").string()),
