@@ -7,6 +7,7 @@
 // completed attempt has a case twice.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <fstream>
@@ -156,6 +157,27 @@ TEST(LabHosts, ThirtyJobsOnThreeHostsSurviveOneKilledForGood) {
       std::string::npos)
       << a.Log();
 
+  // Routing by tag across hosts: submitted to host-a, asking for a tag
+  // only host-c's second bench has; --wait follows it to its end.
+  WritePlan(folders[0]->File("tagged.yaml"), "tagged");
+  const CliRun tagged =
+      RunHil("submit " + folders[0]->File("tagged.yaml") +
+             " --tag rack-host-c --wait --daemon unix:" + folders[0]->File("state/hild.sock"));
+  EXPECT_EQ(tagged.exit_code, 0) << tagged.output;
+  EXPECT_NE(tagged.output.find("queued for a virtual bench, tag rack-host-c"), std::string::npos)
+      << tagged.output;
+  const json newest = a.Get("/jobs")["jobs"].back();
+  EXPECT_EQ(newest["plan"], "tagged");
+  EXPECT_EQ(newest["host"], "host-c");
+  EXPECT_EQ(newest["bench"], "host-c-2");
+  const CliRun nowhere =
+      RunHil("submit " + folders[0]->File("tagged.yaml") +
+             " --tag rack-host-z --daemon unix:" + folders[0]->File("state/hild.sock"));
+  EXPECT_EQ(nowhere.exit_code, 2) << nowhere.output;
+  EXPECT_NE(nowhere.output.find("no bench in the lab is a virtual bench, tag rack-host-z"),
+            std::string::npos)
+      << nowhere.output;
+
   // One history: hil report and hil compare read the lab's store, every
   // host's runs in it.
   const std::string store = " --store '" + conninfo + "'";
@@ -205,6 +227,74 @@ TEST(LabHosts, ALabBenchFileNamesEveryMistake) {
     EXPECT_NE(hild.Log().find(says), std::string::npos) << says << " in:\n" << hild.Log();
   }
   EXPECT_EQ(hild.Log().find("hunter22"), std::string::npos) << hild.Log();
+}
+
+// The database goes away in the middle of a job and comes back after more
+// than a lease. hild keeps running its case, stops the job after it (the
+// lab has taken the job back by then), owes the uploads, and once the
+// database is back uploads every case it finished and runs the job again.
+TEST(LabHosts, TheDatabaseGoingAwayLosesNoFinishedCase) {
+  const std::string conninfo = FreshDatabase();
+  ASSERT_FALSE(conninfo.empty());
+  const std::string name = conninfo.substr(conninfo.rfind("dbname=") + 7);
+  Result<std::unique_ptr<lab::PgConnection>> admin =
+      lab::PgConnection::Open({ClusterConninfo(), ""});
+  ASSERT_TRUE(admin.ok());
+  ScratchFolder scratch;
+  WriteBenchFile(scratch, "host-a", conninfo);
+  Hild hild(scratch, scratch.File("benches.yaml"));
+  ASSERT_NO_FATAL_FAILURE(hild.Start());
+  std::ofstream(scratch.File("long.yaml"))
+      << "plan: long\nnetworks:\n  conv: {workload: mb-conv3x3}\n"
+         "matrix: {boards: [mps2-an386, mps2-an500, mps3-an547]}\n"
+         "measurement: {warmup: 0, runs: 40}\n";
+  const int64_t id = hild.Submit(scratch.File("long.yaml"));
+  ASSERT_GT(id, 0);
+  Result<std::unique_ptr<lab::PgConnection>> opened = lab::PgConnection::Open({conninfo, ""});
+  ASSERT_TRUE(opened.ok());
+  for (int i = 0; i < 2400 && Query(**opened, "SELECT count(*) FROM cases") != "1"; ++i)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_EQ(Query(**opened, "SELECT count(*) FROM cases"), "1") << hild.Log();
+  opened->reset();
+
+  // Away: no new connections, and hild's are cut.
+  ASSERT_TRUE((*admin)->Execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false", "").ok());
+  ASSERT_TRUE((*admin)
+                  ->Execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                            "datname = '" +
+                                name + "'",
+                            "")
+                  .ok());
+  std::this_thread::sleep_for(8s);  // more than the 3 s lease
+  const json away = hild.Get("/health");
+  EXPECT_EQ(away["status"], "ok") << "hild answers while the store is away";
+  EXPECT_EQ(away["lab"]["reachable"], false) << away.dump();
+  ASSERT_TRUE((*admin)->Execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true", "").ok());
+
+  const json jobs = hild.WaitForAll(300s);
+  ASSERT_EQ(jobs.size(), 1u) << hild.Log();
+  EXPECT_EQ(jobs[0]["state"], "done") << jobs.dump(1) << hild.Log();
+  EXPECT_EQ(jobs[0]["attempts"], 2) << "the lab took the job back while its host was cut off";
+  EXPECT_NE(hild.Log().find("not uploaded yet"), std::string::npos) << hild.Log();
+  // Every case the first attempt finished, cut off or not, is in the store.
+  Result<std::unique_ptr<lab::PgConnection>> back = lab::PgConnection::Open({conninfo, ""});
+  ASSERT_TRUE(back.ok());
+  sqlite3* local = nullptr;
+  ASSERT_EQ(
+      sqlite3_open_v2(scratch.File("state/jobs/" + std::to_string(id) + "/results.db").c_str(),
+                      &local, SQLITE_OPEN_READONLY, nullptr),
+      SQLITE_OK);
+  sqlite3_stmt* count = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(local, "SELECT count(*) FROM cases", -1, &count, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(count), SQLITE_ROW);
+  const int local_cases = sqlite3_column_int(count, 0);
+  sqlite3_finalize(count);
+  sqlite3_close(local);
+  EXPECT_GT(local_cases, 3) << "both attempts' cases, locally";
+  EXPECT_EQ(Query(**back, "SELECT count(*) FROM cases"), std::to_string(local_cases));
+  EXPECT_EQ(Query(**back, "SELECT count(*) FROM runs WHERE status = 'finished'"), "1");
+  EXPECT_EQ(hild.Get("/health")["lab"]["uploads_owed"], 0);
 }
 
 // A lab whose database cannot be reached: hild says which and exits 3.

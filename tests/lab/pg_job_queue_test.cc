@@ -144,6 +144,10 @@ TEST(LabQueue, ALeaseNotRenewedGivesTheJobBackAndItsOldHolderCannotEndIt) {
   ASSERT_TRUE(kept.ok() && *kept && (*kept)->id == renewed);
   Result<std::optional<Job>> lost = gone->ClaimNext(bench_gone);
   ASSERT_TRUE(lost.ok() && *lost && (*lost)->id == dropped);
+  // A job host-alive took but no bench of it runs any more (it stopped it
+  // when it lost the store): its heartbeat does not hold it.
+  const int64_t let_go = *alive->Submit(PlanJob("let-go"));
+  ASSERT_TRUE(alive->ClaimNext(bench_alive)->has_value());
 
   // host-alive beats every 300 ms for 2 s; host-gone says nothing.
   for (int i = 0; i < 7; ++i) {
@@ -155,8 +159,9 @@ TEST(LabQueue, ALeaseNotRenewedGivesTheJobBackAndItsOldHolderCannotEndIt) {
   }
   Result<RequeueCounts> requeued = alive->RequeueExpired(3);
   ASSERT_TRUE(requeued.ok()) << requeued.error().ToString();
-  EXPECT_EQ(requeued->queued, 1) << "only the job whose lease ran out";
+  EXPECT_EQ(requeued->queued, 2) << "the jobs whose leases ran out";
   EXPECT_EQ((*alive->Get(renewed))->state, "running");
+  EXPECT_EQ((*alive->Get(let_go))->state, "queued");
   const Job back = **alive->Get(dropped);
   EXPECT_EQ(back.state, "queued");
   EXPECT_EQ(back.host, "");
@@ -171,6 +176,7 @@ TEST(LabQueue, ALeaseNotRenewedGivesTheJobBackAndItsOldHolderCannotEndIt) {
   EXPECT_TRUE((*gone->Heartbeat({{bench_gone, "busy", dropped, 0}})).empty())
       << "it holds no lease any more";
   // Another host takes it again; attempt 2 ends it, once.
+  ASSERT_TRUE(alive->CancelQueued(let_go).ok());
   Result<std::optional<Job>> again = alive->ClaimNext(bench_alive);
   ASSERT_TRUE(again.ok() && *again);
   EXPECT_EQ((*again)->id, dropped);

@@ -158,6 +158,7 @@ Status Daemon::OpenQueue() {
       lab::PgJobQueue::Open(lab.store, lab.host, lab.lease_s);
   if (!queue.ok()) return queue.error();
   store_ = std::move(*queue);
+  last_beat_ = std::chrono::steady_clock::now();
   Result<std::unique_ptr<lab::PgResults>> results = lab::PgResults::Open(lab.store);
   if (!results.ok()) return results.error();
   uploader_ = std::make_unique<ResultUploader>(
@@ -185,11 +186,27 @@ void Daemon::Beat() {
     held = store_->Heartbeat(mine);
     if (held.ok()) requeued = store_->RequeueExpired(config_.limits.max_attempts);
   }
+  const auto now = std::chrono::steady_clock::now();
   if (!held.ok()) {
     std::fprintf(stderr, "hild: heartbeat: %s (running cases go on; trying again)\n",
                  held.error().ToString().c_str());
+    // Silent for a whole lease: the lab has given this host's jobs to
+    // others by now. Each stops after its case in progress, so two hosts
+    // overlap on a job by one case at most.
+    if (now - last_beat_ > std::chrono::seconds(config_.lab.lease_s)) {
+      for (auto& bench : benches_) {
+        const int64_t job = bench->running_job;
+        if (!bench->Stop(job, true)) continue;
+        std::fprintf(stderr,
+                     "hild: job %lld: no heartbeat for a whole lease; stopping it after the "
+                     "case in progress (its results are uploaded once the store is back)\n",
+                     static_cast<long long>(job));
+      }
+    }
+    if (uploader_) uploader_->Retry();
     return;
   }
+  last_beat_ = now;
   if (requeued.ok() && requeued->queued + requeued->failed > 0) {
     std::fprintf(stderr,
                  "hild: %d job(s) of hosts not heard of within their lease queued again, %d "
@@ -197,24 +214,26 @@ void Daemon::Beat() {
                  requeued->queued, requeued->failed);
     wake_.notify_all();
   }
-  for (auto& bench : benches_) {
-    const int64_t job = bench->running_job;
+  // The jobs as they were when the heartbeat was sent: a bench that took a
+  // job since was not asked about it.
+  for (size_t i = 0; i < benches_.size(); ++i) {
+    Bench* bench = benches_[i].get();
+    const int64_t job = mine[i].job;
     if (job == 0) continue;
     bool still_mine = false;
     for (const HeldJob& h : *held) {
       if (h.id != job) continue;
       still_mine = true;
-      if (h.cancel) bench->cancel = true;  // asked through another hild
+      if (h.cancel) bench->Stop(job, false);  // asked through another hild
     }
     // The lease ran out while this host could not reach the database: the
     // job is the queue's again. Stop after the case in progress; its cases
     // so far are uploaded, and the end is not recorded.
-    if (!still_mine && !bench->lease_lost.exchange(true)) {
+    if (!still_mine && bench->Stop(job, true)) {
       std::fprintf(stderr,
                    "hild: job %lld is no longer this host's (its lease ran out); "
                    "stopping it after the case in progress\n",
                    static_cast<long long>(job));
-      bench->cancel = true;
     }
   }
   if (uploader_) uploader_->Retry();
@@ -394,9 +413,12 @@ JobEnd Daemon::ExecuteJob(Bench& bench, const Job& job) {
 }
 
 void Daemon::RunJob(Bench& bench, const Job& job) {
-  bench.cancel = stopping_.load();
-  bench.lease_lost = false;
-  bench.running_job = job.id;
+  {
+    std::lock_guard<std::mutex> lock(bench.job_mutex);
+    bench.cancel = stopping_.load();
+    bench.lease_lost = false;
+    bench.running_job = job.id;
+  }
   BeatSoon();
   // The log says what hild did with each job, for whoever reads it later.
   std::fprintf(stderr, "hild: job %lld (plan '%s') started on bench %s, attempt %d, into %s\n",
@@ -420,7 +442,10 @@ void Daemon::RunJob(Bench& bench, const Job& job) {
   // The results first: a job is done only once what it measured is stored.
   if (uploader_) uploader_->Upload(job.out_dir, job.id);
   const bool recorded = !bench.lease_lost && RecordEnd(job, end);
-  bench.running_job = 0;
+  {
+    std::lock_guard<std::mutex> lock(bench.job_mutex);
+    bench.running_job = 0;
+  }
   BeatSoon();
   if (!recorded) {
     std::fprintf(stderr,

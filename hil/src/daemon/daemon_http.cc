@@ -328,8 +328,7 @@ void Daemon::Routes(httplib::Server& server) {
       return Reply(response, 200, {{"id", id}, {"state", "cancelled"}});
     }
     for (auto& bench : benches_) {
-      if (bench->running_job == id) {
-        bench->cancel = true;  // stops after the case in progress
+      if (bench->Stop(id, false)) {  // after the case in progress
         return Reply(response, 202, {{"id", id}, {"state", "cancelling"}});
       }
     }

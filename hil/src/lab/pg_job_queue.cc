@@ -262,11 +262,20 @@ Result<std::vector<HeldJob>> PgJobQueue::Heartbeat(const std::vector<LabBench>& 
         "publishing bench " + bench.bench.name);
     if (!published.ok()) return published.error();
   }
+  // Only the jobs its benches are running: a job this host let go of (it
+  // stopped it after losing the store) must run out, not be held forever.
+  std::string running = "{";
+  for (const LabBench& bench : mine) {
+    if (bench.job == 0) continue;
+    running += (running.size() > 1 ? "," : "") + std::to_string(bench.job);
+  }
+  running += "}";
   Result<PgRows> rows = db_->RunPrepared(
       "renew",
       "UPDATE jobs SET lease_until = clock_timestamp() + make_interval(secs => $2::double "
-      "precision) WHERE host = $1 AND state = 'running' RETURNING id, cancel_requested",
-      {host_, std::to_string(lease_s_)}, "renewing leases");
+      "precision) WHERE host = $1 AND state = 'running' AND id = ANY($3::bigint[]) RETURNING "
+      "id, cancel_requested",
+      {host_, std::to_string(lease_s_), running}, "renewing leases");
   if (!rows.ok()) return rows.error();
   HIL_RETURN_IF_ERROR(transaction.Commit());
   std::vector<HeldJob> held;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -120,6 +121,17 @@ class Daemon {
     std::atomic<int64_t> running_job{0};
     std::atomic<bool> cancel{false};      // the running job's interrupt flag
     std::atomic<bool> lease_lost{false};  // the running job went back to the lab's queue
+    std::mutex job_mutex;  // a job's start and end, against stops asked by other threads
+    // Stops `job` after its case in progress if this bench still runs it
+    // (and, with `lose_lease`, leaves its end unrecorded). False when it
+    // runs another job or none, or (lose_lease) when that was done already.
+    bool Stop(int64_t job, bool lose_lease) {
+      std::lock_guard<std::mutex> lock(job_mutex);
+      if (job == 0 || running_job != job) return false;
+      if (lose_lease && lease_lost.exchange(true)) return false;
+      cancel = true;
+      return true;
+    }
   };
 
   // The lab's queue, or this host's. Errors: infrastructure, configuration.
@@ -159,6 +171,7 @@ class Daemon {
   std::mutex store_mutex_;                    // one connection, shared by the workers and the API
   std::unique_ptr<ResultUploader> uploader_;  // a lab's: each case into the shared store
   std::thread heartbeat_;
+  std::chrono::steady_clock::time_point last_beat_;  // the last heartbeat that reached the store
   std::vector<std::unique_ptr<Bench>> benches_;
   std::atomic<bool> stopping_{false};
   std::mutex wake_mutex_;

@@ -110,7 +110,7 @@ class JobQueue {
     return false;
   }
   // The lab: this host's benches and their states published, the leases of
-  // its running jobs renewed; the jobs it still holds. A single host's
+  // the jobs they run (LabBench::job) renewed; those it still holds. A single host's
   // queue holds every job it claimed.
   virtual Result<std::vector<HeldJob>> Heartbeat(const std::vector<LabBench>& /*mine*/) {
     return std::vector<HeldJob>();
