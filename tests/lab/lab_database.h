@@ -51,4 +51,20 @@ inline std::string FreshDatabase(const std::string& suffix = "") {
   return cluster + " dbname=" + name;
 }
 
+// The test database goes away (no new connections, and every open one is
+// cut) or comes back. `conninfo` is FreshDatabase's.
+inline Status SetDatabaseReachable(const std::string& conninfo, bool reachable) {
+  const std::string name = conninfo.substr(conninfo.rfind("dbname=") + 7);
+  Result<std::unique_ptr<lab::PgConnection>> admin =
+      lab::PgConnection::Open({ClusterConninfo(), ""});
+  if (!admin.ok()) return admin.error();
+  HIL_RETURN_IF_ERROR((*admin)->Execute(
+      "ALTER DATABASE " + name + " ALLOW_CONNECTIONS " + (reachable ? "true" : "false"),
+      "allowing connections"));
+  if (reachable) return OkStatus();
+  return (*admin)->Execute(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'",
+      "cutting connections");
+}
+
 }  // namespace hil::testing

@@ -238,10 +238,6 @@ TEST(LabHosts, ALabBenchFileNamesEveryMistake) {
 TEST(LabHosts, TheDatabaseGoingAwayLosesNoFinishedCase) {
   const std::string conninfo = FreshDatabase();
   ASSERT_FALSE(conninfo.empty());
-  const std::string name = conninfo.substr(conninfo.rfind("dbname=") + 7);
-  Result<std::unique_ptr<lab::PgConnection>> admin =
-      lab::PgConnection::Open({ClusterConninfo(), ""});
-  ASSERT_TRUE(admin.ok());
   ScratchFolder scratch;
   WriteBenchFile(scratch, "host-a", conninfo, 3);
   Hild hild(scratch, scratch.File("benches.yaml"));
@@ -260,18 +256,12 @@ TEST(LabHosts, TheDatabaseGoingAwayLosesNoFinishedCase) {
   opened->reset();
 
   // Away: no new connections, and hild's are cut.
-  ASSERT_TRUE((*admin)->Execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false", "").ok());
-  ASSERT_TRUE((*admin)
-                  ->Execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                            "datname = '" +
-                                name + "'",
-                            "")
-                  .ok());
+  ASSERT_TRUE(SetDatabaseReachable(conninfo, false).ok());
   std::this_thread::sleep_for(8s);  // more than the 3 s lease
   const json away = hild.Get("/health");
   EXPECT_EQ(away["status"], "ok") << "hild answers while the store is away";
   EXPECT_EQ(away["lab"]["reachable"], false) << away.dump();
-  ASSERT_TRUE((*admin)->Execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true", "").ok());
+  ASSERT_TRUE(SetDatabaseReachable(conninfo, true).ok());
 
   const json jobs = hild.WaitForAll(300s);
   ASSERT_EQ(jobs.size(), 1u) << hild.Log();

@@ -111,10 +111,6 @@ TEST(LabResults, UploadingAgainAddsNewCasesAndNeverStoresOneTwice) {
 TEST(LabResults, AnUploadThatFindsTheDatabaseAwayIsOwedUntilItIsBack) {
   const std::string db = hil::testing::FreshDatabase();
   ASSERT_FALSE(db.empty());
-  const std::string name = db.substr(db.rfind("dbname=") + 7);
-  Result<std::unique_ptr<PgConnection>> admin =
-      PgConnection::Open({hil::testing::ClusterConninfo(), ""});
-  ASSERT_TRUE(admin.ok());
   Scratch scratch;
   const std::string job_dir = scratch.File("jobs/4");
   fs::create_directories(job_dir);
@@ -128,13 +124,7 @@ TEST(LabResults, AnUploadThatFindsTheDatabaseAwayIsOwedUntilItIsBack) {
     daemon::ResultUploader uploader(OpenStore(db), "host-a", scratch.File("uploads.pending"));
     // The database goes away: no new connections, and the uploader's own
     // is cut.
-    ASSERT_TRUE((*admin)->Execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false", "").ok());
-    ASSERT_TRUE((*admin)
-                    ->Execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                              "datname = '" +
-                                  name + "'",
-                              "")
-                    .ok());
+    ASSERT_TRUE(hil::testing::SetDatabaseReachable(db, false).ok());
     EXPECT_FALSE(uploader.Upload(job_dir, 4));
     EXPECT_EQ(uploader.owed(), 1u);
     EXPECT_EQ(uploader.Retry(), 1u) << "still away";
@@ -145,7 +135,7 @@ TEST(LabResults, AnUploadThatFindsTheDatabaseAwayIsOwedUntilItIsBack) {
   ASSERT_TRUE(std::getline(pending, line));
   EXPECT_EQ(line, "4\t" + job_dir);
 
-  ASSERT_TRUE((*admin)->Execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true", "").ok());
+  ASSERT_TRUE(hil::testing::SetDatabaseReachable(db, true).ok());
   daemon::ResultUploader restarted(OpenStore(db), "host-a", scratch.File("uploads.pending"));
   EXPECT_EQ(restarted.owed(), 1u);
   EXPECT_EQ(restarted.Retry(), 0u);

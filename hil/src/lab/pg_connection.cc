@@ -6,10 +6,18 @@
 namespace hil::lab {
 namespace {
 
-// libpq's message without its trailing newline.
+// libpq's message on one line: a log line per event, whatever libpq says.
 std::string Message(const PGconn* connection) {
-  std::string text = connection ? PQerrorMessage(connection) : "out of memory";
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  const std::string raw = connection ? PQerrorMessage(connection) : "out of memory";
+  std::string text;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '\n' && raw[i] != '\t') {
+      text += raw[i];
+    } else if (!text.empty() && text.back() != ' ') {
+      text += ' ';
+    }
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
   return text;
 }
 
