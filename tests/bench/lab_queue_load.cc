@@ -66,6 +66,11 @@ int RunBenches(const std::string& db, int process, int benches, bool drain, int 
       }
       const hil::daemon::BenchOffer offer{
           host, "bench" + std::to_string(b), "virtual", "mps2-an386", "ppk2", {}};
+      // A connection's first take prepares the statement on a cold server
+      // process: once per hild start, not per take. Untimed.
+      if (auto first = (*queue)->ClaimNext(offer); first.ok() && *first) {
+        (void)(*queue)->Finish(**first, hil::daemon::JobEnd{});
+      }
       for (int idle = 0;;) {
         const Clock::time_point start = Clock::now();
         auto job = (*queue)->ClaimNext(offer);
