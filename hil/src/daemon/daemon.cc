@@ -10,7 +10,9 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "hil/bench/bench_check.h"
 #include "hil/daemon/job_store.h"
@@ -291,6 +293,8 @@ void Daemon::Stop() {
 
 void Daemon::Work(Bench& bench) {
   const BenchOffer offer = OfferOf(bench);
+  std::minstd_rand jitter(static_cast<unsigned>(std::hash<std::string>()(bench.spec.name) ^
+                                                static_cast<size_t>(::getpid())));
   int failures = 0;  // in a row: the database is away, so wait longer each time
   while (!stopping_) {
     std::optional<Job> job;
@@ -321,8 +325,12 @@ void Daemon::Work(Bench& bench) {
       RunJob(bench, *job);
       continue;
     }
-    const auto pause = std::chrono::milliseconds(
-        failures == 0 ? 1000 : std::min(30000, 1000 << std::min(failures, 5)));
+    // An idle bench looks again within about a second, each at its own
+    // moment (750 to 1250 ms): benches started together would otherwise
+    // all look at once and leave a lab's job waiting a whole second.
+    const auto pause =
+        std::chrono::milliseconds(failures == 0 ? 750 + static_cast<int>(jitter() % 501)
+                                                : std::min(30000, 1000 << std::min(failures, 5)));
     std::unique_lock<std::mutex> lock(wake_mutex_);
     wake_.wait_for(lock, pause);
   }
