@@ -36,6 +36,14 @@ PGconn* Connect(const StoreAddress& address, int timeout_s) {
   return PQconnectdbParams(keys.data(), values.data(), 1);
 }
 
+// The parameters as libpq takes them: NULL for SQL NULL.
+std::vector<const char*> Values(const std::vector<PgParam>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const PgParam& param : params) values.push_back(param ? param->c_str() : nullptr);
+  return values;
+}
+
 }  // namespace
 
 Status CheckConninfo(const std::string& conninfo) {
@@ -139,19 +147,21 @@ Status PgConnection::Reconnect() {
   return OkStatus();
 }
 
+Result<PgRows> PgConnection::Answer(PGresult* result, const std::string& what) {
+  PgRows rows(result);
+  const ExecStatusType status = PQresultStatus(rows.result());
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return rows;
+  // A dropped connection is opened again on the next call.
+  return InfrastructureError("lab store " + shown_ + ": " + what + ": " + Message(connection_));
+}
+
 Result<PgRows> PgConnection::Run(const std::string& sql, const std::vector<PgParam>& params,
                                  const std::string& what) {
   if (PQstatus(connection_) != CONNECTION_OK) HIL_RETURN_IF_ERROR(Reconnect());
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const PgParam& param : params) values.push_back(param ? param->c_str() : nullptr);
-  PgRows rows(PQexecParams(connection_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                           values.data(), nullptr, nullptr, 0));
-  const ExecStatusType status = PQresultStatus(rows.result());
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return rows;
-  const std::string why = Message(connection_);
-  // A dropped connection is tried again on the next call.
-  return InfrastructureError("lab store " + shown_ + ": " + what + ": " + why);
+  const std::vector<const char*> values = Values(params);
+  return Answer(PQexecParams(connection_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                             values.data(), nullptr, nullptr, 0),
+                what);
 }
 
 Result<PgRows> PgConnection::RunPrepared(const std::string& name, const std::string& sql,
@@ -159,28 +169,21 @@ Result<PgRows> PgConnection::RunPrepared(const std::string& name, const std::str
                                          const std::string& what) {
   if (PQstatus(connection_) != CONNECTION_OK) HIL_RETURN_IF_ERROR(Reconnect());
   if (prepared_.count(name) == 0) {
-    PgRows made(PQprepare(connection_, name.c_str(), sql.c_str(), 0, nullptr));
-    if (PQresultStatus(made.result()) != PGRES_COMMAND_OK) {
-      return InfrastructureError("lab store " + shown_ + ": " + what + ": " + Message(connection_));
-    }
+    Result<PgRows> made =
+        Answer(PQprepare(connection_, name.c_str(), sql.c_str(), 0, nullptr), what);
+    if (!made.ok()) return made.error();
     prepared_.insert(name);
   }
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const PgParam& param : params) values.push_back(param ? param->c_str() : nullptr);
-  PgRows rows(PQexecPrepared(connection_, name.c_str(), static_cast<int>(values.size()),
-                             values.data(), nullptr, nullptr, 0));
-  const ExecStatusType status = PQresultStatus(rows.result());
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return rows;
-  return InfrastructureError("lab store " + shown_ + ": " + what + ": " + Message(connection_));
+  const std::vector<const char*> values = Values(params);
+  return Answer(PQexecPrepared(connection_, name.c_str(), static_cast<int>(values.size()),
+                               values.data(), nullptr, nullptr, 0),
+                what);
 }
 
 Status PgConnection::Execute(const std::string& sql, const std::string& what) {
   if (PQstatus(connection_) != CONNECTION_OK) HIL_RETURN_IF_ERROR(Reconnect());
-  PgRows rows(PQexec(connection_, sql.c_str()));
-  const ExecStatusType status = PQresultStatus(rows.result());
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return OkStatus();
-  return InfrastructureError("lab store " + shown_ + ": " + what + ": " + Message(connection_));
+  Result<PgRows> done = Answer(PQexec(connection_, sql.c_str()), what);
+  return done.ok() ? OkStatus() : Status(done.error());
 }
 
 PgTransaction::~PgTransaction() {

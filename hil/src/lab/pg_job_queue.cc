@@ -236,8 +236,9 @@ Result<int> PgJobQueue::QueuedCount(const BenchOffer& bench) {
 
 Result<bool> PgJobQueue::AnyBenchMeets(const JobNeeds& needs,
                                        const std::vector<BenchOffer>& local) {
-  for (const BenchOffer& bench : local)
-    if (bench.Meets(needs)) return true;
+  // This host's benches first: no query when one of them will do.
+  Result<bool> here = JobQueue::AnyBenchMeets(needs, local);
+  if (!here.ok() || *here) return here;
   Result<PgRows> rows = db_->Run(
       "SELECT EXISTS (SELECT 1 FROM benches WHERE ($1 = '' OR name = $1) AND ($2 = '' OR board = "
       "$2) AND ($3 = '' OR kind = $3) AND tags @> $4::text[])",

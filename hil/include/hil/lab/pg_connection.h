@@ -80,6 +80,8 @@ class PgConnection {
  private:
   PgConnection(PGconn* connection, StoreAddress address, int timeout_s);
   Status Reconnect();
+  // A statement's answer: its rows, or an error naming the store and `what`.
+  Result<PgRows> Answer(PGresult* result, const std::string& what);
 
   PGconn* connection_;
   std::set<std::string> prepared_;  // on this connection; a new one starts empty
