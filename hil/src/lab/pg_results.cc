@@ -51,11 +51,15 @@ Result<UploadCounts> PgResults::Upload(const std::string& host, const std::strin
         "uploading run " + std::to_string(stored.id) + " of " + local.Name());
     if (!row.ok()) return row.error();
     const std::string id = row->Text(0, 0);
+    // Uploaded again at every case: a case already stored as it is is not
+    // rewritten (no new row version for each of them, every time).
     for (const run::StoredCase& c : *cases) {
-      Result<PgRows> added = db_->Run(
+      Result<PgRows> added = db_->RunPrepared(
+          "upload_case",
           "INSERT INTO cases (run_id, case_id, status, result) VALUES ($1::bigint, $2, $3, $4) ON "
           "CONFLICT (run_id, case_id) DO UPDATE SET status = EXCLUDED.status, result = "
-          "EXCLUDED.result",
+          "EXCLUDED.result WHERE cases.status IS DISTINCT FROM EXCLUDED.status OR cases.result "
+          "IS DISTINCT FROM EXCLUDED.result",
           {id, c.case_id, c.status, c.result.dump()}, "uploading case " + c.case_id);
       if (!added.ok()) return added.error();
     }
